@@ -1,0 +1,61 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Layers: see docs/ARCHITECTURE.md. Dependencies point downward only; each C
+// library is wrapped by one system-library target imported by exactly one
+// Swift target (checked by scripts/check-layers.sh).
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Talaria",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "talaria", targets: ["talaria"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // MARK: C shims
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "CPTY", path: "Sources/CPTY"),
+
+        // MARK: Core libraries
+        .target(name: "AgentProtocol", swiftSettings: strict),
+        .target(name: "LLMClient", dependencies: ["AgentProtocol"], swiftSettings: strict),
+        .target(name: "CurlTransport", dependencies: ["LLMClient", "CCurl"], swiftSettings: strict),
+        .target(name: "Store", dependencies: ["AgentProtocol", .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: strict),
+        .target(name: "Exec", dependencies: ["AgentProtocol", "CPTY"], swiftSettings: strict),
+        .target(name: "AgentTools", dependencies: ["AgentProtocol", "Exec"], swiftSettings: strict),
+        .target(name: "Config", dependencies: ["AgentProtocol", "Yams"], swiftSettings: strict),
+        .target(name: "AgentCore",
+                dependencies: ["AgentProtocol", "LLMClient", "Store", "AgentTools", "Exec"],
+                swiftSettings: strict),
+        .executableTarget(
+            name: "talaria",
+            dependencies: ["AgentCore", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+
+        // MARK: Tests
+        .target(name: "TestSupport", dependencies: ["AgentProtocol", "LLMClient"],
+                path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "AgentProtocolTests", dependencies: ["AgentProtocol"], swiftSettings: strict),
+        .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "TestSupport"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
+        .testTarget(name: "ExecTests", dependencies: ["Exec"], swiftSettings: strict),
+        .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools"], swiftSettings: strict),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: strict),
+        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,357 @@
+import AgentProtocol
+import AgentTools
+import Exec
+import Foundation
+import LLMClient
+import Store
+
+/// The agent: one session, one conversation, a ReAct loop over the model and the tools.
+///
+/// Talk to it only through ``submit(_:)`` and ``events``. Turns run one at a time; a
+/// turn submitted while another runs waits its turn. Each message is committed to the
+/// store before the event that shows it as done is emitted.
+public actor Agent {
+    public nonisolated let events: AsyncStream<EventEnvelope>
+    public nonisolated let sessionID: String
+
+    private let config: AgentConfiguration
+    private let client: LLMClient
+    private let store: SessionStore
+    private let indexer: Indexer?
+    private let tools: ToolRegistry
+    private let backend: any ExecutionBackend
+    private let emitter = EventEmitter()
+
+    private var history: [ChatMessage]
+    private var sessionCreated: Bool
+    private var contextWindow: Int?
+    private var totalUsage = Usage()
+    private var submissionCounter = 0
+    private var queue: [(Int, UserTurn)] = []
+    private var current: Task<Void, Never>?
+    private var approvalWaiters: [String: CheckedContinuation<ApprovalDecision, Never>] = [:]
+    private var sessionApprovals: Set<String> = []
+    private var itemCounter = 0
+    private var turnCounter = 0
+
+    /// - Parameters:
+    ///   - resumeID: continue a stored session (its messages become the history).
+    public init(config: AgentConfiguration, client: LLMClient, store: SessionStore, indexer: Indexer? = nil,
+                tools: ToolRegistry, backend: any ExecutionBackend, resumeID: String? = nil,
+                contextProbe: ContextWindowProbe? = nil) throws(StoreError) {
+        self.config = config
+        self.client = client
+        self.store = store
+        self.indexer = indexer
+        self.tools = tools
+        self.backend = backend
+        self.events = emitter.stream
+        self.contextWindow = config.contextWindowOverride
+        if let resumeID {
+            let info = try store.session(id: resumeID)
+            sessionID = info.id
+            history = try store.messages(sessionID: info.id).map(\.message).filter { $0.role != .system }
+            sessionCreated = true
+        } else {
+            sessionID = SessionStore.makeSessionID()
+            history = []
+            sessionCreated = false
+        }
+        emitter.emit(.sessionConfigured(SessionConfigured(sessionID: sessionID, model: config.model, baseURL: config.baseURL,
+                                                          contextWindow: contextWindow, tools: tools.names)))
+        if config.contextWindowOverride == nil, let contextProbe {
+            Task { [weak self] in
+                let n = await contextProbe.detect()
+                await self?.setContextWindow(n)
+            }
+        }
+    }
+
+    /// The conversation so far (without the system prompt).
+    public var messages: [ChatMessage] { history }
+
+    private func setContextWindow(_ n: Int?) { if contextWindow == nil { contextWindow = n } }
+
+    /// Sends a command; returns its submission id (echoed in the events it causes).
+    @discardableResult
+    public func submit(_ op: Op) -> Int {
+        submissionCounter += 1
+        let id = submissionCounter
+        switch op {
+        case .userTurn(let turn):
+            queue.append((id, turn))
+            startNextTurnIfIdle()
+        case .interrupt:
+            queue.removeAll()
+            current?.cancel()
+            for (_, waiter) in approvalWaiters { waiter.resume(returning: .deny) }
+            approvalWaiters.removeAll()
+        case .approveTool(let callID, let decision):
+            approvalWaiters.removeValue(forKey: callID)?.resume(returning: decision)
+        case .shutdown:
+            queue.removeAll()
+            current?.cancel()
+            for (_, waiter) in approvalWaiters { waiter.resume(returning: .deny) }
+            approvalWaiters.removeAll()
+            let running = current
+            Task { [emitter] in
+                await running?.value
+                emitter.finish()
+            }
+        }
+        return id
+    }
+
+    /// Waits until no turn runs and none is queued.
+    public func waitUntilIdle() async {
+        while let task = current { await task.value; if current == task { current = nil } }
+    }
+
+    private func startNextTurnIfIdle() {
+        guard current == nil, !queue.isEmpty else { return }
+        let (id, turn) = queue.removeFirst()
+        current = Task { [weak self] in
+            await self?.runTurn(turn, submission: id)
+            await self?.turnEnded()
+        }
+    }
+
+    private func turnEnded() {
+        current = nil
+        startNextTurnIfIdle()
+    }
+
+    // MARK: - The turn loop
+
+    private func runTurn(_ turn: UserTurn, submission: Int) async {
+        emitter.setSubmission(submission)
+        turnCounter += 1
+        let turnID = "turn-\(turnCounter)"
+        emitter.emit(.turnStarted(turnID: turnID))
+        var turnUsage = Usage()
+        defer { Task { [indexer] in await indexer?.scheduleCatchUp() } }
+        do {
+            try ensureSession()
+            try commit(.user(turn.text))
+        } catch {
+            fail(turnID, "cannot save the message: \(error)")
+            return
+        }
+        let systemPrompt = SystemPrompt.make(cwd: config.cwd, tools: tools.names, extra: config.extraInstructions)
+        var iteration = 0
+        while true {
+            let overBudget = iteration >= config.maxIterations
+            iteration += 1
+            itemCounter += 1
+            let itemID = "item-\(itemCounter)"
+            let request = LLMRequest(messages: [.system(systemPrompt)] + history,
+                                     tools: overBudget ? [] : tools.specs, toolChoice: nil,
+                                     maxTokens: config.maxTokens, temperature: config.temperature)
+            let response: AssistantResponse
+            do {
+                response = try await streamResponse(request, itemID: itemID)
+            } catch LLMError.cancelled {
+                aborted(turnID, .interrupted, "interrupted by the user")
+                return
+            } catch let error as LLMError {
+                fail(turnID, error.description)
+                return
+            } catch {
+                if Task.isCancelled { aborted(turnID, .interrupted, "interrupted by the user"); return }
+                fail(turnID, "\(error)")
+                return
+            }
+            if let u = response.usage {
+                turnUsage = turnUsage + u
+                totalUsage = totalUsage + u
+                emitter.emit(.usage(UsageReport(last: u, total: totalUsage, contextWindow: contextWindow)))
+            }
+            let assistant = ChatMessage.assistant(response.content, reasoning: response.reasoning.isEmpty ? nil : response.reasoning,
+                                                  toolCalls: response.toolCalls)
+            do { try commit(assistant, usage: response.usage) } catch {
+                fail(turnID, "cannot save the answer: \(error)")
+                return
+            }
+            emitter.emit(.messageCompleted(MessageCompleted(itemID: itemID, text: response.content, reasoning: assistant.reasoning,
+                                                            toolCalls: response.toolCalls)))
+            if response.toolCalls.isEmpty {
+                if overBudget {
+                    emitter.emit(.warning("stopped after \(config.maxIterations) tool iterations (max_iterations); the answer above is the model's summary"))
+                }
+                if response.finishReason == .length {
+                    emitter.emit(.warning("the answer was cut off at the output token limit"))
+                }
+                emitter.emit(.turnCompleted(TurnCompleted(turnID: turnID, finalText: response.content, iterations: iteration,
+                                                          usage: turnUsage, reachedIterationLimit: overBudget)))
+                return
+            }
+            let cancelled = await runTools(response.toolCalls, allowed: !overBudget)
+            if cancelled || Task.isCancelled {
+                aborted(turnID, .interrupted, "interrupted by the user")
+                return
+            }
+        }
+    }
+
+    /// Consumes one model stream, forwarding deltas as events.
+    private func streamResponse(_ request: LLMRequest, itemID: String) async throws -> AssistantResponse {
+        var partial = ""
+        do {
+            for try await event in client.stream(request) {
+                switch event {
+                case .textDelta(let t):
+                    partial += t
+                    emitter.emit(.messageDelta(itemID: itemID, text: t))
+                case .reasoningDelta(let t):
+                    emitter.emit(.reasoningDelta(itemID: itemID, text: t))
+                case .toolCallStarted:
+                    break
+                case .retrying(let r):
+                    emitter.emit(.retrying(r))
+                case .completed(let response):
+                    return response
+                }
+            }
+        } catch {
+            if Task.isCancelled || (error as? LLMError) == .cancelled {
+                // Keep what the user saw: the partial answer is part of the conversation.
+                if !partial.isEmpty { try? commit(.assistant(partial + "\n[interrupted]")) }
+                throw LLMError.cancelled
+            }
+            throw error
+        }
+        if Task.isCancelled { throw LLMError.cancelled }
+        throw LLMError.streamInterrupted(receivedChars: partial.count)
+    }
+
+    // MARK: - Tools
+
+    /// Runs the calls concurrently; commits each result as it finishes. Returns whether the user interrupted.
+    private func runTools(_ calls: [ToolCall], allowed: Bool) async -> Bool {
+        let cwd = config.cwd
+        var settled: [(Int, ToolOutput)] = []
+        await withTaskGroup(of: (Int, ToolOutput, Int).self) { group in
+            for (index, call) in calls.enumerated() {
+                emitter.emit(.toolCallBegan(ToolCallBegan(callID: call.id, name: call.name, arguments: call.arguments)))
+                guard allowed else {
+                    settled.append((index, ToolOutput(text: "[not run: the iteration limit was reached; answer with what you have]", status: .cancelled)))
+                    continue
+                }
+                switch await prepare(call, cwd: cwd) {
+                case .done(let output):
+                    settled.append((index, output))
+                case .run(let tool, let args, let context):
+                    group.addTask {
+                        let start = ContinuousClock.now
+                        let output = await tool.run(args, context: context)
+                        return (index, output, Self.milliseconds(ContinuousClock.now - start))
+                    }
+                }
+            }
+            for await (index, output, ms) in group { finishTool(calls[index], output: output, elapsedMs: ms) }
+        }
+        // Calls that never ran (denied, invalid, over budget) are answered too, in call order.
+        for (index, output) in settled { finishTool(calls[index], output: output, elapsedMs: 0) }
+        return Task.isCancelled
+    }
+
+    static func milliseconds(_ d: Duration) -> Int {
+        Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    private enum Prepared {
+        case done(ToolOutput)
+        case run(any Tool, JSONValue, ToolContext)
+    }
+
+    private func prepare(_ call: ToolCall, cwd: String) async -> Prepared {
+        guard let tool = tools[call.name] else {
+            return .done(.error("unknown tool '\(call.name)'. Available tools: \(tools.names.joined(separator: ", "))"))
+        }
+        let args: JSONValue
+        switch ToolRegistry.parseArguments(call.arguments) {
+        case .success(let v): args = v
+        case .failure(let e): return .done(.error(e.message))
+        }
+        let emitter = self.emitter
+        let callID = call.id
+        let context = ToolContext(cwd: cwd, backend: backend, callID: call.id) { chunk in
+            emitter.emit(.toolOutputDelta(callID: callID, chunk: chunk))
+        }
+        if let reason = tool.approvalReason(for: args, context: context) {
+            let decision = await approval(for: call, reason: reason, arguments: args)
+            if !decision.isApproved {
+                return .done(ToolOutput(text: "The user did not approve this command (\(reason)). Do not run it another way; explain what you wanted to do and continue without it.", status: .denied))
+            }
+        }
+        return .run(tool, args, context)
+    }
+
+    private func approval(for call: ToolCall, reason: String, arguments: JSONValue) async -> ApprovalDecision {
+        switch config.approvalMode {
+        case .approveAll: return .once
+        case .denyAll: return .deny
+        case .ask:
+            if sessionApprovals.contains(reason) { return .session }
+            let command = arguments["command"]?.stringValue ?? call.arguments
+            let decision = await withCheckedContinuation { c in
+                approvalWaiters[call.id] = c
+                emitter.emit(.approvalRequested(ApprovalRequest(callID: call.id, tool: call.name, command: command, reason: reason)))
+            }
+            if decision == .session || decision == .always { sessionApprovals.insert(reason) }
+            return decision
+        }
+    }
+
+    private func finishTool(_ call: ToolCall, output: ToolOutput, elapsedMs: Int) {
+        let shown = Self.cap(output.text, limit: config.toolOutputLimit, callID: call.id)
+        do {
+            try store.recordToolRun(ToolRunRecord(callID: call.id, name: call.name, arguments: call.arguments,
+                                                  status: output.status.rawValue, exitCode: output.exitCode, output: output.text,
+                                                  startedAt: Date(timeIntervalSinceNow: -Double(elapsedMs) / 1000), elapsedMs: elapsedMs),
+                                    sessionID: sessionID)
+            try commit(.tool(callID: call.id, name: call.name, content: shown))
+        } catch {
+            emitter.emit(.warning("cannot save the result of \(call.name): \(error)"))
+            history.append(.tool(callID: call.id, name: call.name, content: shown))
+        }
+        emitter.emit(.toolCallEnded(ToolCallEnded(callID: call.id, name: call.name, status: output.status, output: shown,
+                                                  exitCode: output.exitCode, elapsedMs: elapsedMs)))
+    }
+
+    /// Keeps the head and tail of long output; the full text is in the store's tool_run.
+    static func cap(_ text: String, limit: Int, callID: String) -> String {
+        guard text.count > limit else { return text }
+        let head = text.prefix(limit * 6 / 10)
+        let tail = text.suffix(limit * 4 / 10)
+        return "\(head)\n[… \(text.count - head.count - tail.count) characters omitted …]\n\(tail)"
+    }
+
+    // MARK: - Store
+
+    private func ensureSession() throws(StoreError) {
+        guard !sessionCreated else { return }
+        _ = try store.createSession(model: config.model, baseURL: config.baseURL, cwd: config.cwd, source: config.source, id: sessionID)
+        sessionCreated = true
+    }
+
+    private func commit(_ message: ChatMessage, usage: Usage? = nil) throws(StoreError) {
+        try store.appendMessage(message, sessionID: sessionID, usage: usage)
+        history.append(message)
+    }
+
+    private func fail(_ turnID: String, _ message: String) {
+        emitter.emit(.error(AgentErrorEvent(message: message, isFatal: true)))
+        aborted(turnID, .failed, message)
+    }
+
+    private func aborted(_ turnID: String, _ reason: AbortReason, _ message: String) {
+        // Every tool call in history must have an answer, or the next request is invalid.
+        if let last = history.last(where: { $0.role == .assistant }), !last.toolCalls.isEmpty {
+            for call in last.toolCalls where !history.contains(where: { $0.toolCallID == call.id }) {
+                try? commit(.tool(callID: call.id, name: call.name, content: "[not run: \(message)]"))
+            }
+        }
+        emitter.emit(.turnAborted(TurnAborted(turnID: turnID, reason: reason, message: message)))
+    }
+}

@@ -1,0 +1,47 @@
+import AgentProtocol
+import Foundation
+
+/// How the agent treats tool calls that need the user's approval.
+public enum ApprovalMode: String, Sendable, Hashable, Codable {
+    /// Ask through ``AgentEvent/approvalRequested(_:)`` and wait for ``Op/approveTool(callID:decision:)``.
+    case ask
+    /// Run them (`--yes`).
+    case approveAll
+    /// Refuse them with a message to the model (headless without `--yes`).
+    case denyAll
+}
+
+/// Everything the agent needs to know that is not a service.
+public struct AgentConfiguration: Sendable, Hashable {
+    public var model: String
+    public var baseURL: String
+    public var cwd: String
+    public var maxIterations: Int
+    public var approvalMode: ApprovalMode
+    /// Characters of tool output the model sees per call; the rest stays in the store.
+    public var toolOutputLimit: Int
+    /// A context window from config that overrides what the server reports.
+    public var contextWindowOverride: Int?
+    public var maxTokens: Int?
+    public var temperature: Double?
+    /// Where the session came from (`cli`, `tui`), stored with it.
+    public var source: String
+    /// Extra text appended to the system prompt (config `system_prompt`).
+    public var extraInstructions: String?
+
+    public init(model: String, baseURL: String, cwd: String, maxIterations: Int = 50, approvalMode: ApprovalMode = .ask,
+                toolOutputLimit: Int = 16_000, contextWindowOverride: Int? = nil, maxTokens: Int? = nil,
+                temperature: Double? = nil, source: String = "cli", extraInstructions: String? = nil) {
+        self.model = model
+        self.baseURL = baseURL
+        self.cwd = cwd
+        self.maxIterations = maxIterations
+        self.approvalMode = approvalMode
+        self.toolOutputLimit = toolOutputLimit
+        self.contextWindowOverride = contextWindowOverride
+        self.maxTokens = maxTokens
+        self.temperature = temperature
+        self.source = source
+        self.extraInstructions = extraInstructions
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+
+/// A fact reported by the agent, in order, to the UI, the headless printer and tests.
+///
+/// Cases are past-tense facts. `Began`/`Ended` pairs share an ID; `…Delta` cases may be
+/// coalesced by consumers, every other case must be delivered.
+public enum AgentEvent: Sendable, Hashable, Codable {
+    case sessionConfigured(SessionConfigured)
+    case turnStarted(turnID: String)
+    case messageDelta(itemID: String, text: String)
+    case reasoningDelta(itemID: String, text: String)
+    /// The assistant message is complete and committed to the store.
+    case messageCompleted(MessageCompleted)
+    case toolCallBegan(ToolCallBegan)
+    case toolOutputDelta(callID: String, chunk: String)
+    case toolCallEnded(ToolCallEnded)
+    case approvalRequested(ApprovalRequest)
+    case usage(UsageReport)
+    case retrying(Retrying)
+    case turnCompleted(TurnCompleted)
+    case turnAborted(TurnAborted)
+    case error(AgentErrorEvent)
+    case warning(String)
+
+    /// Whether consumers may merge this event with neighbours of the same kind.
+    public var isDelta: Bool {
+        switch self {
+        case .messageDelta, .reasoningDelta, .toolOutputDelta: true
+        case .sessionConfigured, .turnStarted, .messageCompleted, .toolCallBegan, .toolCallEnded,
+             .approvalRequested, .usage, .retrying, .turnCompleted, .turnAborted, .error, .warning: false
+        }
+    }
+}
+
+/// An event with the submission it answers and its position in the stream.
+public struct EventEnvelope: Sendable, Hashable, Codable {
+    public var submissionID: Int
+    public var seq: Int
+    public var event: AgentEvent
+
+    public init(submissionID: Int, seq: Int, event: AgentEvent) {
+        self.submissionID = submissionID
+        self.seq = seq
+        self.event = event
+    }
+}
+
+public struct SessionConfigured: Sendable, Hashable, Codable {
+    public var sessionID: String
+    public var model: String
+    public var baseURL: String
+    /// The model's real context window, read from the server or config; `nil` when unknown.
+    public var contextWindow: Int?
+    public var tools: [String]
+
+    public init(sessionID: String, model: String, baseURL: String, contextWindow: Int?, tools: [String]) {
+        self.sessionID = sessionID
+        self.model = model
+        self.baseURL = baseURL
+        self.contextWindow = contextWindow
+        self.tools = tools
+    }
+}
+
+public struct MessageCompleted: Sendable, Hashable, Codable {
+    public var itemID: String
+    public var text: String
+    public var reasoning: String?
+    public var toolCalls: [ToolCall]
+
+    public init(itemID: String, text: String, reasoning: String?, toolCalls: [ToolCall]) {
+        self.itemID = itemID
+        self.text = text
+        self.reasoning = reasoning
+        self.toolCalls = toolCalls
+    }
+}
+
+public struct ToolCallBegan: Sendable, Hashable, Codable {
+    public var callID: String
+    public var name: String
+    public var arguments: String
+
+    public init(callID: String, name: String, arguments: String) {
+        self.callID = callID
+        self.name = name
+        self.arguments = arguments
+    }
+}
+
+/// How a tool call ended.
+public enum ToolStatus: String, Sendable, Hashable, Codable {
+    case succeeded, failed, denied, cancelled, timedOut
+}
+
+public struct ToolCallEnded: Sendable, Hashable, Codable {
+    public var callID: String
+    public var name: String
+    public var status: ToolStatus
+    /// The output as the model sees it (capped); the full output is in the store.
+    public var output: String
+    public var exitCode: Int32?
+    public var elapsedMs: Int
+
+    public init(callID: String, name: String, status: ToolStatus, output: String, exitCode: Int32?, elapsedMs: Int) {
+        self.callID = callID
+        self.name = name
+        self.status = status
+        self.output = output
+        self.exitCode = exitCode
+        self.elapsedMs = elapsedMs
+    }
+}
+
+public struct ApprovalRequest: Sendable, Hashable, Codable {
+    public var callID: String
+    public var tool: String
+    public var command: String
+    public var reason: String
+
+    public init(callID: String, tool: String, command: String, reason: String) {
+        self.callID = callID
+        self.tool = tool
+        self.command = command
+        self.reason = reason
+    }
+}
+
+public struct UsageReport: Sendable, Hashable, Codable {
+    /// This request's usage.
+    public var last: Usage
+    /// The session's running total.
+    public var total: Usage
+    public var contextWindow: Int?
+
+    public init(last: Usage, total: Usage, contextWindow: Int?) {
+        self.last = last
+        self.total = total
+        self.contextWindow = contextWindow
+    }
+}
+
+public struct Retrying: Sendable, Hashable, Codable {
+    public var attempt: Int
+    public var maxAttempts: Int
+    public var delayMs: Int
+    public var reason: String
+
+    public init(attempt: Int, maxAttempts: Int, delayMs: Int, reason: String) {
+        self.attempt = attempt
+        self.maxAttempts = maxAttempts
+        self.delayMs = delayMs
+        self.reason = reason
+    }
+}
+
+public struct TurnCompleted: Sendable, Hashable, Codable {
+    public var turnID: String
+    public var finalText: String
+    /// Model requests made in this turn.
+    public var iterations: Int
+    public var usage: Usage
+    /// The iteration budget ran out; `finalText` is the model's summary without tools.
+    public var reachedIterationLimit: Bool
+
+    public init(turnID: String, finalText: String, iterations: Int, usage: Usage, reachedIterationLimit: Bool = false) {
+        self.turnID = turnID
+        self.finalText = finalText
+        self.iterations = iterations
+        self.usage = usage
+        self.reachedIterationLimit = reachedIterationLimit
+    }
+}
+
+/// Why a turn stopped before a final answer.
+public enum AbortReason: String, Sendable, Hashable, Codable {
+    case interrupted, maxIterations, failed
+}
+
+public struct TurnAborted: Sendable, Hashable, Codable {
+    public var turnID: String
+    public var reason: AbortReason
+    public var message: String
+
+    public init(turnID: String, reason: AbortReason, message: String) {
+        self.turnID = turnID
+        self.reason = reason
+        self.message = message
+    }
+}
+
+public struct AgentErrorEvent: Sendable, Hashable, Codable {
+    public var message: String
+    /// Whether the turn ended because of it.
+    public var isFatal: Bool
+
+    public init(message: String, isFatal: Bool) {
+        self.message = message
+        self.isFatal = isFatal
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// A command sent to the agent. Cases are imperative; results come back as ``AgentEvent``s.
+public enum Op: Sendable, Hashable, Codable {
+    /// Start a turn with the user's text.
+    case userTurn(UserTurn)
+    /// Stop the running turn: cancels the model stream and running tools.
+    case interrupt
+    /// Answer an ``AgentEvent/approvalRequested(_:)``.
+    case approveTool(callID: String, decision: ApprovalDecision)
+    /// Finish the session; the event stream ends after this.
+    case shutdown
+}
+
+/// The user's input for one turn.
+public struct UserTurn: Sendable, Hashable, Codable {
+    public var text: String
+    public init(text: String) { self.text = text }
+}
+
+/// How the user answered an approval request.
+public enum ApprovalDecision: String, Sendable, Hashable, Codable, CaseIterable {
+    case once, session, always, deny
+
+    public var isApproved: Bool { self != .deny }
+}

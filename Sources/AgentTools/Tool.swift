@@ -1,0 +1,99 @@
+import AgentProtocol
+import Exec
+import Foundation
+
+/// What a tool may use while it runs.
+public struct ToolContext: Sendable {
+    /// The session's working directory; relative paths resolve against it.
+    public var cwd: String
+    public var backend: any ExecutionBackend
+    public var callID: String
+    /// Live output for the UI (raw terminal bytes decoded as UTF-8).
+    public var emitOutput: @Sendable (String) -> Void
+
+    public init(cwd: String, backend: any ExecutionBackend, callID: String, emitOutput: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.cwd = cwd
+        self.backend = backend
+        self.callID = callID
+        self.emitOutput = emitOutput
+    }
+
+    /// Resolves `path` (absolute, `~/…` or relative to `cwd`) to a standardized absolute path.
+    public func resolve(_ path: String) -> String {
+        let expanded = (path as NSString).expandingTildeInPath
+        let abs = expanded.hasPrefix("/") ? expanded : (cwd as NSString).appendingPathComponent(expanded)
+        return (abs as NSString).standardizingPath
+    }
+}
+
+/// A tool's result. Failure is data: it goes back to the model, it does not throw.
+public struct ToolOutput: Sendable, Hashable {
+    /// What the model sees (capped by the agent).
+    public var text: String
+    public var status: ToolStatus
+    public var exitCode: Int32?
+
+    public init(text: String, status: ToolStatus = .succeeded, exitCode: Int32? = nil) {
+        self.text = text
+        self.status = status
+        self.exitCode = exitCode
+    }
+
+    public static func error(_ text: String) -> ToolOutput { ToolOutput(text: text, status: .failed) }
+    public var isError: Bool { status != .succeeded }
+}
+
+/// A capability the model can call.
+public protocol Tool: Sendable {
+    var spec: ToolSpec { get }
+    /// Why this call needs the user's approval, or `nil` when it can run at once.
+    func approvalReason(for arguments: JSONValue, context: ToolContext) -> String?
+    func run(_ arguments: JSONValue, context: ToolContext) async -> ToolOutput
+}
+
+extension Tool {
+    public var name: String { spec.name }
+    public func approvalReason(for arguments: JSONValue, context: ToolContext) -> String? { nil }
+}
+
+/// Typed access to a call's arguments with clear messages for the model.
+public struct ToolArguments: Sendable {
+    public let value: JSONValue
+    public init(_ value: JSONValue) { self.value = value }
+
+    public func string(_ key: String) throws(ToolArgumentError) -> String {
+        guard let v = value[key] else { throw ToolArgumentError("missing required argument '\(key)'") }
+        if let s = v.stringValue { return s }
+        if let n = v.doubleValue { return n.rounded() == n ? String(Int(n)) : String(n) }
+        throw ToolArgumentError("argument '\(key)' must be a string")
+    }
+
+    public func optionalString(_ key: String) throws(ToolArgumentError) -> String? {
+        guard let v = value[key], v != .null else { return nil }
+        return try string(key)
+    }
+
+    public func optionalInt(_ key: String) throws(ToolArgumentError) -> Int? {
+        guard let v = value[key], v != .null else { return nil }
+        if let n = v.doubleValue { return Int(n) }
+        if let s = v.stringValue, let n = Int(s.trimmingCharacters(in: .whitespaces)) { return n }
+        throw ToolArgumentError("argument '\(key)' must be an integer")
+    }
+
+    public func optionalBool(_ key: String) throws(ToolArgumentError) -> Bool? {
+        guard let v = value[key], v != .null else { return nil }
+        if let b = v.boolValue { return b }
+        if let s = v.stringValue { return ["true", "yes", "1"].contains(s.lowercased()) }
+        throw ToolArgumentError("argument '\(key)' must be true or false")
+    }
+}
+
+public struct ToolArgumentError: Error, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+}
+
+/// Builds a JSON Schema object for a tool's parameters.
+func schema(_ properties: [String: JSONValue], required: [String]) -> JSONValue {
+    ["type": "object", "properties": .object(properties), "required": .array(required.map { .string($0) })]
+}

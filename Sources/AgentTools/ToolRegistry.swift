@@ -1,0 +1,41 @@
+import AgentProtocol
+import Foundation
+
+/// The tools offered to the model, by name.
+public struct ToolRegistry: Sendable {
+    private var tools: [String: any Tool] = [:]
+    private var order: [String] = []
+
+    public init(_ tools: [any Tool] = []) {
+        for t in tools { register(t) }
+    }
+
+    /// The built-in tools of this issue: terminal, files, search.
+    public static func builtIn() -> ToolRegistry {
+        ToolRegistry([TerminalTool(), ReadFileTool(), WriteFileTool(), PatchTool(), ListDirTool(), SearchFilesTool()])
+    }
+
+    public mutating func register(_ tool: any Tool) {
+        if tools[tool.name] == nil { order.append(tool.name) }
+        tools[tool.name] = tool
+    }
+
+    public var specs: [ToolSpec] { order.compactMap { tools[$0]?.spec } }
+    public var names: [String] { order }
+    public subscript(name: String) -> (any Tool)? { tools[name] }
+
+    /// Parses a call's argument text, reporting invalid JSON as a tool error for the model.
+    public static func parseArguments(_ text: String) -> Result<JSONValue, ToolArgumentError> {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { return .success(.object([:])) }
+        guard let value = JSONValue.parse(trimmed) else {
+            return .failure(ToolArgumentError("the arguments are not valid JSON (\(trimmed.prefix(200))). Call the tool again with a JSON object."))
+        }
+        // Some models double-encode: "{\"command\": …}".
+        if case .string(let inner) = value, let nested = JSONValue.parse(inner), nested.objectValue != nil { return .success(nested) }
+        guard value.objectValue != nil else {
+            return .failure(ToolArgumentError("the arguments must be a JSON object, got \(trimmed.prefix(100))"))
+        }
+        return .success(value)
+    }
+}

@@ -1,0 +1,38 @@
+import AgentProtocol
+import Foundation
+
+/// `write_file`: creates or replaces a file atomically, creating parent directories.
+public struct WriteFileTool: Tool {
+    public static let description = """
+        Write a file with the given content, replacing it if it exists and creating parent \
+        directories. Prefer `patch` for small changes to existing files.
+        """
+
+    public init() {}
+
+    public var spec: ToolSpec {
+        ToolSpec(name: "write_file", description: Self.description, parameters: schema([
+            "path": ["type": "string", "description": "File path, absolute or relative to the working directory."],
+            "content": ["type": "string", "description": "The complete new content of the file."],
+        ], required: ["path", "content"]))
+    }
+
+    public func run(_ arguments: JSONValue, context: ToolContext) async -> ToolOutput {
+        let args = ToolArguments(arguments)
+        let path: String, content: String
+        do {
+            path = context.resolve(try args.string("path"))
+            content = try args.string("content")
+        } catch { return .error(error.message) }
+        let existed = FileManager.default.fileExists(atPath: path)
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            try Data(content.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            return .error("cannot write \(path): \(error.localizedDescription)")
+        }
+        let lines = content.isEmpty ? 0 : content.split(separator: "\n", omittingEmptySubsequences: false).count
+        return ToolOutput(text: "\(existed ? "Replaced" : "Created") \(path) (\(content.utf8.count) bytes, \(lines) lines)")
+    }
+}

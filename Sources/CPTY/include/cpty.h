@@ -1,0 +1,28 @@
+#ifndef TALARIA_CPTY_H
+#define TALARIA_CPTY_H
+#include <sys/types.h>
+
+/// Starts `argv[0]` (searched in PATH) on a new pseudo-terminal of `rows`×`cols`.
+///
+/// The child gets a fresh session and process group (so the whole group can be
+/// signalled), a default signal mask and default dispositions (a parent running Swift
+/// concurrency blocks signals that the child would otherwise inherit), `cwd` as its
+/// working directory and `envp` as its environment. Returns the child's pid and sets
+/// `*master_fd` (close-on-exec, non-blocking), or returns -1 with errno set.
+pid_t tl_pty_spawn(const char *const argv[], const char *const envp[], const char *cwd,
+                   unsigned short rows, unsigned short cols, int *master_fd);
+
+/// Like tl_pty_spawn but with plain pipes: stdin from /dev/null, stdout and stderr
+/// merged into `*out_fd`. Used when no terminal is wanted.
+pid_t tl_pipe_spawn(const char *const argv[], const char *const envp[], const char *cwd, int *out_fd);
+
+/// Resizes the pseudo-terminal.
+int tl_pty_resize(int master_fd, unsigned short rows, unsigned short cols);
+
+/// Sends `sig` to the process group `pgid`.
+int tl_killpg(pid_t pgid, int sig);
+
+/// Non-blocking wait: returns 0 if still running, the pid when it exited, -1 on error.
+/// `*status` receives the exit code, or 128+signal for a signalled child.
+pid_t tl_wait(pid_t pid, int *status, int nohang);
+#endif

@@ -1,0 +1,45 @@
+/// The commented file `talaria config init` writes.
+public enum DefaultConfig {
+    public static let text = """
+        # Talaria configuration. Flags on the command line override these values.
+        # Lines starting with # are comments; remove the # to set a value.
+
+        # The OpenAI-compatible endpoint (llama.cpp, Ollama, vLLM, LM Studio, OpenRouter, OpenAI).
+        # Unset: Talaria looks for a local server on 127.0.0.1 (llama.cpp :8080, Ollama :11434,
+        # LM Studio :1234, vLLM :8000), then uses OPENAI_BASE_URL.
+        # base_url: http://127.0.0.1:8080/v1
+
+        # The model id sent with each request. Unset: the first model the server lists.
+        # model: qwen2.5-coder-0.5b-instruct
+
+        # The environment variable that holds the API key (never put the key itself here).
+        # api_key_env: OPENAI_API_KEY
+
+        # Model requests per turn before Talaria stops and asks the model to summarise.
+        # max_iterations: 50
+
+        # The model's context window in tokens. Unset: read from the server.
+        # context_window: 32768
+
+        # Output token limit per request, and sampling temperature.
+        # max_tokens: 4096
+        # temperature: 0.2
+
+        # Where commands run: local (more backends come with the execution work).
+        # backend: local
+
+        # Commands that need approval: ask (TUI dialog; refused in -p mode), yes, deny.
+        # approvals: ask
+
+        # Characters of each tool's output the model sees; the full output is stored.
+        # tool_output_limit: 16000
+
+        # Extra instructions appended to the system prompt.
+        # system_prompt: |
+        #   Prefer small, reviewable changes.
+
+        # theme: dark
+        # keymap: default
+
+        """
+}

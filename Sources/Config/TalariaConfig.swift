@@ -1,0 +1,169 @@
+import Foundation
+import Yams
+
+/// The settings in `config.yaml`. Every field is optional: unset means "use the default".
+public struct TalariaConfig: Sendable, Hashable {
+    public var model: String?
+    public var baseURL: String?
+    public var apiKeyEnv: String?
+    public var maxIterations: Int?
+    public var contextWindow: Int?
+    public var maxTokens: Int?
+    public var temperature: Double?
+    public var backend: String?
+    public var approvals: String?
+    public var theme: String?
+    public var keymap: String?
+    public var toolOutputLimit: Int?
+    public var systemPrompt: String?
+    /// Sections owned by later features (`mcp_servers`); kept as text until they are read.
+    public var sections: [String: String] = [:]
+
+    public init() {}
+
+    /// Keys and what they hold; anything else is an error naming file, line and key.
+    static let keys: [String: Kind] = [
+        "model": .string, "base_url": .string, "api_key_env": .string, "max_iterations": .int,
+        "context_window": .int, "max_tokens": .int, "temperature": .double, "backend": .string,
+        "approvals": .string, "theme": .string, "keymap": .string, "tool_output_limit": .int,
+        "system_prompt": .string, "mcp_servers": .section, "skills": .section, "memory": .section,
+        "ssh": .section, "docker": .section, "sandbox": .section,
+    ]
+
+    enum Kind { case string, int, double, section }
+}
+
+/// A config file problem, with where it is.
+public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int?
+    public var column: Int?
+    public var key: String?
+    public var message: String
+
+    public var description: String {
+        var loc = file
+        if let line { loc += ":\(line)" }
+        if let column { loc += ":\(column)" }
+        return "\(loc): \(key.map { "'\($0)': " } ?? "")\(message)"
+    }
+}
+
+extension TalariaConfig {
+    /// Loads `path`; a missing file is an empty config, not an error.
+    public static func load(path: String) throws(ConfigError) -> TalariaConfig {
+        guard FileManager.default.fileExists(atPath: path) else { return TalariaConfig() }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, message: "cannot read the file (permissions?)")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> TalariaConfig {
+        let root: Node?
+        do { root = try Yams.compose(yaml: text) } catch let e as YamlError {
+            throw yamlError(e, file: file)
+        } catch {
+            throw ConfigError(file: file, message: "invalid YAML: \(error)")
+        }
+        var config = TalariaConfig()
+        guard let root else { return config } // empty file
+        guard case .mapping(let mapping) = root else {
+            throw ConfigError(file: file, line: root.mark.map { $0.line }, message: "the top level must be a mapping of `key: value` lines")
+        }
+        for (keyNode, value) in mapping {
+            let line = keyNode.mark?.line
+            guard let key = keyNode.string else {
+                throw ConfigError(file: file, line: line, message: "keys must be plain names")
+            }
+            guard let kind = keys[key] else {
+                let near = keys.keys.min { editDistance($0, key) < editDistance($1, key) }
+                let hint = near.flatMap { editDistance($0, key) <= 3 ? " (did you mean '\($0)'?)" : nil } ?? ""
+                throw ConfigError(file: file, line: line, key: key, message: "unknown key\(hint)")
+            }
+            if case .scalar(let s) = value, s.tag == .implicit ? s.string == "~" || s.string == "null" || s.string.isEmpty : false {
+                continue // explicitly unset
+            }
+            func fail(_ what: String) -> ConfigError {
+                ConfigError(file: file, line: value.mark?.line ?? line, key: key, message: "must be \(what), found \(describe(value))")
+            }
+            switch kind {
+            case .string:
+                guard case .scalar = value, let s = value.string else { throw fail("a string") }
+                config.setString(key, s)
+            case .int:
+                guard let n = value.int else { throw fail("an integer") }
+                guard n > 0 else { throw fail("a positive integer") }
+                config.setInt(key, n)
+            case .double:
+                guard let d = value.float else { throw fail("a number") }
+                config.temperature = d
+            case .section:
+                config.sections[key] = (try? Yams.serialize(node: value)) ?? ""
+            }
+        }
+        if let a = config.approvals, !["ask", "yes", "deny"].contains(a) {
+            throw ConfigError(file: file, key: "approvals", message: "must be ask, yes or deny, found '\(a)'")
+        }
+        return config
+    }
+
+    private mutating func setString(_ key: String, _ s: String) {
+        switch key {
+        case "model": model = s
+        case "base_url": baseURL = s
+        case "api_key_env": apiKeyEnv = s
+        case "backend": backend = s
+        case "approvals": approvals = s
+        case "theme": theme = s
+        case "keymap": keymap = s
+        case "system_prompt": systemPrompt = s
+        default: break
+        }
+    }
+
+    private mutating func setInt(_ key: String, _ n: Int) {
+        switch key {
+        case "max_iterations": maxIterations = n
+        case "context_window": contextWindow = n
+        case "max_tokens": maxTokens = n
+        case "tool_output_limit": toolOutputLimit = n
+        default: break
+        }
+    }
+
+    private static func yamlError(_ e: YamlError, file: String) -> ConfigError {
+        switch e {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
+            let what = [context?.description, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+            return ConfigError(file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(what)")
+        case .composer(let context, let problem, let mark, _):
+            let what = [context?.description, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+            return ConfigError(file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(what)")
+        default:
+            return ConfigError(file: file, message: "invalid YAML: \(e)")
+        }
+    }
+
+    private static func describe(_ node: Node) -> String {
+        switch node {
+        case .scalar(let s): "'\(s.string)'"
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        case .alias: "an alias"
+        }
+    }
+}
+
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    var prev = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+        var cur = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...max(b.count, 1) where !b.isEmpty {
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        prev = cur
+    }
+    return a.isEmpty ? b.count : prev[b.count]
+}

@@ -1,0 +1,21 @@
+import Foundation
+
+/// Where Talaria keeps its files: `$TALARIA_HOME`, else `~/.talaria`.
+public struct TalariaPaths: Sendable, Hashable {
+    public var home: String
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        if let h = environment["TALARIA_HOME"], !h.isEmpty {
+            home = (h as NSString).expandingTildeInPath
+        } else {
+            let userHome = environment["HOME"] ?? NSHomeDirectory()
+            home = (userHome as NSString).appendingPathComponent(".talaria")
+        }
+    }
+
+    public var configFile: String { home + "/config.yaml" }
+    public var database: String { home + "/state.db" }
+    public var logs: String { home + "/logs" }
+    /// The embedded local model: server binary, weights, pid and log files.
+    public var local: String { home + "/local" }
+}

@@ -1,0 +1,135 @@
+import CPTY
+import Foundation
+import Synchronization
+
+/// Runs commands on this machine, on a pseudo-terminal, through the `CPTY` helper.
+///
+/// Each command gets its own session and process group; cancel and timeout send
+/// SIGTERM to the group, then SIGKILL after `killGrace` seconds, so a `sleep` started
+/// by the command dies with it. Output is read on a dedicated thread with `poll(2)`,
+/// so a chatty command never blocks on a full pipe and the agent's actor never blocks.
+public struct LocalBackend: ExecutionBackend {
+    public var identity: String { "local" }
+    public var shell: String
+    public var killGrace: Double
+
+    public init(shell: String? = nil, killGrace: Double = 2) {
+        self.shell = shell ?? (FileManager.default.isExecutableFile(atPath: "/bin/bash") ? "/bin/bash" : "/bin/sh")
+        self.killGrace = killGrace
+    }
+
+    public func run(_ spec: CommandSpec, onOutput: @escaping @Sendable (Data) -> Void) async throws(ExecError) -> CommandResult {
+        let job = try Job.start(spec: spec, shell: shell, killGrace: killGrace)
+        let result: CommandResult = await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<CommandResult, Never>) in
+                let thread = Thread { c.resume(returning: job.pump(onOutput: onOutput)) }
+                thread.name = "talaria.exec"
+                thread.stackSize = 256 * 1024
+                thread.start()
+            }
+        } onCancel: {
+            job.cancelled.store(true, ordering: .relaxed)
+        }
+        return result
+    }
+}
+
+/// One running process and its output descriptor.
+final class Job: Sendable {
+    let pid: pid_t
+    let fd: Int32
+    let timeout: Double?
+    let killGrace: Double
+    let cancelled = Atomic<Bool>(false)
+
+    private init(pid: pid_t, fd: Int32, timeout: Double?, killGrace: Double) {
+        self.pid = pid
+        self.fd = fd
+        self.timeout = timeout
+        self.killGrace = killGrace
+    }
+
+    static func start(spec: CommandSpec, shell: String, killGrace: Double) throws(ExecError) -> Job {
+        var env = ProcessInfo.processInfo.environment
+        if spec.usePTY { env["TERM"] = env["TERM"].flatMap { $0 == "dumb" ? nil : $0 } ?? "xterm-256color" }
+        env["PAGER"] = "cat"
+        env["GIT_PAGER"] = "cat"
+        for (k, v) in spec.env { env[k] = v }
+        let argv = [shell, "-c", spec.command]
+        let envp = env.map { "\($0.key)=\($0.value)" }
+        var fd: Int32 = -1
+        let pid: pid_t = withCStrings(argv) { a in
+            withCStrings(envp) { e in
+                spec.usePTY ? tl_pty_spawn(a, e, spec.cwd, spec.rows, spec.cols, &fd) : tl_pipe_spawn(a, e, spec.cwd, &fd)
+            }
+        }
+        guard pid > 0 else { throw ExecError("cannot start \(shell): \(String(cString: strerror(errno)))") }
+        return Job(pid: pid, fd: fd, timeout: spec.timeout, killGrace: killGrace)
+    }
+
+    /// Reads until the process exits and its output is drained; kills on cancel/timeout.
+    func pump(onOutput: @Sendable (Data) -> Void) -> CommandResult {
+        let start = Date()
+        var output = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var status: Int32 = -1
+        var exited = false
+        var timedOut = false
+        var killedAt: Date?
+        var eof = false
+        var drainDeadline: Date?
+        defer { close(fd) }
+        while true {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = eof ? 0 : poll(&pfd, 1, exited ? 20 : 100)
+            if ready > 0 {
+                let n = read(fd, &buffer, buffer.count)
+                if n > 0 {
+                    let chunk = Data(buffer[0..<n])
+                    output.append(chunk)
+                    onOutput(chunk)
+                    continue
+                }
+                if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) { eof = true } // EIO: slave side closed
+            }
+            if !exited {
+                var st: Int32 = 0
+                if tl_wait(pid, &st, 1) == pid { exited = true; status = st; drainDeadline = Date().addingTimeInterval(0.2) }
+            }
+            if exited && (eof || Date() > drainDeadline!) { break }
+            if eof && !exited {
+                // Output closed but the process lives on (daemonised stdout): wait for it normally.
+                var st: Int32 = 0
+                if tl_wait(pid, &st, killedAt == nil ? 1 : 1) == pid { exited = true; status = st; break }
+                usleep(5_000)
+            }
+            let now = Date()
+            if killedAt == nil {
+                let expired = timeout.map { now.timeIntervalSince(start) > $0 } ?? false
+                if expired || cancelled.load(ordering: .relaxed) {
+                    timedOut = expired
+                    _ = tl_killpg(pid, SIGTERM)
+                    _ = tl_killpg(pid, SIGHUP)
+                    killedAt = now
+                }
+            } else if let k = killedAt, now.timeIntervalSince(k) > killGrace {
+                _ = tl_killpg(pid, SIGKILL)
+                killedAt = .distantFuture
+            }
+        }
+        // Anything the command left behind in its group goes with it.
+        if killedAt != nil { _ = tl_killpg(pid, SIGKILL) }
+        return CommandResult(exitCode: status, output: output, timedOut: timedOut,
+                             cancelled: !timedOut && killedAt != nil, elapsed: Date().timeIntervalSince(start))
+    }
+}
+
+/// Calls `body` with a NULL-terminated C array of the strings.
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    var cStrings = strings.map { strdup($0) }
+    cStrings.append(nil)
+    defer { for p in cStrings { free(p) } }
+    return cStrings.withUnsafeBufferPointer { buf in
+        buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) { body($0) }
+    }
+}

@@ -1,0 +1,297 @@
+import AgentProtocol
+import Foundation
+import Synchronization
+
+/// Where and as whom to send chat completions.
+public struct Endpoint: Sendable, Hashable {
+    /// The API base, e.g. `http://127.0.0.1:8080/v1`.
+    public var baseURL: URL
+    public var apiKey: String?
+    public var model: String
+
+    public init(baseURL: URL, apiKey: String?, model: String) {
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.model = model
+    }
+
+    func url(_ path: String) -> URL {
+        URL(string: baseURL.absoluteString.trimmingSuffix("/") + path) ?? baseURL
+    }
+}
+
+/// One chat-completions request, independent of the wire format.
+public struct LLMRequest: Sendable, Hashable {
+    public var messages: [ChatMessage]
+    public var tools: [ToolSpec]
+    /// `auto`, `none`, `required`; `nil` leaves it to the server.
+    public var toolChoice: String?
+    public var maxTokens: Int?
+    public var temperature: Double?
+    /// Extra top-level body fields (`chat_template_kwargs`, `top_p`, …).
+    public var extra: [String: JSONValue]
+
+    public init(messages: [ChatMessage], tools: [ToolSpec] = [], toolChoice: String? = nil, maxTokens: Int? = nil,
+                temperature: Double? = nil, extra: [String: JSONValue] = [:]) {
+        self.messages = messages
+        self.tools = tools
+        self.toolChoice = toolChoice
+        self.maxTokens = maxTokens
+        self.temperature = temperature
+        self.extra = extra
+    }
+}
+
+/// A client for any OpenAI-compatible `/chat/completions` endpoint.
+///
+/// `stream(_:)` retries retryable failures (429, 5xx, resets, streams cut before
+/// `[DONE]`) with ``RetryPolicy`` backoff and reports each wait as
+/// ``LLMStreamEvent/retrying(_:)``. When a stream breaks after text was already
+/// delivered, the retried stream's text is compared with what was shown: a replay
+/// of the same prefix is suppressed, so consumers see each character once.
+public final class LLMClient: Sendable {
+    public let endpoint: Endpoint
+    public let retry: RetryPolicy
+    private let transport: any HTTPStreamTransport
+    private let sleep: @Sendable (Double) async throws -> Void
+    /// Set once a server rejected `stream_options`; later requests leave it out.
+    private let omitStreamOptions = Mutex(false)
+
+    public init(endpoint: Endpoint, transport: any HTTPStreamTransport, retry: RetryPolicy = RetryPolicy(),
+                sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) }) {
+        self.endpoint = endpoint
+        self.transport = transport
+        self.retry = retry
+        self.sleep = sleep
+    }
+
+    /// Streams one assistant response, with retries. The last element is `.completed`.
+    ///
+    /// - Throws: ``LLMError`` from the stream once retries are exhausted, or `.cancelled`
+    ///   when the consuming task is cancelled. A non-retryable error is thrown at once.
+    public func stream(_ request: LLMRequest) -> AsyncThrowingStream<LLMStreamEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<LLMStreamEvent, any Error>.makeStream()
+        let task = Task {
+            do {
+                try await self.runWithRetries(request, continuation)
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: Task.isCancelled ? LLMError.cancelled : error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    /// Sends a non-streaming request (summaries, titles) with the same retry policy.
+    public func complete(_ request: LLMRequest) async throws -> AssistantResponse {
+        var attempt = 0
+        while true {
+            do {
+                return try await completeOnce(request)
+            } catch let error as LLMError where error.isRetryable && attempt < retry.maxRetries {
+                attempt += 1
+                try await sleep(retry.delay(forRetry: attempt, after: error))
+            }
+        }
+    }
+
+    // MARK: - Streaming internals
+
+    private func runWithRetries(_ request: LLMRequest, _ out: AsyncThrowingStream<LLMStreamEvent, any Error>.Continuation) async throws {
+        var attempt = 0
+        var shownText = ""
+        var shownReasoning = ""
+        while true {
+            var replay = Replay(shownText: shownText, shownReasoning: shownReasoning)
+            do {
+                try await streamOnce(request) { event in
+                    for e in replay.filter(event) { out.yield(e) }
+                }
+                return
+            } catch {
+                shownText = replay.shownText
+                shownReasoning = replay.shownReasoning
+                guard error.isRetryable, attempt < retry.maxRetries, !Task.isCancelled else { throw error }
+                attempt += 1
+                let delay = retry.delay(forRetry: attempt, after: error)
+                out.yield(.retrying(Retrying(attempt: attempt, maxAttempts: retry.maxRetries, delayMs: Int(delay * 1000),
+                                             reason: error.description)))
+                try await sleep(delay)
+            }
+        }
+    }
+
+    private func makeHTTPRequest(_ request: LLMRequest, stream: Bool) throws -> HTTPRequest {
+        let body = RequestBody(model: endpoint.model, messages: request.messages, tools: request.tools,
+                               toolChoice: request.toolChoice, stream: stream,
+                               includeUsage: !omitStreamOptions.withLock { $0 }, maxTokens: request.maxTokens,
+                               temperature: request.temperature, extra: request.extra)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.withoutEscapingSlashes]
+        var headers = ["content-type": "application/json", "accept": stream ? "text/event-stream" : "application/json"]
+        if let key = endpoint.apiKey, !key.isEmpty { headers["authorization"] = "Bearer \(key)" }
+        return HTTPRequest(url: endpoint.url("/chat/completions"), method: "POST", headers: headers,
+                           body: try enc.encode(body), connectTimeout: 10, idleTimeout: 300)
+    }
+
+    private func streamOnce(_ request: LLMRequest, _ emit: (LLMStreamEvent) -> Void) async throws(LLMError) {
+        let http: HTTPRequest
+        do { http = try makeHTTPRequest(request, stream: true) } catch {
+            throw .invalidResponse(message: "cannot encode request: \(error)")
+        }
+        var assembler = ResponseAssembler(knownTools: Set(request.tools.map(\.name)))
+        var parser = SSEParser()
+        var sawDone = false
+        var status = 0
+        var headers: [String: String] = [:]
+        var errorBody = Data()
+        let decoder = JSONDecoder()
+        do {
+            for try await part in transport.stream(http) {
+                switch part {
+                case .head(let s, let h):
+                    status = s
+                    headers = h
+                case .body(let data):
+                    guard status < 400 else { errorBody.append(data); continue }
+                    for event in parser.feed(data) where !sawDone {
+                        let payload = event.data.trimmingCharacters(in: .whitespaces)
+                        if payload == "[DONE]" { sawDone = true; break }
+                        if payload.isEmpty { continue }
+                        let chunk: CompletionChunk
+                        do { chunk = try decoder.decode(CompletionChunk.self, from: Data(payload.utf8)) } catch {
+                            // Retryable: a garbled line is usually a proxy or server hiccup.
+                            throw LLMError.malformedStream(message: String(payload.prefix(120)))
+                        }
+                        for e in try assembler.consume(chunk) { emit(e) }
+                    }
+                }
+            }
+        } catch let e as LLMError {
+            throw e
+        } catch let e as TransportError {
+            switch e.code {
+            case .cancelled: throw .cancelled
+            case .timedOut: throw .timedOut(message: e.message)
+            case .connectionFailed, .other:
+                if status == 0 { throw .connection(message: e.message) }
+                throw .streamInterrupted(receivedChars: assembler.receivedChars)
+            }
+        } catch {
+            throw Task.isCancelled ? .cancelled : .connection(message: "\(error)")
+        }
+        if Task.isCancelled { throw .cancelled }
+        if status >= 400 || status == 0 {
+            let message = status == 0 ? "no response" : errorMessage(fromBody: errorBody)
+            if status == 400, !omitStreamOptions.withLock({ $0 }), message.localizedCaseInsensitiveContains("stream_options") {
+                omitStreamOptions.withLock { $0 = true }
+                return try await streamOnce(request, emit)
+            }
+            throw .http(status: status, message: message, retryAfter: RetryPolicy.retryAfter(headers: headers))
+        }
+        if !sawDone {
+            for event in parser.finish() where event.data != "[DONE]" {
+                if let chunk = try? decoder.decode(CompletionChunk.self, from: Data(event.data.utf8)) {
+                    for e in try assembler.consume(chunk) { emit(e) }
+                }
+            }
+            // Servers that close after the finish chunk without [DONE] gave a complete answer.
+            if assembler.finishReason == nil { throw .streamInterrupted(receivedChars: assembler.receivedChars) }
+        }
+        var counter = 0
+        let (events, response) = assembler.finish(makeID: {
+            counter += 1
+            return "call_\(counter)_\(UUID().uuidString.prefix(8).lowercased())"
+        })
+        for e in events { emit(e) }
+        if response.content.isEmpty && response.reasoning.isEmpty && response.toolCalls.isEmpty && response.finishReason != .length {
+            throw .streamInterrupted(receivedChars: 0) // an empty completion is retried
+        }
+        emit(.completed(response))
+    }
+
+    private func completeOnce(_ request: LLMRequest) async throws -> AssistantResponse {
+        let http = try makeHTTPRequest(request, stream: false)
+        let response: HTTPResponse
+        do { response = try await transport.send(http) } catch let e as TransportError {
+            throw e.code == .cancelled ? LLMError.cancelled : LLMError.connection(message: e.message)
+        }
+        guard response.status < 400 else {
+            throw LLMError.http(status: response.status, message: errorMessage(fromBody: response.body),
+                                retryAfter: RetryPolicy.retryAfter(headers: response.headers))
+        }
+        let chunk: CompletionChunk
+        do { chunk = try JSONDecoder().decode(CompletionChunk.self, from: response.body) } catch {
+            throw LLMError.invalidResponse(message: String(decoding: response.body.prefix(200), as: UTF8.self))
+        }
+        var assembler = ResponseAssembler(knownTools: Set(request.tools.map(\.name)))
+        _ = try assembler.consume(chunk)
+        var n = 0
+        return assembler.finish(makeID: { n += 1; return "call_\(n)" }).response
+    }
+}
+
+/// Suppresses the replayed prefix of a retried stream (see ``LLMClient``).
+///
+/// `displayed` is what consumers have seen across attempts; `current` is this attempt's
+/// text. While `current` is a prefix of `displayed` nothing is shown; once it grows past
+/// it, only the new part is. A replay that diverges shows its remainder as is.
+struct Replay {
+    private struct Track {
+        var displayed: String
+        var current = ""
+        /// `current == displayed`: the common, allocation-light path of a first attempt.
+        var inSync: Bool
+        var diverged = false
+
+        init(_ displayed: String) {
+            self.displayed = displayed
+            inSync = displayed.isEmpty
+        }
+
+        mutating func pass(_ delta: String) -> String? {
+            if inSync { displayed += delta; current += delta; return delta }
+            if diverged { return delta }
+            let covered = current.count
+            current += delta
+            if displayed.hasPrefix(current) { return nil }
+            if current.hasPrefix(displayed) {
+                let fresh = String(current.dropFirst(max(displayed.count, covered)))
+                displayed = current
+                inSync = true
+                return fresh.isEmpty ? nil : fresh
+            }
+            diverged = true
+            return String(current.dropFirst(covered))
+        }
+    }
+
+    private var text: Track
+    private var reasoning: Track
+
+    init(shownText: String, shownReasoning: String) {
+        text = Track(shownText)
+        reasoning = Track(shownReasoning)
+    }
+
+    /// What a further retry must treat as already shown (nothing, once a replay diverged).
+    var shownText: String { text.diverged ? "" : text.displayed }
+    var shownReasoning: String { reasoning.diverged ? "" : reasoning.displayed }
+
+    mutating func filter(_ event: LLMStreamEvent) -> [LLMStreamEvent] {
+        switch event {
+        case .textDelta(let t): text.pass(t).map { [.textDelta($0)] } ?? []
+        case .reasoningDelta(let t): reasoning.pass(t).map { [.reasoningDelta($0)] } ?? []
+        case .toolCallStarted, .retrying, .completed: [event]
+        }
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        var s = self
+        while s.hasSuffix(suffix) { s.removeLast(suffix.count) }
+        return s
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+
+/// Keeps `message_fts` up to date in the background, in batches, through the store's one writer.
+///
+/// Appends never touch the index, so the agent's commits stay cheap. The indexer reads
+/// rows past `index_state.last_id` and indexes them in transactions of `batchSize`,
+/// advancing `last_id` in the same transaction: a crash mid-batch rolls both back, and
+/// the next run catches up from where the index really is. Between batches it yields,
+/// so a waiting agent or UI write gets the writer.
+public actor Indexer {
+    private let store: SessionStore
+    public let batchSize: Int
+    private var pending: Task<Void, Never>?
+    private var rerun = false
+
+    public init(store: SessionStore, batchSize: Int = 4096) {
+        self.store = store
+        self.batchSize = batchSize
+    }
+
+    /// Asks for a catch-up soon; calls while one runs are coalesced into one more pass.
+    public func scheduleCatchUp() {
+        if pending != nil { rerun = true; return }
+        pending = Task { [weak self] in
+            await self?.loop()
+        }
+    }
+
+    private func loop() async {
+        repeat {
+            rerun = false
+            _ = try? await runCatchUp()
+        } while rerun
+        pending = nil
+    }
+
+    /// Indexes everything not yet indexed and returns how many messages it indexed.
+    @discardableResult
+    public func catchUp() async throws(StoreError) -> Int {
+        if let pending { await pending.value }
+        return try await runCatchUp()
+    }
+
+    private func runCatchUp() async throws(StoreError) -> Int {
+        var total = 0
+        while true {
+            let n = try indexBatch()
+            total += n
+            if n < batchSize { return total }
+            await Task.yield()
+        }
+    }
+
+    /// Indexes up to `batchSize` messages in one transaction.
+    func indexBatch() throws(StoreError) -> Int {
+        let limit = batchSize
+        return try store.write { db in
+            let last = try Int64.fetchOne(db, sql: "SELECT last_id FROM index_state WHERE name = 'message_fts'") ?? 0
+            guard let maxID = try Int64.fetchOne(db, sql: """
+                SELECT MAX(id) FROM (SELECT id FROM message WHERE id > ? ORDER BY id LIMIT ?)
+                """, arguments: [last, limit]) else { return 0 }
+            try db.execute(sql: """
+                INSERT INTO message_fts(rowid, content)
+                SELECT id, content FROM message WHERE id > ? AND id <= ? AND content <> ''
+                """, arguments: [last, maxID])
+            let n = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message WHERE id > ? AND id <= ?", arguments: [last, maxID]) ?? 0
+            try db.execute(sql: "UPDATE index_state SET last_id = ? WHERE name = 'message_fts'", arguments: [maxID])
+            return n
+        }
+    }
+
+    /// Messages committed but not yet searchable.
+    public func backlog() throws(StoreError) -> Int {
+        try store.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM message WHERE id > (SELECT last_id FROM index_state WHERE name = 'message_fts')
+                """) ?? 0
+        }
+    }
+}

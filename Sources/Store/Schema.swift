@@ -1,0 +1,83 @@
+import GRDB
+
+/// Append-only migrations. Never edit a registered migration; add a new one.
+enum Schema {
+    static func migrator() -> DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-sessions-messages-fts") { db in
+            try db.execute(sql: """
+                CREATE TABLE session (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    title TEXT,
+                    model TEXT NOT NULL DEFAULT '',
+                    base_url TEXT NOT NULL DEFAULT '',
+                    cwd TEXT NOT NULL DEFAULT '',
+                    source TEXT NOT NULL DEFAULT 'cli',
+                    parent_id TEXT REFERENCES session(id) ON DELETE SET NULL,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL,
+                    archived INTEGER NOT NULL DEFAULT 0,
+                    tags TEXT NOT NULL DEFAULT ''
+                );
+                CREATE INDEX session_updated ON session(updated_at);
+                CREATE TABLE message (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    session_id TEXT NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+                    role TEXT NOT NULL,
+                    content TEXT NOT NULL,
+                    reasoning TEXT,
+                    tool_calls TEXT,
+                    tool_call_id TEXT,
+                    name TEXT,
+                    created_at REAL NOT NULL,
+                    prompt_tokens INTEGER,
+                    completion_tokens INTEGER
+                );
+                CREATE INDEX message_session ON message(session_id, id);
+                CREATE TABLE tool_run (
+                    call_id TEXT NOT NULL,
+                    session_id TEXT NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    arguments TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    exit_code INTEGER,
+                    output TEXT NOT NULL,
+                    started_at REAL NOT NULL,
+                    elapsed_ms INTEGER NOT NULL,
+                    PRIMARY KEY (session_id, call_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE skill_event (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    session_id TEXT REFERENCES session(id) ON DELETE SET NULL,
+                    skill TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    outcome TEXT,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE memory_fact (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    source_session_id TEXT REFERENCES session(id) ON DELETE SET NULL,
+                    confidence REAL NOT NULL DEFAULT 1,
+                    created_at REAL NOT NULL,
+                    confirmed_at REAL NOT NULL
+                );
+                -- External-content index over message.content, filled by the Indexer in
+                -- batches (never by triggers, so appends stay cheap and never wait on FTS).
+                CREATE VIRTUAL TABLE message_fts USING fts5(
+                    content, content='message', content_rowid='id',
+                    tokenize='unicode61 remove_diacritics 2', prefix='2 3', detail=column
+                );
+                -- The highest message id the index holds; advanced in the same transaction
+                -- as the FTS inserts, so a crash mid-batch leaves both unchanged.
+                CREATE TABLE index_state (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    last_id INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                INSERT INTO index_state(name, last_id) VALUES ('message_fts', 0);
+                """)
+        }
+        return m
+    }
+}

@@ -1,0 +1,258 @@
+import AgentProtocol
+import Foundation
+import GRDB
+
+/// A stored session's summary row.
+public struct SessionInfo: Sendable, Hashable, Codable {
+    public var id: String
+    public var title: String?
+    public var model: String
+    public var cwd: String
+    public var source: String
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var messageCount: Int
+
+    public init(id: String, title: String?, model: String, cwd: String, source: String, createdAt: Date, updatedAt: Date, messageCount: Int) {
+        self.id = id
+        self.title = title
+        self.model = model
+        self.cwd = cwd
+        self.source = source
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.messageCount = messageCount
+    }
+}
+
+/// A stored message with its row id and time.
+public struct StoredMessage: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var sessionID: String
+    public var message: ChatMessage
+    public var createdAt: Date
+}
+
+/// One tool run as recorded for the store (full output, not the capped preview).
+public struct ToolRunRecord: Sendable, Hashable {
+    public var callID: String
+    public var name: String
+    public var arguments: String
+    public var status: String
+    public var exitCode: Int32?
+    public var output: String
+    public var startedAt: Date
+    public var elapsedMs: Int
+
+    public init(callID: String, name: String, arguments: String, status: String, exitCode: Int32?, output: String, startedAt: Date, elapsedMs: Int) {
+        self.callID = callID
+        self.name = name
+        self.arguments = arguments
+        self.status = status
+        self.exitCode = exitCode
+        self.output = output
+        self.startedAt = startedAt
+        self.elapsedMs = elapsedMs
+    }
+}
+
+/// Sessions, messages and tool runs in SQLite, through one GRDB writer.
+///
+/// Every write is its own short transaction, committed before the call returns: a
+/// message the UI shows as done is on disk in the WAL, and `kill -9` loses nothing
+/// committed. Reads use the pool's readers and never wait for the writer.
+public final class SessionStore: Sendable {
+    public let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the database at `path`: WAL, `synchronous=NORMAL`, mode 0600.
+    public init(path: String) throws(StoreError) {
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            let oldMask = umask(0o077)
+            defer { umask(oldMask) }
+            writer = try DatabasePool(path: path, configuration: Self.configuration())
+            try Schema.migrator().migrate(writer)
+        } catch {
+            throw StoreError(.cannotOpen, "cannot open \(path): \(StoreError.wrap(error).message)")
+        }
+    }
+
+    /// An in-memory database with the same schema (tests, benchmarks).
+    public init(inMemory: Void = ()) throws(StoreError) {
+        do {
+            writer = try DatabaseQueue(configuration: Self.configuration())
+            try Schema.migrator().migrate(writer)
+        } catch { throw StoreError.wrap(error) }
+    }
+
+    static func configuration() -> Configuration {
+        var c = Configuration()
+        c.foreignKeysEnabled = true
+        c.busyMode = .timeout(5)
+        c.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        return c
+    }
+
+    // MARK: - Writes
+
+    /// Creates a session and returns its id (a sortable, time-prefixed string).
+    public func createSession(model: String, baseURL: String, cwd: String, source: String, parentID: String? = nil,
+                              id: String? = nil, now: Date = Date()) throws(StoreError) -> String {
+        let sid = id ?? Self.makeSessionID(now: now)
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO session(id, model, base_url, cwd, source, parent_id, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [sid, model, baseURL, cwd, source, parentID, now.timeIntervalSince1970, now.timeIntervalSince1970])
+        }
+        return sid
+    }
+
+    /// Commits one message; the first user message also titles the session.
+    @discardableResult
+    public func appendMessage(_ message: ChatMessage, sessionID: String, usage: Usage? = nil, now: Date = Date()) throws(StoreError) -> Int64 {
+        try write { db in
+            try Self.insert(message, sessionID: sessionID, usage: usage, now: now, db: db)
+            let id = db.lastInsertedRowID
+            if message.role == .user {
+                try db.execute(sql: "UPDATE session SET updated_at = ?, title = COALESCE(title, ?) WHERE id = ?",
+                               arguments: [now.timeIntervalSince1970, Self.title(from: message.content), sessionID])
+            } else {
+                try db.execute(sql: "UPDATE session SET updated_at = ? WHERE id = ?", arguments: [now.timeIntervalSince1970, sessionID])
+            }
+            return id
+        }
+    }
+
+    /// Appends many messages in one transaction (imports, benchmarks).
+    public func appendMessages(_ messages: [(sessionID: String, message: ChatMessage, createdAt: Date)]) throws(StoreError) {
+        try write { db in
+            for m in messages { try Self.insert(m.message, sessionID: m.sessionID, usage: nil, now: m.createdAt, db: db) }
+        }
+    }
+
+    private static func insert(_ m: ChatMessage, sessionID: String, usage: Usage?, now: Date, db: Database) throws {
+        let calls: String? = m.toolCalls.isEmpty ? nil : String(decoding: try JSONEncoder().encode(m.toolCalls), as: UTF8.self)
+        let stmt = try db.cachedStatement(sql: """
+            INSERT INTO message(session_id, role, content, reasoning, tool_calls, tool_call_id, name, created_at, prompt_tokens, completion_tokens)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try stmt.execute(arguments: [sessionID, m.role.rawValue, m.content, m.reasoning?.nilIfEmpty, calls, m.toolCallID, m.name,
+                                     now.timeIntervalSince1970, usage?.promptTokens, usage?.completionTokens])
+    }
+
+    public func recordToolRun(_ run: ToolRunRecord, sessionID: String) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO tool_run(call_id, session_id, name, arguments, status, exit_code, output, started_at, elapsed_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [run.callID, sessionID, run.name, run.arguments, run.status, run.exitCode.map { Int($0) },
+                                 run.output, run.startedAt.timeIntervalSince1970, run.elapsedMs])
+        }
+    }
+
+    public func setTitle(_ title: String, sessionID: String) throws(StoreError) {
+        try write { db in try db.execute(sql: "UPDATE session SET title = ? WHERE id = ?", arguments: [title, sessionID]) }
+    }
+
+    // MARK: - Reads
+
+    public func sessions(limit: Int = 50) throws(StoreError) -> [SessionInfo] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.*, (SELECT COUNT(*) FROM message m WHERE m.session_id = s.id) AS n
+                FROM session s WHERE archived = 0 ORDER BY updated_at DESC LIMIT ?
+                """, arguments: [limit]).map(Self.sessionInfo)
+        }
+    }
+
+    /// The session whose id is `id` or, when unambiguous, starts with it.
+    public func session(id: String) throws(StoreError) -> SessionInfo {
+        let rows = try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.*, (SELECT COUNT(*) FROM message m WHERE m.session_id = s.id) AS n
+                FROM session s WHERE id = ? OR id LIKE ? ESCAPE '\\' ORDER BY id = ? DESC LIMIT 2
+                """, arguments: [id, Self.likePrefix(id), id])
+        }
+        guard let first = rows.first else { throw StoreError(.notFound, "no session \(id)") }
+        if rows.count > 1, first["id"] as String != id { throw StoreError(.notFound, "session id \(id) is ambiguous; give more characters") }
+        return Self.sessionInfo(first)
+    }
+
+    public func messages(sessionID: String) throws(StoreError) -> [StoredMessage] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM message WHERE session_id = ? ORDER BY id", arguments: [sessionID]).map { row in
+                let calls: [ToolCall] = (row["tool_calls"] as String?).flatMap { try? JSONDecoder().decode([ToolCall].self, from: Data($0.utf8)) } ?? []
+                let m = ChatMessage(role: Role(rawValue: row["role"]) ?? .user, content: row["content"], reasoning: row["reasoning"],
+                                    toolCalls: calls, toolCallID: row["tool_call_id"], name: row["name"])
+                return StoredMessage(id: row["id"], sessionID: row["session_id"], message: m,
+                                     createdAt: Date(timeIntervalSince1970: row["created_at"]))
+            }
+        }
+    }
+
+    public func toolRun(callID: String, sessionID: String) throws(StoreError) -> ToolRunRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM tool_run WHERE session_id = ? AND call_id = ?", arguments: [sessionID, callID]).map { r in
+                ToolRunRecord(callID: r["call_id"], name: r["name"], arguments: r["arguments"], status: r["status"],
+                              exitCode: (r["exit_code"] as Int?).map(Int32.init), output: r["output"],
+                              startedAt: Date(timeIntervalSince1970: r["started_at"]), elapsedMs: r["elapsed_ms"])
+            }
+        }
+    }
+
+    public func messageCount() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message") ?? 0 }
+    }
+
+    /// Runs `PRAGMA integrity_check`; returns "ok" for a sound database.
+    public func integrityCheck() throws(StoreError) -> String {
+        try read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }
+    }
+
+    // MARK: - Helpers
+
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try writer.write(body) } catch { throw StoreError.wrap(error) }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try writer.read(body) } catch { throw StoreError.wrap(error) }
+    }
+
+    static func sessionInfo(_ row: Row) -> SessionInfo {
+        SessionInfo(id: row["id"], title: row["title"], model: row["model"], cwd: row["cwd"], source: row["source"],
+                    createdAt: Date(timeIntervalSince1970: row["created_at"]), updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
+                    messageCount: row["n"] ?? 0)
+    }
+
+    static func title(from text: String) -> String {
+        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
+        let t = line.trimmingCharacters(in: .whitespaces)
+        return t.count > 80 ? String(t.prefix(79)) + "…" : t
+    }
+
+    static func likePrefix(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_") + "%"
+    }
+
+    /// `YYYYMMDD-HHMMSS-xxxxxx`: sorts by time, readable, unique enough per machine.
+    public static func makeSessionID(now: Date = Date()) -> String {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "UTC")!
+        let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: now)
+        let rand = String(UInt32.random(in: 0...UInt32.max), radix: 16).leftPad(8)
+        return String(format: "%04d%02d%02d-%02d%02d%02d-", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!) + rand.prefix(6)
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}

@@ -1,0 +1,128 @@
+import AgentCore
+import AgentProtocol
+import AgentTools
+import ArgumentParser
+import Config
+import CurlTransport
+import Exec
+import Foundation
+import LLMClient
+import Store
+
+/// `talaria [-p PROMPT]`: one-shot (headless) or line-by-line interactive chat.
+struct ChatCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chat",
+        abstract: "Talk to the agent: -p for one prompt (scripts), otherwise interactively."
+    )
+
+    @Option(name: [.customShort("p"), .customLong("prompt")], help: "Run one prompt and exit; '-' reads it from stdin.")
+    var prompt: String?
+
+    @Flag(help: "Print one AgentEvent JSON object per line instead of the answer text.")
+    var json = false
+
+    @Flag(name: [.customShort("y"), .customLong("yes")], help: "Run commands that need approval without asking.")
+    var yes = false
+
+    @Option(help: "Continue a stored session (id or unique prefix).")
+    var resume: String?
+
+    @Option(help: "Working directory for tools (default: the current directory).")
+    var cwd: String?
+
+    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Show tool calls and reasoning on stderr.")
+    var verbose = false
+
+    @OptionGroup var endpoint: EndpointOptions
+
+    mutating func run() async throws {
+        let transport = CurlTransport()
+        let isTTY = isatty(0) == 1
+        var promptText = prompt
+        if promptText == "-" || (promptText == nil && !isTTY) {
+            promptText = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        }
+        if let p = promptText, p.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            printError("talaria: the prompt is empty")
+            throw Exit.usage
+        }
+        let settings = try await Settings.resolve(endpoint, transport: transport)
+        let workdir = cwd.map { ($0 as NSString).expandingTildeInPath } ?? FileManager.default.currentDirectoryPath
+        let session = try openSession(settings, transport: transport, cwd: workdir, interactive: promptText == nil)
+        let printer = HeadlessPrinter(json: json, verbose: verbose || (promptText == nil && isTTY))
+        let interrupts = InterruptHandler { Task { await session.agent.submit(.interrupt) } }
+        defer { withExtendedLifetime(interrupts) {} }
+        let events = Task { await printer.consume(session.agent.events) }
+
+        var exit: ExitCode = .success
+        if let promptText {
+            await session.agent.submit(.userTurn(UserTurn(text: promptText)))
+            await session.agent.waitUntilIdle()
+            exit = await printer.exitCode()
+        } else {
+            printError("Talaria \(Talaria.version) — \(settings.model) at \(settings.baseURL). Type a request; Ctrl-D quits.")
+            while let line = await Self.readLine(prompt: "› ") {
+                if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+                await session.agent.submit(.userTurn(UserTurn(text: line)))
+                await session.agent.waitUntilIdle()
+            }
+        }
+        await session.agent.submit(.shutdown)
+        await events.value
+        _ = try? await session.indexer.catchUp()
+        if exit != .success { throw exit }
+    }
+
+    private func openSession(_ s: Settings, transport: CurlTransport, cwd: String, interactive: Bool) throws -> (agent: Agent, indexer: Indexer) {
+        let store: SessionStore
+        do { store = try SessionStore(path: s.paths.database) } catch {
+            printError("talaria: \(error)")
+            throw Exit.failed
+        }
+        let endpoint = Endpoint(baseURL: URL(string: s.baseURL)!, apiKey: s.apiKey, model: s.model)
+        let client = LLMClient(endpoint: endpoint, transport: transport)
+        let indexer = Indexer(store: store)
+        let mode: ApprovalMode = yes || s.config.approvals == "yes" ? .approveAll : (s.config.approvals == "deny" || !interactive ? .denyAll : .ask)
+        let config = AgentConfiguration(model: s.model, baseURL: s.baseURL, cwd: cwd, maxIterations: s.maxIterations,
+                                        approvalMode: mode, toolOutputLimit: s.config.toolOutputLimit ?? 16_000,
+                                        contextWindowOverride: s.contextWindow, maxTokens: s.maxTokens,
+                                        temperature: s.config.temperature, source: "cli", extraInstructions: s.config.systemPrompt)
+        do {
+            let agent = try Agent(config: config, client: client, store: store, indexer: indexer, tools: .builtIn(),
+                                  backend: LocalBackend(), resumeID: resume,
+                                  contextProbe: ContextWindowProbe(endpoint: endpoint, transport: transport))
+            return (agent, indexer)
+        } catch {
+            printError("talaria: \(error)")
+            throw Exit.usage
+        }
+    }
+
+    private static func readLine(prompt: String) async -> String? {
+        FileHandle.standardError.write(Data(prompt.utf8))
+        return await withCheckedContinuation { c in
+            Thread { c.resume(returning: Swift.readLine()) }.start()
+        }
+    }
+}
+
+/// Turns SIGINT into an interrupt; a second Ctrl-C exits at once.
+final class InterruptHandler: @unchecked Sendable {
+    private let source: any DispatchSourceSignal
+    private var count = 0
+
+    init(onInterrupt: @escaping @Sendable () -> Void) {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [unowned(unsafe) self] in
+            self.count += 1
+            if self.count > 1 { _exit(130) }
+            printError("\ninterrupting… (Ctrl-C again to quit now)")
+            onInterrupt()
+        }
+        source.resume()
+    }
+
+    deinit { source.cancel() }
+}

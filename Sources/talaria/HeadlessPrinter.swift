@@ -1,0 +1,93 @@
+import AgentProtocol
+import ArgumentParser
+import Foundation
+
+/// Prints agent events for scripts: the answer on stdout, progress and errors on stderr,
+/// or every event as a JSON line (`--json`).
+actor HeadlessPrinter {
+    let json: Bool
+    let verbose: Bool
+    private var lastAbort: AbortReason?
+    private var reachedLimit = false
+    private var wroteText = false
+    private var endedWithNewline = true
+    private let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    init(json: Bool, verbose: Bool) {
+        self.json = json
+        self.verbose = verbose
+    }
+
+    func consume(_ events: AsyncStream<EventEnvelope>) async {
+        for await envelope in events { handle(envelope) }
+    }
+
+    /// The exit code the last turn deserves.
+    func exitCode() -> ExitCode {
+        switch lastAbort {
+        case .failed?: Exit.failed
+        case .interrupted?: Exit.interrupted
+        case .maxIterations?: Exit.iterationLimit
+        case nil: reachedLimit ? Exit.iterationLimit : .success
+        }
+    }
+
+    private func out(_ s: String) {
+        guard !s.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(s.utf8))
+        endedWithNewline = s.hasSuffix("\n")
+    }
+
+    private func handle(_ envelope: EventEnvelope) {
+        if json {
+            if let data = try? encoder.encode(envelope) { out(String(decoding: data, as: UTF8.self) + "\n") }
+            track(envelope.event)
+            return
+        }
+        switch envelope.event {
+        case .messageDelta(_, let text):
+            wroteText = true
+            out(text)
+        case .reasoningDelta(_, let text):
+            if verbose { FileHandle.standardError.write(Data(text.utf8)) }
+        case .messageCompleted(let m):
+            if !m.text.isEmpty && !endedWithNewline { out("\n") }
+        case .toolCallBegan(let b):
+            if verbose { printError("▸ \(b.name) \(b.arguments.prefix(200))") }
+        case .toolCallEnded(let e):
+            if verbose || e.status == .denied { printError("  \(e.name): \(e.status.rawValue) (\(e.elapsedMs) ms)") }
+        case .toolOutputDelta:
+            break
+        case .retrying(let r):
+            printError("talaria: \(r.reason); retrying in \(String(format: "%.1f", Double(r.delayMs) / 1000)) s (\(r.attempt)/\(r.maxAttempts))")
+        case .warning(let w):
+            printError("talaria: warning: \(w)")
+        case .error(let e):
+            printError("talaria: error: \(e.message)")
+        case .approvalRequested(let a):
+            printError("talaria: '\(a.command)' needs approval (\(a.reason)); refused. Rerun with --yes to allow.")
+        case .turnAborted(let a):
+            if a.reason == .interrupted { printError("talaria: interrupted") }
+            if a.reason == .maxIterations { printError("talaria: \(a.message)") }
+        case .turnCompleted(let c):
+            if wroteText && !endedWithNewline { out("\n") }
+            if c.reachedIterationLimit { printError("talaria: stopped at the iteration limit") }
+        case .sessionConfigured, .turnStarted, .usage:
+            break
+        }
+        track(envelope.event)
+    }
+
+    private func track(_ event: AgentEvent) {
+        switch event {
+        case .turnStarted: lastAbort = nil; reachedLimit = false
+        case .turnAborted(let a): lastAbort = a.reason
+        case .turnCompleted(let c): reachedLimit = c.reachedIterationLimit
+        default: break
+        }
+    }
+}

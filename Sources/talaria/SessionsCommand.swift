@@ -1,0 +1,131 @@
+import ArgumentParser
+import Config
+import Foundation
+import Store
+
+/// `talaria sessions list | show | search | resume`.
+struct SessionsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sessions",
+        abstract: "List, show, search and resume stored sessions.",
+        subcommands: [List.self, Show.self, Search.self, Resume.self]
+    )
+
+    static func openStore() throws -> SessionStore {
+        let paths = TalariaPaths()
+        do { return try SessionStore(path: paths.database) } catch {
+            printError("talaria: \(error)")
+            throw Exit.failed
+        }
+    }
+
+    static func jsonLine(_ value: some Encodable) -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        e.dateEncodingStrategy = .iso8601
+        return String(decoding: (try? e.encode(value)) ?? Data(), as: UTF8.self)
+    }
+
+    static func date(_ d: Date) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return f.string(from: d)
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recent sessions, newest first.")
+        @Option var limit = 20
+        @Flag var json = false
+
+        func run() async throws {
+            let store = try SessionsCommand.openStore()
+            let sessions = try store.sessions(limit: limit)
+            if json { sessions.forEach { print(SessionsCommand.jsonLine($0)) }; return }
+            if sessions.isEmpty { print("no sessions yet"); return }
+            for s in sessions {
+                print("\(s.id)  \(SessionsCommand.date(s.updatedAt))  \(String(format: "%4d", s.messageCount)) msgs  \(s.title ?? "(untitled)")")
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a session's messages.")
+        @Argument(help: "Session id or unique prefix.") var id: String
+        @Flag var json = false
+
+        func run() async throws {
+            let store = try SessionsCommand.openStore()
+            let info: SessionInfo
+            do { info = try store.session(id: id) } catch {
+                printError("talaria: \(error)")
+                throw Exit.usage
+            }
+            let messages = try store.messages(sessionID: info.id)
+            if json {
+                for m in messages { print(SessionsCommand.jsonLine(m)) }
+                return
+            }
+            print("# \(info.title ?? info.id)\n  \(info.id) · \(info.model) · \(info.cwd) · \(SessionsCommand.date(info.createdAt))\n")
+            for m in messages {
+                let msg = m.message
+                switch msg.role {
+                case .user: print("› \(msg.content)\n")
+                case .assistant:
+                    if !msg.content.isEmpty { print(msg.content) }
+                    for c in msg.toolCalls { print("  ▸ \(c.name) \(c.arguments)") }
+                    print("")
+                case .tool:
+                    let lines = msg.content.split(separator: "\n", omittingEmptySubsequences: false)
+                    for l in lines.prefix(8) { print("    │ \(l)") }
+                    if lines.count > 8 { print("    │ … \(lines.count - 8) more lines") }
+                    print("")
+                case .system: break
+                }
+            }
+        }
+    }
+
+    struct Search: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Full-text search over every stored message.")
+        @Argument(help: "Words to find (all must match; each matches as a prefix).") var query: [String]
+        @Option var limit = 20
+        @Flag var json = false
+
+        func run() async throws {
+            let store = try SessionsCommand.openStore()
+            // Index anything a crashed or still-running session left unindexed.
+            try await Indexer(store: store).catchUp()
+            let hits = try store.search(query.joined(separator: " "), limit: limit)
+            if json { hits.forEach { print(SessionsCommand.jsonLine($0)) }; return }
+            if hits.isEmpty { print("no matches"); return }
+            let color = isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+            let (on, off) = color ? ("\u{1B}[1;33m", "\u{1B}[0m") : ("**", "**")
+            for h in hits {
+                let snippet = h.snippet.replacingOccurrences(of: "\n", with: " ")
+                    .replacingOccurrences(of: SearchHit.highlightStart, with: on)
+                    .replacingOccurrences(of: SearchHit.highlightEnd, with: off)
+                print("\(h.sessionID)  \(SessionsCommand.date(h.createdAt))  \(h.sessionTitle ?? "")")
+                print("    \(h.role): \(snippet)")
+            }
+        }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Continue a session: talaria sessions resume ID -p PROMPT.")
+        @Argument(help: "Session id or unique prefix.") var id: String
+        @Option(name: [.customShort("p"), .customLong("prompt")]) var prompt: String?
+        @Flag var json = false
+        @Flag(name: [.customShort("y"), .customLong("yes")]) var yes = false
+        @OptionGroup var endpoint: EndpointOptions
+
+        func run() async throws {
+            var chat = ChatCommand()
+            chat.prompt = prompt
+            chat.json = json
+            chat.yes = yes
+            chat.resume = id
+            chat.endpoint = endpoint
+            try await chat.run()
+        }
+    }
+}

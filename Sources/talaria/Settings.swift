@@ -1,0 +1,103 @@
+import AgentCore
+import Config
+import CurlTransport
+import Foundation
+import LLMClient
+
+/// The effective settings: flags over config over environment over detection.
+struct Settings {
+    var paths: TalariaPaths
+    var config: TalariaConfig
+    var baseURL: String
+    var model: String
+    var apiKey: String?
+    var maxIterations: Int
+    var contextWindow: Int?
+    var maxTokens: Int?
+
+    /// Resolves everything; prints a clear message and throws an exit code when it cannot.
+    static func resolve(_ o: EndpointOptions, env: [String: String] = ProcessInfo.processInfo.environment,
+                        transport: CurlTransport) async throws -> Settings {
+        let paths = TalariaPaths(environment: env)
+        let config: TalariaConfig
+        do { config = try TalariaConfig.load(path: paths.configFile) } catch {
+            printError("talaria: \(error)")
+            throw Exit.usage
+        }
+        let keyVar = o.apiKeyEnv ?? config.apiKeyEnv ?? "OPENAI_API_KEY"
+        let apiKey = env[keyVar].flatMap { $0.isEmpty ? nil : $0 }
+        var base = o.baseURL ?? config.baseURL ?? env["OPENAI_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if base == nil { base = await LocalServerDetector(transport: transport, localPortFile: paths.local + "/port").detect() }
+        guard let base, let url = URL(string: base), url.scheme == "http" || url.scheme == "https" else {
+            if let bad = o.baseURL ?? config.baseURL {
+                printError("talaria: base_url '\(bad)' is not an http(s) URL")
+                throw Exit.usage
+            }
+            printError("""
+                talaria: no model endpoint found.
+                  No server answered on 127.0.0.1 (llama.cpp :8080, Ollama :11434, LM Studio :1234, vLLM :8000).
+                  Set one of:
+                    talaria --base-url http://HOST:PORT/v1 ...
+                    base_url: http://HOST:PORT/v1     in \(paths.configFile)  (talaria config init writes a template)
+                    OPENAI_BASE_URL=https://... and OPENAI_API_KEY=...
+                  or start the built-in local model: talaria local up
+                """)
+            throw Exit.noEndpoint
+        }
+        var model = o.model ?? config.model ?? env["TALARIA_MODEL"]
+        if model == nil {
+            model = await ModelLister(transport: transport, baseURL: url, apiKey: apiKey).firstModel() ?? "default"
+        }
+        return Settings(paths: paths, config: config, baseURL: base, model: model!, apiKey: apiKey,
+                        maxIterations: o.maxIterations ?? config.maxIterations ?? 50,
+                        contextWindow: o.contextWindow ?? config.contextWindow,
+                        maxTokens: o.maxTokens ?? config.maxTokens)
+    }
+}
+
+/// Finds a local OpenAI-compatible server when none is configured.
+struct LocalServerDetector {
+    let transport: CurlTransport
+    let localPortFile: String
+
+    func candidates() -> [String] {
+        var ports = [8080, 11434, 1234, 8000]
+        if let p = try? String(contentsOfFile: localPortFile, encoding: .utf8), let n = Int(p.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            ports.insert(n, at: 0)
+        }
+        return ports.map { "http://127.0.0.1:\($0)/v1" }
+    }
+
+    func detect() async -> String? {
+        let urls = candidates()
+        var found: [Int: String] = [:]
+        await withTaskGroup(of: (Int, Bool).self) { group in
+            for (i, u) in urls.enumerated() {
+                group.addTask {
+                    guard let url = URL(string: u + "/models") else { return (i, false) }
+                    let r = try? await transport.send(HTTPRequest(url: url, connectTimeout: 0.3, idleTimeout: 1))
+                    return (i, r?.status == 200)
+                }
+            }
+            for await (i, ok) in group where ok { found[i] = urls[i] }
+        }
+        return found.keys.min().flatMap { found[$0] }
+    }
+}
+
+/// Asks the server which models it serves.
+struct ModelLister {
+    let transport: CurlTransport
+    let baseURL: URL
+    let apiKey: String?
+
+    func firstModel() async -> String? {
+        guard let url = URL(string: baseURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/models") else { return nil }
+        var headers: [String: String] = [:]
+        if let apiKey { headers["authorization"] = "Bearer \(apiKey)" }
+        guard let r = try? await transport.send(HTTPRequest(url: url, headers: headers, connectTimeout: 2, idleTimeout: 3)),
+              r.status == 200, let obj = try? JSONSerialization.jsonObject(with: r.body) as? [String: Any],
+              let data = obj["data"] as? [[String: Any]] else { return nil }
+        return data.first?["id"] as? String
+    }
+}
