@@ -206,7 +206,7 @@ public final class LLMClient: Sendable {
         })
         for e in events { emit(e) }
         if response.content.isEmpty && response.reasoning.isEmpty && response.toolCalls.isEmpty && response.finishReason != .length {
-            throw .streamInterrupted(receivedChars: 0) // an empty completion is retried
+            throw .emptyResponse
         }
         emit(.completed(response))
     }

@@ -11,6 +11,8 @@ public enum LLMError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The server could not be reached, or the connection broke.
     case connection(message: String)
     case timedOut(message: String)
+    /// A 200 response with no text, reasoning or tool call.
+    case emptyResponse
     /// A `data:` line was not valid JSON.
     case malformedStream(message: String)
     /// The body was not a chat completion at all.
@@ -21,7 +23,7 @@ public enum LLMError: Error, Sendable, Hashable, CustomStringConvertible {
     public var isRetryable: Bool {
         switch self {
         case .http(let status, _, _): status == 408 || status == 409 || status == 429 || status >= 500
-        case .streamInterrupted, .connection, .timedOut, .malformedStream: true
+        case .streamInterrupted, .connection, .timedOut, .malformedStream, .emptyResponse: true
         case .streamError(let m): m.localizedCaseInsensitiveContains("overloaded") || m.localizedCaseInsensitiveContains("rate limit")
         case .invalidResponse, .cancelled: false
         }
@@ -50,6 +52,7 @@ public enum LLMError: Error, Sendable, Hashable, CustomStringConvertible {
         case .streamInterrupted(let n): "the stream ended without [DONE] after \(n) characters"
         case .connection(let message): "cannot reach the model server: \(message)"
         case .timedOut(let message): "timed out: \(message)"
+        case .emptyResponse: "the server sent an empty completion"
         case .malformedStream(let message): "malformed data in the stream: \(message)"
         case .invalidResponse(let message): "unexpected response from the model server: \(message)"
         case .cancelled: "cancelled"

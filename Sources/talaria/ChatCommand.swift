@@ -55,11 +55,9 @@ struct ChatCommand: AsyncParsableCommand {
         defer { withExtendedLifetime(interrupts) {} }
         let events = Task { await printer.consume(session.agent.events) }
 
-        var exit: ExitCode = .success
         if let promptText {
             await session.agent.submit(.userTurn(UserTurn(text: promptText)))
             await session.agent.waitUntilIdle()
-            exit = await printer.exitCode()
         } else {
             printError("Talaria \(Talaria.version) — \(settings.model) at \(settings.baseURL). Type a request; Ctrl-D quits.")
             while let line = await Self.readLine(prompt: "› ") {
@@ -69,8 +67,9 @@ struct ChatCommand: AsyncParsableCommand {
             }
         }
         await session.agent.submit(.shutdown)
-        await events.value
+        await events.value // every event printed, so the exit code sees the whole turn
         _ = try? await session.indexer.catchUp()
+        let exit = await printer.exitCode()
         if exit != .success { throw exit }
     }
 

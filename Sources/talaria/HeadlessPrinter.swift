@@ -11,6 +11,7 @@ actor HeadlessPrinter {
     private var reachedLimit = false
     private var wroteText = false
     private var endedWithNewline = true
+    private var inReasoning = false
     private let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -43,6 +44,10 @@ actor HeadlessPrinter {
     }
 
     private func handle(_ envelope: EventEnvelope) {
+        if inReasoning, !envelope.event.isReasoning {
+            inReasoning = false
+            FileHandle.standardError.write(Data("\n".utf8))
+        }
         if json {
             if let data = try? encoder.encode(envelope) { out(String(decoding: data, as: UTF8.self) + "\n") }
             track(envelope.event)
@@ -53,7 +58,11 @@ actor HeadlessPrinter {
             wroteText = true
             out(text)
         case .reasoningDelta(_, let text):
-            if verbose { FileHandle.standardError.write(Data(text.utf8)) }
+            if verbose {
+                if !inReasoning { FileHandle.standardError.write(Data("💭 ".utf8)) }
+                inReasoning = true
+                FileHandle.standardError.write(Data(text.utf8))
+            }
         case .messageCompleted(let m):
             if !m.text.isEmpty && !endedWithNewline { out("\n") }
         case .toolCallBegan(let b):
@@ -90,4 +99,8 @@ actor HeadlessPrinter {
         default: break
         }
     }
+}
+
+extension AgentEvent {
+    var isReasoning: Bool { if case .reasoningDelta = self { return true }; return false }
 }

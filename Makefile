@@ -1,0 +1,35 @@
+# Talaria — `make run` starts it, `make test` runs every test. Both install what is missing.
+SHELL := /bin/bash
+PEERS ?= ../shared/peers
+SWIFT_FLAGS ?=
+
+.PHONY: all deps build release run test unit e2e fuzz bench clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	swift build $(SWIFT_FLAGS)
+
+release: deps
+	swift build -c release --product talaria $(SWIFT_FLAGS)
+
+# Starts Talaria. With no endpoint configured it looks for a local server and, if none
+# answers, offers `talaria local up` (the built-in small local model).
+run: release
+	@bash scripts/run.sh
+
+test: deps
+	@bash scripts/test.sh
+
+# Fuzz the SSE and tool-call parsers (FUZZ_SECONDS, default 600).
+fuzz: deps
+	@bash scripts/fuzz.sh
+
+bench: release
+	.build/release/talaria bench all
+
+clean:
+	rm -rf .build .build-fuzz

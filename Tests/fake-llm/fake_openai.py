@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""Scripted OpenAI-compatible server for Talaria's tests (stdlib only, loopback only).
+
+The behaviour of each request is chosen by `key=value` words in the *first* user message
+of the conversation, so one server serves every scenario and client retries are safe:
+
+  rounds=N        N tool rounds (one `terminal` call each, command from cmd=...), then the final text
+  parallel=N      the tool round carries N calls at once (commands `echo call-0` ... )
+  cmd=WORD        command for rounds (default `true`; `%20` decodes to a space)
+  format=F        how calls are sent: native (default), hermes (<tool_call> text), fenced (```json), bare
+  think=1         the answer starts with <think>…</think> split across chunks
+  reasoning=1     the answer streams reasoning_content before content
+  slow=MS         delay between chunks
+  fault=KIND      429 | 500 | truncated | no_done | malformed | bad_json | stream_error | empty |
+                  http400 | hang ; applied to the first faults=K requests of the conversation (default 1, -1 = all)
+  retry_after=S   Retry-After seconds for 429 (default 1)
+  final=TEXT      final answer (`_` means space; default "Done. The answer is 42.")
+  usage_reject=1  answer 400 to requests that carry stream_options (tests the fallback)
+
+GET /v1/models lists one model; GET /props reports n_ctx (--n-ctx); GET /requests returns the
+JSON log of received chat bodies; POST /reset clears it and the fault counters.
+"""
+import argparse, json, sys, threading, time, uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+COUNTS = {}
+REQUESTS = []
+ARGS = None
+
+
+def params_of(body):
+    msgs = body.get("messages", [])
+    first = next((m for m in msgs if m.get("role") == "user"), {})
+    text = first.get("content") or ""
+    if isinstance(text, list):
+        text = " ".join(p.get("text", "") for p in text if isinstance(p, dict))
+    p = {}
+    for word in text.split():
+        if "=" in word:
+            k, _, v = word.partition("=")
+            p[k.strip(".,")] = v.strip(".,")
+    return p, text
+
+
+def rounds_done(body):
+    msgs = body.get("messages", [])
+    last_user = max((i for i, m in enumerate(msgs) if m.get("role") == "user"), default=-1)
+    return sum(1 for m in msgs[last_user + 1:] if m.get("role") == "assistant" and m.get("tool_calls")) + \
+        sum(1 for m in msgs[last_user + 1:] if m.get("role") == "assistant" and "terminal" in (m.get("content") or "") and not m.get("tool_calls"))
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def send_json(self, code, obj, headers=None):
+        data = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        if self.path.rstrip("/") in ("/v1/models", "/models"):
+            return self.send_json(200, {"object": "list", "data": [{"id": ARGS.model, "object": "model", "owned_by": "fake"}]})
+        if self.path == "/props" and ARGS.n_ctx:
+            return self.send_json(200, {"default_generation_settings": {"n_ctx": ARGS.n_ctx}})
+        if self.path == "/requests":
+            with LOCK:
+                return self.send_json(200, REQUESTS)
+        self.send_json(404, {"error": {"message": "not found", "type": "not_found"}})
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(n)
+        if self.path == "/reset":
+            with LOCK:
+                COUNTS.clear(); REQUESTS.clear()
+            return self.send_json(200, {"ok": True})
+        if not self.path.rstrip("/").endswith("/chat/completions"):
+            return self.send_json(404, {"error": {"message": "not found"}})
+        try:
+            body = json.loads(raw)
+        except Exception as e:
+            return self.send_json(500, {"error": {"code": 500, "message": f"bad JSON: {e}", "type": "server_error"}})
+        p, text = params_of(body)
+        with LOCK:
+            REQUESTS.append(body)
+            key = (text, p.get("fault", ""))
+            COUNTS[key] = COUNTS.get(key, 0) + 1
+            attempt = COUNTS[key]
+        faults = int(p.get("faults", "1"))
+        fault = p.get("fault", "") if (faults < 0 or attempt <= faults) else ""
+        if p.get("usage_reject") and "stream_options" in body:
+            return self.send_json(400, {"error": {"code": 400, "message": "unknown field: stream_options", "type": "invalid_request_error"}})
+        if fault == "429":
+            return self.send_json(429, {"error": {"code": 429, "message": "Rate limit exceeded (fake)", "type": "rate_limit"}},
+                                  {"Retry-After": p.get("retry_after", "1")})
+        if fault == "500":
+            return self.send_json(500, {"error": {"code": 500, "message": "Internal server error (fake)", "type": "server_error"}})
+        if fault == "http400":
+            return self.send_json(400, {"error": {"code": 400, "message": "the request exceeds the available context size (fake)", "type": "exceed_context_size_error"}})
+        if fault == "hang":
+            time.sleep(30)
+            return
+        self.answer(body, p, fault)
+
+    # -- scripted answers ------------------------------------------------------------------
+
+    def answer(self, body, p, fault):
+        stream = body.get("stream", False)
+        tools = [t["function"]["name"] for t in body.get("tools", [])]
+        done = rounds_done(body)
+        want = int(p.get("rounds", "0"))
+        parallel = int(p.get("parallel", "1"))
+        fmt = p.get("format", "native")
+        cmd = p.get("cmd", "true").replace("%20", " ")
+        calls, content, reasoning = [], "", ""
+        if tools and done < want:
+            tool = "terminal" if "terminal" in tools else tools[0]
+            for i in range(parallel):
+                c = cmd if parallel == 1 else f"echo call-{i}"
+                calls.append({"id": f"call_{uuid.uuid4().hex[:12]}", "name": tool, "arguments": json.dumps({"command": c})})
+            if fault == "bad_json":
+                calls[0]["arguments"] = '{"command": "true"'
+            if fmt == "hermes":
+                content = "Let me check.\n" + "".join(
+                    f'<tool_call>{{"name": "{c["name"]}", "arguments": {c["arguments"]}}}</tool_call>' for c in calls)
+                calls = []
+            elif fmt == "fenced":
+                content = "```json\n" + json.dumps({"name": calls[0]["name"], "arguments": json.loads(calls[0]["arguments"])}) + "\n```"
+                calls = []
+            elif fmt == "bare":
+                content = json.dumps({"name": calls[0]["name"], "arguments": json.loads(calls[0]["arguments"])})
+                calls = []
+        else:
+            content = p.get("final", "Done. The answer is 42.").replace("_", " ")
+            if p.get("think") == "1":
+                content = "<think>The user wants the answer.</think>" + content
+            if p.get("reasoning") == "1":
+                reasoning = "Thinking about it step by step."
+        if fault == "empty":
+            content, calls, reasoning = "", [], ""
+        finish = "tool_calls" if calls else "stop"
+        usage = {"prompt_tokens": 100 + 10 * len(body.get("messages", [])), "completion_tokens": max(1, len(content) // 4),
+                 "total_tokens": 0, "prompt_tokens_details": {"cached_tokens": 0}}
+        cid = "chatcmpl-" + uuid.uuid4().hex[:10]
+        if not stream:
+            msg = {"role": "assistant", "content": content}
+            if reasoning:
+                msg["reasoning_content"] = reasoning
+            if calls:
+                msg["tool_calls"] = [{"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}} for c in calls]
+            return self.send_json(200, {"id": cid, "object": "chat.completion", "choices": [{"index": 0, "message": msg, "finish_reason": finish}], "usage": usage})
+
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        delay = float(p.get("slow", "0")) / 1000.0
+
+        def chunk(delta, finish_reason=None):
+            return {"id": cid, "object": "chat.completion.chunk", "model": ARGS.model,
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
+
+        def send(obj, raw=None):
+            data = raw if raw is not None else "data: " + json.dumps(obj) + "\r\n\r\n"
+            self.wfile.write(data.encode())
+            self.wfile.flush()
+            if delay:
+                time.sleep(delay)
+
+        try:
+            send(chunk({"role": "assistant", "content": None}))
+            send(None, ": keep-alive comment\n\n")
+            if fault == "malformed":
+                send(None, "data: {not json\n\n")
+            if fault == "stream_error":
+                send({"error": {"code": 500, "message": "The model produced output that does not match the expected format", "type": "server_error"}})
+                return
+            for i in range(0, len(reasoning), 5):
+                send(chunk({"reasoning_content": reasoning[i:i + 5]}))
+            pieces = [content[i:i + 4] for i in range(0, len(content), 4)]
+            cut = len(pieces) // 2 if fault == "truncated" else None
+            for i, piece in enumerate(pieces):
+                if cut is not None and i == cut:
+                    return  # drop the connection mid-answer
+                send(chunk({"content": piece}))
+            for idx, c in enumerate(calls):
+                send(chunk({"tool_calls": [{"index": idx, "id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": ""}}]}))
+                a = c["arguments"]
+                for j in range(0, len(a), 7):
+                    send(chunk({"tool_calls": [{"index": idx, "function": {"arguments": a[j:j + 7]}}]}))
+            send(chunk({}, finish))
+            if (body.get("stream_options") or {}).get("include_usage"):
+                send({"id": cid, "object": "chat.completion.chunk", "choices": [], "usage": usage})
+            if fault != "no_done":
+                send(None, "data: [DONE]\n\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        finally:
+            self.close_connection = True
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--port-file")
+    ap.add_argument("--model", default="fake-model")
+    ap.add_argument("--n-ctx", type=int, default=0)
+    ARGS = ap.parse_args()
+    srv = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
+    srv.daemon_threads = True
+    port = srv.server_address[1]
+    if ARGS.port_file:
+        with open(ARGS.port_file + ".tmp", "w") as f:
+            f.write(str(port))
+        import os
+        os.replace(ARGS.port_file + ".tmp", ARGS.port_file)
+    print(port, flush=True)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Each C module is imported by exactly one Swift target (docs/ARCHITECTURE.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fail=0
+check() { # module owner
+    local bad
+    bad=$(grep -rlE "^import $1\b" Sources Tests | grep -v "^Sources/$2/" || true)
+    if [ -n "$bad" ]; then echo "layer violation: $1 imported outside $2: $bad" >&2; fail=1; fi
+}
+check CCurl CurlTransport
+check CPTY Exec
+check GRDB Store
+check Yams Config
+# Pure targets never import UI or infrastructure.
+if grep -rqE "^import (Store|CurlTransport|AgentCore|Exec)\b" Sources/AgentProtocol Sources/LLMClient; then
+    echo "layer violation: AgentProtocol/LLMClient must stay free of I/O targets" >&2; fail=1
+fi
+exit $fail

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make test`: build, start the real peers, run every test. CI runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+PEERS=${PEERS:-../shared/peers}
+
+bash scripts/check-layers.sh
+swift build --build-tests
+export TALARIA_BIN="$ROOT/.build/debug/talaria"
+
+cleanup() {
+    [ -n "${LLM_STARTED:-}" ] && bash "$PEERS/llm-down.sh" "$LLM_PORT" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+LLM_PORT=${LLM_PORT:-8911}
+if [ -d "$PEERS" ]; then
+    echo "[test] starting the llama.cpp peer on :$LLM_PORT"
+    if out=$(bash "$PEERS/llm-up.sh" "$LLM_PORT"); then
+        eval "$out"
+        export LLM_BASE_URL LLM_MODEL
+        LLM_STARTED=1
+    else
+        echo "[test] the LLM peer did not start" >&2
+        [ "${CI:-}" = true ] && exit 1
+    fi
+else
+    echo "[test] $PEERS not found: real-model tests will be skipped (they fail under CI=true)"
+fi
+
+# Swift Testing and XCTest both run; parallel inside the process, 2 cores here.
+swift test --skip-build 2>&1 | tee .build/test.log
+status=${PIPESTATUS[0]}
+exit "$status"
