@@ -41,6 +41,14 @@ public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
     public var key: String?
     public var message: String
 
+    public init(file: String, line: Int? = nil, column: Int? = nil, key: String? = nil, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.key = key
+        self.message = message
+    }
+
     public var description: String {
         var loc = file
         if let line { loc += ":\(line)" }

@@ -1,0 +1,208 @@
+import AgentCore
+import AgentProtocol
+import AgentTools
+import Exec
+import Foundation
+import LLMClient
+import Store
+import TestSupport
+import Testing
+
+/// An agent over a scripted transport, an in-memory store and the real tools.
+struct Harness {
+    let transport: ScriptedTransport
+    let store: SessionStore
+    let agent: Agent
+    let dir = TempDir("agent")
+
+    init(_ replies: [ScriptedTransport.Reply], maxIterations: Int = 10, approval: ApprovalMode = .approveAll,
+         store: SessionStore? = nil, resume: String? = nil) throws {
+        transport = ScriptedTransport(replies)
+        self.store = try store ?? SessionStore(inMemory: ())
+        let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
+                               transport: transport, retry: RetryPolicy(maxRetries: 1, jitter: 0), sleep: { _ in })
+        let config = AgentConfiguration(model: "m", baseURL: "http://x", cwd: dir.path, maxIterations: maxIterations, approvalMode: approval)
+        agent = try Agent(config: config, client: client, store: self.store, tools: .builtIn(),
+                          backend: LocalBackend(killGrace: 0.3), resumeID: resume)
+    }
+
+    /// Runs one turn and returns its events (after sessionConfigured) up to the turn's end.
+    func turn(_ text: String, during: (@Sendable (AgentEvent, Agent) async -> Void)? = nil) async -> [AgentEvent] {
+        await agent.submit(.userTurn(UserTurn(text: text)))
+        var out: [AgentEvent] = []
+        for await env in agent.events {
+            if case .sessionConfigured = env.event { continue }
+            out.append(env.event)
+            await during?(env.event, agent)
+            switch env.event {
+            case .turnCompleted, .turnAborted: return out
+            default: continue
+            }
+        }
+        return out
+    }
+}
+
+/// Event names, for comparing sequences without volatile payloads.
+func names(_ events: [AgentEvent]) -> [String] {
+    events.compactMap { e in
+        switch e {
+        case .messageDelta, .toolOutputDelta, .reasoningDelta: nil
+        default: String(describing: e).prefix { $0 != "(" }.description
+        }
+    }
+}
+
+func messages(_ body: [String: Any]) -> [[String: Any]] { body["messages"] as? [[String: Any]] ?? [] }
+
+@Suite("Agent loop")
+struct AgentCoreTests {
+    @Test("a tool round: events in order, the tool result goes back to the model, everything is stored")
+    func toolRound() async throws {
+        let h = try Harness([SSE.callTool("terminal", arguments: #"{"command":"echo hi"}"#, id: "c1"), SSE.answer("It printed hi.")])
+        let events = await h.turn("say hi")
+        #expect(names(events) == ["turnStarted", "messageCompleted", "toolCallBegan", "toolCallEnded", "usage", "messageCompleted", "turnCompleted"]
+            || names(events) == ["turnStarted", "messageCompleted", "toolCallBegan", "toolCallEnded", "messageCompleted", "turnCompleted"])
+        let ended = events.compactMap { if case .toolCallEnded(let e) = $0 { e } else { nil } }
+        #expect(ended.map(\.output) == ["hi"])
+        #expect(ended.map(\.status) == [.succeeded])
+        guard case .turnCompleted(let done)? = events.last else { Issue.record("no completion"); return }
+        #expect(done.finalText == "It printed hi.")
+        #expect(done.iterations == 2)
+        let second = messages(h.transport.requestBodies[1])
+        #expect(second.map { $0["role"] as? String } == ["system", "user", "assistant", "tool"])
+        #expect(second[3]["tool_call_id"] as? String == "c1")
+        #expect(second[3]["content"] as? String == "hi")
+        #expect((second[0]["content"] as? String)?.contains(h.dir.path) == true)
+        let stored = try h.store.messages(sessionID: h.agent.sessionID).map(\.message.role)
+        #expect(stored == [.user, .assistant, .tool, .assistant])
+        #expect(try h.store.toolRun(callID: "c1", sessionID: h.agent.sessionID)?.output == "hi")
+    }
+
+    @Test("parallel calls run concurrently and every call gets its own answer")
+    func parallel() async throws {
+        var pieces: [String] = []
+        for i in 0..<3 { pieces += SSE.toolCall(index: i, id: "p\(i)", name: "terminal", arguments: #"{"command":"sleep 0.4; echo \#(i)"}"#) }
+        let h = try Harness([.response(status: 200, headers: [:], pieces: pieces + [SSE.finish("tool_calls"), SSE.done]), SSE.answer("ok")])
+        let start = ContinuousClock.now
+        let events = await h.turn("go")
+        #expect(ContinuousClock.now - start < .seconds(1.1), "tools ran one after another")
+        let ended = events.compactMap { if case .toolCallEnded(let e) = $0 { e } else { nil } }
+        #expect(Set(ended.map(\.callID)) == ["p0", "p1", "p2"])
+        let second = messages(h.transport.requestBodies[1])
+        let answers = second.filter { $0["role"] as? String == "tool" }
+        #expect(Set(answers.compactMap { $0["tool_call_id"] as? String }) == ["p0", "p1", "p2"])
+        for a in answers { #expect((a["content"] as? String) == String((a["tool_call_id"] as! String).last!)) }
+    }
+
+    @Test("invalid JSON arguments and unknown tools become tool errors for the model, not crashes")
+    func badArguments() async throws {
+        let h = try Harness([SSE.callTool("terminal", arguments: #"{"command": "ls""#, id: "bad"),
+                             SSE.callTool("no_such_tool", arguments: "{}", id: "unk"), SSE.answer("sorry")])
+        let events = await h.turn("x")
+        let ended = events.compactMap { if case .toolCallEnded(let e) = $0 { e } else { nil } }
+        #expect(ended.map(\.status) == [.failed, .failed])
+        #expect(ended[0].output.contains("not valid JSON"))
+        #expect(ended[1].output.hasPrefix("unknown tool 'no_such_tool'"))
+        #expect(names(events).last == "turnCompleted")
+    }
+
+    @Test("the iteration budget ends with a tool-less summary request and says so")
+    func iterationLimit() async throws {
+        let call = SSE.callTool("terminal", arguments: #"{"command":"true"}"#)
+        let h = try Harness([SSE.callTool("terminal", arguments: #"{"command":"true"}"#, id: "a"), SSE.callTool("terminal", arguments: #"{"command":"true"}"#, id: "b"),
+                             SSE.answer("summary")], maxIterations: 2)
+        _ = call
+        let events = await h.turn("loop")
+        guard case .turnCompleted(let done)? = events.last else { Issue.record("no completion"); return }
+        #expect(done.reachedIterationLimit)
+        #expect(done.finalText == "summary")
+        #expect(h.transport.requestBodies.count == 3)
+        #expect(h.transport.requestBodies[2]["tools"] == nil)
+        #expect(events.contains { if case .warning(let w) = $0 { w.contains("max_iterations") } else { false } })
+    }
+
+    @Test("interrupt stops a running tool at once; the next turn's request is still valid")
+    func interrupt() async throws {
+        let h = try Harness([SSE.callTool("terminal", arguments: #"{"command":"sleep 30"}"#, id: "s"), SSE.answer("next turn fine")])
+        let start = ContinuousClock.now
+        let events = await h.turn("sleep") { event, agent in
+            if case .toolCallBegan = event {
+                try? await Task.sleep(for: .milliseconds(300))
+                await agent.submit(.interrupt)
+            }
+        }
+        #expect(ContinuousClock.now - start < .seconds(3))
+        guard case .turnAborted(let a)? = events.last else { Issue.record("not aborted: \(names(events))"); return }
+        #expect(a.reason == .interrupted)
+        let second = await h.turn("again")
+        #expect(names(second).last == "turnCompleted")
+        let body = messages(h.transport.requestBodies[1])
+        let tool = body.first { $0["role"] as? String == "tool" }
+        #expect(tool?["tool_call_id"] as? String == "s")
+        #expect((tool?["content"] as? String)?.contains("cancelled") == true)
+    }
+
+    @Test("a dangerous command waits for approval; deny tells the model, approve runs it")
+    func approvals() async throws {
+        let h = try Harness([SSE.callTool("terminal", arguments: #"{"command":"sudo true"}"#, id: "d"), SSE.answer("ok, skipped"),
+                             SSE.callTool("terminal", arguments: #"{"command":"git reset --hard 2>/dev/null; echo ran"}"#, id: "y"), SSE.answer("done")],
+                            approval: .ask)
+        let denied = await h.turn("a") { event, agent in
+            if case .approvalRequested(let r) = event { await agent.submit(.approveTool(callID: r.callID, decision: .deny)) }
+        }
+        #expect(denied.contains { if case .approvalRequested(let r) = $0 { r.reason.contains("sudo") } else { false } })
+        let d = denied.compactMap { if case .toolCallEnded(let e) = $0 { e } else { nil } }
+        #expect(d.map(\.status) == [.denied])
+        let allowed = await h.turn("b") { event, agent in
+            if case .approvalRequested(let r) = event { await agent.submit(.approveTool(callID: r.callID, decision: .once)) }
+        }
+        let y = allowed.compactMap { if case .toolCallEnded(let e) = $0 { e } else { nil } }
+        #expect(y.map(\.output) == ["ran"])
+    }
+
+    @Test("each message is committed before the event that shows it as done")
+    func commitBeforeShow() async throws {
+        let h = try Harness([SSE.callTool("terminal", arguments: #"{"command":"true"}"#, id: "c"), SSE.answer("fin")])
+        let store = h.store
+        let sid = h.agent.sessionID
+        let counts = CountLog()
+        _ = await h.turn("x") { event, _ in
+            switch event {
+            case .messageCompleted, .toolCallEnded:
+                counts.append((try? store.messages(sessionID: sid).count) ?? -1)
+            default: break
+            }
+        }
+        #expect(counts.values == [2, 3, 4])
+    }
+
+    @Test("a model failure ends the turn with an error event and keeps the session usable")
+    func modelFailure() async throws {
+        let h = try Harness([.response(status: 401, headers: [:], pieces: [#"{"error":{"message":"invalid api key"}}"#]), SSE.answer("back")])
+        let events = await h.turn("x")
+        #expect(events.contains(.error(AgentErrorEvent(message: "HTTP 401: invalid api key", isFatal: true))))
+        guard case .turnAborted(let a)? = events.last else { Issue.record("not aborted"); return }
+        #expect(a.reason == .failed)
+        #expect(names(await h.turn("y")).last == "turnCompleted")
+    }
+
+    @Test("a resumed session sends its stored history")
+    func resume() async throws {
+        let store = try SessionStore(inMemory: ())
+        let first = try Harness([SSE.answer("first answer")], store: store)
+        _ = await first.turn("remember 7")
+        let second = try Harness([SSE.answer("it was 7")], store: store, resume: first.agent.sessionID)
+        _ = await second.turn("what number?")
+        let body = messages(second.transport.requestBodies[0])
+        #expect(body.compactMap { $0["content"] as? String }.dropFirst() == ["remember 7", "first answer", "what number?"])
+        #expect(second.agent.sessionID == first.agent.sessionID)
+    }
+}
+
+final class CountLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Int] = []
+    func append(_ n: Int) { lock.withLock { items.append(n) } }
+    var values: [Int] { lock.withLock { items } }
+}

@@ -1,0 +1,135 @@
+import AgentProtocol
+import Foundation
+import GRDB
+@testable import Store
+import Testing
+
+@Suite("Session store")
+struct StoreTests {
+    func makeStore() throws -> SessionStore { try SessionStore(inMemory: ()) }
+
+    @Test("messages round-trip with tool calls, reasoning and the first user message as title")
+    func roundTrip() throws {
+        let store = try makeStore()
+        let sid = try store.createSession(model: "m", baseURL: "u", cwd: "/w", source: "cli")
+        let call = ToolCall(id: "c1", name: "terminal", arguments: #"{"command":"ls"}"#)
+        let msgs: [ChatMessage] = [
+            .user("count the files\nplease"),
+            .assistant("", reasoning: "think", toolCalls: [call]),
+            .tool(callID: "c1", name: "terminal", content: "a\nb"),
+            .assistant("2 files"),
+        ]
+        for m in msgs { try store.appendMessage(m, sessionID: sid) }
+        #expect(try store.messages(sessionID: sid).map(\.message) == msgs)
+        let info = try store.session(id: String(sid.prefix(12)))
+        #expect(info.title == "count the files")
+        #expect(info.messageCount == 4)
+        #expect(try store.sessions().map(\.id) == [sid])
+    }
+
+    @Test("messages are searchable only after the indexer ran, which catches up on every backlog")
+    func indexerCatchUp() async throws {
+        let store = try makeStore()
+        let sid = try store.createSession(model: "m", baseURL: "u", cwd: "/w", source: "cli")
+        try store.appendMessage(.user("list the files here and count them"), sessionID: sid)
+        #expect(try store.search("count files").isEmpty)
+        let indexer = Indexer(store: store, batchSize: 2)
+        #expect(try await indexer.backlog() == 1)
+        for i in 0..<5 { try store.appendMessage(.assistant("answer number \(i) about files"), sessionID: sid) }
+        #expect(try await indexer.catchUp() == 6)
+        #expect(try await indexer.backlog() == 0)
+        let hits = try store.search("count files")
+        #expect(hits.count == 1)
+        #expect(hits.first?.snippet == "list the files here and count them"
+            .replacingOccurrences(of: "files", with: "\(SearchHit.highlightStart)files\(SearchHit.highlightEnd)")
+            .replacingOccurrences(of: "count", with: "\(SearchHit.highlightStart)count\(SearchHit.highlightEnd)"))
+        #expect(try store.search("files").count == 6)
+        #expect(try await indexer.catchUp() == 0)
+    }
+
+    @Test("a batch that fails leaves the index and its high-water mark unchanged")
+    func crashMidBatchIsConsistent() async throws {
+        let store = try makeStore()
+        let sid = try store.createSession(model: "m", baseURL: "u", cwd: "/w", source: "cli")
+        try store.appendMessage(.user("alpha"), sessionID: sid)
+        let indexer = Indexer(store: store)
+        try await indexer.catchUp()
+        try store.appendMessage(.user("beta"), sessionID: sid)
+        // Simulate a crash inside the batch transaction: the same statements, then a failure.
+        #expect(throws: (any Error).self) {
+            try store.writer.write { db in
+                try db.execute(sql: "INSERT INTO message_fts(rowid, content) SELECT id, content FROM message WHERE content = 'beta'")
+                try db.execute(sql: "UPDATE index_state SET last_id = 99")
+                throw DatabaseError(resultCode: .SQLITE_IOERR, message: "simulated crash")
+            }
+        }
+        #expect(try store.search("beta").isEmpty)
+        #expect(try await indexer.backlog() == 1)
+        try await indexer.catchUp()
+        #expect(try store.search("beta").count == 1)
+        #expect(try store.integrityCheck() == "ok")
+    }
+
+    @Test("user text never breaks the FTS query", arguments: [
+        "\"foo", "AND(", "OR", "NOT x", "a*b", "col:val", "^x", "(((", "\"\"", "-x", "NEAR(a b)", "'; DROP TABLE message; --", "x\"y", "✓ 🙂", "",
+    ])
+    func escaping(query: String) async throws {
+        let store = try makeStore()
+        let sid = try store.createSession(model: "m", baseURL: "u", cwd: "/w", source: "cli")
+        try store.appendMessage(.user("foo AND bar OR x y col val"), sessionID: sid)
+        try await Indexer(store: store).catchUp()
+        _ = try store.search(query)
+        #expect(try store.messageCount() == 1)
+    }
+
+    @Test("fts queries quote every word and match prefixes; diacritics fold")
+    func ftsQuery() async throws {
+        #expect(SessionStore.ftsQuery("count files") == "\"count\"* \"files\"*")
+        #expect(SessionStore.ftsQuery("\"AND(") == "\"AND\"*")
+        #expect(SessionStore.ftsQuery("  ()  ") == nil)
+        let store = try makeStore()
+        let sid = try store.createSession(model: "m", baseURL: "u", cwd: "/w", source: "cli")
+        try store.appendMessage(.assistant("Crème brûlée recipes"), sessionID: sid)
+        try await Indexer(store: store).catchUp()
+        #expect(try store.search("creme brul").count == 1)
+    }
+
+    @Test("an ambiguous or unknown session prefix is a clear error")
+    func sessionLookup() throws {
+        let store = try makeStore()
+        _ = try store.createSession(model: "m", baseURL: "u", cwd: "/", source: "cli", id: "abc-1")
+        _ = try store.createSession(model: "m", baseURL: "u", cwd: "/", source: "cli", id: "abc-2")
+        #expect(throws: StoreError.self) { try store.session(id: "abc") }
+        #expect(throws: StoreError.self) { try store.session(id: "zzz") }
+        #expect(try store.session(id: "abc-2").id == "abc-2")
+    }
+
+    @Test("the on-disk database is WAL, 0600, and survives reopening")
+    func onDisk() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/state.db"
+        do {
+            let store = try SessionStore(path: path)
+            let sid = try store.createSession(model: "m", baseURL: "u", cwd: "/", source: "cli")
+            try store.appendMessage(.user("persist me"), sessionID: sid)
+            let mode = try store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+            #expect(mode == "wal")
+        }
+        let attrs = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attrs[.posixPermissions] as? Int) == 0o600)
+        #expect(try SessionStore(path: path).messageCount() == 1)
+    }
+
+    @Test("recent hits rank above equally good old ones")
+    func recency() async throws {
+        let store = try makeStore()
+        let old = try store.createSession(model: "m", baseURL: "u", cwd: "/", source: "cli", id: "old")
+        let new = try store.createSession(model: "m", baseURL: "u", cwd: "/", source: "cli", id: "new")
+        let now = Date()
+        try store.appendMessage(.user("deploy the service"), sessionID: old, now: now.addingTimeInterval(-200 * 86_400))
+        try store.appendMessage(.user("deploy the service"), sessionID: new, now: now)
+        try await Indexer(store: store).catchUp()
+        #expect(try store.search("deploy", now: now).map(\.sessionID) == ["new", "old"])
+    }
+}
