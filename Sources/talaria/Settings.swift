@@ -61,7 +61,10 @@ struct LocalServerDetector {
     let localPortFile: String
 
     func candidates() -> [String] {
-        var ports = [8080, 11434, 1234, 8000]
+        // TALARIA_LOCAL_PORTS="8080,11434" narrows the search (tests, unusual setups).
+        var ports = ProcessInfo.processInfo.environment["TALARIA_LOCAL_PORTS"].map {
+            $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        } ?? [8080, 11434, 1234, 8000]
         if let p = try? String(contentsOfFile: localPortFile, encoding: .utf8), let n = Int(p.trimmingCharacters(in: .whitespacesAndNewlines)) {
             ports.insert(n, at: 0)
         }
