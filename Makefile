@@ -13,8 +13,9 @@ deps:
 build: deps
 	swift build $(SWIFT_FLAGS)
 
+# A static Swift runtime starts ~20 ms faster (no dynamic Foundation/ICU loading).
 release: deps
-	swift build -c release --product talaria $(SWIFT_FLAGS)
+	swift build -c release --product talaria --static-swift-stdlib $(SWIFT_FLAGS)
 
 # Starts Talaria. With no endpoint configured it looks for a local server and, if none
 # answers, offers `talaria local up` (the built-in small local model).

@@ -17,12 +17,14 @@ trap cleanup EXIT
 LLM_PORT=${LLM_PORT:-8911}
 if [ -d "$PEERS" ]; then
     echo "[test] starting the llama.cpp peer on :$LLM_PORT"
+    # Stop it afterwards only if this run started it (a developer's running peer stays up).
+    curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$LLM_PORT/health" 2>/dev/null || LLM_STARTED=1
     if out=$(bash "$PEERS/llm-up.sh" "$LLM_PORT"); then
         eval "$out"
         export LLM_BASE_URL LLM_MODEL
-        LLM_STARTED=1
     else
         echo "[test] the LLM peer did not start" >&2
+        LLM_STARTED=
         [ "${CI:-}" = true ] && exit 1
     fi
 else

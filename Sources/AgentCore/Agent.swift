@@ -38,7 +38,7 @@ public actor Agent {
     ///   - resumeID: continue a stored session (its messages become the history).
     public init(config: AgentConfiguration, client: LLMClient, store: SessionStore, indexer: Indexer? = nil,
                 tools: ToolRegistry, backend: any ExecutionBackend, resumeID: String? = nil,
-                contextProbe: ContextWindowProbe? = nil) throws(StoreError) {
+                contextProbe: ContextWindowProbe? = nil, contextCache: ContextWindowCache? = nil) throws(StoreError) {
         self.config = config
         self.client = client
         self.store = store
@@ -46,7 +46,7 @@ public actor Agent {
         self.tools = tools
         self.backend = backend
         self.events = emitter.stream
-        self.contextWindow = config.contextWindowOverride
+        self.contextWindow = config.contextWindowOverride ?? contextCache.flatMap { c in contextProbe.flatMap { c.lookup($0.endpoint) } }
         if let resumeID {
             let info = try store.session(id: resumeID)
             sessionID = info.id
@@ -59,9 +59,9 @@ public actor Agent {
         }
         emitter.emit(.sessionConfigured(SessionConfigured(sessionID: sessionID, model: config.model, baseURL: config.baseURL,
                                                           contextWindow: contextWindow, tools: tools.names)))
-        if config.contextWindowOverride == nil, let contextProbe {
+        if contextWindow == nil, let contextProbe {
             Task { [weak self] in
-                let n = await contextProbe.detect()
+                let n = await contextProbe.detect(cache: contextCache)
                 await self?.setContextWindow(n)
             }
         }

@@ -5,9 +5,6 @@ public enum SystemPrompt {
     static let agentsFileLimit = 20_000
 
     public static func make(cwd: String, now: Date = Date(), tools: [String], extra: String? = nil) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.dateFormat = "yyyy-MM-dd (EEEE)"
         var uts = utsname()
         uname(&uts)
         let os = withUnsafeBytes(of: &uts.sysname) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
@@ -22,7 +19,7 @@ public enum SystemPrompt {
             Environment:
             - Working directory: \(cwd)
             - OS: \(os) \(release)
-            - Date: \(f.string(from: now))
+            - Date: \(localDate(now))
             - Tools: \(tools.joined(separator: ", "))
             """
         if let agents = agentsFile(in: cwd) {
@@ -43,4 +40,14 @@ public enum SystemPrompt {
         }
         return nil
     }
+}
+
+/// `2026-11-25 (Wednesday)` in local time, via strftime: no ICU formatter on the start-up path.
+func localDate(_ date: Date) -> String {
+    var t = time_t(date.timeIntervalSince1970)
+    var tm = tm()
+    localtime_r(&t, &tm)
+    var buf = [CChar](repeating: 0, count: 64)
+    let n = strftime(&buf, buf.count, "%Y-%m-%d (%A)", &tm)
+    return String(decoding: buf.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

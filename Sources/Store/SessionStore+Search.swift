@@ -18,48 +18,214 @@ public struct SearchHit: Sendable, Hashable, Codable {
 }
 
 extension SessionStore {
-    /// How many of the most recent matches are scored; bounds the cost of very common terms.
-    static let searchWindow = 2000
+    /// How many of the most recent matches are scored; bounds the cost of very common words.
+    static let searchWindow = 200
+    /// The shortest last word that matches as a prefix.
+    static let minPrefix = 3
 
     /// Full-text search over every indexed message, best matches first.
     ///
-    /// `query` is user text, never FTS syntax: it is split into words, each word is
-    /// quoted so `AND(`, `"foo` or `-x` are plain text, and each matches as a prefix
-    /// (`file` finds `files`). All words must match. (The index keeps no token
-    /// positions, which halves its size; phrases therefore match as all-words.)
-    /// The most recent ``searchWindow`` matches are ranked by bm25, nudged towards
-    /// recent messages.
+    /// `query` is user text, never FTS syntax: it is split into words, each quoted so `AND(`,
+    /// `"foo` or `-x` are plain text; all words must match, and the last one (from 3
+    /// characters) matches as a prefix (search as you type: `count fil` finds "count the files").
+    ///
+    /// Ranking is two-phase so cost does not grow with the corpus: FTS5 returns the
+    /// ``searchWindow`` most recent matches (a backwards walk of the doclists, no scoring,
+    /// first over the newest 100k messages, then over all of them if too few matched),
+    /// they are scored here with BM25's term-frequency and length normalisation and a gentle
+    /// recency factor, and `snippet()` runs only for the `limit` winners. (FTS5's own `bm25()`
+    /// counts every match of every term to compute IDF, which at 1M messages costs tens of
+    /// milliseconds for common words; all terms must match anyway, so IDF adds little here.)
     public func search(_ query: String, limit: Int = 20, now: Date = Date()) throws(StoreError) -> [SearchHit] {
+        let terms = Self.searchTerms(query)
         guard let match = Self.ftsQuery(query) else { return [] }
+        let matcher = TermMatcher(terms: terms)
         return try read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                WITH hits AS (
-                    SELECT rowid AS id, bm25(message_fts) AS rank,
-                           snippet(message_fts, 0, ?, ?, '…', 16) AS snip
-                    FROM message_fts WHERE message_fts MATCH ?
-                    ORDER BY rowid DESC LIMIT ?
-                )
-                SELECT h.id, h.rank, h.snip, m.session_id, m.role, m.created_at, s.title
-                FROM hits h JOIN message m ON m.id = h.id JOIN session s ON s.id = m.session_id
-                """, arguments: [SearchHit.highlightStart, SearchHit.highlightEnd, match, Self.searchWindow])
-            let nowT = now.timeIntervalSince1970
-            var hits = rows.map { r -> SearchHit in
-                let created: Double = r["created_at"]
-                let ageDays = max(0, (nowT - created) / 86_400)
-                // bm25 is negative (better = more negative); shrink it gently with age.
-                let score = (r["rank"] as Double) / (1 + ageDays / 30)
-                return SearchHit(messageID: r["id"], sessionID: r["session_id"], sessionTitle: r["title"], role: r["role"],
-                                 createdAt: Date(timeIntervalSince1970: created), snippet: r["snip"], score: score)
+            var candidates: [Row]
+            if let last = terms.last, last.count > Self.minPrefix, let short = Self.ftsQuery(query, shortenLastTo: Self.minPrefix) {
+                // A long prefix (`that*`) would make FTS5 merge every matching term's whole
+                // doclist; its 3-letter prefix is served by the prefix index lazily. Keep the
+                // candidates that really have the long prefix; if too few do, ask exactly.
+                candidates = try Self.candidates(db, short).filter { matcher.matchesAll($0["content"]) }
+                if candidates.count < limit { candidates = try Self.candidates(db, match) }
+            } else {
+                candidates = try Self.candidates(db, match)
             }
-            hits.sort { $0.score != $1.score ? $0.score < $1.score : $0.messageID > $1.messageID }
-            return Array(hits.prefix(limit))
+            let nowT = now.timeIntervalSince1970
+            var scored: [(row: Row, score: Double)] = candidates.map { r in
+                let ageDays = max(0, (nowT - (r["created_at"] as Double)) / 86_400)
+                return (r, matcher.relevance(of: r["content"]) / (1 + ageDays / 30))
+            }
+            scored.sort { $0.score != $1.score ? $0.score > $1.score : ($0.row["id"] as Int64) > ($1.row["id"] as Int64) }
+            let top = scored.prefix(limit)
+            guard !top.isEmpty else { return [] }
+            var meta: [Int64: Row] = [:]
+            for r in try Row.fetchAll(db, sql: """
+                SELECT m.id, m.session_id, m.role, s.title FROM message m JOIN session s ON s.id = m.session_id
+                WHERE m.id IN (\(top.map { String($0.row["id"] as Int64) }.joined(separator: ",")))
+                """) { meta[r["id"]] = r }
+            return top.compactMap { r, score in
+                guard let m = meta[r["id"]] else { return nil }
+                return SearchHit(messageID: r["id"], sessionID: m["session_id"], sessionTitle: m["title"], role: m["role"],
+                                 createdAt: Date(timeIntervalSince1970: r["created_at"]), snippet: matcher.snippet(of: r["content"]), score: score)
+            }
+        }
+    }
+
+    /// The ``searchWindow`` newest matches: first among the newest 100k messages, then among
+    /// all of them if too few matched there.
+    static func candidates(_ db: Database, _ match: String) throws -> [Row] {
+        let maxID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM message") ?? 0
+        var lower = maxID - 100_000
+        while true {
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT m.id, m.content, m.created_at
+                FROM (SELECT rowid FROM message_fts WHERE message_fts MATCH ? AND rowid > ? ORDER BY rowid DESC LIMIT ?) h
+                JOIN message m ON m.id = h.rowid
+                """, arguments: [match, lower, searchWindow])
+            if rows.count >= searchWindow / 4 || lower <= 0 { return rows }
+            lower = 0
         }
     }
 
     /// Turns user text into a safe FTS5 query; `nil` when it has no searchable word.
-    public static func ftsQuery(_ text: String) -> String? {
-        let words = text.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "_" })
+    public static func ftsQuery(_ text: String, shortenLastTo: Int? = nil) -> String? {
+        var words = searchTerms(text)
+        if let n = shortenLastTo, let last = words.last { words[words.count - 1] = String(last.prefix(n)) }
         guard !words.isEmpty else { return nil }
-        return words.prefix(32).map { "\"\($0)\"*" }.joined(separator: " ")
+        // Only the last word is a prefix, and only from 3 characters: the index stores 3-letter
+        // prefixes, so the query never expands into a doclist of half the corpus.
+        return words.enumerated().map { i, w in i == words.count - 1 && w.count >= Self.minPrefix ? "\"\(w)\"*" : "\"\(w)\"" }
+            .joined(separator: " ")
+    }
+
+    /// Query words: letters, digits and `_`, at most 16.
+    static func searchTerms(_ text: String) -> [String] {
+        text.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "_" }).prefix(16).map(String.init)
+    }
+
+    /// Kept for callers that score one text; see ``TermMatcher``.
+    static func relevance(of content: String, terms: [String]) -> Double {
+        TermMatcher(terms: terms).relevance(of: content)
+    }
+}
+
+/// Matches query terms against message text the way the index tokenizer does.
+///
+/// Works on UTF-8 bytes: ASCII is lowercased in place, and only words with non-ASCII letters
+/// are folded through Foundation (as `remove_diacritics` does), so scoring 500 candidates
+/// and cutting 20 snippets costs well under a millisecond.
+struct TermMatcher {
+    private let terms: [[UInt8]]
+    private let lastIsPrefix: Bool
+
+    init(terms: [String]) {
+        self.terms = terms.map { Array(Self.fold($0).utf8) }
+        lastIsPrefix = terms.last.map { $0.count >= SessionStore.minPrefix } ?? false
+    }
+
+    /// Calls `body(range, matchedTerm)` for every word of `text`, in order.
+    private func scan(_ text: String, _ body: (Range<Int>, Int?) -> Void) {
+        var text = text
+        text.withUTF8 { scan(bytes: $0, body) }
+    }
+
+    private func scan(bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>, Int?) -> Void) {
+        var word: [UInt8] = []
+        word.reserveCapacity(64)
+        var start = 0
+        var nonASCII = false
+        func finish(_ end: Int) {
+            guard !word.isEmpty else { return }
+            let w = nonASCII ? Array(Self.fold(String(decoding: word, as: UTF8.self)).utf8) : word
+            var hit: Int?
+            for i in terms.indices where i == terms.count - 1 && lastIsPrefix ? w.starts(with: terms[i]) : w == terms[i] {
+                hit = i
+                break
+            }
+            body(start..<end, hit)
+            word.removeAll(keepingCapacity: true)
+            nonASCII = false
+        }
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            var width = 1
+            let isWord: Bool
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"):
+                isWord = true
+            case 0x80...:
+                // Like unicode61: letters, digits and marks join words; other symbols separate.
+                width = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+                width = min(width, bytes.count - i)
+                var scalar: Unicode.Scalar?
+                var decoder = UTF8()
+                var it = UnsafeBufferPointer(rebasing: bytes[i..<(i + width)]).makeIterator()
+                if case .scalarValue(let v) = decoder.decode(&it) { scalar = v }
+                if let p = scalar?.properties {
+                    isWord = p.isAlphabetic || p.numericType != nil || p.generalCategory == .nonspacingMark || p.generalCategory == .spacingMark
+                } else {
+                    isWord = false
+                }
+            default:
+                isWord = false
+            }
+            if isWord {
+                if word.isEmpty { start = i }
+                for k in i..<(i + width) { word.append(bytes[k] >= 0x41 && bytes[k] <= 0x5A ? bytes[k] | 0x20 : bytes[k]) }
+                if b >= 0x80 { nonASCII = true }
+            } else {
+                finish(i)
+            }
+            i += width
+        }
+        finish(bytes.count)
+    }
+
+    /// Whether every term occurs in `text`.
+    func matchesAll(_ text: String) -> Bool {
+        var seen = [Bool](repeating: false, count: terms.count)
+        scan(text) { _, hit in if let hit { seen[hit] = true } }
+        return !seen.contains(false)
+    }
+
+    /// BM25's saturating term frequency with length normalisation (k1 = 1.2, b = 0.75), without IDF.
+    func relevance(of text: String) -> Double {
+        guard !terms.isEmpty else { return 0 }
+        var counts = [Int](repeating: 0, count: terms.count)
+        var length = 0
+        scan(text) { _, hit in
+            length += 1
+            if let hit { counts[hit] += 1 }
+        }
+        let norm = 1.2 * (0.25 + 0.75 * Double(max(length, 1)) / 40)
+        return counts.reduce(0.0) { $0 + Double($1) * 2.2 / (Double($1) + norm) }
+    }
+
+    /// About `words` words around the first match, matches marked, newlines as spaces.
+    func snippet(of text: String, words: Int = 16) -> String {
+        var ranges: [(Range<Int>, Bool)] = []
+        scan(text) { r, hit in ranges.append((r, hit != nil)) }
+        guard !ranges.isEmpty else { return String(text.prefix(120)) }
+        let first = ranges.firstIndex { $0.1 } ?? 0
+        let from = max(0, min(first - 3, ranges.count - words))
+        let to = min(ranges.count, from + words)
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = from > 0 ? Array("…".utf8) : []
+        var cursor = ranges[from].0.lowerBound
+        for (r, hit) in ranges[from..<to] {
+            out += bytes[cursor..<r.lowerBound]
+            if hit { out += Array(SearchHit.highlightStart.utf8) }
+            out += bytes[r]
+            if hit { out += Array(SearchHit.highlightEnd.utf8) }
+            cursor = r.upperBound
+        }
+        if to < ranges.count { out += Array("…".utf8) } else { out += bytes[cursor...] }
+        return String(decoding: out, as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
+    }
+
+    static func fold(_ s: String) -> String {
+        s.allSatisfy(\.isASCII) ? s.lowercased() : s.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
     }
 }

@@ -94,6 +94,10 @@ public final class SessionStore: Sendable {
         c.busyMode = .timeout(5)
         c.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Reads through mmap instead of pread: search over a large index reads many
+            // pages, and copying each one through a syscall tripled query time at 1M messages.
+            // Mapped pages are clean and file-backed; the kernel reclaims them freely.
+            try db.execute(sql: "PRAGMA mmap_size = 268435456")
         }
         return c
     }
@@ -244,11 +248,13 @@ public final class SessionStore: Sendable {
 
     /// `YYYYMMDD-HHMMSS-xxxxxx`: sorts by time, readable, unique enough per machine.
     public static func makeSessionID(now: Date = Date()) -> String {
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = TimeZone(identifier: "UTC")!
-        let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: now)
+        var t = time_t(now.timeIntervalSince1970)
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        var buf = [CChar](repeating: 0, count: 32)
+        let n = strftime(&buf, buf.count, "%Y%m%d-%H%M%S-", &tm)
         let rand = String(UInt32.random(in: 0...UInt32.max), radix: 16).leftPad(8)
-        return String(format: "%04d%02d%02d-%02d%02d%02d-", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!) + rand.prefix(6)
+        return String(decoding: buf.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self) + rand.prefix(6)
     }
 }
 

@@ -90,7 +90,8 @@ struct ChatCommand: AsyncParsableCommand {
         do {
             let agent = try Agent(config: config, client: client, store: store, indexer: indexer, tools: .builtIn(),
                                   backend: LocalBackend(), resumeID: resume,
-                                  contextProbe: ContextWindowProbe(endpoint: endpoint, transport: transport))
+                                  contextProbe: ContextWindowProbe(endpoint: endpoint, transport: transport),
+                                  contextCache: ContextWindowCache(path: s.paths.home + "/context-windows.json"))
             return (agent, indexer)
         } catch {
             printError("talaria: \(error)")

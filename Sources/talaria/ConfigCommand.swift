@@ -1,5 +1,6 @@
 import ArgumentParser
 import Config
+import CurlTransport
 import Foundation
 
 /// `talaria config init | path | check`.
@@ -7,11 +8,11 @@ struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Create and check ~/.talaria/config.yaml.",
-        subcommands: [Init.self, Path.self, Check.self]
+        subcommands: [Init.self, Path.self, Check.self, EndpointCommand.self]
     )
 
     struct Init: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write a commented default config.")
+        static let configuration = CommandConfiguration(commandName: "init", abstract: "Write a commented default config.")
         @Flag(help: "Replace an existing file.") var force = false
 
         func run() async throws {
@@ -28,12 +29,12 @@ struct ConfigCommand: AsyncParsableCommand {
     }
 
     struct Path: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the config file's path.")
+        static let configuration = CommandConfiguration(commandName: "path", abstract: "Print the config file's path.")
         func run() async throws { print(TalariaPaths().configFile) }
     }
 
     struct Check: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Validate the config file.")
+        static let configuration = CommandConfiguration(commandName: "check", abstract: "Validate the config file.")
         func run() async throws {
             let path = TalariaPaths().configFile
             do {
@@ -44,5 +45,15 @@ struct ConfigCommand: AsyncParsableCommand {
                 throw Exit.usage
             }
         }
+    }
+}
+
+/// `talaria config endpoint`: prints the endpoint and model Talaria would use; exit 3 if none.
+struct EndpointCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "endpoint", abstract: "Print the endpoint and model that would be used.")
+    @OptionGroup var endpoint: EndpointOptions
+    func run() async throws {
+        let s = try await Settings.resolve(endpoint, transport: CurlTransport(), quiet: true)
+        print("\(s.baseURL) \(s.model)")
     }
 }

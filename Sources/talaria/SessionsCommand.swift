@@ -33,7 +33,7 @@ struct SessionsCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Recent sessions, newest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Recent sessions, newest first.")
         @Option var limit = 20
         @Flag var json = false
 
@@ -49,7 +49,7 @@ struct SessionsCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a session's messages.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print a session's messages.")
         @Argument(help: "Session id or unique prefix.") var id: String
         @Flag var json = false
 
@@ -86,7 +86,7 @@ struct SessionsCommand: AsyncParsableCommand {
     }
 
     struct Search: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Full-text search over every stored message.")
+        static let configuration = CommandConfiguration(commandName: "search", abstract: "Full-text search over every stored message.")
         @Argument(help: "Words to find (all must match; each matches as a prefix).") var query: [String]
         @Option var limit = 20
         @Flag var json = false
@@ -111,7 +111,7 @@ struct SessionsCommand: AsyncParsableCommand {
     }
 
     struct Resume: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Continue a session: talaria sessions resume ID -p PROMPT.")
+        static let configuration = CommandConfiguration(commandName: "resume", abstract: "Continue a session: talaria sessions resume ID -p PROMPT.")
         @Argument(help: "Session id or unique prefix.") var id: String
         @Option(name: [.customShort("p"), .customLong("prompt")]) var prompt: String?
         @Flag var json = false

@@ -17,7 +17,7 @@ struct Settings {
 
     /// Resolves everything; prints a clear message and throws an exit code when it cannot.
     static func resolve(_ o: EndpointOptions, env: [String: String] = ProcessInfo.processInfo.environment,
-                        transport: CurlTransport) async throws -> Settings {
+                        transport: CurlTransport, quiet: Bool = false) async throws -> Settings {
         let paths = TalariaPaths(environment: env)
         let config: TalariaConfig
         do { config = try TalariaConfig.load(path: paths.configFile) } catch {
@@ -33,6 +33,7 @@ struct Settings {
                 printError("talaria: base_url '\(bad)' is not an http(s) URL")
                 throw Exit.usage
             }
+            if quiet { throw Exit.noEndpoint }
             printError("""
                 talaria: no model endpoint found.
                   No server answered on 127.0.0.1 (llama.cpp :8080, Ollama :11434, LM Studio :1234, vLLM :8000).

@@ -8,32 +8,32 @@ struct HeadlessTests {
     let server: FakeLLMServer
     init() throws { server = try FakeLLMServer(nCtx: 4096) }
 
-    func oneShot(_ home: TalariaHome, _ prompt: String, _ extra: [String] = []) throws -> TalariaRun {
-        try home.run(["-p", prompt, "--base-url", server.baseURL, "--model", "fake-model"] + extra)
+    func oneShot(_ home: TalariaHome, _ prompt: String, _ extra: [String] = []) async throws -> TalariaRun {
+        try await home.run(["-p", prompt, "--base-url", server.baseURL, "--model", "fake-model"] + extra)
     }
 
     @Test("tool rounds then the answer on stdout only; the session is stored and found by search")
-    func answerAndSearch() throws {
+    func answerAndSearch() async throws {
         let home = TalariaHome()
-        let r = try oneShot(home, "list the files here and count them rounds=2")
+        let r = try await oneShot(home, "list the files here and count them rounds=2")
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == "Done. The answer is 42.\n")
         #expect(r.stderr == "")
-        let list = try home.run(["sessions", "list"])
+        let list = try await home.run(["sessions", "list"])
         #expect(list.stdout.contains("list the files here and count them"))
-        let search = try home.run(["sessions", "search", "count files"])
+        let search = try await home.run(["sessions", "search", "count files"])
         #expect(search.status == 0)
         #expect(search.stdout.contains("user: list the **files** here and **count** them"), "\(search.stdout)")
-        let json = try home.run(["sessions", "search", "count", "--json"])
+        let json = try await home.run(["sessions", "search", "count", "--json"])
         #expect(json.stdout.split(separator: "\n").count == 1)
         let id = String(list.stdout.prefix { $0 != " " })
-        let show = try home.run(["sessions", "show", String(id.prefix(15))])
+        let show = try await home.run(["sessions", "show", String(id.prefix(15))])
         #expect(show.stdout.contains("▸ terminal"))
     }
 
     @Test("--json prints one decodable AgentEvent envelope per line, ending with turnCompleted")
-    func jsonLines() throws {
-        let r = try oneShot(TalariaHome(), "hi rounds=1", ["--json"])
+    func jsonLines() async throws {
+        let r = try await oneShot(TalariaHome(), "hi rounds=1", ["--json"])
         let events = try r.stdout.split(separator: "\n").map { try JSONDecoder().decode(EventEnvelope.self, from: Data($0.utf8)).event }
         guard case .sessionConfigured(let s)? = events.first else { Issue.record("first event: \(String(describing: events.first))"); return }
         #expect(s.tools.contains("terminal"))
@@ -43,8 +43,8 @@ struct HeadlessTests {
     }
 
     @Test("Hermes, fenced and bare text tool calls run; think tags never reach stdout", arguments: ["format=hermes", "format=fenced", "format=bare", "think=1", "reasoning=1"])
-    func textFormats(mode: String) throws {
-        let r = try oneShot(TalariaHome(), "tools \(mode) rounds=1 cmd=echo%20ran", ["--json"])
+    func textFormats(mode: String) async throws {
+        let r = try await oneShot(TalariaHome(), "tools \(mode) rounds=1 cmd=echo%20ran", ["--json"])
         #expect(r.status == 0)
         let events = try r.stdout.split(separator: "\n").map { try JSONDecoder().decode(EventEnvelope.self, from: Data($0.utf8)).event }
         let text = events.compactMap { if case .messageDelta(_, let t) = $0 { t } else { nil } }.joined()
@@ -58,8 +58,8 @@ struct HeadlessTests {
     }
 
     @Test("faults the server recovers from: correct answer once, exit 0", arguments: ["fault=429", "fault=truncated", "fault=no_done", "fault=malformed", "fault=empty", "fault=bad_json rounds=1", "usage_reject=1"])
-    func recoverable(mode: String) throws {
-        let r = try oneShot(TalariaHome(), "recover \(mode)")
+    func recoverable(mode: String) async throws {
+        let r = try await oneShot(TalariaHome(), "recover \(mode)")
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == "Done. The answer is 42.\n")
         if mode == "fault=429" {
@@ -69,46 +69,46 @@ struct HeadlessTests {
     }
 
     @Test("faults that persist: non-zero exit, the server's message on stderr, nothing on stdout", arguments: ["fault=stream_error", "fault=http400"])
-    func fatal(mode: String) throws {
-        let r = try oneShot(TalariaHome(), "fatal \(mode)")
+    func fatal(mode: String) async throws {
+        let r = try await oneShot(TalariaHome(), "fatal \(mode)")
         #expect(r.status == 1)
         #expect(r.stdout == "")
         #expect(r.stderr.contains("talaria: error:"))
     }
 
     @Test("the iteration limit stops the loop, prints the summary and exits 4")
-    func iterationLimit() throws {
-        let r = try oneShot(TalariaHome(), "forever rounds=50", ["--max-iterations", "3"])
+    func iterationLimit() async throws {
+        let r = try await oneShot(TalariaHome(), "forever rounds=50", ["--max-iterations", "3"])
         #expect(r.status == 4)
         #expect(r.stdout == "Done. The answer is 42.\n")
         #expect(r.stderr.contains("iteration"))
     }
 
     @Test("a dangerous command is refused in -p without --yes and runs with it")
-    func approvals() throws {
+    func approvals() async throws {
         let home = TalariaHome()
-        let refused = try oneShot(home, "danger rounds=1 cmd=git%20reset%20--hard")
+        let refused = try await oneShot(home, "danger rounds=1 cmd=git%20reset%20--hard")
         #expect(refused.status == 0)
         #expect(refused.stderr.contains("denied"))
-        let allowed = try oneShot(home, "danger2 rounds=1 cmd=git%20reset%20--hard", ["--yes", "-v"])
+        let allowed = try await oneShot(home, "danger2 rounds=1 cmd=git%20reset%20--hard", ["--yes", "-v"])
         #expect(!allowed.stderr.contains("denied"))
     }
 
     @Test("the prompt can come from stdin")
-    func stdinPrompt() throws {
-        let r = try TalariaHome().run(["--base-url", server.baseURL], stdin: "hello from stdin\n")
+    func stdinPrompt() async throws {
+        let r = try await TalariaHome().run(["--base-url", server.baseURL], stdin: "hello from stdin\n")
         #expect(r.status == 0)
         #expect(r.stdout == "Done. The answer is 42.\n")
     }
 
     @Test("Ctrl-C interrupts the turn and exits 130")
-    func sigint() throws {
+    func sigint() async throws {
         let home = TalariaHome()
         let (p, _, err) = try home.start(["-p", "slow rounds=1 cmd=sleep%2030", "--base-url", server.baseURL])
-        Thread.sleep(forTimeInterval: 1.5)
+        try await Task.sleep(for: .seconds(1.5))
         kill(p.processIdentifier, SIGINT)
         let start = Date()
-        p.waitUntilExit()
+        await waitForExit(p)
         #expect(Date().timeIntervalSince(start) < 5)
         #expect(p.terminationStatus == 130)
         let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -116,7 +116,7 @@ struct HeadlessTests {
     }
 
     @Test("kill -9 mid-stream leaves a sound database with every completed message")
-    func killNine() throws {
+    func killNine() async throws {
         let home = TalariaHome()
         let (p, _, _) = try home.start(["-p", "crash test rounds=1 slow=100 final=a_long_answer_that_streams_slowly_token_by_token", "--base-url", server.baseURL])
         // Wait until the tool round is committed, then kill while the final answer streams.
@@ -124,44 +124,44 @@ struct HeadlessTests {
         let deadline = Date().addingTimeInterval(20)
         var toolRows = 0
         while Date() < deadline && toolRows == 0 {
-            Thread.sleep(forTimeInterval: 0.1)
+            try await Task.sleep(for: .milliseconds(100))
             toolRows = Int(sqlite(db, "SELECT COUNT(*) FROM message WHERE role = 'tool'")) ?? 0
         }
-        Thread.sleep(forTimeInterval: 0.5)
+        try await Task.sleep(for: .milliseconds(500))
         kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+        await waitForExit(p)
         #expect(toolRows == 1)
         #expect(sqlite(db, "PRAGMA integrity_check") == "ok")
         #expect(sqlite(db, "SELECT group_concat(role, ',') FROM (SELECT role FROM message ORDER BY id)") == "user,assistant,tool")
         // The next run catches up the index and finds the crashed session.
-        let search = try home.run(["sessions", "search", "crash"])
+        let search = try await home.run(["sessions", "search", "crash"])
         #expect(search.stdout.contains("**crash**"))
     }
 
     @Test("a bad config names file, line and key, and exits 2")
-    func badConfig() throws {
+    func badConfig() async throws {
         let home = TalariaHome()
         try "model: x\nbase_ur: http://x\n".write(toFile: home.home + "/config.yaml", atomically: true, encoding: .utf8)
-        let r = try home.run(["-p", "hi"])
+        let r = try await home.run(["-p", "hi"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("config.yaml:2: 'base_ur': unknown key (did you mean 'base_url'?)"), "\(r.stderr)")
     }
 
     @Test("no endpoint anywhere: exit 3 with instructions")
-    func noEndpoint() throws {
-        let r = try TalariaHome().run(["-p", "hi"])
+    func noEndpoint() async throws {
+        let r = try await TalariaHome().run(["-p", "hi"])
         #expect(r.status == 3)
         #expect(r.stderr.contains("no model endpoint found"))
         #expect(r.stderr.contains("talaria local up"))
     }
 
     @Test("config init writes a template that loads; --version answers")
-    func configInit() throws {
+    func configInit() async throws {
         let home = TalariaHome()
-        #expect(try home.run(["config", "init"]).status == 0)
-        #expect(try home.run(["config", "check"]).stdout.hasSuffix(": ok\n"))
-        #expect(try home.run(["config", "init"]).status == 2)
-        #expect(try home.run(["--version"]).stdout.hasPrefix("0."))
+        #expect(try await home.run(["config", "init"]).status == 0)
+        #expect(try await home.run(["config", "check"]).stdout.hasSuffix(": ok\n"))
+        #expect(try await home.run(["config", "init"]).status == 2)
+        #expect(try await home.run(["--version"]).stdout.hasPrefix("0."))
     }
 }
 

@@ -58,17 +58,30 @@ final class TalariaHome: @unchecked Sendable {
         return (p, out, err)
     }
 
-    func run(_ args: [String], stdin: String? = nil, extraEnv: [String: String] = [:]) throws -> TalariaRun {
+    /// Runs to completion. Waiting happens on plain threads, never on the cooperative pool,
+    /// so concurrently running async tests are not starved on a 2-core machine.
+    func run(_ args: [String], stdin: String? = nil, extraEnv: [String: String] = [:]) async throws -> TalariaRun {
         let start = Date()
         let (p, out, err) = try self.start(args, stdin: stdin, extraEnv: extraEnv)
-        // Drain both pipes concurrently so a chatty run cannot block on a full pipe.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var o = Data(), e = Data()
-        group.enter(); DispatchQueue.global().async { o = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter(); DispatchQueue.global().async { e = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        p.waitUntilExit()
-        group.wait()
-        return TalariaRun(stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self),
-                          status: p.terminationStatus, elapsed: Date().timeIntervalSince(start))
+        return await withCheckedContinuation { c in
+            Thread {
+                // Drain both pipes concurrently so a chatty run cannot block on a full pipe.
+                let group = DispatchGroup()
+                nonisolated(unsafe) var o = Data(), e = Data()
+                group.enter(); Thread { o = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }.start()
+                group.enter(); Thread { e = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }.start()
+                p.waitUntilExit()
+                group.wait()
+                c.resume(returning: TalariaRun(stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self),
+                                               status: p.terminationStatus, elapsed: Date().timeIntervalSince(start)))
+            }.start()
+        }
+    }
+}
+
+/// Waits for a process without blocking the cooperative pool.
+func waitForExit(_ p: Process) async {
+    await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+        Thread { p.waitUntilExit(); c.resume() }.start()
     }
 }

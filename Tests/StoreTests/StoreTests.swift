@@ -82,9 +82,9 @@ struct StoreTests {
         #expect(try store.messageCount() == 1)
     }
 
-    @Test("fts queries quote every word and match prefixes; diacritics fold")
+    @Test("fts queries quote every word, the last one as a prefix; diacritics fold")
     func ftsQuery() async throws {
-        #expect(SessionStore.ftsQuery("count files") == "\"count\"* \"files\"*")
+        #expect(SessionStore.ftsQuery("count files") == "\"count\" \"files\"*")
         #expect(SessionStore.ftsQuery("\"AND(") == "\"AND\"*")
         #expect(SessionStore.ftsQuery("  ()  ") == nil)
         let store = try makeStore()
@@ -119,6 +119,33 @@ struct StoreTests {
         let attrs = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attrs[.posixPermissions] as? Int) == 0o600)
         #expect(try SessionStore(path: path).messageCount() == 1)
+    }
+
+    @Test("more occurrences in a shorter message rank higher")
+    func relevance() async throws {
+        let store = try makeStore()
+        let sid = try store.createSession(model: "m", baseURL: "u", cwd: "/", source: "cli")
+        let now = Date()
+        try store.appendMessage(.assistant("the deploy failed because deploy keys expired; redo the deploy"), sessionID: sid, now: now)
+        try store.appendMessage(.assistant("a long message about many other things that mentions deploy once among " + String(repeating: "filler words ", count: 40)), sessionID: sid, now: now)
+        try await Indexer(store: store).catchUp()
+        let hits = try store.search("deploy", now: now)
+        #expect(hits.count == 2)
+        #expect(hits.first?.snippet.hasPrefix("the \(SearchHit.highlightStart)deploy") == true)
+        #expect(SessionStore.relevance(of: "Crème BRÛLÉE brulee", terms: ["creme", "brul"]) > SessionStore.relevance(of: "creme only", terms: ["creme", "brul"]))
+    }
+
+    @Test("long last words match as prefixes without losing matches; punctuation splits words as the index does")
+    func longPrefix() async throws {
+        let store = try makeStore()
+        let sid = try store.createSession(model: "m", baseURL: "u", cwd: "/", source: "cli")
+        for i in 0..<60 { try store.appendMessage(.assistant("that message number \(i) says thanks"), sessionID: sid) }
+        try store.appendMessage(.assistant("thanksgiving—dinner plans"), sessionID: sid)
+        try await Indexer(store: store).catchUp()
+        #expect(try store.search("thanksgiv").map(\.snippet) == ["\(SearchHit.highlightStart)thanksgiving\(SearchHit.highlightEnd)—dinner plans"])
+        #expect(try store.search("dinner").count == 1)
+        #expect(try store.search("that", limit: 100).count == 60)
+        #expect(try store.search("thank", limit: 100).count == 61)
     }
 
     @Test("recent hits rank above equally good old ones")

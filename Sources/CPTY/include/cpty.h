@@ -25,4 +25,6 @@ int tl_killpg(pid_t pgid, int sig);
 /// Non-blocking wait: returns 0 if still running, the pid when it exited, -1 on error.
 /// `*status` receives the exit code, or 128+signal for a signalled child.
 pid_t tl_wait(pid_t pid, int *status, int nohang);
+/// A descriptor that becomes readable when `pid` exits (Linux pidfd), or -1 where unsupported.
+int tl_pidfd_open(pid_t pid);
 #endif

@@ -1,0 +1,108 @@
+import Foundation
+
+/// A minimal, instant OpenAI-compatible server on 127.0.0.1 for `talaria bench`.
+///
+/// Answers `/v1/chat/completions` with SSE: while the conversation after the last user message
+/// has fewer assistant tool-call messages than `rounds=N` in the first user message, one
+/// `terminal {"command":"true"}` call; then a short text answer. One thread per connection.
+final class InstantLLMServer: @unchecked Sendable {
+    let port: UInt16
+    private let fd: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && listen(fd, 64) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard ok else { throw NSError(domain: "bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "cannot listen on 127.0.0.1"]) }
+        port = UInt16(bigEndian: addr.sin_port)
+        let listener = fd
+        Thread {
+            while true {
+                let c = accept(listener, nil, nil)
+                if c < 0 { return }
+                Thread { Self.serve(c) }.start()
+            }
+        }.start()
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+
+    private static func serve(_ c: Int32) {
+        defer { close(c) }
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        var data = [UInt8]()
+        while true {
+            // Read one request (headers + Content-Length body); keep-alive loop.
+            var headerEnd: Int?
+            var contentLength = 0
+            while true {
+                if headerEnd == nil, let r = find(data, [13, 10, 13, 10]) {
+                    headerEnd = r + 4
+                    let head = String(decoding: data[..<r], as: UTF8.self).lowercased()
+                    for line in head.split(separator: "\r\n") where line.hasPrefix("content-length:") {
+                        contentLength = Int(line.dropFirst(15).trimmingCharacters(in: .whitespaces)) ?? 0
+                    }
+                }
+                if let h = headerEnd, data.count >= h + contentLength { break }
+                let n = read(c, &buf, buf.count)
+                if n <= 0 { return }
+                data += buf[0..<n]
+            }
+            let h = headerEnd!
+            let head = String(decoding: data[..<h], as: UTF8.self)
+            let body = Data(data[h..<(h + contentLength)])
+            data.removeFirst(h + contentLength)
+            let response: String
+            if head.hasPrefix("POST") && head.contains("/chat/completions") {
+                response = completion(body)
+            } else if head.hasPrefix("GET") && head.contains("/v1/models") {
+                response = http(200, "application/json", #"{"object":"list","data":[{"id":"fake-model"}]}"#)
+            } else {
+                response = http(404, "application/json", #"{"error":{"message":"not found"}}"#)
+            }
+            _ = response.utf8CString.withUnsafeBufferPointer { p in write(c, p.baseAddress, p.count - 1) }
+        }
+    }
+
+    private static func find(_ hay: [UInt8], _ needle: [UInt8]) -> Int? {
+        guard hay.count >= needle.count else { return nil }
+        for i in 0...(hay.count - needle.count) where hay[i] == needle[0] && Array(hay[i..<(i + needle.count)]) == needle { return i }
+        return nil
+    }
+
+    private static func http(_ status: Int, _ type: String, _ body: String) -> String {
+        "HTTP/1.1 \(status) OK\r\nContent-Type: \(type)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+    }
+
+    private static func completion(_ body: Data) -> String {
+        let obj = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
+        let messages = obj["messages"] as? [[String: Any]] ?? []
+        let firstUser = messages.first { $0["role"] as? String == "user" }?["content"] as? String ?? ""
+        var rounds = 0
+        for word in firstUser.split(separator: " ") where word.hasPrefix("rounds=") { rounds = Int(word.dropFirst(7)) ?? 0 }
+        let lastUser = messages.lastIndex { $0["role"] as? String == "user" } ?? 0
+        let done = messages[lastUser...].filter { $0["role"] as? String == "assistant" && $0["tool_calls"] != nil }.count
+        let hasTools = obj["tools"] != nil
+        var sse = ""
+        func event(_ json: String) { sse += "data: \(json)\n\n" }
+        if hasTools && done < rounds {
+            event(#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_\#(done)","type":"function","function":{"name":"terminal","arguments":"{\"command\":\"true\"}"}}]},"finish_reason":null}]}"#)
+            event(#"{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#)
+        } else {
+            for piece in ["Hello", "! ", "Done", "."] { event(#"{"choices":[{"index":0,"delta":{"content":"\#(piece)"},"finish_reason":null}]}"#) }
+            event(#"{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#)
+        }
+        event(#"{"choices":[],"usage":{"prompt_tokens":100,"completion_tokens":5}}"#)
+        sse += "data: [DONE]\n\n"
+        return "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: \(sse.utf8.count)\r\n\r\n" + sse
+    }
+}
