@@ -80,6 +80,8 @@ final class ChunkForwarder: @unchecked Sendable {
 /// The full approval model (policies, remembered decisions) builds on this; here it
 /// catches the commands that destroy data or escalate privileges.
 public enum DangerousCommand {
+    /// Each rule's pattern and a word that must appear for it to match (a cheap pre-filter:
+    /// most commands contain none, and then no regular expression runs at all).
     static let rules: [(pattern: String, reason: String)] = [
         (#"(^|[;&|(`$]\s*)sudo\b"#, "runs a command as root (sudo)"),
         (#"(^|[;&|(`$]\s*)su(\s|$)"#, "switches user (su)"),
@@ -101,12 +103,16 @@ public enum DangerousCommand {
         (#"\b(cat|less|more|head|tail|cp|scp)\b[^;&|]*(\.ssh/id_|\.aws/credentials|\.netrc|/etc/shadow)"#, "reads credential files"),
     ]
 
+    static let triggers = ["sudo", "su", "rm", "mkfs", "dd", "/dev/", "chmod", "chown", "curl", "wget", "git", "shutdown",
+                           "reboot", "halt", "poweroff", ":()", "kill", ">", "ssh", ".aws", ".netrc", "shadow"]
+
     private static let compiled: [(NSRegularExpression, String)] = rules.compactMap { rule in
         (try? NSRegularExpression(pattern: rule.pattern)).map { ($0, rule.reason) }
     }
 
     /// Why `command` is dangerous, or `nil`.
     public static func reason(_ command: String) -> String? {
+        guard triggers.contains(where: { command.contains($0) }) else { return nil }
         let range = NSRange(command.startIndex..., in: command)
         for (re, reason) in compiled where re.firstMatch(in: command, range: range) != nil { return reason }
         return nil

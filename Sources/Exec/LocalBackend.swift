@@ -63,7 +63,14 @@ final class Job: Sendable {
                 spec.usePTY ? tl_pty_spawn(a, e, spec.cwd, spec.rows, spec.cols, &fd) : tl_pipe_spawn(a, e, spec.cwd, &fd)
             }
         }
-        guard pid > 0 else { throw ExecError("cannot start \(shell): \(String(cString: strerror(errno)))") }
+        guard pid > 0 else {
+            let reason = String(cString: strerror(errno))
+            var isDir: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: spec.cwd, isDirectory: &isDir) || !isDir.boolValue {
+                throw ExecError("cannot enter working directory \(spec.cwd): \(reason)")
+            }
+            throw ExecError("cannot start \(shell): \(reason)")
+        }
         return Job(pid: pid, fd: fd, timeout: spec.timeout, killGrace: killGrace)
     }
 

@@ -56,6 +56,8 @@ public final class LLMClient: Sendable {
     private let sleep: @Sendable (Double) async throws -> Void
     /// Set once a server rejected `stream_options`; later requests leave it out.
     private let omitStreamOptions = Mutex(false)
+    /// The last tool list and its rendered JSON (the same list is sent on every iteration).
+    private let toolsCache = Mutex<(tools: [ToolSpec], json: [UInt8])?>(nil)
 
     public init(endpoint: Endpoint, transport: any HTTPStreamTransport, retry: RetryPolicy = RetryPolicy(),
                 sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) }) {
@@ -122,17 +124,25 @@ public final class LLMClient: Sendable {
         }
     }
 
+    private func renderedTools(_ tools: [ToolSpec]) -> [UInt8]? {
+        guard !tools.isEmpty else { return nil }
+        return toolsCache.withLock { cache in
+            if let cache, cache.tools == tools { return cache.json }
+            let json = RequestBody.renderTools(tools)
+            cache = (tools, json)
+            return json
+        }
+    }
+
     private func makeHTTPRequest(_ request: LLMRequest, stream: Bool) throws -> HTTPRequest {
-        let body = RequestBody(model: endpoint.model, messages: request.messages, tools: request.tools,
+        let body = RequestBody(model: endpoint.model, messages: request.messages, toolsJSON: renderedTools(request.tools),
                                toolChoice: request.toolChoice, stream: stream,
                                includeUsage: !omitStreamOptions.withLock { $0 }, maxTokens: request.maxTokens,
                                temperature: request.temperature, extra: request.extra)
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.withoutEscapingSlashes]
         var headers = ["content-type": "application/json", "accept": stream ? "text/event-stream" : "application/json"]
         if let key = endpoint.apiKey, !key.isEmpty { headers["authorization"] = "Bearer \(key)" }
         return HTTPRequest(url: endpoint.url("/chat/completions"), method: "POST", headers: headers,
-                           body: try enc.encode(body), connectTimeout: 10, idleTimeout: 300)
+                           body: Data(body.encoded()), connectTimeout: 10, idleTimeout: 300)
     }
 
     private func streamOnce(_ request: LLMRequest, _ emit: (LLMStreamEvent) -> Void) async throws(LLMError) {

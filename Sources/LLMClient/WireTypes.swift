@@ -112,12 +112,13 @@ func errorMessage(fromBody body: Data) -> String {
 
 // MARK: - Requests
 
-/// The JSON body of `POST /chat/completions`, encoded by hand for a stable key order and
-/// for `null` content on assistant messages that only carry tool calls.
-struct RequestBody: Encodable {
+/// The JSON body of `POST /chat/completions`, written with ``JSONWriter``: `null` content on
+/// assistant messages that only carry tool calls, no `reasoning_content` sent back, and the
+/// tool schemas rendered once per tool list (they are the same on every iteration).
+struct RequestBody {
     var model: String
     var messages: [ChatMessage]
-    var tools: [ToolSpec]
+    var toolsJSON: [UInt8]?
     var toolChoice: String?
     var stream: Bool
     var includeUsage: Bool
@@ -125,82 +126,72 @@ struct RequestBody: Encodable {
     var temperature: Double?
     var extra: [String: JSONValue]
 
-    enum Keys: String, CodingKey {
-        case model, messages, tools, stream, temperature
-        case toolChoice = "tool_choice"
-        case streamOptions = "stream_options"
-        case maxTokens = "max_tokens"
-    }
-
-    struct DynamicKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(model, forKey: .model)
-        try c.encode(messages.map(WireMessage.init), forKey: .messages)
-        if !tools.isEmpty {
-            try c.encode(tools.map(WireTool.init), forKey: .tools)
-            if let toolChoice { try c.encode(toolChoice, forKey: .toolChoice) }
+    func encoded() -> [UInt8] {
+        var w = JSONWriter(capacity: 4096 + messages.count * 256)
+        w.raw("{")
+        w.key("model", first: true)
+        w.string(model)
+        w.key("messages")
+        w.raw("[")
+        for (i, m) in messages.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.raw("{\"role\":")
+            w.string(m.role.rawValue)
+            w.raw(",\"content\":")
+            if m.role == .assistant && m.content.isEmpty && !m.toolCalls.isEmpty { w.raw("null") } else { w.string(m.content) }
+            if !m.toolCalls.isEmpty {
+                w.raw(",\"tool_calls\":")
+                w.toolCalls(m.toolCalls)
+            }
+            if m.role == .tool, let id = m.toolCallID {
+                w.raw(",\"tool_call_id\":")
+                w.string(id)
+            }
+            w.raw("}")
         }
-        try c.encode(stream, forKey: .stream)
-        if stream && includeUsage { try c.encode(["include_usage": true], forKey: .streamOptions) }
-        if let maxTokens { try c.encode(maxTokens, forKey: .maxTokens) }
-        if let temperature { try c.encode(temperature, forKey: .temperature) }
-        if !extra.isEmpty {
-            var d = encoder.container(keyedBy: DynamicKey.self)
-            for (k, v) in extra.sorted(by: { $0.key < $1.key }) { try d.encode(v, forKey: DynamicKey(stringValue: k)) }
+        w.raw("]")
+        if let toolsJSON {
+            w.key("tools")
+            w.raw(toolsJSON)
+            if let toolChoice {
+                w.key("tool_choice")
+                w.string(toolChoice)
+            }
         }
-    }
-}
-
-struct WireMessage: Encodable {
-    var message: ChatMessage
-    init(_ m: ChatMessage) { message = m }
-
-    enum Keys: String, CodingKey {
-        case role, content, name
-        case toolCalls = "tool_calls"
-        case toolCallID = "tool_call_id"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(message.role.rawValue, forKey: .role)
-        if message.role == .assistant && message.content.isEmpty && !message.toolCalls.isEmpty {
-            try c.encodeNil(forKey: .content)
-        } else {
-            try c.encode(message.content, forKey: .content)
+        w.key("stream")
+        w.raw(stream ? "true" : "false")
+        if stream && includeUsage { w.raw(",\"stream_options\":{\"include_usage\":true}") }
+        if let maxTokens {
+            w.key("max_tokens")
+            w.raw(String(maxTokens))
         }
-        if !message.toolCalls.isEmpty {
-            try c.encode(message.toolCalls.map(WireToolCall.init), forKey: .toolCalls)
+        if let temperature {
+            w.key("temperature")
+            w.number(temperature)
         }
-        if message.role == .tool, let id = message.toolCallID {
-            try c.encode(id, forKey: .toolCallID)
+        for (k, v) in extra.sorted(by: { $0.key < $1.key }) {
+            w.key(k)
+            w.value(v)
         }
+        w.raw("}")
+        return w.bytes
     }
-}
 
-struct WireToolCall: Encodable {
-    struct Function: Encodable { var name: String; var arguments: String }
-    var id: String
-    var type = "function"
-    var function: Function
-    init(_ call: ToolCall) {
-        id = call.id
-        function = Function(name: call.name, arguments: call.arguments)
-    }
-}
-
-struct WireTool: Encodable {
-    struct Function: Encodable { var name: String; var description: String; var parameters: JSONValue }
-    var type = "function"
-    var function: Function
-    init(_ spec: ToolSpec) {
-        function = Function(name: spec.name, description: spec.description, parameters: spec.parameters)
+    /// `[{"type":"function","function":{"name","description","parameters"}}, …]`.
+    static func renderTools(_ tools: [ToolSpec]) -> [UInt8] {
+        var w = JSONWriter(capacity: 512 * tools.count)
+        w.raw("[")
+        for (i, t) in tools.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.raw("{\"type\":\"function\",\"function\":{\"name\":")
+            w.string(t.name)
+            w.raw(",\"description\":")
+            w.string(t.description)
+            w.raw(",\"parameters\":")
+            w.value(t.parameters)
+            w.raw("}}")
+        }
+        w.raw("]")
+        return w.bytes
     }
 }

@@ -124,10 +124,11 @@ public final class SessionStore: Sendable {
             try Self.insert(message, sessionID: sessionID, usage: usage, now: now, db: db)
             let id = db.lastInsertedRowID
             if message.role == .user {
-                try db.execute(sql: "UPDATE session SET updated_at = ?, title = COALESCE(title, ?) WHERE id = ?",
-                               arguments: [now.timeIntervalSince1970, Self.title(from: message.content), sessionID])
+                try db.cachedStatement(sql: "UPDATE session SET updated_at = ?, title = COALESCE(title, ?) WHERE id = ?")
+                    .execute(arguments: [now.timeIntervalSince1970, Self.title(from: message.content), sessionID])
             } else {
-                try db.execute(sql: "UPDATE session SET updated_at = ? WHERE id = ?", arguments: [now.timeIntervalSince1970, sessionID])
+                try db.cachedStatement(sql: "UPDATE session SET updated_at = ? WHERE id = ?")
+                    .execute(arguments: [now.timeIntervalSince1970, sessionID])
             }
             return id
         }
@@ -141,7 +142,9 @@ public final class SessionStore: Sendable {
     }
 
     private static func insert(_ m: ChatMessage, sessionID: String, usage: Usage?, now: Date, db: Database) throws {
-        let calls: String? = m.toolCalls.isEmpty ? nil : String(decoding: try JSONEncoder().encode(m.toolCalls), as: UTF8.self)
+        var w = JSONWriter()
+        if !m.toolCalls.isEmpty { w.toolCalls(m.toolCalls) }
+        let calls: String? = m.toolCalls.isEmpty ? nil : String(decoding: w.bytes, as: UTF8.self)
         let stmt = try db.cachedStatement(sql: """
             INSERT INTO message(session_id, role, content, reasoning, tool_calls, tool_call_id, name, created_at, prompt_tokens, completion_tokens)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -152,10 +155,10 @@ public final class SessionStore: Sendable {
 
     public func recordToolRun(_ run: ToolRunRecord, sessionID: String) throws(StoreError) {
         try write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO tool_run(call_id, session_id, name, arguments, status, exit_code, output, started_at, elapsed_ms)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [run.callID, sessionID, run.name, run.arguments, run.status, run.exitCode.map { Int($0) },
+                """).execute(arguments: [run.callID, sessionID, run.name, run.arguments, run.status, run.exitCode.map { Int($0) },
                                  run.output, run.startedAt.timeIntervalSince1970, run.elapsedMs])
         }
     }
@@ -191,7 +194,7 @@ public final class SessionStore: Sendable {
     public func messages(sessionID: String) throws(StoreError) -> [StoredMessage] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM message WHERE session_id = ? ORDER BY id", arguments: [sessionID]).map { row in
-                let calls: [ToolCall] = (row["tool_calls"] as String?).flatMap { try? JSONDecoder().decode([ToolCall].self, from: Data($0.utf8)) } ?? []
+                let calls: [ToolCall] = (row["tool_calls"] as String?).map(Self.decodeToolCalls) ?? []
                 let m = ChatMessage(role: Role(rawValue: row["role"]) ?? .user, content: row["content"], reasoning: row["reasoning"],
                                     toolCalls: calls, toolCallID: row["tool_call_id"], name: row["name"])
                 return StoredMessage(id: row["id"], sessionID: row["session_id"], message: m,
@@ -220,6 +223,15 @@ public final class SessionStore: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// Reads tool calls stored in the wire form (`{"id","type","function":{"name","arguments"}}`).
+    static func decodeToolCalls(_ text: String) -> [ToolCall] {
+        guard let list = JSONValue.parse(text)?.arrayValue else { return [] }
+        return list.compactMap { v in
+            guard let id = v["id"]?.stringValue, let fn = v["function"], let name = fn["name"]?.stringValue else { return nil }
+            return ToolCall(id: id, name: name, arguments: fn["arguments"]?.stringValue ?? "{}")
+        }
+    }
 
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do { return try writer.write(body) } catch { throw StoreError.wrap(error) }

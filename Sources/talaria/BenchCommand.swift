@@ -1,5 +1,8 @@
+import AgentCore
 import AgentProtocol
+import AgentTools
 import ArgumentParser
+import LLMClient
 import Exec
 import Foundation
 import Store
@@ -39,7 +42,12 @@ struct BenchCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "loop", abstract: "Overhead per tool iteration: 20 rounds of `true` vs none.")
         @Option var rounds = 20
         @Option var runs = 7
+        @Flag(help: "Only the in-process agent-core figure.") var coreOnly = false
         func run() async throws {
+            if coreOnly {
+                print(String(format: "FIGURE loop core: %.3f ms per iteration", try await inProcessLoop(rounds: rounds)))
+                return
+            }
             let server = try InstantLLMServer()
             var zero: [Double] = [], many: [Double] = [], zeroCPU: [Double] = [], manyCPU: [Double] = []
             for _ in 0..<runs { // interleaved, so machine load hits both sides alike
@@ -61,6 +69,8 @@ struct BenchCommand: AsyncParsableCommand {
             let cmd = Stats(spawn).median
             print(String(format: "FIGURE loop: %.2f ms per tool iteration wall (%.2f ms CPU), of which running `bash -c true` on a PTY %.2f ms; agent overhead %.2f ms (%d rounds, %d interleaved runs)",
                          perIter, perIterCPU, cmd, max(0, perIter - cmd), rounds, runs))
+            let core = try await inProcessLoop(rounds: rounds)
+            print(String(format: "FIGURE loop core: %.3f ms per iteration for the agent itself (request body, SSE decoding, 3 SQLite commits, events) with an in-process model and a no-op tool", core))
         }
     }
 
@@ -261,4 +271,60 @@ struct Corpus {
         // Mix common and rare words: take every other word from the tail of the vocabulary.
         return (0..<n).map { k in k % 2 == 0 ? word() : Self.words[Self.words.count - 1 - Int(next() % 120)] }.joined(separator: " ")
     }
+}
+
+/// The agent loop alone: an in-process transport that answers instantly and a tool that
+/// does nothing, over a real on-disk store. Returns milliseconds per iteration.
+func inProcessLoop(rounds: Int) async throws -> Double {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("talaria-core-\(UUID().uuidString.prefix(6))").path
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let store = try SessionStore(path: dir + "/state.db")
+    func run(_ n: Int) async throws -> Double {
+        let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
+                               transport: InstantTransport(rounds: n))
+        let config = AgentConfiguration(model: "m", baseURL: "mem", cwd: dir, approvalMode: .approveAll)
+        let agent = try Agent(config: config, client: client, store: store, tools: ToolRegistry([NoopTool()]), backend: LocalBackend())
+        let t = DispatchTime.now().uptimeNanoseconds
+        await agent.submit(.userTurn(UserTurn(text: "go")))
+        for await e in agent.events {
+            if case .turnCompleted = e.event { break }
+            if case .turnAborted(let a) = e.event { throw ValidationError(a.message) }
+        }
+        return Double(DispatchTime.now().uptimeNanoseconds - t) / 1e6
+    }
+    _ = try await run(5)
+    var per: [Double] = []
+    for _ in 0..<9 {
+        let zero = try await run(0)
+        let many = try await run(rounds)
+        per.append((many - zero) / Double(rounds))
+    }
+    return Stats(per).median
+}
+
+/// Answers every chat request from memory: a tool call while fewer than `rounds` were made, then text.
+struct InstantTransport: HTTPStreamTransport {
+    let rounds: Int
+    func stream(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPStreamPart, any Error> {
+        let body = request.body.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let done = body.components(separatedBy: "\"tool_call_id\"").count - 1
+        let sse: String
+        if done < rounds {
+            sse = #"data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c\#(done)","type":"function","function":{"name":"noop","arguments":"{}"}}]}}]}"# + "\n\n"
+                + #"data: {"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"# + "\n\ndata: [DONE]\n\n"
+        } else {
+            sse = #"data: {"choices":[{"index":0,"delta":{"content":"Done."}}]}"# + "\n\n"
+                + #"data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"# + "\n\ndata: [DONE]\n\n"
+        }
+        return AsyncThrowingStream { c in
+            c.yield(.head(status: 200, headers: [:]))
+            c.yield(.body(Data(sse.utf8)))
+            c.finish()
+        }
+    }
+}
+
+struct NoopTool: Tool {
+    var spec: ToolSpec { ToolSpec(name: "noop", description: "does nothing", parameters: ["type": "object", "properties": [:]]) }
+    func run(_ arguments: JSONValue, context: ToolContext) async -> ToolOutput { ToolOutput(text: "ok") }
 }

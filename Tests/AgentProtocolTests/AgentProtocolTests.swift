@@ -49,4 +49,20 @@ struct AgentProtocolTests {
         #expect(v?.jsonText == #"{"a":"x","b":[1,2.5,true,null]}"#)
         #expect(JSONValue.parse("{nope") == nil)
     }
+
+    @Test("JSONWriter output parses back to the same value, with every control character escaped")
+    func writer() throws {
+        let tricky = "quote \" backslash \\ newline \n tab \t cr \r nul \u{0} bell \u{7} é 🌍 </script>"
+        let v: JSONValue = ["s": .string(tricky), "n": [1, -2.5, 1e300, 0.1], "b": [true, false, nil], "o": ["z": 1, "a": [:]]]
+        var w = JSONWriter()
+        w.value(v)
+        let text = String(decoding: w.bytes, as: UTF8.self)
+        #expect(JSONValue.parse(text) == v)
+        #expect(text.hasPrefix(#"{"b":[true,false,null],"n":[1,-2.5,"#))
+        #expect(!text.utf8.contains { $0 < 0x20 })
+        var calls = JSONWriter()
+        calls.toolCalls([ToolCall(id: "c\"1", name: "t", arguments: #"{"a":"\n"}"#)])
+        let parsed = try #require(JSONValue.parse(String(decoding: calls.bytes, as: UTF8.self)))
+        #expect(parsed == [["id": "c\"1", "type": "function", "function": ["name": "t", "arguments": #"{"a":"\n"}"#]]])
+    }
 }

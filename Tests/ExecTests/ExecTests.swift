@@ -65,11 +65,24 @@ struct ExecTests {
         #expect(r.output.count == 5_000_000)
     }
 
-    @Test("a missing working directory fails the command with a message, not a crash")
+    @Test("a missing working directory fails to start with a message, not a crash")
     func badCwd() async throws {
-        let r = try await backend.run(CommandSpec(command: "true", cwd: "/nonexistent/dir")) { _ in }
-        #expect(r.exitCode == 126)
-        #expect(TerminalText.clean(r.output).contains("cannot enter working directory"))
+        await #expect(throws: ExecError("cannot enter working directory /nonexistent/dir: No such file or directory")) {
+            _ = try await backend.run(CommandSpec(command: "true", cwd: "/nonexistent/dir")) { _ in }
+        }
+    }
+
+    @Test("signals blocked in the parent are not inherited: the child dies of SIGTERM")
+    func signalMask() async throws {
+        let r = try await backend.run(CommandSpec(command: "kill -TERM $$; sleep 5", cwd: "/tmp", timeout: 10)) { _ in }
+        #expect(r.exitCode == 128 + SIGTERM)
+    }
+
+    @Test("the PTY is the controlling terminal: /dev/tty opens and job control signals reach the group")
+    func controllingTerminal() async throws {
+        let r = try await backend.run(CommandSpec(command: "echo hi > /dev/tty && tty", cwd: "/tmp")) { _ in }
+        #expect(r.exitCode == 0)
+        #expect(TerminalText.clean(r.output).hasPrefix("hi\n/dev/pts/"))
     }
 }
 

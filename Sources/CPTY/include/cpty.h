@@ -8,7 +8,8 @@
 /// signalled), a default signal mask and default dispositions (a parent running Swift
 /// concurrency blocks signals that the child would otherwise inherit), `cwd` as its
 /// working directory and `envp` as its environment. Returns the child's pid and sets
-/// `*master_fd` (close-on-exec, non-blocking), or returns -1 with errno set.
+/// `*master_fd` (close-on-exec, non-blocking), or returns -1 with errno set (ENOENT for
+/// a missing program or working directory).
 pid_t tl_pty_spawn(const char *const argv[], const char *const envp[], const char *cwd,
                    unsigned short rows, unsigned short cols, int *master_fd);
 
