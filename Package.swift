@@ -40,7 +40,7 @@ let package = Package(
                 swiftSettings: strict),
         .executableTarget(
             name: "talaria",
-            dependencies: ["AgentCore", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools",
+            dependencies: ["AgentCore", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 

@@ -115,3 +115,14 @@ int tl_pidfd_open(pid_t pid) {
     return -1;
 #endif
 }
+
+pid_t tl_spawn_detached(const char *const argv[], const char *const envp[], const char *cwd, const char *log_path) {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    pid_t pid = spawn(argv, envp, cwd, &fa);
+    posix_spawn_file_actions_destroy(&fa);
+    return pid;
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Config
 import CurlTransport
+import Exec
 import Foundation
 import LLMClient
 
@@ -43,10 +44,10 @@ struct LocalCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "down", abstract: "Stop the local model server.")
         func run() async throws {
             let local = LocalModel()
-            guard let pid = local.pid(), kill(pid, 0) == 0 else { print("local model is not running"); local.clear(); return }
+            guard let pid = local.pid(), Daemon.isRunning(pid) else { print("local model is not running"); local.clear(); return }
             kill(pid, SIGTERM)
-            for _ in 0..<40 where kill(pid, 0) == 0 { try await Task.sleep(for: .milliseconds(250)) }
-            if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+            for _ in 0..<40 where Daemon.isRunning(pid) { try await Task.sleep(for: .milliseconds(250)) }
+            if Daemon.isRunning(pid) { kill(pid, SIGKILL) }
             local.clear()
             print("stopped the local model (pid \(pid))")
         }
@@ -82,7 +83,7 @@ struct LocalModel {
     func pid() -> Int32? { (try? String(contentsOfFile: dir + "/server.pid", encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } }
 
     func runningPort() -> Int? {
-        guard let pid = pid(), kill(pid, 0) == 0 else { return nil }
+        guard let pid = pid(), Daemon.isRunning(pid) else { return nil }
         return (try? String(contentsOfFile: dir + "/port", encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
@@ -125,22 +126,26 @@ struct LocalModel {
     }
 
     func start(server: String, model: String, port: Int) async throws {
+        if await isHealthy(port: port) {
+            throw LocalError(message: "port \(port) is already served by another program; choose another with --port")
+        }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let template = dir + "/qwen2.5-tools-fenced.jinja"
         try QwenToolTemplate.text.write(toFile: template, atomically: true, encoding: .utf8)
         let threads = ProcessInfo.processInfo.activeProcessorCount
-        let cmd = "exec setsid \(shq(server)) -m \(shq(model)) --alias \(Self.modelID) --host 127.0.0.1 --port \(port) --jinja "
-            + "--chat-template-file \(shq(template)) -c 16384 -np 1 -t \(threads) --no-webui > \(shq(dir + "/server.log")) 2>&1 < /dev/null"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", cmd]
-        try p.run()
-        try String(p.processIdentifier).write(toFile: dir + "/server.pid", atomically: true, encoding: .utf8)
+        let argv = [server, "-m", model, "--alias", Self.modelID, "--host", "127.0.0.1", "--port", String(port), "--jinja",
+                    "--chat-template-file", template, "-c", "16384", "-np", "1", "-t", String(threads), "--no-webui"]
+        let pid: Int32
+        do { pid = try Daemon.start(argv, logFile: dir + "/server.log", cwd: dir) } catch {
+            throw LocalError(message: error.message)
+        }
+        try String(pid).write(toFile: dir + "/server.pid", atomically: true, encoding: .utf8)
         try String(port).write(toFile: dir + "/port", atomically: true, encoding: .utf8)
         let deadline = Date().addingTimeInterval(180)
         while Date() < deadline {
-            if await isHealthy(port: port) { return }
-            if !p.isRunning {
+            // Our process must be alive for the answer to be its own.
+            if Daemon.isRunning(pid), await isHealthy(port: port) { return }
+            if !Daemon.isRunning(pid) {
                 clear()
                 let log = (try? String(contentsOfFile: dir + "/server.log", encoding: .utf8))?.suffix(1500) ?? ""
                 throw LocalError(message: "llama-server exited during start-up (port \(port) in use?). Log:\n\(log)")

@@ -26,6 +26,10 @@ int tl_killpg(pid_t pgid, int sig);
 /// Non-blocking wait: returns 0 if still running, the pid when it exited, -1 on error.
 /// `*status` receives the exit code, or 128+signal for a signalled child.
 pid_t tl_wait(pid_t pid, int *status, int nohang);
+/// Starts a daemon: a new session, stdin from /dev/null, stdout and stderr appended to
+/// `log_path`. The caller does not wait for it. Returns its pid, or -1 with errno set.
+pid_t tl_spawn_detached(const char *const argv[], const char *const envp[], const char *cwd, const char *log_path);
+
 /// A descriptor that becomes readable when `pid` exits (Linux pidfd), or -1 where unsupported.
 int tl_pidfd_open(pid_t pid);
 #endif

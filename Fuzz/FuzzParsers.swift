@@ -1,0 +1,54 @@
+import Foundation
+
+// libFuzzer entry point for the wire parsers: SSE framing, think/tool_call tag splitting,
+// text tool-call recognition and chunk assembly. Built by scripts/fuzz.sh together with
+// the LLMClient and AgentProtocol sources (one module), with -sanitize=fuzzer,address.
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    guard let first = bytes.first else { return 0 }
+    let body = Array(bytes.dropFirst())
+    // The first byte picks where to split the rest, so chunk boundaries are fuzzed too.
+    let cut = body.isEmpty ? 0 : Int(first) % (body.count + 1)
+
+    var whole = SSEParser()
+    let a = whole.feed(body) + whole.finish()
+    var split = SSEParser()
+    let b = split.feed(body[..<cut]) + split.feed(body[cut...]) + split.finish()
+    precondition(a == b, "SSE events depend on where the stream was split")
+
+    let text = String(decoding: body, as: UTF8.self)
+    var s1 = ContentSplitter()
+    var s2 = ContentSplitter()
+    let idx = text.index(text.startIndex, offsetBy: min(cut, text.count))
+    let one = s1.feed(text) + s1.finish()
+    let two = s2.feed(String(text[..<idx])) + s2.feed(String(text[idx...])) + s2.finish()
+    precondition(flatten(one) == flatten(two), "tag splitting depends on chunk boundaries")
+
+    var n = 0
+    _ = TextToolCalls.recognize(in: text, known: ["terminal", "read_file"]) { n += 1; return "id\(n)" }
+    _ = TextToolCalls.parseHermes(text, id: "x")
+
+    var assembler = ResponseAssembler(knownTools: ["terminal"])
+    for event in a {
+        if let chunk = try? JSONDecoder().decode(CompletionChunk.self, from: Data(event.data.utf8)) {
+            _ = try? assembler.consume(chunk)
+        }
+    }
+    _ = assembler.finish { n += 1; return "id\(n)" }
+    return 0
+}
+
+/// Segments with adjacent runs of the same kind merged (splitting may cut a run in two).
+private func flatten(_ segments: [ContentSplitter.Segment]) -> [ContentSplitter.Segment] {
+    var out: [ContentSplitter.Segment] = []
+    for s in segments {
+        switch (out.last, s) {
+        case (.text(let x)?, .text(let y)): out[out.count - 1] = .text(x + y)
+        case (.reasoning(let x)?, .reasoning(let y)): out[out.count - 1] = .reasoning(x + y)
+        default: out.append(s)
+        }
+    }
+    return out
+}
