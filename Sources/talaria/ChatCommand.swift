@@ -50,7 +50,12 @@ struct ChatCommand: AsyncParsableCommand {
         let settings = try await Settings.resolve(endpoint, transport: transport)
         let workdir = cwd.map { ($0 as NSString).expandingTildeInPath } ?? FileManager.default.currentDirectoryPath
         let session = try openSession(settings, transport: transport, cwd: workdir, interactive: promptText == nil)
-        let printer = HeadlessPrinter(json: json, verbose: verbose || (promptText == nil && isTTY))
+        let agent = session.agent
+        var ask: (@Sendable (ApprovalRequest) async -> Void)?
+        if promptText == nil {
+            ask = { request in await Self.askApproval(request, agent: agent) }
+        }
+        let printer = HeadlessPrinter(json: json, verbose: verbose || (promptText == nil && isTTY), askApproval: ask)
         let interrupts = InterruptHandler { Task { await session.agent.submit(.interrupt) } }
         defer { withExtendedLifetime(interrupts) {} }
         let events = Task { await printer.consume(session.agent.events) }
@@ -99,7 +104,15 @@ struct ChatCommand: AsyncParsableCommand {
         }
     }
 
-    private static func readLine(prompt: String) async -> String? {
+    /// Line mode's approval prompt: once, for the session, or deny (the default).
+    static func askApproval(_ request: ApprovalRequest, agent: Agent) async {
+        printError("\n⚠ \(request.tool) wants to run: \(request.command)\n  reason: \(request.reason)")
+        let answer = (await readLine(prompt: "  allow? [y] once  [s] this session  [N] deny: ") ?? "").lowercased()
+        let decision: ApprovalDecision = answer.hasPrefix("s") ? .session : (answer.hasPrefix("y") ? .once : .deny)
+        await agent.submit(.approveTool(callID: request.callID, decision: decision))
+    }
+
+    static func readLine(prompt: String) async -> String? {
         FileHandle.standardError.write(Data(prompt.utf8))
         return await withCheckedContinuation { c in
             Thread { c.resume(returning: Swift.readLine()) }.start()

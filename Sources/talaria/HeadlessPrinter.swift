@@ -18,13 +18,20 @@ actor HeadlessPrinter {
         return e
     }()
 
-    init(json: Bool, verbose: Bool) {
+    /// Answers approval requests interactively (line mode); `nil` in `-p`, where they are refused.
+    let askApproval: (@Sendable (ApprovalRequest) async -> Void)?
+
+    init(json: Bool, verbose: Bool, askApproval: (@Sendable (ApprovalRequest) async -> Void)? = nil) {
         self.json = json
         self.verbose = verbose
+        self.askApproval = askApproval
     }
 
     func consume(_ events: AsyncStream<EventEnvelope>) async {
-        for await envelope in events { handle(envelope) }
+        for await envelope in events {
+            handle(envelope)
+            if case .approvalRequested(let request) = envelope.event, let askApproval { await askApproval(request) }
+        }
     }
 
     /// The exit code the last turn deserves.
@@ -78,7 +85,9 @@ actor HeadlessPrinter {
         case .error(let e):
             printError("talaria: error: \(e.message)")
         case .approvalRequested(let a):
-            printError("talaria: '\(a.command)' needs approval (\(a.reason)); refused. Rerun with --yes to allow.")
+            if askApproval == nil {
+                printError("talaria: '\(a.command)' needs approval (\(a.reason)); refused. Rerun with --yes to allow.")
+            }
         case .turnAborted(let a):
             if a.reason == .interrupted { printError("talaria: interrupted") }
             if a.reason == .maxIterations { printError("talaria: \(a.message)") }
