@@ -24,7 +24,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let idx = text.index(text.startIndex, offsetBy: min(cut, text.count))
     let one = s1.feed(text) + s1.finish()
     let two = s2.feed(String(text[..<idx])) + s2.feed(String(text[idx...])) + s2.finish()
-    precondition(flatten(one) == flatten(two), "tag splitting depends on chunk boundaries")
+    precondition(ContentSplitter.coalesce(one) == ContentSplitter.coalesce(two), "tag splitting depends on chunk boundaries")
 
     var n = 0
     _ = TextToolCalls.recognize(in: text, known: ["terminal", "read_file"]) { n += 1; return "id\(n)" }
@@ -38,17 +38,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     _ = assembler.finish { n += 1; return "id\(n)" }
     return 0
-}
-
-/// Segments with adjacent runs of the same kind merged (splitting may cut a run in two).
-private func flatten(_ segments: [ContentSplitter.Segment]) -> [ContentSplitter.Segment] {
-    var out: [ContentSplitter.Segment] = []
-    for s in segments {
-        switch (out.last, s) {
-        case (.text(let x)?, .text(let y)): out[out.count - 1] = .text(x + y)
-        case (.reasoning(let x)?, .reasoning(let y)): out[out.count - 1] = .reasoning(x + y)
-        default: out.append(s)
-        }
-    }
-    return out
 }

@@ -54,7 +54,7 @@ public struct ContentSplitter: Sendable {
                     pending = String(rest.dropFirst(open.tag.count))
                 } else if Self.openTags.contains(where: { $0.tag.hasPrefix(rest) }) {
                     pending = String(rest) // an incomplete tag: wait for more
-                    return coalesce(out)
+                    return Self.coalesce(out)
                 } else {
                     out.append(.text("<"))
                     pending = String(rest.dropFirst())
@@ -69,7 +69,7 @@ public struct ContentSplitter: Sendable {
                     let emit = pending.dropLast(keep)
                     if !emit.isEmpty { out.append(.reasoning(String(emit))) }
                     pending = String(pending.suffix(keep))
-                    return coalesce(out)
+                    return Self.coalesce(out)
                 }
             case .toolCall:
                 if let r = pending.range(of: "</tool_call>") {
@@ -82,11 +82,11 @@ public struct ContentSplitter: Sendable {
                     let keep = Self.heldSuffix(of: pending, closing: "</tool_call>")
                     toolBuffer += pending.dropLast(keep)
                     pending = String(pending.suffix(keep))
-                    return coalesce(out)
+                    return Self.coalesce(out)
                 }
             }
         }
-        return coalesce(out)
+        return Self.coalesce(out)
     }
 
     /// Flushes held text at the end of the message. An unclosed `<tool_call>` is still
@@ -112,7 +112,8 @@ public struct ContentSplitter: Sendable {
         return 0
     }
 
-    private func coalesce(_ segments: [Segment]) -> [Segment] {
+    /// Merges adjacent text runs and adjacent reasoning runs (chunking may cut a run in two).
+    static func coalesce(_ segments: [Segment]) -> [Segment] {
         guard segments.count > 1 else { return segments }
         var out: [Segment] = []
         for s in segments {
