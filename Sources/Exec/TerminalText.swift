@@ -14,11 +14,10 @@ public enum TerminalText {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         var line = ""
-        var lineStartCR = false
         var it = text.unicodeScalars.makeIterator()
         var pendingCR = false
         func flushCR() {
-            if pendingCR { line = ""; lineStartCR = true; pendingCR = false }
+            if pendingCR { line = ""; pendingCR = false }
         }
         while let c = it.next() {
             switch c {
@@ -41,7 +40,6 @@ public enum TerminalText {
                 out += line
                 out += "\n"
                 line = ""
-                lineStartCR = false
             case "\u{08}":
                 if !line.isEmpty { line.removeLast() }
             case "\u{07}", "\u{00}":
@@ -51,7 +49,6 @@ public enum TerminalText {
                 line.unicodeScalars.append(c)
             }
         }
-        _ = lineStartCR
         out += line
         return out
     }
