@@ -38,6 +38,9 @@ let package = Package(
         .target(name: "AgentCore",
                 dependencies: ["AgentProtocol", "LLMClient", "Store", "AgentTools", "Exec"],
                 swiftSettings: strict),
+        // MARK: Terminal UI (pure)
+        .target(name: "TUIKit", swiftSettings: strict),
+
         .executableTarget(
             name: "talaria",
             dependencies: ["AgentCore", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec",
@@ -56,6 +59,7 @@ let package = Package(
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: strict),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TUIKitTests", dependencies: ["TUIKit"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,89 @@
+/// One terminal cell: a grapheme and its style.
+///
+/// A wide grapheme occupies its cell and the next; that next cell holds an empty
+/// `symbol` (a continuation), which the diff never writes on its own.
+public struct Cell: Sendable, Hashable {
+    public var symbol: String
+    public var style: Style
+
+    public init(_ symbol: String = " ", style: Style = .plain) {
+        self.symbol = symbol
+        self.style = style
+    }
+
+    public static let blank = Cell()
+    public var isContinuation: Bool { symbol.isEmpty }
+}
+
+/// A grid of cells that a frame is rendered into, before the diff decides what reaches the terminal.
+public struct ScreenBuffer: Sendable, Hashable {
+    public let cols: Int
+    public let rows: Int
+    public private(set) var cells: [Cell]
+
+    public init(cols: Int, rows: Int) {
+        self.cols = max(0, cols)
+        self.rows = max(0, rows)
+        cells = Array(repeating: .blank, count: self.cols * self.rows)
+    }
+
+    public subscript(x: Int, y: Int) -> Cell {
+        get { cells[y * cols + x] }
+        set { cells[y * cols + x] = newValue }
+    }
+
+    /// Writes `text` from column `x` on row `y`, clipped at `maxX` (default: the right edge).
+    ///
+    /// Returns the column after the last written cell. Control characters are skipped; a wide
+    /// grapheme that does not fit in the remaining columns is drawn as a space instead of
+    /// being split; overwriting half of a wide grapheme blanks its other half.
+    @discardableResult
+    public mutating func put(_ text: some StringProtocol, x: Int, y: Int, style: Style = .plain, maxX: Int? = nil) -> Int {
+        guard y >= 0, y < rows else { return x }
+        let limit = min(maxX ?? cols, cols)
+        var col = max(0, x)
+        for ch in text {
+            let w = DisplayWidth.of(ch)
+            if w == 0 { continue }
+            if col >= limit { break }
+            if col + w > limit {
+                setCell(col, y, Cell(" ", style: style))
+                col += 1
+                break
+            }
+            setCell(col, y, Cell(String(ch), style: style))
+            if w == 2 { setCell(col + 1, y, Cell("", style: style)) }
+            col += w
+        }
+        return col
+    }
+
+    /// Fills a rectangle with `cell`.
+    public mutating func fill(x: Int, y: Int, width: Int, height: Int, with cell: Cell = .blank) {
+        for yy in max(0, y)..<min(rows, y + height) {
+            for xx in max(0, x)..<min(cols, x + width) { setCell(xx, yy, cell) }
+        }
+    }
+
+    private mutating func setCell(_ x: Int, _ y: Int, _ cell: Cell) {
+        let i = y * cols + x
+        // Keep wide graphemes whole: overwriting either half of one blanks the other half.
+        if cells[i].isContinuation, x > 0, DisplayWidth.of(cells[i - 1].symbol) == 2, !cell.isContinuation {
+            cells[i - 1] = Cell(" ", style: cells[i - 1].style)
+        }
+        if x + 1 < cols, DisplayWidth.of(cells[i].symbol) == 2, cells[i + 1].isContinuation {
+            cells[i + 1] = Cell(" ", style: cells[i + 1].style)
+        }
+        cells[i] = cell
+    }
+
+    /// The text of each row (continuations omitted, trailing spaces trimmed): the snapshot form.
+    public func lines() -> [String] {
+        (0..<rows).map { y in
+            var s = ""
+            for x in 0..<cols where !self[x, y].isContinuation { s += self[x, y].symbol }
+            while s.hasSuffix(" ") { s.removeLast() }
+            return s
+        }
+    }
+}
