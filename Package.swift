@@ -39,7 +39,7 @@ let package = Package(
                 dependencies: ["AgentProtocol", "LLMClient", "Store", "AgentTools", "Exec"],
                 swiftSettings: strict),
         // MARK: Terminal UI (pure)
-        .target(name: "TUIKit", swiftSettings: strict),
+        .target(name: "TUIKit", exclude: ["README.md"], swiftSettings: strict),
 
         .executableTarget(
             name: "talaria",

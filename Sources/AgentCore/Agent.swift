@@ -82,17 +82,11 @@ public actor Agent {
             queue.append((id, turn))
             startNextTurnIfIdle()
         case .interrupt:
-            queue.removeAll()
-            current?.cancel()
-            for (_, waiter) in approvalWaiters { waiter.resume(returning: .deny) }
-            approvalWaiters.removeAll()
+            cancelAll()
         case .approveTool(let callID, let decision):
             approvalWaiters.removeValue(forKey: callID)?.resume(returning: decision)
         case .shutdown:
-            queue.removeAll()
-            current?.cancel()
-            for (_, waiter) in approvalWaiters { waiter.resume(returning: .deny) }
-            approvalWaiters.removeAll()
+            cancelAll()
             let running = current
             Task { [emitter] in
                 await running?.value
@@ -104,7 +98,16 @@ public actor Agent {
 
     /// Waits until no turn runs and none is queued.
     public func waitUntilIdle() async {
-        while let task = current { await task.value; if current == task { current = nil } }
+        // Each finished turn starts the next queued one before its task ends.
+        while let task = current { await task.value }
+    }
+
+    /// Drops queued turns, cancels the running one and denies pending approvals.
+    private func cancelAll() {
+        queue.removeAll()
+        current?.cancel()
+        for (_, waiter) in approvalWaiters { waiter.resume(returning: .deny) }
+        approvalWaiters.removeAll()
     }
 
     private func startNextTurnIfIdle() {
