@@ -40,6 +40,7 @@ let package = Package(
                 swiftSettings: strict),
         // MARK: Terminal UI (pure)
         .target(name: "TUIKit", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "AppFeature", dependencies: ["AgentProtocol", "TUIKit"], exclude: ["README.md"], swiftSettings: strict),
 
         .executableTarget(
             name: "talaria",
@@ -60,6 +61,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: strict),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TUIKitTests", dependencies: ["TUIKit"], swiftSettings: strict),
+        .testTarget(name: "AppFeatureTests", dependencies: ["AppFeature"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: strict),
     ]
 )
