@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CPTY", path: "Sources/CPTY"),
+        // No pkgConfig: ncursesw's .pc adds -D flags SwiftPM rejects; the headers are on the default path.
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
 
         // MARK: Core libraries
         .target(name: "AgentProtocol", swiftSettings: strict),
@@ -41,10 +43,13 @@ let package = Package(
         // MARK: Terminal UI (pure)
         .target(name: "TUIKit", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "AppFeature", dependencies: ["AgentProtocol", "TUIKit"], exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "TUICurses", dependencies: ["TUIKit", "CNcursesw"], swiftSettings: strict),
+        .target(name: "AppRuntime", dependencies: ["AppFeature", "TUIKit", "AgentProtocol"], swiftSettings: strict),
 
         .executableTarget(
             name: "talaria",
             dependencies: ["AgentCore", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec",
+                           "AppFeature", "AppRuntime", "TUICurses",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 

@@ -12,6 +12,7 @@ check CCurl CurlTransport
 check CPTY Exec
 check GRDB Store
 check Yams Config
+check CNcursesw TUICurses
 # Pure targets never import UI or infrastructure.
 if grep -rqE "^import (Store|CurlTransport|AgentCore|Exec)\b" Sources/AgentProtocol Sources/LLMClient; then
     echo "layer violation: AgentProtocol/LLMClient must stay free of I/O targets" >&2; fail=1

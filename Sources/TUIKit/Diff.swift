@@ -3,6 +3,12 @@ public struct CellChange: Sendable, Hashable {
     public var x: Int
     public var y: Int
     public var cell: Cell
+
+    public init(x: Int, y: Int, cell: Cell) {
+        self.x = x
+        self.y = y
+        self.cell = cell
+    }
 }
 
 extension ScreenBuffer {
@@ -18,12 +24,7 @@ extension ScreenBuffer {
     /// diff:  (0,x) (1,y)
     /// ```
     public func diff(to next: ScreenBuffer) -> [CellChange] {
-        guard cols == next.cols, rows == next.rows else {
-            // A resize redraws everything.
-            var out: [CellChange] = []
-            for y in 0..<next.rows { for x in 0..<next.cols where !next[x, y].isContinuation { out.append(CellChange(x: x, y: y, cell: next[x, y])) } }
-            return out
-        }
+        guard cols == next.cols, rows == next.rows else { return next.allCells() } // a resize redraws everything
         var out: [CellChange] = []
         for y in 0..<rows {
             for x in 0..<cols {
@@ -31,6 +32,14 @@ extension ScreenBuffer {
                 if !b.isContinuation && self[x, y] != b { out.append(CellChange(x: x, y: y, cell: b)) }
             }
         }
+        return out
+    }
+
+    /// Every non-continuation cell, blanks included: a full redraw after a resize or at start,
+    /// when the terminal may hold anything.
+    public func allCells() -> [CellChange] {
+        var out: [CellChange] = []
+        for y in 0..<rows { for x in 0..<cols where !self[x, y].isContinuation { out.append(CellChange(x: x, y: y, cell: self[x, y])) } }
         return out
     }
 

@@ -37,6 +37,22 @@ struct ChatCommand: AsyncParsableCommand {
     @OptionGroup var endpoint: EndpointOptions
 
     mutating func run() async throws {
+        try await ChatRunner(prompt: prompt, json: json, yes: yes, resume: resume, cwd: cwd, verbose: verbose, endpoint: endpoint).run()
+    }
+}
+
+/// The work of `talaria [-p]` and `talaria sessions resume`, with plain values (argument-parser
+/// commands cannot be built outside the parser).
+struct ChatRunner {
+    var prompt: String?
+    var json = false
+    var yes = false
+    var resume: String?
+    var cwd: String?
+    var verbose = false
+    var endpoint: EndpointOptions
+
+    func run() async throws {
         let transport = CurlTransport()
         let isTTY = isatty(0) == 1
         var promptText = prompt
@@ -78,7 +94,8 @@ struct ChatCommand: AsyncParsableCommand {
         if exit != .success { throw exit }
     }
 
-    private func openSession(_ s: Settings, transport: CurlTransport, cwd: String, interactive: Bool) throws -> (agent: Agent, indexer: Indexer) {
+    func openSession(_ s: Settings, transport: CurlTransport, cwd: String, interactive: Bool,
+                     source: String = "cli") throws -> (agent: Agent, indexer: Indexer) {
         let store: SessionStore
         do { store = try SessionStore(path: s.paths.database) } catch {
             printError("talaria: \(error)")
@@ -91,7 +108,7 @@ struct ChatCommand: AsyncParsableCommand {
         let config = AgentConfiguration(model: s.model, baseURL: s.baseURL, cwd: cwd, maxIterations: s.maxIterations,
                                         approvalMode: mode, toolOutputLimit: s.config.toolOutputLimit ?? 16_000,
                                         contextWindowOverride: s.contextWindow, maxTokens: s.maxTokens,
-                                        temperature: s.config.temperature, source: "cli", extraInstructions: s.config.systemPrompt)
+                                        temperature: s.config.temperature, source: source, extraInstructions: s.config.systemPrompt)
         do {
             let agent = try Agent(config: config, client: client, store: store, indexer: indexer, tools: .builtIn(),
                                   backend: LocalBackend(), resumeID: resume,

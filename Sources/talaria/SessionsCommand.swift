@@ -119,13 +119,7 @@ struct SessionsCommand: AsyncParsableCommand {
         @OptionGroup var endpoint: EndpointOptions
 
         func run() async throws {
-            var chat = ChatCommand()
-            chat.prompt = prompt
-            chat.json = json
-            chat.yes = yes
-            chat.resume = id
-            chat.endpoint = endpoint
-            try await chat.run()
+            try await ChatRunner(prompt: prompt, json: json, yes: yes, resume: id, endpoint: endpoint).run()
         }
     }
 }

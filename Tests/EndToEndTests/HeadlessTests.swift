@@ -31,6 +31,19 @@ struct HeadlessTests {
         #expect(show.stdout.contains("▸ terminal"))
     }
 
+    @Test("sessions resume continues a stored session with its history")
+    func resume() async throws {
+        let home = TalariaHome()
+        #expect(try await oneShot(home, "remember the number seven").status == 0)
+        let id = String(try await home.run(["sessions", "list"]).stdout.prefix { $0 != " " })
+        let r = try await home.run(["sessions", "resume", id, "-p", "what was the number?", "--base-url", server.baseURL, "--model", "fake-model"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "Done. The answer is 42.\n")
+        let show = try await home.run(["sessions", "show", id, "--json"])
+        #expect(show.stdout.split(separator: "\n").count == 4)
+        #expect(try await home.run(["sessions", "list"]).stdout.split(separator: "\n").count == 1)
+    }
+
     @Test("--json prints one decodable AgentEvent envelope per line, ending with turnCompleted")
     func jsonLines() async throws {
         let r = try await oneShot(TalariaHome(), "hi rounds=1", ["--json"])
