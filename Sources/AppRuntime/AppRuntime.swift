@@ -59,6 +59,8 @@ public final class AppRuntime: @unchecked Sendable {
             var fds = ([wake[0]] + backend.inputFDs).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             let due = dirty ? max(0, frameInterval - Date().timeIntervalSince(lastDraw)) : -1
             _ = poll(&fds, nfds_t(fds.count), due < 0 ? -1 : Int32(due * 1000))
+            // The terminal went away (window closed, ssh dropped): end instead of spinning on HUP.
+            if fds.count > 1, fds[1].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { break }
             var actions: [AppAction] = []
             var resized = false
             for input in backend.readInput() {

@@ -132,14 +132,17 @@ struct AgentCoreTests {
     @Test("interrupt stops a running tool at once; the next turn's request is still valid")
     func interrupt() async throws {
         let h = try Harness([SSE.callTool("terminal", arguments: #"{"command":"sleep 30"}"#, id: "s"), SSE.answer("next turn fine")])
-        let start = ContinuousClock.now
+        let interruptedAt = CountLog()
         let events = await h.turn("sleep") { event, agent in
             if case .toolCallBegan = event {
                 try? await Task.sleep(for: .milliseconds(300))
+                interruptedAt.append(Int(Date().timeIntervalSince1970 * 1000))
                 await agent.submit(.interrupt)
             }
         }
-        #expect(ContinuousClock.now - start < .seconds(3))
+        // Far below the command's 30 s: the process group was killed, not waited for.
+        let waited = Int(Date().timeIntervalSince1970 * 1000) - (interruptedAt.values.first ?? 0)
+        #expect(waited < 10_000, "the interrupt took \(waited) ms")
         guard case .turnAborted(let a)? = events.last else { Issue.record("not aborted: \(names(events))"); return }
         #expect(a.reason == .interrupted)
         let second = await h.turn("again")

@@ -47,6 +47,6 @@ struct CurlTransportTests {
         let start = ContinuousClock.now
         task.cancel()
         _ = try? await task.value
-        #expect(ContinuousClock.now - start < .seconds(1.5))
+        #expect(ContinuousClock.now - start < .seconds(10), "cancel waited for the server's 30 s hang")
     }
 }

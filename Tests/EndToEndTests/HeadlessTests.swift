@@ -122,7 +122,7 @@ struct HeadlessTests {
         kill(p.processIdentifier, SIGINT)
         let start = Date()
         await waitForExit(p)
-        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(Date().timeIntervalSince(start) < 15, "Ctrl-C waited for the 30 s command")
         #expect(p.terminationStatus == 130)
         let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(e.contains("interrupted"))

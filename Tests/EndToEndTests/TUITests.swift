@@ -96,4 +96,29 @@ struct TUITests {
         #expect(await t.waitFor("EXITED-0") != nil)
         #expect(t.flag("alternate_on") == "0")
     }
+
+    @Test("closing the terminal ends the TUI instead of leaving it spinning")
+    func hangup() async throws {
+        let home = TalariaHome()
+        let t = start(home)
+        #expect(await t.waitFor("Ask anything") != nil)
+        let pane = Tmux.run(["list-panes", "-t", t.name, "-F", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let pid = Self.child(of: pane, named: "talaria")
+        #expect(pid != nil)
+        Tmux.run(["kill-session", "-t", t.name], capture: false)
+        let deadline = Date().addingTimeInterval(10)
+        while let pid, kill(pid, 0) == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        if let pid { #expect(kill(pid, 0) != 0, "talaria \(pid) survived its terminal") }
+    }
+
+    static func child(of parent: String, named name: String) -> Int32? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["pgrep", "-x", "-P", parent, name]
+        let out = Pipe()
+        p.standardOutput = out
+        try? p.run()
+        p.waitUntilExit()
+        return Int32(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
 }

@@ -56,7 +56,7 @@ struct ExecTests {
         task.cancel()
         let r = try await task.value
         #expect(r.cancelled)
-        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(ContinuousClock.now - start < .seconds(10), "cancel waited for the 30 s command")
     }
 
     @Test("a chatty command never blocks: 5 MB of output arrives whole")

@@ -183,7 +183,7 @@ struct LLMClientTests {
         // A cancelled AsyncThrowingStream either throws or ends early; it never completes.
         let outcome = try? await task.value
         #expect(outcome?.response == nil)
-        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(ContinuousClock.now - start < .seconds(5), "cancel did not end a request that never answers")
     }
 
     @Test("connection refused is a clear, retryable connection error")
