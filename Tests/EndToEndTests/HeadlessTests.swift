@@ -180,13 +180,5 @@ struct HeadlessTests {
 
 /// Reads one value with the sqlite3 CLI, as an outside observer of the file.
 func sqlite(_ db: String, _ sql: String) -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["sqlite3", db, sql]
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
-    try? p.run()
-    p.waitUntilExit()
-    return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    spawnAndRead(["sqlite3", db, sql]).trimmingCharacters(in: .whitespacesAndNewlines)
 }

@@ -6,21 +6,11 @@ import Testing
 final class Tmux: @unchecked Sendable {
     let name = "talaria-e2e-\(UUID().uuidString.prefix(8))"
 
-    /// Runs a tmux client command. `capture: false` for commands that may start the tmux
-    /// server: it inherits the client's stdout, so reading that pipe to EOF would never end.
+    /// Runs a tmux client command. `capture: false` for commands that may start the tmux server:
+    /// it inherits the client's stdout, so reading that pipe to EOF would never end.
     @discardableResult
     static func run(_ args: [String], capture: Bool = true) -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["tmux"] + args
-        let out = Pipe()
-        p.standardOutput = capture ? out : FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        try? p.run()
-        let data = capture ? out.fileHandleForReading.readDataToEndOfFile() : Data()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        spawnAndRead(["tmux"] + args, capture: capture)
     }
 
     init(command: String, cols: Int = 80, rows: Int = 24) {
@@ -88,11 +78,7 @@ struct TUITests {
         #expect(await t.waitFor("Ask anything") != nil)
         let pids = Tmux.run(["list-panes", "-t", t.name, "-F", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
         // The pane runs `sh -c "…talaria…; echo; sleep"`: signal its talaria child.
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["pkill", "-TERM", "-x", "-P", pids, "talaria"]
-        try p.run()
-        p.waitUntilExit()
+        if let pid = Self.child(of: pids, named: "talaria") { kill(pid, SIGTERM) }
         #expect(await t.waitFor("EXITED-0") != nil)
         #expect(t.flag("alternate_on") == "0")
     }
@@ -111,14 +97,16 @@ struct TUITests {
         if let pid { #expect(kill(pid, 0) != 0, "talaria \(pid) survived its terminal") }
     }
 
+    /// The pid of `parent`'s child process called `name`, read from /proc.
     static func child(of parent: String, named name: String) -> Int32? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["pgrep", "-x", "-P", parent, name]
-        let out = Pipe()
-        p.standardOutput = out
-        try? p.run()
-        p.waitUntilExit()
-        return Int32(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        guard let parentPID = Int32(parent), let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
+        for e in entries {
+            guard let pid = Int32(e), let stat = try? String(contentsOfFile: "/proc/\(e)/stat", encoding: .utf8),
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
+            let comm = stat[stat.index(after: open)..<close]
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if comm == name, fields.count > 1, Int32(fields[1]) == parentPID { return pid }
+        }
+        return nil
     }
 }

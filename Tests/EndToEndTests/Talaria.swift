@@ -85,3 +85,39 @@ func waitForExit(_ p: Process) async {
         Thread { p.waitUntilExit(); c.resume() }.start()
     }
 }
+
+/// Runs a program with posix_spawn and waitpid and returns its stdout.
+///
+/// Foundation's Process sometimes never noticed a short-lived child's exit when waited for
+/// from a test's task; this path has no such machinery.
+func spawnAndRead(_ argv: [String], capture: Bool = true) -> String {
+    var fds: [Int32] = [-1, -1]
+    guard pipe(&fds) == 0 else { return "" }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    if capture { posix_spawn_file_actions_adddup2(&actions, fds[1], 1) } else { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addclose(&actions, fds[0])
+    posix_spawn_file_actions_addclose(&actions, fds[1])
+    let cArgs = argv.map { strdup($0) } + [nil]
+    defer { cArgs.forEach { free($0) } }
+    var pid: pid_t = 0
+    let rc = posix_spawnp(&pid, argv[0], &actions, nil, cArgs, environ)
+    close(fds[1])
+    defer { close(fds[0]) }
+    guard rc == 0 else { return "" }
+    var out = Data()
+    if capture {
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fds[0], &buf, buf.count)
+            if n <= 0 { break }
+            out.append(contentsOf: buf[0..<n])
+        }
+    }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return String(decoding: out, as: UTF8.self)
+}
