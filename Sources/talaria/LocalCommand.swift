@@ -241,6 +241,3 @@ struct LocalModel {
         echo "==> installed $DIR/models/\(modelID).gguf"
         """
 }
-
-/// Single-quotes a string for bash.
-func shq(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }

@@ -116,10 +116,8 @@ struct AgentCoreTests {
 
     @Test("the iteration budget ends with a tool-less summary request and says so")
     func iterationLimit() async throws {
-        let call = SSE.callTool("terminal", arguments: #"{"command":"true"}"#)
         let h = try Harness([SSE.callTool("terminal", arguments: #"{"command":"true"}"#, id: "a"), SSE.callTool("terminal", arguments: #"{"command":"true"}"#, id: "b"),
                              SSE.answer("summary")], maxIterations: 2)
-        _ = call
         let events = await h.turn("loop")
         guard case .turnCompleted(let done)? = events.last else { Issue.record("no completion"); return }
         #expect(done.reachedIterationLimit)

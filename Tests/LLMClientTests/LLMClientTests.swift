@@ -243,10 +243,8 @@ struct LLMClientTests {
 struct ContextWindowTests {
     @Test("llama.cpp /props n_ctx wins over /v1/models metadata")
     func llamaProps() async {
-        let t = ScriptedTransport([], fallback: .response(status: 404, headers: [:], pieces: ["{}"]))
         let props = ScriptedTransport([.response(status: 200, headers: [:], pieces: [#"{"default_generation_settings":{"n_ctx":8192}}"#])],
                                       fallback: .response(status: 404, headers: [:], pieces: ["{}"]))
-        _ = t
         let probe = ContextWindowProbe(endpoint: endpoint, transport: props)
         #expect(await probe.llamaCpp() == 8192)
     }
