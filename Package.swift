@@ -25,8 +25,11 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CPTY", path: "Sources/CPTY"),
+        .target(name: "CTermModes", path: "Sources/CTermModes"),
         // No pkgConfig: ncursesw's .pc adds -D flags SwiftPM rejects; the headers are on the default path.
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
+        .systemLibrary(name: "CCmarkGFM", path: "Sources/CCmarkGFM",
+                       providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
 
         // MARK: Core libraries
         .target(name: "AgentProtocol", swiftSettings: strict),
@@ -42,8 +45,9 @@ let package = Package(
                 swiftSettings: strict),
         // MARK: Terminal UI (pure)
         .target(name: "TUIKit", exclude: ["README.md"], swiftSettings: strict),
-        .target(name: "AppFeature", dependencies: ["AgentProtocol", "TUIKit"], exclude: ["README.md"], swiftSettings: strict),
-        .target(name: "TUICurses", dependencies: ["TUIKit", "CNcursesw"], swiftSettings: strict),
+        .target(name: "Markdown", dependencies: ["TUIKit", "CCmarkGFM"], swiftSettings: strict),
+        .target(name: "AppFeature", dependencies: ["AgentProtocol", "TUIKit", "Markdown"], exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "TUICurses", dependencies: ["TUIKit", "CNcursesw", "CTermModes"], swiftSettings: strict),
         .target(name: "AppRuntime", dependencies: ["AppFeature", "TUIKit", "AgentProtocol"], swiftSettings: strict),
 
         .executableTarget(
@@ -66,6 +70,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: strict),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TUIKitTests", dependencies: ["TUIKit"], swiftSettings: strict),
+        .testTarget(name: "MarkdownTests", dependencies: ["Markdown"], swiftSettings: strict),
         .testTarget(name: "AppFeatureTests", dependencies: ["AppFeature"], exclude: ["__Snapshots__"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: strict),
     ]

@@ -3,22 +3,199 @@ import TUIKit
 
 /// Everything the screen shows. Only ``reduce(into:_:)`` changes it.
 public struct AppState: Sendable, Hashable {
-    public var items: [TranscriptItem] = []
+    public var entries: [Entry] = []
+    var nextEntryID = 1
     public var input = InputBuffer()
+    /// Sent prompts, oldest first (Up/Down walk them).
+    public var history: [String] = []
+    var historyIndex: Int?
+    var historyDraft = ""
+    var killBuffer = ""
     public var isBusy = false
     /// Prompts typed while a turn runs; sent in order when it ends.
     public var queued: [String] = []
     public var model = ""
+    public var backend = "local"
+    public var cwd = ""
     public var sessionID = ""
     public var contextWindow: Int?
     public var usage = Usage()
     public var lastPromptTokens = 0
+    /// Seconds on a monotonic clock, advanced by ``AppAction/tick(_:)``.
+    public var now: Double = 0
+    var turnStartedAt: Double?
     /// Lines scrolled up from the bottom of the transcript (0 = follow the output).
     public var scrollBack = 0
-    /// A command waiting for the user's yes or no.
+    public var focus: Focus = .input
+    /// The entry picked in the transcript (copy, expand), by id.
+    public var selectedEntry: Int?
+    /// A command waiting for the user's decision.
     public var pendingApproval: ApprovalRequest?
+    public var overlay: Overlay?
+    public var completion: Completion?
+    public var toasts: [Toast] = []
+    var nextToastID = 1
+    public var theme = Theme.dark
+    public var themes: [String: Theme] = ["dark": .dark]
+    public var keymap = Keymap(name: "default")
+    public var keymaps: [String: Keymap] = [:]
+    public var mouseCapture = true
+    public var allThoughtsExpanded = false
+    /// The live terminal pane fills the transcript area.
+    public var terminalZoomed = false
+    /// A stored session shown read-only (Ctrl-R, Enter); the live conversation waits in `stash`.
+    public var viewing: ViewedSession?
+    var stash: [Entry] = []
+    /// Sequence numbers of asynchronous requests: late answers to older ones are dropped.
+    var requestSeq = 0
 
     public init() {}
+
+    public enum Focus: Sendable, Hashable { case input, transcript }
+
+    /// The tool running now, if any (the live terminal pane shows it).
+    public var runningTool: ToolItem? {
+        for e in entries.reversed() { if case .tool(let t) = e.item, t.status == nil { return t } }
+        return nil
+    }
+
+    /// Whether the runtime needs to wake without input (spinner, elapsed time, toast expiry).
+    public var nextWake: Double? {
+        var t = toasts.map(\.expiresAt).min()
+        if isBusy { t = min(t ?? .infinity, now + 0.1) }
+        return t
+    }
+}
+
+/// One transcript entry: a stable id (selection, layout cache) and a revision bumped on change.
+public struct Entry: Sendable, Hashable {
+    public let id: Int
+    public var revision: Int
+    public var item: TranscriptItem
+
+    public init(id: Int, revision: Int = 0, item: TranscriptItem) {
+        self.id = id
+        self.revision = revision
+        self.item = item
+    }
+}
+
+public enum Overlay: Sendable, Hashable {
+    case help(scroll: Int)
+    case search(SearchState)
+}
+
+/// Ctrl-R: live search over every stored session.
+public struct SearchState: Sendable, Hashable {
+    public var query = ""
+    public var results: [SessionHit] = []
+    public var selected = 0
+    public var showArchived = false
+    public var isLoading = false
+    public var error: String?
+    public var preview: SessionPreview?
+    /// Editing the selected session's title or tags.
+    public var prompt: SearchPrompt?
+    var seq = 0
+
+    public init(query: String = "") { self.query = query }
+    public var selectedHit: SessionHit? { results.indices.contains(selected) ? results[selected] : nil }
+}
+
+public struct SearchPrompt: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable { case title, tags }
+    public var kind: Kind
+    public var text: String
+    public init(kind: Kind, text: String) {
+        self.kind = kind
+        self.text = text
+    }
+}
+
+/// A search result (a matching message, or a recent session when the query is empty).
+public struct SessionHit: Sendable, Hashable {
+    public var sessionID: String
+    public var title: String
+    /// Seconds since 1970.
+    public var date: Double
+    /// Text around the match; `**` marks matched terms.
+    public var snippet: String
+    public var messageID: Int64?
+    public var role: String
+    public var archived: Bool
+    public var tags: [String]
+
+    public init(sessionID: String, title: String, date: Double, snippet: String, messageID: Int64? = nil,
+                role: String = "", archived: Bool = false, tags: [String] = []) {
+        self.sessionID = sessionID
+        self.title = title
+        self.date = date
+        self.snippet = snippet
+        self.messageID = messageID
+        self.role = role
+        self.archived = archived
+        self.tags = tags
+    }
+}
+
+/// The messages around a hit, for the preview pane.
+public struct SessionPreview: Sendable, Hashable {
+    public var sessionID: String
+    public var lines: [PreviewLine]
+
+    public init(sessionID: String, lines: [PreviewLine]) {
+        self.sessionID = sessionID
+        self.lines = lines
+    }
+}
+
+public struct PreviewLine: Sendable, Hashable {
+    public var role: String
+    public var text: String
+    public var isHit: Bool
+    public init(role: String, text: String, isHit: Bool = false) {
+        self.role = role
+        self.text = text
+        self.isHit = isHit
+    }
+}
+
+/// A stored session opened read-only.
+public struct ViewedSession: Sendable, Hashable {
+    public var sessionID: String
+    public var title: String
+    public init(sessionID: String, title: String) {
+        self.sessionID = sessionID
+        self.title = title
+    }
+}
+
+/// The popup above the editor: slash commands, their arguments, or `@file` paths.
+public struct Completion: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable { case command, argument, path }
+    public var kind: Kind
+    /// What the completion replaces: characters `start..<cursor` of the input.
+    public var start: Int
+    public var items: [CompletionItem]
+    public var selected = 0
+    var seq = 0
+}
+
+public struct CompletionItem: Sendable, Hashable {
+    public var text: String
+    public var detail: String
+    public init(_ text: String, _ detail: String = "") {
+        self.text = text
+        self.detail = detail
+    }
+}
+
+/// A short message in the corner that goes away by itself.
+public struct Toast: Sendable, Hashable {
+    public var id: Int
+    public var kind: Notice.Kind
+    public var text: String
+    public var expiresAt: Double
 }
 
 /// The prompt being edited: text and a cursor (in characters).
@@ -28,8 +205,10 @@ public struct InputBuffer: Sendable, Hashable {
 
     public init(text: String = "", cursor: Int? = nil) {
         self.text = text
-        self.cursor = cursor ?? text.count
+        self.cursor = min(cursor ?? text.count, text.count)
     }
+
+    var chars: [Character] { Array(text) }
 
     mutating func insert(_ s: String) {
         let i = text.index(text.startIndex, offsetBy: cursor)
@@ -37,16 +216,62 @@ public struct InputBuffer: Sendable, Hashable {
         cursor += s.count
     }
 
-    mutating func backspace() {
-        guard cursor > 0 else { return }
-        let i = text.index(text.startIndex, offsetBy: cursor - 1)
-        text.remove(at: i)
-        cursor -= 1
+    mutating func delete(_ range: Range<Int>) -> String {
+        let lo = text.index(text.startIndex, offsetBy: range.lowerBound)
+        let hi = text.index(text.startIndex, offsetBy: range.upperBound)
+        let removed = String(text[lo..<hi])
+        text.removeSubrange(lo..<hi)
+        if cursor > range.lowerBound { cursor = max(range.lowerBound, cursor - range.count) }
+        return removed
     }
 
-    mutating func delete() {
-        guard cursor < text.count else { return }
-        text.remove(at: text.index(text.startIndex, offsetBy: cursor))
+    /// Start of the word before the cursor (readline's `unix-word-rubout` and `backward-word`).
+    func wordStart() -> Int {
+        let c = chars
+        var i = cursor
+        while i > 0, c[i - 1].isWhitespace { i -= 1 }
+        while i > 0, !c[i - 1].isWhitespace { i -= 1 }
+        return i
+    }
+
+    func wordEnd() -> Int {
+        let c = chars
+        var i = cursor
+        while i < c.count, c[i].isWhitespace { i += 1 }
+        while i < c.count, !c[i].isWhitespace { i += 1 }
+        return i
+    }
+
+    /// The line the cursor is on: its start and end offsets.
+    func lineBounds() -> (start: Int, end: Int) {
+        let c = chars
+        var s = cursor, e = cursor
+        while s > 0, c[s - 1] != "\n" { s -= 1 }
+        while e < c.count, c[e] != "\n" { e += 1 }
+        return (s, e)
+    }
+
+    var isOnFirstLine: Bool { !chars[..<cursor].contains("\n") }
+    var isOnLastLine: Bool { !chars[cursor...].contains("\n") }
+
+    /// Moves the cursor a line up or down, keeping the column where the line allows.
+    mutating func moveLine(_ delta: Int) {
+        let (s, _) = lineBounds()
+        let column = cursor - s
+        let c = chars
+        if delta < 0 {
+            guard s > 0 else { return }
+            var ps = s - 1
+            while ps > 0, c[ps - 1] != "\n" { ps -= 1 }
+            cursor = min(ps + column, s - 1)
+        } else {
+            let (_, e) = lineBounds()
+            guard e < c.count else { return }
+            let ns = e + 1
+            var ne = ns
+            while ne < c.count, c[ne] != "\n" { ne += 1 }
+            cursor = min(ns + column, ne)
+        }
     }
 }
 
@@ -54,11 +279,36 @@ public struct InputBuffer: Sendable, Hashable {
 public enum AppAction: Sendable, Hashable {
     case keyPressed(KeyEvent)
     case pasted(String)
+    /// A click on the transcript entry drawn at that row (the runtime maps rows to entries).
+    case clicked(entryID: Int)
+    case wheel(lines: Int)
     case agent(EventEnvelope)
+    case tick(Double)
+    /// The renderer's view of how far the transcript can scroll (keeps `scrollBack` in range).
+    case scrollClamped(Int)
+    case searchResults(seq: Int, hits: [SessionHit], error: String?)
+    case previewLoaded(seq: Int, SessionPreview)
+    case pathCompletions(seq: Int, [String])
+    /// A stored session's messages, to view read-only or (resumed) to continue.
+    case sessionLoaded(ViewedSession, [TranscriptItem], resumed: Bool)
+    case editorFinished(String?)
+    case toast(Notice.Kind, String)
 }
 
 /// Work for the runtime; results come back as actions.
 public enum AppEffect: Sendable, Hashable {
     case submit(Op)
     case quit
+    case redraw
+    case searchSessions(query: String, includeArchived: Bool, seq: Int)
+    case loadPreview(sessionID: String, messageID: Int64?, seq: Int)
+    case openSession(String)
+    case resumeSession(String)
+    case newSession
+    case setModel(String)
+    case updateSession(id: String, title: String?, tags: [String]?, archived: Bool?)
+    case completePaths(prefix: String, seq: Int)
+    case openEditor(String)
+    case copyToClipboard(String)
+    case setMouseCapture(Bool)
 }

@@ -1,88 +1,510 @@
 import AgentProtocol
+import Foundation
 import TUIKit
 
 /// The one place that changes ``AppState``. Pure: I/O happens in the returned effects.
 public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffect] {
     switch action {
-    case .pasted(let text):
-        state.input.insert(text)
-        return []
     case .keyPressed(let key):
         return reduceKey(into: &state, key)
+    case .pasted(let text):
+        if case .search(var s)? = state.overlay {
+            if s.prompt != nil { s.prompt!.text += text.replacing("\n", with: " ") } else { s.query += text.replacing("\n", with: " ") }
+            state.overlay = .search(s)
+            return s.prompt == nil ? runSearch(&state) : []
+        }
+        guard state.pendingApproval == nil, state.viewing == nil else { return [] }
+        state.focus = .input
+        state.input.insert(text)
+        return updateCompletion(&state)
+    case .clicked(let id):
+        state.selectedEntry = id
+        toggle(&state, id)
+        return []
+    case .wheel(let lines):
+        state.scrollBack = max(0, state.scrollBack + lines)
+        if lines < 0, state.scrollBack == 0 { state.selectedEntry = nil }
+        return []
     case .agent(let envelope):
         return reduceEvent(into: &state, envelope.event)
+    case .tick(let now):
+        state.now = now
+        state.toasts.removeAll { $0.expiresAt <= now }
+        return []
+    case .scrollClamped(let n):
+        state.scrollBack = n
+        return []
+    case .searchResults(let seq, let hits, let error):
+        guard case .search(var s)? = state.overlay, s.seq == seq else { return [] } // stale
+        s.results = hits
+        s.error = error
+        s.isLoading = false
+        s.selected = min(s.selected, max(0, hits.count - 1))
+        state.overlay = .search(s)
+        return loadPreview(&state)
+    case .previewLoaded(let seq, let preview):
+        guard case .search(var s)? = state.overlay, s.seq == seq else { return [] }
+        s.preview = preview
+        state.overlay = .search(s)
+        return []
+    case .pathCompletions(let seq, let paths):
+        guard var c = state.completion, c.kind == .path, c.seq == seq else { return [] }
+        c.items = paths.map { CompletionItem($0) }
+        c.selected = 0
+        state.completion = c.items.isEmpty ? nil : c
+        return []
+    case .sessionLoaded(let session, let items, let resumed):
+        state.overlay = nil
+        if resumed {
+            state.viewing = nil
+            state.stash = []
+            state.entries = []
+            for item in items { append(&state, item) }
+            append(&state, .notice(Notice(.info, "resumed \(session.title) — the conversation continues")))
+            state.focus = .input
+        } else {
+            if state.viewing == nil { state.stash = state.entries }
+            state.viewing = session
+            state.entries = []
+            for item in items { append(&state, item) }
+            state.focus = .transcript
+        }
+        state.scrollBack = 0
+        state.selectedEntry = nil
+        return []
+    case .editorFinished(let text):
+        if let text {
+            var t = text
+            while t.hasSuffix("\n") { t.removeLast() }
+            state.input = InputBuffer(text: t)
+        }
+        return []
+    case .toast(let kind, let text):
+        toast(&state, kind, text)
+        return []
     }
 }
 
-private func reduceKey(into state: inout AppState, _ event: KeyEvent) -> [AppEffect] {
-    if let request = state.pendingApproval {
-        let decision: ApprovalDecision?
-        switch event.key {
-        case .character("y"): decision = .once
-        case .character("s"): decision = .session
-        case .character("a"): decision = .always
-        case .character("n"), .escape: decision = .deny
-        default: decision = nil
+// MARK: - Keys
+
+private func context(_ state: AppState) -> KeyContext {
+    if state.pendingApproval != nil { return .dialog }
+    if case .search? = state.overlay { return .search }
+    if state.focus == .transcript || state.viewing != nil { return .transcript }
+    return .input
+}
+
+private func reduceKey(into state: inout AppState, _ key: KeyEvent) -> [AppEffect] {
+    if case .help(let scroll)? = state.overlay {
+        switch key.key {
+        case .up: state.overlay = .help(scroll: max(0, scroll - 1))
+        case .down: state.overlay = .help(scroll: scroll + 1)
+        case .pageUp: state.overlay = .help(scroll: max(0, scroll - 10))
+        case .pageDown: state.overlay = .help(scroll: scroll + 10)
+        default: state.overlay = nil
         }
-        guard let decision else { return [] }
-        state.pendingApproval = nil
-        return [.submit(.approveTool(callID: request.callID, decision: decision))]
+        return []
     }
-    let ctrl = event.modifiers.contains(.control)
-    switch event.key {
-    case .enter where event.modifiers.contains(.shift) || event.modifiers.contains(.alt):
-        state.input.insert("\n")
-    case .enter:
-        let text = state.input.text
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return [] }
-        state.input = InputBuffer()
-        state.scrollBack = 0
-        if state.isBusy {
-            state.queued.append(text)
-            return []
-        }
-        return send(text, into: &state)
-    case .escape:
-        return state.isBusy ? [.submit(.interrupt)] : []
-    case .character("c") where ctrl:
-        if !state.input.text.isEmpty { state.input = InputBuffer(); return [] }
-        return state.isBusy ? [.submit(.interrupt)] : [.quit]
-    case .character("d") where ctrl:
-        return state.input.text.isEmpty && !state.isBusy ? [.quit] : []
-    case .character("t") where ctrl:
-        toggleLastReasoning(&state)
-    case .character(let c) where !ctrl:
+    if case .search(let s)? = state.overlay, s.prompt != nil { return searchPromptKey(&state, key) }
+    if state.completion != nil, let effects = completionKey(&state, key) { return effects }
+    let ctx = context(state)
+    if let command = state.keymap.command(for: key, in: ctx) {
+        return perform(command, in: ctx, &state)
+    }
+    // Unbound keys: text goes where the user is typing.
+    guard case .character(let c) = key.key, key.modifiers.subtracting(.shift).isEmpty else { return [] }
+    switch ctx {
+    case .input:
+        if c == "?", state.input.text.isEmpty { state.overlay = .help(scroll: 0); return [] }
         state.input.insert(String(c))
-    case .backspace: state.input.backspace()
-    case .delete: state.input.delete()
-    case .left: state.input.cursor = max(0, state.input.cursor - 1)
-    case .right: state.input.cursor = min(state.input.text.count, state.input.cursor + 1)
-    case .home: state.input.cursor = 0
-    case .end: state.input.cursor = state.input.text.count
-    case .pageUp: state.scrollBack += 10
-    case .pageDown: state.scrollBack = max(0, state.scrollBack - 10)
-    default: break
+        state.historyIndex = nil
+        return updateCompletion(&state)
+    case .search:
+        guard case .search(var s)? = state.overlay else { return [] }
+        s.query.append(c)
+        state.overlay = .search(s)
+        return runSearch(&state)
+    case .transcript:
+        // Typing in the transcript goes back to the editor, so no keystroke is lost.
+        guard state.viewing == nil else { return [] }
+        state.focus = .input
+        state.selectedEntry = nil
+        state.input.insert(String(c))
+        return updateCompletion(&state)
+    case .global, .dialog:
+        return []
+    }
+}
+
+/// Runs one command; `ctx` is where its key was found (some commands mean more than one thing).
+func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout AppState) -> [AppEffect] {
+    switch command {
+    // MARK: global
+    case .quit:
+        return [.quit]
+    case .cancel:
+        if state.pendingApproval != nil { return decide(&state, .deny) }
+        if state.overlay != nil { state.overlay = nil; return [] }
+        if state.completion != nil { state.completion = nil; return [] }
+        if !state.input.text.isEmpty { state.input = InputBuffer(); return [] }
+        if state.isBusy { return [.submit(.interrupt)] }
+        if state.viewing != nil { return closeViewer(&state) }
+        return [.quit]
+    case .quitIfEmpty:
+        if state.input.text.isEmpty, !state.isBusy { return [.quit] }
+        if ctx == .input { state.input.deleteForward() }
+        return []
+    case .interrupt:
+        if state.overlay != nil { state.overlay = nil; return [] }
+        if state.completion != nil { state.completion = nil; return [] }
+        if state.isBusy { return [.submit(.interrupt)] }
+        if state.viewing != nil { return closeViewer(&state) }
+        if state.focus == .transcript { state.focus = .input; state.selectedEntry = nil }
+        return []
+    case .help:
+        state.overlay = .help(scroll: 0)
+    case .redraw:
+        return [.redraw]
+    case .searchSessions:
+        state.overlay = .search(SearchState())
+        state.completion = nil
+        return runSearch(&state)
+    case .toggleThoughts:
+        if let id = state.selectedEntry, toggleReasoning(&state, id) { break }
+        for e in state.entries.reversed() { if toggleReasoning(&state, e.id) { break } }
+    case .toggleAllThoughts:
+        state.allThoughtsExpanded.toggle()
+        for i in state.entries.indices {
+            if case .assistant(var a) = state.entries[i].item, !a.reasoning.isEmpty {
+                a.isReasoningExpanded = state.allThoughtsExpanded
+                update(&state, i, .assistant(a))
+            }
+        }
+    case .toggleToolOutput:
+        let target = state.selectedEntry ?? state.entries.last { if case .tool = $0.item { true } else { false } }?.id
+        if let id = target, let i = state.entries.firstIndex(where: { $0.id == id }), case .tool(var t) = state.entries[i].item {
+            t.isExpanded.toggle()
+            update(&state, i, .tool(t))
+        }
+    case .toggleZoom:
+        state.terminalZoomed.toggle()
+    case .toggleMouse:
+        state.mouseCapture.toggle()
+        toast(&state, .info, state.mouseCapture ? "mouse on: wheel scrolls, click expands" : "mouse off: select and copy with the terminal")
+        return [.setMouseCapture(state.mouseCapture)]
+    case .scrollUp: state.scrollBack += 1
+    case .scrollDown: state.scrollBack = max(0, state.scrollBack - 1)
+    case .pageUp: state.scrollBack += 10; state.selectedEntry = nil
+    case .pageDown: state.scrollBack = max(0, state.scrollBack - 10); state.selectedEntry = nil
+    case .halfPageUp: state.scrollBack += 5; state.selectedEntry = nil
+    case .halfPageDown: state.scrollBack = max(0, state.scrollBack - 5); state.selectedEntry = nil
+    case .scrollTop: state.scrollBack = Int.max / 2; state.selectedEntry = nil
+    case .scrollBottom: state.scrollBack = 0; state.selectedEntry = nil
+    case .copyLast:
+        let last = state.entries.last { if case .assistant(let a) = $0.item { !a.text.isEmpty } else { false } }
+        if let last { return copy(&state, last.id) }
+        toast(&state, .warning, "nothing to copy yet")
+    case .focusTranscript:
+        state.focus = .transcript
+        state.completion = nil
+        if state.selectedEntry == nil { state.selectedEntry = state.entries.last?.id }
+    case .focusInput:
+        if state.viewing != nil { return closeViewer(&state) }
+        state.focus = .input
+        state.selectedEntry = nil
+    case .selectPrevious, .selectNext:
+        if ctx == .search { return moveSearchSelection(&state, command == .selectNext ? 1 : -1) }
+        moveSelection(&state, command == .selectNext ? 1 : -1)
+    // MARK: input
+    case .submit:
+        return submit(&state)
+    case .newline:
+        state.input.insert("\n")
+    case .complete:
+        return updateCompletion(&state)
+    case .externalEditor:
+        return [.openEditor(state.input.text)]
+    case .cursorLeft: state.input.cursor = max(0, state.input.cursor - 1)
+    case .cursorRight: state.input.cursor = min(state.input.text.count, state.input.cursor + 1)
+    case .cursorUp:
+        if state.input.isOnFirstLine { return walkHistory(&state, -1) }
+        state.input.moveLine(-1)
+    case .cursorDown:
+        if state.input.isOnLastLine { return walkHistory(&state, 1) }
+        state.input.moveLine(1)
+    case .historyPrevious: return walkHistory(&state, -1)
+    case .historyNext: return walkHistory(&state, 1)
+    case .wordLeft: state.input.cursor = state.input.wordStart()
+    case .wordRight: state.input.cursor = state.input.wordEnd()
+    case .lineStart: state.input.cursor = state.input.lineBounds().start
+    case .lineEnd: state.input.cursor = state.input.lineBounds().end
+    case .deleteBack:
+        if ctx == .search { return editQuery(&state) { $0.removeLast() } }
+        if state.input.cursor > 0 { _ = state.input.delete((state.input.cursor - 1)..<state.input.cursor) }
+        return updateCompletion(&state)
+    case .deleteForward:
+        state.input.deleteForward()
+        return updateCompletion(&state)
+    case .deleteWordBack:
+        state.killBuffer = state.input.delete(state.input.wordStart()..<state.input.cursor)
+        return updateCompletion(&state)
+    case .killLineEnd:
+        let (_, end) = state.input.lineBounds()
+        let to = end == state.input.cursor && end < state.input.text.count ? end + 1 : end
+        state.killBuffer = state.input.delete(state.input.cursor..<to)
+    case .killLineStart:
+        if ctx == .search { return editQuery(&state) { $0 = "" } }
+        state.killBuffer = state.input.delete(state.input.lineBounds().start..<state.input.cursor)
+        return updateCompletion(&state)
+    case .yank:
+        state.input.insert(state.killBuffer)
+    // MARK: transcript
+    case .toggleItem:
+        if let id = state.selectedEntry { toggle(&state, id) }
+    case .copyItem:
+        if let id = state.selectedEntry ?? state.entries.last?.id { return copy(&state, id) }
+    case .resumeSession:
+        if ctx == .search, case .search(let s)? = state.overlay, let hit = s.selectedHit { return [.resumeSession(hit.sessionID)] }
+        if let v = state.viewing { return [.resumeSession(v.sessionID)] }
+    case .back:
+        if state.viewing != nil { return closeViewer(&state) }
+        state.focus = .input
+        state.selectedEntry = nil
+    // MARK: search
+    case .openSession:
+        guard case .search(let s)? = state.overlay, let hit = s.selectedHit else { return [] }
+        return [.openSession(hit.sessionID)]
+    case .titleSession, .tagSession:
+        guard case .search(var s)? = state.overlay, let hit = s.selectedHit else { return [] }
+        s.prompt = command == .titleSession ? SearchPrompt(kind: .title, text: hit.title)
+                                            : SearchPrompt(kind: .tags, text: hit.tags.joined(separator: " "))
+        state.overlay = .search(s)
+    case .archiveSession:
+        guard case .search(let s)? = state.overlay, let hit = s.selectedHit else { return [] }
+        toast(&state, .info, hit.archived ? "restored \(hit.title)" : "archived \(hit.title) (Alt-H shows archived)")
+        return [.updateSession(id: hit.sessionID, title: nil, tags: nil, archived: !hit.archived)] + runSearch(&state)
+    case .showArchived:
+        guard case .search(var s)? = state.overlay else { return [] }
+        s.showArchived.toggle()
+        state.overlay = .search(s)
+        return runSearch(&state)
+    case .close:
+        state.overlay = nil
+    // MARK: dialog
+    case .approveOnce: return decide(&state, .once)
+    case .approveSession: return decide(&state, .session)
+    case .approveAlways: return decide(&state, .always)
+    case .deny: return decide(&state, .deny)
     }
     return []
 }
 
-private func send(_ text: String, into state: inout AppState) -> [AppEffect] {
-    state.items.append(.user(text))
-    state.isBusy = true
-    return [.submit(.userTurn(UserTurn(text: text)))]
-}
-
-private func toggleLastReasoning(_ state: inout AppState) {
-    for i in state.items.indices.reversed() {
-        if case .assistant(var a) = state.items[i], !a.reasoning.isEmpty {
-            a.isReasoningExpanded.toggle()
-            state.items[i] = .assistant(a)
-            return
-        }
+extension InputBuffer {
+    mutating func deleteForward() {
+        if cursor < text.count { _ = delete(cursor..<(cursor + 1)) }
     }
 }
 
+private func decide(_ state: inout AppState, _ decision: ApprovalDecision) -> [AppEffect] {
+    guard let request = state.pendingApproval else { return [] }
+    state.pendingApproval = nil
+    return [.submit(.approveTool(callID: request.callID, decision: decision))]
+}
+
+private func submit(_ state: inout AppState) -> [AppEffect] {
+    let text = state.input.text
+    guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return [] }
+    state.input = InputBuffer()
+    state.completion = nil
+    state.historyIndex = nil
+    if state.history.last != text { state.history.append(text) }
+    if state.history.count > 1000 { state.history.removeFirst(state.history.count - 1000) }
+    if text.hasPrefix("/"), !text.hasPrefix("//") { return runSlash(text, &state) }
+    state.scrollBack = 0
+    state.selectedEntry = nil
+    if state.isBusy {
+        state.queued.append(text)
+        return []
+    }
+    return send(text, into: &state)
+}
+
+func send(_ text: String, into state: inout AppState) -> [AppEffect] {
+    append(&state, .user(text))
+    state.isBusy = true
+    state.turnStartedAt = state.now
+    return [.submit(.userTurn(UserTurn(text: text)))]
+}
+
+private func walkHistory(_ state: inout AppState, _ delta: Int) -> [AppEffect] {
+    guard !state.history.isEmpty else { return [] }
+    if state.historyIndex == nil {
+        guard delta < 0 else { return [] }
+        state.historyDraft = state.input.text
+        state.historyIndex = state.history.count
+    }
+    let next = state.historyIndex! + delta
+    if next >= state.history.count {
+        state.historyIndex = nil
+        state.input = InputBuffer(text: state.historyDraft)
+    } else if next >= 0 {
+        state.historyIndex = next
+        state.input = InputBuffer(text: state.history[next])
+    }
+    state.completion = nil
+    return []
+}
+
+private func moveSelection(_ state: inout AppState, _ delta: Int) {
+    guard !state.entries.isEmpty else { return }
+    state.focus = .transcript
+    state.completion = nil
+    let current = state.selectedEntry.flatMap { id in state.entries.firstIndex { $0.id == id } }
+    let i = max(0, min(state.entries.count - 1, (current ?? state.entries.count) + delta))
+    state.selectedEntry = state.entries[i].id
+}
+
+private func toggle(_ state: inout AppState, _ id: Int) {
+    guard let i = state.entries.firstIndex(where: { $0.id == id }) else { return }
+    switch state.entries[i].item {
+    case .assistant(var a) where !a.reasoning.isEmpty:
+        a.isReasoningExpanded.toggle()
+        update(&state, i, .assistant(a))
+    case .tool(var t):
+        t.isExpanded.toggle()
+        update(&state, i, .tool(t))
+    default: break
+    }
+}
+
+@discardableResult
+private func toggleReasoning(_ state: inout AppState, _ id: Int) -> Bool {
+    guard let i = state.entries.firstIndex(where: { $0.id == id }),
+          case .assistant(var a) = state.entries[i].item, !a.reasoning.isEmpty else { return false }
+    a.isReasoningExpanded.toggle()
+    update(&state, i, .assistant(a))
+    return true
+}
+
+private func copy(_ state: inout AppState, _ id: Int) -> [AppEffect] {
+    guard let e = state.entries.first(where: { $0.id == id }) else { return [] }
+    let text: String
+    switch e.item {
+    case .user(let t): text = t
+    case .assistant(let a): text = a.text.isEmpty ? a.reasoning : a.text
+    case .tool(let t): text = t.screen.text.joined(separator: "\n").trimmingCharacters(in: .newlines)
+    case .notice(let n): text = n.text
+    }
+    toast(&state, .info, "copied \(text.count) characters")
+    return [.copyToClipboard(text)]
+}
+
+private func closeViewer(_ state: inout AppState) -> [AppEffect] {
+    state.viewing = nil
+    state.entries = state.stash
+    state.stash = []
+    state.focus = .input
+    state.selectedEntry = nil
+    state.scrollBack = 0
+    return []
+}
+
+func toast(_ state: inout AppState, _ kind: Notice.Kind, _ text: String) {
+    state.toasts.append(Toast(id: state.nextToastID, kind: kind, text: text, expiresAt: state.now + (kind == .error ? 8 : 4)))
+    state.nextToastID += 1
+    if state.toasts.count > 3 { state.toasts.removeFirst(state.toasts.count - 3) }
+}
+
+// MARK: - Search overlay
+
+func runSearch(_ state: inout AppState) -> [AppEffect] {
+    guard case .search(var s)? = state.overlay else { return [] }
+    state.requestSeq += 1
+    s.seq = state.requestSeq
+    s.isLoading = true
+    s.selected = 0
+    s.preview = nil
+    state.overlay = .search(s)
+    return [.searchSessions(query: s.query, includeArchived: s.showArchived, seq: s.seq)]
+}
+
+private func loadPreview(_ state: inout AppState) -> [AppEffect] {
+    guard case .search(var s)? = state.overlay, let hit = s.selectedHit else { return [] }
+    state.requestSeq += 1
+    s.seq = state.requestSeq
+    state.overlay = .search(s)
+    return [.loadPreview(sessionID: hit.sessionID, messageID: hit.messageID, seq: s.seq)]
+}
+
+private func moveSearchSelection(_ state: inout AppState, _ delta: Int) -> [AppEffect] {
+    guard case .search(var s)? = state.overlay, !s.results.isEmpty else { return [] }
+    s.selected = max(0, min(s.results.count - 1, s.selected + delta))
+    state.overlay = .search(s)
+    return loadPreview(&state)
+}
+
+private func editQuery(_ state: inout AppState, _ body: (inout String) -> Void) -> [AppEffect] {
+    guard case .search(var s)? = state.overlay, !s.query.isEmpty else { return [] }
+    body(&s.query)
+    state.overlay = .search(s)
+    return runSearch(&state)
+}
+
+private func searchPromptKey(_ state: inout AppState, _ key: KeyEvent) -> [AppEffect] {
+    guard case .search(var s)? = state.overlay, var prompt = s.prompt, let hit = s.selectedHit else { return [] }
+    switch key.key {
+    case .escape:
+        s.prompt = nil
+    case .enter:
+        s.prompt = nil
+        state.overlay = .search(s)
+        let value = prompt.text.trimmingCharacters(in: .whitespaces)
+        if prompt.kind == .title {
+            return [.updateSession(id: hit.sessionID, title: value, tags: nil, archived: nil)] + runSearch(&state)
+        }
+        let tags = value.split(whereSeparator: { $0 == " " || $0 == "," }).map { String($0.drop { $0 == "#" }) }.filter { !$0.isEmpty }
+        return [.updateSession(id: hit.sessionID, title: nil, tags: tags, archived: nil)] + runSearch(&state)
+    case .backspace:
+        if !prompt.text.isEmpty { prompt.text.removeLast() }
+        s.prompt = prompt
+    case .character(let c) where key.modifiers.subtracting(.shift).isEmpty:
+        prompt.text.append(c)
+        s.prompt = prompt
+    case .character("u") where key.modifiers == .control:
+        prompt.text = ""
+        s.prompt = prompt
+    default:
+        break
+    }
+    state.overlay = .search(s)
+    return []
+}
+
+// MARK: - Transcript mutation
+
+func append(_ state: inout AppState, _ item: TranscriptItem) {
+    state.entries.append(Entry(id: state.nextEntryID, item: item))
+    state.nextEntryID += 1
+}
+
+func update(_ state: inout AppState, _ i: Int, _ item: TranscriptItem) {
+    state.entries[i].item = item
+    state.entries[i].revision += 1
+}
+
+// MARK: - Agent events
+
 private func reduceEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] {
+    // Events of the live session keep arriving while a stored one is viewed: apply them to the stash.
+    if state.viewing != nil {
+        swap(&state.entries, &state.stash)
+        defer { swap(&state.entries, &state.stash) }
+        return applyEvent(into: &state, event)
+    }
+    return applyEvent(into: &state, event)
+}
+
+private func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] {
     switch event {
     case .sessionConfigured(let s):
         state.model = s.model
@@ -90,76 +512,83 @@ private func reduceEvent(into state: inout AppState, _ event: AgentEvent) -> [Ap
         state.contextWindow = s.contextWindow ?? state.contextWindow
     case .turnStarted:
         state.isBusy = true
+        if state.turnStartedAt == nil { state.turnStartedAt = state.now }
     case .messageDelta(let id, let text):
         updateAssistant(&state, id) { $0.text += text }
     case .reasoningDelta(let id, let text):
         updateAssistant(&state, id) { $0.reasoning += text }
     case .messageCompleted(let m):
-        if let i = assistantIndex(state, m.itemID) {
-            guard case .assistant(var a) = state.items[i] else { break }
+        if let i = assistantIndex(state, m.itemID), case .assistant(var a) = state.entries[i].item {
             a.isStreaming = false
             a.text = m.text
-            if a.text.isEmpty && a.reasoning.isEmpty { state.items.remove(at: i) } else { state.items[i] = .assistant(a) }
+            if a.text.isEmpty && a.reasoning.isEmpty { state.entries.remove(at: i) } else { update(&state, i, .assistant(a)) }
         }
     case .toolCallBegan(let b):
-        state.items.append(.tool(ToolItem(callID: b.callID, name: b.name, arguments: b.arguments)))
+        append(&state, .tool(ToolItem(callID: b.callID, name: b.name, arguments: b.arguments, startedAt: state.now)))
     case .toolOutputDelta(let callID, let chunk):
-        updateTool(&state, callID) { t in
-            t.output += chunk
-            if t.output.utf8.count > ToolItem.outputCap { t.output = String(t.output.suffix(ToolItem.outputCap / 2)) }
-        }
+        updateTool(&state, callID) { $0.screen.feed(chunk) }
     case .toolCallEnded(let e):
         updateTool(&state, e.callID) { t in
             t.status = e.status
             t.elapsedMs = e.elapsedMs
-            if t.output.isEmpty { t.output = e.output }
+            if !t.hasOutput { t.screen.feed(e.output) }
         }
     case .approvalRequested(let request):
         state.pendingApproval = request
+        state.overlay = nil
     case .usage(let u):
         state.usage = u.total
         state.lastPromptTokens = u.last.promptTokens
         state.contextWindow = u.contextWindow ?? state.contextWindow
     case .retrying(let r):
-        state.items.append(.notice(Notice(.warning, "\(r.reason) — retrying in \(r.delayMs / 1000) s (\(r.attempt)/\(r.maxAttempts))")))
+        toast(&state, .warning, "\(r.reason) — retrying in \(max(1, r.delayMs / 1000)) s (\(r.attempt)/\(r.maxAttempts))")
     case .turnCompleted:
         state.isBusy = false
+        state.turnStartedAt = nil
         if !state.queued.isEmpty { return send(state.queued.removeFirst(), into: &state) }
     case .turnAborted(let a):
         state.isBusy = false
+        state.turnStartedAt = nil
         state.pendingApproval = nil
-        if a.reason == .interrupted { state.items.append(.notice(Notice(.info, "interrupted"))) }
+        if a.reason == .interrupted { append(&state, .notice(Notice(.info, "interrupted"))) }
+        for i in state.entries.indices {
+            if case .assistant(var item) = state.entries[i].item, item.isStreaming {
+                item.isStreaming = false
+                update(&state, i, .assistant(item))
+            }
+        }
         // Nothing typed is lost: queued prompts go back into the editor.
         if !state.queued.isEmpty {
             state.input = InputBuffer(text: (state.queued + [state.input.text]).filter { !$0.isEmpty }.joined(separator: "\n"))
             state.queued = []
         }
     case .error(let e):
-        state.items.append(.notice(Notice(.error, e.message)))
+        append(&state, .notice(Notice(.error, e.message)))
+        toast(&state, .error, e.message)
     case .warning(let w):
-        state.items.append(.notice(Notice(.warning, w)))
+        append(&state, .notice(Notice(.warning, w)))
     }
     return []
 }
 
 private func assistantIndex(_ state: AppState, _ id: String) -> Int? {
-    state.items.lastIndex { if case .assistant(let a) = $0 { a.id == id } else { false } }
+    state.entries.lastIndex { if case .assistant(let a) = $0.item { a.id == id } else { false } }
 }
 
 private func updateAssistant(_ state: inout AppState, _ id: String, _ body: (inout AssistantItem) -> Void) {
-    if let i = assistantIndex(state, id), case .assistant(var a) = state.items[i] {
+    if let i = assistantIndex(state, id), case .assistant(var a) = state.entries[i].item {
         body(&a)
-        state.items[i] = .assistant(a)
+        update(&state, i, .assistant(a))
     } else {
-        var a = AssistantItem(id: id)
+        var a = AssistantItem(id: id, isReasoningExpanded: state.allThoughtsExpanded)
         body(&a)
-        state.items.append(.assistant(a))
+        append(&state, .assistant(a))
     }
 }
 
 private func updateTool(_ state: inout AppState, _ callID: String, _ body: (inout ToolItem) -> Void) {
-    guard let i = state.items.lastIndex(where: { if case .tool(let t) = $0 { t.callID == callID } else { false } }),
-          case .tool(var t) = state.items[i] else { return }
+    guard let i = state.entries.lastIndex(where: { if case .tool(let t) = $0.item { t.callID == callID } else { false } }),
+          case .tool(var t) = state.entries[i].item else { return }
     body(&t)
-    state.items[i] = .tool(t)
+    update(&state, i, .tool(t))
 }

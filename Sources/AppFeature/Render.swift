@@ -2,110 +2,479 @@ import AgentProtocol
 import Foundation
 import TUIKit
 
-/// Draws the whole screen for `state`: transcript, input box, status line. Pure.
-///
-/// Layout, bottom up: one status row, the input (1–5 rows, wrapped), a border row; the
-/// transcript fills the rest, following the newest line unless scrolled back.
-public func render(_ state: AppState, into buffer: inout ScreenBuffer, theme: Theme = .dark) {
-    let cols = buffer.cols, rows = buffer.rows
-    guard cols > 0, rows > 0 else { return }
-    buffer.fill(x: 0, y: 0, width: cols, height: rows)
+/// What a frame found out while drawing, fed back to the runtime.
+public struct RenderInfo: Sendable, Hashable {
+    /// `scrollBack` clamped to what the transcript holds (the runtime writes it back).
+    public var scrollBack = 0
+    /// The transcript entry drawn on each screen row (mouse clicks).
+    public var entryAtRow: [Int?] = []
 
-    let status = statusLine(state, width: cols)
-    buffer.put(String(repeating: " ", count: cols), x: 0, y: rows - 1, style: theme.status)
-    buffer.put(status, x: 0, y: rows - 1, style: theme.status)
-
-    let prompt = state.pendingApproval == nil ? "› " : "? "
-    let inputLines = Wrap.lines(state.input.text.isEmpty ? "" : state.input.text, width: max(1, cols - 2))
-    let shown = Array(inputLines.suffix(min(5, max(1, rows - 3))))
-    let inputTop = rows - 1 - max(1, shown.count)
-    if rows >= 3 {
-        buffer.put(String(repeating: "─", count: cols), x: 0, y: inputTop - 1, style: theme.border)
-    }
-    for (i, line) in (shown.isEmpty ? [""] : shown).enumerated() where inputTop + i >= 0 {
-        buffer.put(i == 0 ? prompt : "  ", x: 0, y: inputTop + i, style: theme.accent)
-        buffer.put(line, x: 2, y: inputTop + i, style: theme.text)
-    }
-    if state.input.text.isEmpty, shown.count <= 1, inputTop >= 0 {
-        let hint = state.isBusy ? "working… (Esc interrupts, Enter queues)" : "Ask anything · Shift+Enter newline · Ctrl-T thoughts · Ctrl-C quit"
-        buffer.put(hint, x: 2, y: inputTop, style: theme.dim)
-    }
-
-    let height = max(0, inputTop - 1)
-    guard height > 0 else { return }
-    var lines = transcriptLines(state, width: cols, theme: theme)
-    if let a = state.pendingApproval {
-        lines.append(("", theme.text))
-        for l in Wrap.lines("⚠ \(a.tool) wants to run: \(a.command)", width: cols) { lines.append((l, theme.warning)) }
-        for l in Wrap.lines("  \(a.reason) — [y] once  [s] session  [a] always  [n] deny", width: cols) { lines.append((l, theme.warning)) }
-    }
-    let end = max(0, lines.count - state.scrollBack)
-    let start = max(0, end - height)
-    for (i, line) in lines[start..<end].enumerated() {
-        buffer.put(line.0, x: 0, y: i + (height - (end - start)), style: line.1)
+    public init(scrollBack: Int = 0, entryAtRow: [Int?] = []) {
+        self.scrollBack = scrollBack
+        self.entryAtRow = entryAtRow
     }
 }
 
-/// The transcript as wrapped, styled lines (the virtualisation and per-cell caching of the
-/// full TUI build on this shape).
-func transcriptLines(_ state: AppState, width: Int, theme: Theme) -> [(String, Style)] {
-    var out: [(String, Style)] = []
-    func add(_ text: String, _ style: Style, indent: String = "", first: String? = nil) {
-        let body = Wrap.lines(text, width: max(1, width - DisplayWidth.of(indent)))
-        for (i, l) in body.enumerated() { out.append(((i == 0 ? (first ?? indent) : indent) + l, style)) }
-    }
-    for (n, item) in state.items.enumerated() {
-        if n > 0 { out.append(("", theme.text)) }
-        switch item {
-        case .user(let text):
-            add(text, theme.user, indent: "  ", first: "› ")
-        case .assistant(let a):
-            if !a.reasoning.isEmpty {
-                if a.isReasoningExpanded {
-                    add(a.reasoning, theme.reasoning, indent: "  ", first: "▾ ")
-                } else {
-                    let n = a.reasoning.split(separator: "\n").count
-                    out.append(("▸ thought for \(n) line\(n == 1 ? "" : "s") (Ctrl-T to expand)", theme.reasoning))
-                }
+/// Draws the whole screen for `state`. Pure: the same state and size give the same cells
+/// (`layout` only memoises entry layouts).
+///
+/// Bottom up: the status row, the editor (1 to a third of the screen, wrapped), its border,
+/// the live terminal pane while a tool runs, and the transcript in the rest, following the
+/// newest line unless scrolled back. Popups, the approval dialog, toasts and the search and
+/// help overlays are drawn over that.
+@discardableResult
+public func render(_ state: AppState, into buffer: inout ScreenBuffer, layout cache: TranscriptLayout? = nil) -> RenderInfo {
+    let cols = buffer.cols, rows = buffer.rows
+    var info = RenderInfo(scrollBack: state.scrollBack, entryAtRow: Array(repeating: nil, count: rows))
+    guard cols > 0, rows > 0 else { return info }
+    let theme = state.theme
+    let cache = cache ?? TranscriptLayout()
+    buffer.fill(x: 0, y: 0, width: cols, height: rows)
+
+    drawStatus(state, into: &buffer, y: rows - 1)
+    let editorTop = drawEditor(state, into: &buffer, bottom: rows - 2)
+    let borderY = editorTop - 1
+    if borderY >= 0 { drawEditorBorder(state, into: &buffer, y: borderY) }
+
+    var transcriptBottom = borderY // exclusive
+    var paneShown = false
+    if let tool = state.runningTool, borderY >= 4 {
+        let lines = vtLines(tool.screen)
+        let available = borderY
+        let height = state.terminalZoomed ? available : min(max(3, available / 3), 12, lines.count + 1)
+        if height >= 2 {
+            paneShown = true
+            let top = borderY - height
+            var title = StyledLine("─ ", theme.border)
+            title.append(tool.name + ": " + clip(summary(tool.arguments), max(1, cols - DisplayWidth.of(tool.name) - 20)), theme.tool)
+            title.append(" " + String(repeating: "─", count: max(0, cols)), theme.border)
+            buffer.put(title, x: 0, y: top, maxX: cols)
+            let hint = state.terminalZoomed ? " Alt-Z shrink " : " Alt-Z zoom "
+            if cols > 40 { buffer.put(hint, x: cols - DisplayWidth.of(hint) - 1, y: top, style: theme.dim) }
+            for (i, line) in lines.suffix(height - 1).enumerated() {
+                buffer.put(clipLine(line, cols), x: 0, y: top + 1 + i, maxX: cols)
             }
-            if !a.text.isEmpty { add(a.text + (a.isStreaming ? " ▌" : ""), theme.text) }
-        case .tool(let t):
-            let status: String
-            switch t.status {
-            case nil: status = "running"
-            case .succeeded?: status = "ok"
-            case let s?: status = s.rawValue
-            }
-            let elapsed = t.elapsedMs.map { String(format: " %.1fs", Double($0) / 1000) } ?? ""
-            let args = summary(t.arguments)
-            add("\(t.name) \(args)  [\(status)\(elapsed)]", t.status == nil || t.status == .succeeded ? theme.tool : theme.error, indent: "  ", first: "▸ ")
-            var vt = VTScreen(columns: max(1, width - 4), maxLines: 200)
-            vt.feed(t.output)
-            for l in vt.text.filter({ !$0.isEmpty }).suffix(5) { out.append(("  │ " + l, theme.dim)) }
-        case .notice(let notice):
-            let style = notice.kind == .error ? theme.error : notice.kind == .warning ? theme.warning : theme.dim
-            add(notice.text, style, indent: "  ", first: notice.kind == .info ? "· " : "⚠ ")
+            transcriptBottom = top
         }
     }
+
+    if transcriptBottom > 0 {
+        info.scrollBack = drawTranscript(state, into: &buffer, height: transcriptBottom, cache: cache, paneShown: paneShown,
+                                         rows: &info.entryAtRow)
+    }
+    if let c = state.completion, !c.items.isEmpty, borderY > 0 { drawCompletion(c, theme: theme, into: &buffer, bottom: borderY) }
+    if let a = state.pendingApproval { drawApproval(a, theme: theme, into: &buffer, height: max(1, borderY)) }
+    switch state.overlay {
+    case .search(let s)?: drawSearch(s, state: state, into: &buffer)
+    case .help(let scroll)?: drawHelp(state, scroll: scroll, into: &buffer)
+    case nil: break
+    }
+    drawToasts(state, into: &buffer)
+    cache.prune(keeping: Set(state.entries.map(\.id)))
+    return info
+}
+
+// MARK: - Transcript
+
+private func drawTranscript(_ state: AppState, into buffer: inout ScreenBuffer, height: Int, cache: TranscriptLayout,
+                            paneShown: Bool, rows: inout [Int?]) -> Int {
+    let width = buffer.cols
+    let theme = state.theme
+    // Walk back from the newest entry, laying out only what can be seen.
+    var blocks: [(id: Int, lines: [StyledLine])] = []
+    var total = 0
+    var needed = state.scrollBack + height
+    var selectedBottom: Int? // lines from the bottom to the selected entry's last line
+    for entry in state.entries.reversed() {
+        let lines = cache.lines(for: entry, width: width, theme: theme, paneShown: paneShown)
+        let gap = blocks.isEmpty ? 0 : 1
+        if entry.id == state.selectedEntry {
+            selectedBottom = total + gap
+            needed = max(needed, total + gap + min(lines.count, height))
+        }
+        blocks.append((entry.id, lines))
+        total += lines.count + gap
+        if total >= needed, state.selectedEntry == nil || selectedBottom != nil { break }
+    }
+    let complete = blocks.count == state.entries.count
+    var scrollBack = state.scrollBack
+    if let sb = selectedBottom, let sel = blocks.first(where: { $0.id == state.selectedEntry }) {
+        // Keep the selected entry in view: its top if it is taller than the screen.
+        let top = sb + sel.lines.count
+        if scrollBack > sb { scrollBack = sb }
+        if top - scrollBack > height { scrollBack = max(sb, top - height) }
+    }
+    if complete { scrollBack = max(0, min(scrollBack, total - height)) }
+    if state.entries.isEmpty {
+        drawWelcome(state, into: &buffer, height: height)
+        return 0
+    }
+    // Lines from the bottom: skip `scrollBack`, draw `height`.
+    var y = height - 1
+    var skip = scrollBack
+    for (n, block) in blocks.enumerated() {
+        let selected = block.id == state.selectedEntry
+        for line in block.lines.reversed() {
+            if skip > 0 { skip -= 1; continue }
+            guard y >= 0 else { break }
+            if selected {
+                buffer.put("▌", x: 0, y: y, style: theme.accent)
+                buffer.put(clipLine(line, width - 1), x: 1, y: y, maxX: width)
+            } else {
+                buffer.put(line, x: 0, y: y, maxX: width)
+            }
+            rows[y] = block.id
+            y -= 1
+        }
+        if n + 1 < blocks.count { if skip > 0 { skip -= 1 } else { y -= 1 } }
+        if y < 0 { break }
+    }
+    if scrollBack > 0 {
+        let label = " ↓ \(scrollBack) lines below · End/PgDn "
+        buffer.put(label, x: max(0, width - DisplayWidth.of(label)), y: height - 1, style: theme.status)
+    }
+    return scrollBack
+}
+
+private func drawWelcome(_ state: AppState, into buffer: inout ScreenBuffer, height: Int) {
+    let theme = state.theme
+    let lines: [(String, Style)] = [
+        ("Talaria", theme.accent),
+        ("", theme.text),
+        ("Ask for anything; the agent works in \(shortPath(state.cwd)).", theme.text),
+        ("Enter sends · Shift+Enter newline · Esc interrupts", theme.dim),
+        ("Ctrl-R sessions · / commands · @ files · F1 help", theme.dim),
+    ]
+    let top = max(0, (height - lines.count) / 2)
+    for (i, (text, style)) in lines.enumerated() where top + i < height {
+        let t = clip(text, buffer.cols)
+        buffer.put(t, x: max(0, (buffer.cols - DisplayWidth.of(t)) / 2), y: top + i, style: style)
+    }
+}
+
+func shortPath(_ path: String) -> String {
+    let home = ProcessInfo.processInfo.environment["HOME"] ?? ""
+    if !home.isEmpty, path.hasPrefix(home) { return "~" + path.dropFirst(home.count) }
+    return path.isEmpty ? "this directory" : path
+}
+
+// MARK: - Editor and status
+
+/// Draws the editor above `bottom` (inclusive); returns its top row.
+private func drawEditor(_ state: AppState, into buffer: inout ScreenBuffer, bottom: Int) -> Int {
+    let theme = state.theme
+    let width = max(1, buffer.cols - 2)
+    // Character wrapping keeps the cursor mapping exact.
+    var lines: [[Character]] = [[]]
+    var cursorAt = (line: 0, col: 0)
+    var col = 0
+    for (i, c) in state.input.text.enumerated() {
+        if i == state.input.cursor { cursorAt = (lines.count - 1, col) }
+        if c == "\n" { lines.append([]); col = 0; continue }
+        let w = max(1, DisplayWidth.of(c))
+        if col + w > width { lines.append([]); col = 0 }
+        lines[lines.count - 1].append(c)
+        col += w
+    }
+    if state.input.cursor >= state.input.text.count {
+        if col >= width { lines.append([]); col = 0 }
+        cursorAt = (lines.count - 1, col)
+    }
+    let maxRows = max(1, min(lines.count, max(1, (buffer.rows - 2) / 3)))
+    let first = max(0, min(cursorAt.line - maxRows + 1, lines.count - maxRows))
+    let top = bottom - maxRows + 1
+    let focused = state.focus == .input && state.overlay == nil && state.pendingApproval == nil && state.viewing == nil
+    for r in 0..<maxRows {
+        let y = top + r
+        guard y >= 0 else { continue }
+        let n = first + r
+        buffer.put(n == 0 ? (state.isBusy ? "… " : "› ") : "  ", x: 0, y: y, style: theme.accent)
+        var x = 2
+        for c in lines[n] { x = buffer.put(String(c), x: x, y: y, style: theme.text) }
+        if focused, n == cursorAt.line {
+            let cx = 2 + cursorAt.col
+            if cx < buffer.cols {
+                var cell = buffer[cx, y]
+                if cell.isContinuation { cell = Cell(" ") }
+                cell.style = theme.text.merged(Style(attributes: .reverse))
+                buffer[cx, y] = cell
+            }
+        }
+    }
+    if state.input.text.isEmpty, top >= 0 {
+        let hint: String
+        if state.viewing != nil {
+            hint = "read-only · r resume · q back"
+        } else if state.isBusy {
+            hint = state.queued.isEmpty ? "working… type to queue · Esc interrupts" : "\(state.queued.count) queued · Esc interrupts"
+        } else if state.focus == .transcript {
+            hint = "transcript: ↑↓ select · Enter expand · y copy · i edit"
+        } else {
+            hint = "Ask anything · / commands · @ files · Ctrl-R sessions · F1 help"
+        }
+        buffer.put(clip(hint, buffer.cols - 4), x: 3, y: top, style: theme.dim)
+    }
+    return max(0, top)
+}
+
+private func drawEditorBorder(_ state: AppState, into buffer: inout ScreenBuffer, y: Int) {
+    let theme = state.theme
+    buffer.put(String(repeating: "─", count: buffer.cols), x: 0, y: y, style: theme.border)
+    if let v = state.viewing {
+        let label = " viewing \(clip(v.title, max(1, buffer.cols - 30))) (read-only) "
+        buffer.put(label, x: 2, y: y, style: theme.warning)
+    } else if !state.queued.isEmpty {
+        buffer.put(" queued: \(clip(state.queued.joined(separator: " · "), max(1, buffer.cols - 14))) ", x: 2, y: y, style: theme.dim)
+    }
+}
+
+private let spinner = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+
+private func drawStatus(_ state: AppState, into buffer: inout ScreenBuffer, y: Int) {
+    let theme = state.theme
+    buffer.put(String(repeating: " ", count: buffer.cols), x: 0, y: y, style: theme.status)
+    var left: [String] = []
+    if state.isBusy {
+        let frame = spinner[Int(state.now * 10) % spinner.count]
+        let elapsed = state.turnStartedAt.map { " " + formatElapsed(max(0, state.now - $0)) } ?? ""
+        left.append("\(frame) working\(elapsed)")
+    }
+    left.append(state.model.isEmpty ? "talaria" : state.model)
+    if state.backend != "local" { left.append(state.backend) }
+    if let window = state.contextWindow, window > 0 {
+        left.append("ctx \(state.lastPromptTokens * 100 / window)% of \(window >= 1000 ? "\(window / 1000)k" : "\(window)")")
+    }
+    left.append("↑\(compact(state.usage.promptTokens)) ↓\(compact(state.usage.completionTokens))")
+    var right: [String] = []
+    if !state.mouseCapture { right.append("mouse off") }
+    if state.keymap.name != "default" { right.append(state.keymap.name) }
+    right.append("F1 help")
+    let r = right.joined(separator: " · ") + " "
+    let l = " " + left.joined(separator: " · ")
+    buffer.put(clip(l, max(1, buffer.cols - DisplayWidth.of(r) - 1)), x: 0, y: y, style: theme.status)
+    if DisplayWidth.of(l) + DisplayWidth.of(r) < buffer.cols {
+        buffer.put(r, x: buffer.cols - DisplayWidth.of(r), y: y, style: theme.status)
+    }
+}
+
+func compact(_ n: Int) -> String {
+    n >= 10_000 ? "\(n / 1000)k" : n >= 1000 ? "\(n / 100 / 10).\(n / 100 % 10)k" : "\(n)"
+}
+
+// MARK: - Popups
+
+private func box(_ buffer: inout ScreenBuffer, x: Int, y: Int, width: Int, height: Int, style: Style, title: String = "") {
+    guard width >= 2, height >= 2 else { return }
+    buffer.fill(x: x, y: y, width: width, height: height)
+    buffer.put("┌" + String(repeating: "─", count: width - 2) + "┐", x: x, y: y, style: style)
+    for r in 1..<(height - 1) {
+        buffer.put("│", x: x, y: y + r, style: style)
+        buffer.put("│", x: x + width - 1, y: y + r, style: style)
+    }
+    buffer.put("└" + String(repeating: "─", count: width - 2) + "┘", x: x, y: y + height - 1, style: style)
+    if !title.isEmpty { buffer.put(" " + clip(title, width - 6) + " ", x: x + 2, y: y, style: style) }
+}
+
+private func drawCompletion(_ c: Completion, theme: Theme, into buffer: inout ScreenBuffer, bottom: Int) {
+    let shown = min(c.items.count, 8, bottom - 1)
+    guard shown > 0 else { return }
+    let first = max(0, min(c.selected - shown + 1, c.items.count - shown))
+    let textWidth = c.items.map { DisplayWidth.of($0.text) }.max() ?? 0
+    let width = min(buffer.cols, max(20, textWidth + 4 + (c.items.contains { !$0.detail.isEmpty } ? 40 : 0)))
+    let top = bottom - shown - 2
+    guard top >= 0 else { return }
+    box(&buffer, x: 0, y: top, width: width, height: shown + 2, style: theme.border,
+        title: c.items.count > shown ? "\(c.selected + 1)/\(c.items.count)" : "")
+    for i in 0..<shown {
+        let item = c.items[first + i]
+        let y = top + 1 + i
+        let selected = first + i == c.selected
+        let style = selected ? theme.selection : theme.text
+        buffer.put(String(repeating: " ", count: width - 2), x: 1, y: y, style: style)
+        let x = buffer.put(clip(item.text, width - 4), x: 2, y: y, style: selected ? style : theme.accent, maxX: width - 1)
+        if !item.detail.isEmpty, x + 3 < width - 1 {
+            buffer.put(clip(item.detail, width - x - 4), x: max(x + 2, textWidth + 4), y: y, style: selected ? style : theme.dim, maxX: width - 1)
+        }
+    }
+}
+
+private func drawApproval(_ a: ApprovalRequest, theme: Theme, into buffer: inout ScreenBuffer, height: Int) {
+    let width = min(buffer.cols, 72)
+    let inner = max(1, width - 4)
+    var lines: [(String, Style)] = []
+    for l in Wrap.lines(a.command, width: inner).prefix(6) { lines.append((l, theme.text.merged(Style(attributes: .bold)))) }
+    lines.append(("", theme.text))
+    for l in Wrap.lines(a.reason, width: inner).prefix(2) { lines.append((l, theme.warning)) }
+    lines.append(("", theme.text))
+    for l in Wrap.lines("[y] once   [s] this session   [a] always   [n] deny", width: inner) { lines.append((l, theme.accent)) }
+    let h = min(height, lines.count + 2)
+    let x = (buffer.cols - width) / 2
+    let y = max(0, (height - h) / 2)
+    box(&buffer, x: x, y: y, width: width, height: h, style: theme.warning, title: "⚠ \(a.tool) wants to run")
+    for (i, (text, style)) in lines.prefix(max(0, h - 2)).enumerated() {
+        buffer.put(text, x: x + 2, y: y + 1 + i, style: style, maxX: x + width - 1)
+    }
+}
+
+private func drawToasts(_ state: AppState, into buffer: inout ScreenBuffer) {
+    let theme = state.theme
+    for (i, t) in state.toasts.suffix(3).enumerated() where i < buffer.rows {
+        let style = t.kind == .error ? theme.error : t.kind == .warning ? theme.warning : theme.accent
+        let text = " " + clip((t.kind == .info ? "· " : "⚠ ") + t.text, max(1, buffer.cols - 4)) + " "
+        let w = DisplayWidth.of(text)
+        buffer.put(text, x: max(0, buffer.cols - w - 1), y: i, style: style.merged(Style(attributes: .reverse)))
+    }
+}
+
+// MARK: - Search overlay
+
+private func drawSearch(_ s: SearchState, state: AppState, into buffer: inout ScreenBuffer) {
+    let theme = state.theme
+    let inset = buffer.cols >= 60 && buffer.rows >= 20 ? 1 : 0
+    let x0 = inset, y0 = inset
+    let width = buffer.cols - 2 * inset, height = buffer.rows - 2 * inset
+    guard width >= 10, height >= 5 else { return }
+    let count = s.isLoading ? "searching…" : "\(s.results.count) \(s.query.isEmpty ? "recent" : "found")\(s.showArchived ? " · with archived" : "")"
+    box(&buffer, x: x0, y: y0, width: width, height: height, style: theme.accent, title: "Sessions · \(count)")
+    // Query (or the title/tags being edited).
+    let promptLabel: String, promptText: String
+    if let p = s.prompt {
+        promptLabel = p.kind == .title ? "title: " : "tags: "
+        promptText = p.text
+    } else {
+        promptLabel = "search: "
+        promptText = s.query
+    }
+    var x = buffer.put(promptLabel, x: x0 + 2, y: y0 + 1, style: theme.accent)
+    x = buffer.put(clip(promptText, width - 14), x: x, y: y0 + 1, style: theme.text)
+    buffer.put(" ", x: x, y: y0 + 1, style: theme.text.merged(Style(attributes: .reverse)))
+    let footer = s.prompt != nil ? "Enter save · Esc cancel"
+        : "↑↓ select · Enter open · Ctrl-O resume · Alt-T title · Alt-G tags · Alt-A archive · Alt-H archived · Esc"
+    buffer.put(clip(footer, width - 4), x: x0 + 2, y: y0 + height - 2, style: theme.dim)
+
+    let bodyTop = y0 + 3, bodyBottom = y0 + height - 3 // inclusive
+    guard bodyBottom >= bodyTop else { return }
+    let side = width >= 100
+    let listWidth = side ? width * 2 / 5 : width - 4
+    let listHeight = side ? bodyBottom - bodyTop + 1 : max(1, (bodyBottom - bodyTop + 1) / (s.preview == nil || height < 16 ? 1 : 2))
+    if let e = s.error { buffer.put(clip(e, width - 4), x: x0 + 2, y: bodyTop, style: theme.error) }
+    if s.results.isEmpty, !s.isLoading, s.error == nil {
+        buffer.put(s.query.isEmpty ? "No stored sessions yet." : "Nothing matches \"\(s.query)\".", x: x0 + 2, y: bodyTop, style: theme.dim)
+    }
+    // Two rows per hit: title and date, then the snippet.
+    let perPage = max(1, listHeight / 2)
+    let first = max(0, min(s.selected - perPage + 1, s.results.count - perPage))
+    for (i, hit) in s.results.dropFirst(first).prefix(perPage).enumerated() {
+        let y = bodyTop + i * 2
+        let selected = first + i == s.selected
+        let rowStyle = selected ? theme.selection : theme.text
+        if selected {
+            buffer.put(String(repeating: " ", count: listWidth), x: x0 + 2, y: y, style: rowStyle)
+            buffer.put(String(repeating: " ", count: listWidth), x: x0 + 2, y: y + 1, style: rowStyle)
+        }
+        var title = hit.title + (hit.archived ? " [archived]" : "")
+        if !hit.tags.isEmpty { title += " " + hit.tags.map { "#" + $0 }.joined(separator: " ") }
+        let date = relativeDate(hit.date, now: state.now)
+        let tx = buffer.put(clip(title, listWidth - DisplayWidth.of(date) - 2), x: x0 + 2, y: y,
+                            style: selected ? rowStyle : theme.accent, maxX: x0 + 2 + listWidth)
+        if tx + DisplayWidth.of(date) + 1 < x0 + 2 + listWidth {
+            buffer.put(date, x: x0 + 2 + listWidth - DisplayWidth.of(date), y: y, style: selected ? rowStyle : theme.dim)
+        }
+        if y + 1 <= bodyBottom {
+            drawSnippet(hit.snippet, x: x0 + 4, y: y + 1, width: listWidth - 2, base: selected ? rowStyle : theme.dim,
+                        match: (selected ? rowStyle : theme.warning).merged(Style(attributes: .bold)), into: &buffer)
+        }
+    }
+    // Preview of the selected session around the hit.
+    guard let preview = s.preview, s.selectedHit?.sessionID == preview.sessionID else { return }
+    let px = side ? x0 + 3 + listWidth : x0 + 2
+    let pTop = side ? bodyTop : bodyTop + listHeight + 1
+    let pWidth = side ? width - listWidth - 5 : width - 4
+    guard pTop <= bodyBottom, pWidth > 4 else { return }
+    if !side { buffer.put(String(repeating: "─", count: width - 2), x: x0 + 1, y: pTop - 1, style: theme.border) } else {
+        for y in bodyTop...bodyBottom { buffer.put("│", x: px - 1, y: y, style: theme.border) }
+    }
+    var lines: [StyledLine] = []
+    var hitLine = 0
+    for p in preview.lines {
+        let style = p.role == "user" ? theme.user : p.role == "tool" ? theme.dim : theme.text
+        let mark = p.role == "user" ? "› " : p.role == "tool" ? "│ " : "  "
+        if p.isHit { hitLine = lines.count }
+        for (i, l) in Wrap.lines(p.text, width: max(1, pWidth - 2)).prefix(p.isHit ? 12 : 4).enumerated() {
+            lines.append(StyledLine([Span(i == 0 ? mark : "  ", p.isHit ? theme.warning : theme.dim), Span(l, style)]))
+        }
+        lines.append(StyledLine())
+    }
+    let pHeight = bodyBottom - pTop + 1
+    let start = max(0, min(hitLine - 2, lines.count - pHeight))
+    for (i, l) in lines.dropFirst(start).prefix(pHeight).enumerated() {
+        buffer.put(l, x: px, y: pTop + i, maxX: px + pWidth)
+    }
+}
+
+/// Draws a snippet whose matched terms are marked `**like this**`.
+private func drawSnippet(_ snippet: String, x: Int, y: Int, width: Int, base: Style, match: Style, into buffer: inout ScreenBuffer) {
+    let flat = snippet.replacingOccurrences(of: "\n", with: " ")
+    var col = x
+    for (i, part) in flat.components(separatedBy: "**").enumerated() {
+        col = buffer.put(part, x: col, y: y, style: i % 2 == 1 ? match : base, maxX: x + width)
+        if col >= x + width { break }
+    }
+}
+
+func relativeDate(_ date: Double, now: Double) -> String {
+    let d = max(0, now - date)
+    if now == 0 || date == 0 { return "" }
+    if d < 60 { return "just now" }
+    if d < 3600 { return "\(Int(d / 60))m ago" }
+    if d < 86400 { return "\(Int(d / 3600))h ago" }
+    if d < 86400 * 30 { return "\(Int(d / 86400))d ago" }
+    let f = DateFormatter()
+    f.dateFormat = "yyyy-MM-dd"
+    f.timeZone = TimeZone(identifier: "UTC")
+    return f.string(from: Date(timeIntervalSince1970: date))
+}
+
+// MARK: - Help
+
+/// The live key bindings (from the active keymap) and the slash commands.
+func helpLines(_ state: AppState) -> [(String, Style)] {
+    let theme = state.theme
+    var out: [(String, Style)] = [("Keys (keymap: \(state.keymap.name))", theme.accent)]
+    let titles: [KeyContext: String] = [.global: "Everywhere", .input: "Editor", .transcript: "Transcript (Alt-↑ or Esc in vim)",
+                                        .search: "Session search (Ctrl-R)", .dialog: "Approval dialog"]
+    for ctx in KeyContext.allCases {
+        let map = state.keymap.bindings[ctx] ?? [:]
+        guard !map.isEmpty else { continue }
+        out.append(("", theme.text))
+        out.append((titles[ctx] ?? ctx.rawValue, theme.accent))
+        var byCommand: [Command: [String]] = [:]
+        for (k, c) in map { byCommand[c, default: []].append(k.name) }
+        for (c, keys) in byCommand.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            let k = keys.sorted { ($0.count, $0) < ($1.count, $1) }.joined(separator: ", ")
+            out.append(("  " + k.padding(toLength: max(k.count, 24), withPad: " ", startingAt: 0) + " " + c.rawValue, theme.text))
+        }
+    }
+    out.append(("", theme.text))
+    out.append(("Commands", theme.accent))
+    for c in SlashCommand.allCases {
+        out.append(("  " + ("/" + c.rawValue).padding(toLength: 24, withPad: " ", startingAt: 0) + " " + c.summary, theme.text))
+    }
+    out.append(("", theme.text))
+    out.append(("@path in a prompt attaches that file. With the mouse on, Shift+drag selects text in most terminals.", theme.dim))
     return out
 }
 
-/// `{"command":"ls -la"}` → `ls -la`; other arguments compacted to one line.
-func summary(_ arguments: String) -> String {
-    if let v = JSONValue.parse(arguments), let obj = v.objectValue {
-        if obj.count == 1, let s = obj.values.first?.stringValue { return s.replacingOccurrences(of: "\n", with: " ") }
-        if let c = obj["command"]?.stringValue ?? obj["path"]?.stringValue { return c }
+private func drawHelp(_ state: AppState, scroll: Int, into buffer: inout ScreenBuffer) {
+    let theme = state.theme
+    let inset = buffer.cols >= 60 && buffer.rows >= 20 ? 1 : 0
+    let width = buffer.cols - 2 * inset, height = buffer.rows - 2 * inset
+    guard width >= 10, height >= 4 else { return }
+    box(&buffer, x: inset, y: inset, width: width, height: height, style: theme.accent, title: "Help · ↑↓ scroll · any key closes")
+    let lines = helpLines(state)
+    let visible = height - 2
+    let start = max(0, min(scroll, lines.count - visible))
+    for (i, (text, style)) in lines.dropFirst(start).prefix(visible).enumerated() {
+        buffer.put(clip(text, width - 4), x: inset + 2, y: inset + 1 + i, style: style)
     }
-    return arguments.replacingOccurrences(of: "\n", with: " ")
-}
-
-func statusLine(_ state: AppState, width: Int) -> String {
-    var parts: [String] = [state.model.isEmpty ? "talaria" : state.model]
-    if let window = state.contextWindow, window > 0 {
-        parts.append("ctx \(state.lastPromptTokens * 100 / window)% of \(window / 1000)k")
-    }
-    parts.append("↑\(state.usage.promptTokens) ↓\(state.usage.completionTokens)")
-    if state.isBusy { parts.append("● working") }
-    if !state.queued.isEmpty { parts.append("\(state.queued.count) queued") }
-    return " " + parts.joined(separator: " · ")
 }

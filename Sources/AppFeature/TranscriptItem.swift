@@ -1,4 +1,5 @@
 import AgentProtocol
+import TUIKit
 
 /// One entry of the conversation as the UI shows it.
 public enum TranscriptItem: Sendable, Hashable {
@@ -31,21 +32,32 @@ public struct ToolItem: Sendable, Hashable {
     public var arguments: String
     /// `nil` while running.
     public var status: ToolStatus?
-    /// The tail of the live output (capped), raw terminal text.
-    public var output: String
+    /// The output as a terminal shows it (colours, progress bars redrawn in place), capped at
+    /// ``maxLines``; the full text is in the store.
+    public var screen: VTScreen
     public var elapsedMs: Int?
+    public var startedAt: Double?
+    /// Finished cards show a few lines of output unless expanded.
+    public var isExpanded: Bool
 
-    /// The most output kept in memory per tool card; the full text is in the store.
-    public static let outputCap = 16_384
+    public static let maxLines = 2_000
+    public static let columns = 160
 
-    public init(callID: String, name: String, arguments: String, status: ToolStatus? = nil, output: String = "", elapsedMs: Int? = nil) {
+    public init(callID: String, name: String, arguments: String, status: ToolStatus? = nil, output: String = "",
+                elapsedMs: Int? = nil, startedAt: Double? = nil, isExpanded: Bool = false) {
         self.callID = callID
         self.name = name
         self.arguments = arguments
         self.status = status
-        self.output = output
+        screen = VTScreen(columns: Self.columns, maxLines: Self.maxLines)
+        screen.feed(output)
         self.elapsedMs = elapsedMs
+        self.startedAt = startedAt
+        self.isExpanded = isExpanded
     }
+
+    /// The output's non-empty lines' count (for "N lines" labels).
+    public var hasOutput: Bool { screen.lines.contains { !$0.isEmpty } }
 }
 
 public struct Notice: Sendable, Hashable {

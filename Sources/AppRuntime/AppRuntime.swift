@@ -4,37 +4,74 @@ import Foundation
 import Synchronization
 import TUIKit
 
+/// The I/O behind effects: the store, the agent's sessions, the file system.
+public protocol AppEnvironment: Sendable {
+    /// Performs an effect off the UI thread; the actions it returns are fed back in order.
+    func perform(_ effect: AppEffect) async -> [AppAction]
+    /// Edits `text` in the user's editor, on this terminal, blocking; `nil` if it failed.
+    func edit(_ text: String) -> String?
+}
+
 /// The loop: input and agent events become actions, `reduce` runs, frames are drawn.
 ///
 /// It blocks the calling thread in `poll(2)` on the terminal and a wake pipe, so nothing runs
-/// while nothing happens (idle CPU 0). Agent events are queued by a task and wake the loop;
-/// deltas are reduced one by one but drawn at most once per frame interval.
+/// while nothing happens (idle CPU 0): the only timed wake-ups are the ones the state asks
+/// for (a spinner while busy, a toast's expiry, the escape delay). Agent events and effect
+/// results are queued from any thread and wake the loop; they are reduced one by one but
+/// drawn at most once per frame interval (the frame scheduler).
 public final class AppRuntime: @unchecked Sendable {
     private let backend: any TerminalBackend
+    private let environment: any AppEnvironment
     private let submit: @Sendable (Op) -> Void
-    private let inbox = Mutex<[EventEnvelope]>([])
+    private let inbox = Mutex<[AppAction]>([])
     private var wake: [Int32] = [-1, -1]
     private let stopRequested = Atomic<Bool>(false)
     public private(set) var state: AppState
     private var screen: ScreenBuffer
+    private var info = RenderInfo()
+    private let layout = TranscriptLayout()
     private let frameInterval: Double
+    /// Counters for benchmarks and tests.
+    public private(set) var frames = 0
+    public private(set) var wakeups = 0
+    public private(set) var cellsWritten = 0
+    /// Effects for the environment, performed one at a time in order (an update and the
+    /// search that shows it must not race).
+    private let effects: AsyncStream<AppEffect>.Continuation
+    private var effectLoop: Task<Void, Never>?
 
-    public init(backend: any TerminalBackend, state: AppState = AppState(), frameInterval: Double = 1.0 / 60,
-                submit: @escaping @Sendable (Op) -> Void) {
+    public init(backend: any TerminalBackend, environment: any AppEnvironment, state: AppState = AppState(),
+                frameInterval: Double = 1.0 / 60, submit: @escaping @Sendable (Op) -> Void) {
         self.backend = backend
+        self.environment = environment
         self.state = state
         self.submit = submit
         self.frameInterval = frameInterval
         screen = ScreenBuffer(cols: 0, rows: 0)
+        let (stream, continuation) = AsyncStream<AppEffect>.makeStream()
+        effects = continuation
         _ = pipe(&wake)
-        for fd in wake { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        for fd in wake { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        effectLoop = Task { [weak self, environment] in
+            for await effect in stream {
+                let actions = await environment.perform(effect)
+                self?.post(actions)
+            }
+        }
     }
 
-    deinit { for fd in wake where fd >= 0 { close(fd) } }
+    deinit {
+        effects.finish()
+        for fd in wake where fd >= 0 { close(fd) }
+    }
 
     /// Feeds agent events to the loop (call from any thread).
-    public func post(_ envelope: EventEnvelope) {
-        inbox.withLock { $0.append(envelope) }
+    public func post(_ envelope: EventEnvelope) { post([.agent(envelope)]) }
+
+    /// Feeds actions to the loop (call from any thread).
+    public func post(_ actions: [AppAction]) {
+        guard !actions.isEmpty else { return }
+        inbox.withLock { $0 += actions }
         poke()
     }
 
@@ -49,54 +86,107 @@ public final class AppRuntime: @unchecked Sendable {
         _ = write(wake[1], &b, 1)
     }
 
+    private static func now() -> Double { Date().timeIntervalSince1970 }
+
     /// Runs until the user quits or `stop()` is called; restores the terminal before returning.
     public func run() {
         defer { backend.restore() }
+        dispatch([.tick(Self.now())])
         draw(force: true)
         var dirty = false
-        var lastDraw = Date.distantPast
+        var lastDraw = Self.now()
         while !stopRequested.load(ordering: .relaxed) {
             var fds = ([wake[0]] + backend.inputFDs).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            let due = dirty ? max(0, frameInterval - Date().timeIntervalSince(lastDraw)) : -1
-            _ = poll(&fds, nfds_t(fds.count), due < 0 ? -1 : Int32(due * 1000))
+            let now = Self.now()
+            var deadline = state.nextWake
+            if dirty { deadline = min(deadline ?? .infinity, lastDraw + frameInterval) }
+            if backend.isWaitingForEscape { deadline = min(deadline ?? .infinity, now + 0.025) }
+            let timeout = deadline.map { Int32(max(0, min(60_000, ($0 - now) * 1000)).rounded(.up)) } ?? -1
+            let ready = poll(&fds, nfds_t(fds.count), timeout)
+            wakeups += 1
             // The terminal went away (window closed, ssh dropped): end instead of spinning on HUP.
             if fds.count > 1, fds[1].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { break }
-            var actions: [AppAction] = []
+            var actions: [AppAction] = [.tick(Self.now())]
             var resized = false
-            for input in backend.readInput() {
+            var inputs = backend.readInput()
+            if ready == 0, backend.isWaitingForEscape { inputs += backend.flushPendingInput() }
+            for input in inputs {
                 switch input {
                 case .key(let k): actions.append(.keyPressed(k))
+                case .paste(let text): actions.append(.pasted(text))
                 case .resize: resized = true
+                case .mouse(let m): actions += mouseAction(m)
                 }
             }
             if fds[0].revents != 0 {
                 var buf = [UInt8](repeating: 0, count: 256)
                 while read(wake[0], &buf, buf.count) > 0 {}
             }
-            actions += inbox.withLock { events in defer { events.removeAll() }; return events.map { AppAction.agent($0) } }
-            for action in actions {
-                for effect in reduce(into: &state, action) {
-                    switch effect {
-                    case .submit(let op): submit(op)
-                    case .quit: stopRequested.store(true, ordering: .relaxed)
-                    }
-                }
+            actions += inbox.withLock { pending in defer { pending.removeAll() }; return pending }
+            let before = state
+            let force = dispatch(actions)
+            if state != before || resized || force { dirty = true }
+            if resized || force {
+                draw(force: true)
+                lastDraw = Self.now()
+                dirty = false
+                continue
             }
-            if !actions.isEmpty || resized { dirty = true }
-            if resized { draw(force: true); lastDraw = Date(); dirty = false; continue }
-            if dirty && Date().timeIntervalSince(lastDraw) >= frameInterval {
+            if dirty, Self.now() - lastDraw >= frameInterval * 0.95 {
                 draw(force: false)
-                lastDraw = Date()
+                lastDraw = Self.now()
                 dirty = false
             }
         }
     }
 
+    /// Reduces actions and runs their effects; true when the screen must be redrawn whole.
+    @discardableResult
+    private func dispatch(_ actions: [AppAction]) -> Bool {
+        var force = false
+        var queue = actions[...]
+        while let action = queue.popFirst() {
+            for effect in reduce(into: &state, action) {
+                switch effect {
+                case .submit(let op): submit(op)
+                case .quit: stopRequested.store(true, ordering: .relaxed)
+                case .redraw: force = true
+                case .copyToClipboard(let text): backend.copyToClipboard(text)
+                case .setMouseCapture(let on): backend.setMouseCapture(on)
+                case .openEditor(let text):
+                    var result: String?
+                    backend.suspend { result = environment.edit(text) }
+                    queue.append(.editorFinished(result))
+                    if result == nil { queue.append(.toast(.error, "the editor failed; set $VISUAL or $EDITOR")) }
+                    force = true
+                default:
+                    effects.yield(effect)
+                }
+            }
+        }
+        return force
+    }
+
+    private func mouseAction(_ m: MouseEvent) -> [AppAction] {
+        switch m.kind {
+        case .wheelUp: return [.wheel(lines: 3)]
+        case .wheelDown: return [.wheel(lines: -3)]
+        case .press(0):
+            guard m.y >= 0, m.y < info.entryAtRow.count, let id = info.entryAtRow[m.y] else { return [] }
+            return [.clicked(entryID: id)]
+        default: return []
+        }
+    }
+
     private func draw(force: Bool) {
         var next = ScreenBuffer(cols: backend.cols, rows: backend.rows)
-        render(state, into: &next)
-        backend.apply(force ? next.allCells() : screen.diff(to: next))
+        info = render(state, into: &next, layout: layout)
+        if info.scrollBack != state.scrollBack { _ = reduce(into: &state, .scrollClamped(info.scrollBack)) }
+        let changes = force || next.cols != screen.cols || next.rows != screen.rows ? next.allCells() : screen.diff(to: next)
+        backend.apply(changes)
         backend.flush()
+        cellsWritten += changes.count
+        frames += 1
         screen = next
     }
 }

@@ -56,4 +56,5 @@ static inline int tl_resize_from_tty(void) {
     if (ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0) return resizeterm(ws.ws_row, ws.ws_col);
     return ERR;
 }
+
 #endif

@@ -20,3 +20,15 @@ public enum Daemon {
         return kill(pid, 0) == 0
     }
 }
+
+/// Programs that take over the terminal for a while (the user's `$EDITOR`).
+public enum Foreground {
+    /// Runs `argv` on this terminal and waits; returns its exit status.
+    ///
+    /// - Throws: ``ExecError`` when the program cannot be started.
+    public static func run(_ argv: [String]) throws(ExecError) -> Int32 {
+        let rc = withCStrings(argv) { tl_run_foreground($0) }
+        guard rc >= 0 else { throw ExecError("cannot start \(argv.first ?? "?"): \(String(cString: strerror(errno)))") }
+        return rc
+    }
+}

@@ -12,6 +12,8 @@ public struct SearchHit: Sendable, Hashable, Codable {
     public var snippet: String
     /// bm25 score (lower is better), adjusted for recency.
     public var score: Double
+    public var archived = false
+    public var tags: [String] = []
 
     public static let highlightStart = "\u{2}"
     public static let highlightEnd = "\u{3}"
@@ -36,7 +38,7 @@ extension SessionStore {
     /// recency factor, and `snippet()` runs only for the `limit` winners. (FTS5's own `bm25()`
     /// counts every match of every term to compute IDF, which at 1M messages costs tens of
     /// milliseconds for common words; all terms must match anyway, so IDF adds little here.)
-    public func search(_ query: String, limit: Int = 20, now: Date = Date()) throws(StoreError) -> [SearchHit] {
+    public func search(_ query: String, limit: Int = 20, includeArchived: Bool = false, now: Date = Date()) throws(StoreError) -> [SearchHit] {
         let terms = Self.searchTerms(query)
         guard let match = Self.ftsQuery(query) else { return [] }
         let matcher = TermMatcher(terms: terms)
@@ -57,17 +59,20 @@ extension SessionStore {
                 return (r, matcher.relevance(of: r["content"]) / (1 + ageDays / 30))
             }
             scored.sort { $0.score != $1.score ? $0.score > $1.score : ($0.row["id"] as Int64) > ($1.row["id"] as Int64) }
-            let top = scored.prefix(limit)
+            // Archived sessions' hits are dropped after ranking: take extra to still fill `limit`.
+            let top = scored.prefix(includeArchived ? limit : limit * 3)
             guard !top.isEmpty else { return [] }
             var meta: [Int64: Row] = [:]
             for r in try Row.fetchAll(db, sql: """
-                SELECT m.id, m.session_id, m.role, s.title FROM message m JOIN session s ON s.id = m.session_id
+                SELECT m.id, m.session_id, m.role, s.title, s.archived, s.tags FROM message m JOIN session s ON s.id = m.session_id
                 WHERE m.id IN (\(top.map { String($0.row["id"] as Int64) }.joined(separator: ",")))
                 """) { meta[r["id"]] = r }
-            return top.compactMap { r, score in
+            let kept = top.filter { r, _ in meta[r["id"]].map { includeArchived || ($0["archived"] as Int) == 0 } ?? false }
+            return kept.prefix(limit).compactMap { r, score in
                 guard let m = meta[r["id"]] else { return nil }
                 return SearchHit(messageID: r["id"], sessionID: m["session_id"], sessionTitle: m["title"], role: m["role"],
-                                 createdAt: Date(timeIntervalSince1970: r["created_at"]), snippet: matcher.snippet(of: r["content"]), score: score)
+                                 createdAt: Date(timeIntervalSince1970: r["created_at"]), snippet: matcher.snippet(of: r["content"]), score: score,
+                                 archived: (m["archived"] as Int) != 0, tags: (m["tags"] as String).split(separator: " ").map(String.init))
             }
         }
     }

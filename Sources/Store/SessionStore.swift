@@ -12,8 +12,13 @@ public struct SessionInfo: Sendable, Hashable, Codable {
     public var createdAt: Date
     public var updatedAt: Date
     public var messageCount: Int
+    public var archived: Bool
+    public var tags: [String]
 
-    public init(id: String, title: String?, model: String, cwd: String, source: String, createdAt: Date, updatedAt: Date, messageCount: Int) {
+    public init(id: String, title: String?, model: String, cwd: String, source: String, createdAt: Date, updatedAt: Date, messageCount: Int,
+                archived: Bool = false, tags: [String] = []) {
+        self.archived = archived
+        self.tags = tags
         self.id = id
         self.title = title
         self.model = model
@@ -167,14 +172,25 @@ public final class SessionStore: Sendable {
         try write { db in try db.execute(sql: "UPDATE session SET title = ? WHERE id = ?", arguments: [title, sessionID]) }
     }
 
+    /// Tags are words (no spaces); stored space-separated.
+    public func setTags(_ tags: [String], sessionID: String) throws(StoreError) {
+        let clean = tags.map { $0.filter { !$0.isWhitespace } }.filter { !$0.isEmpty }
+        try write { db in try db.execute(sql: "UPDATE session SET tags = ? WHERE id = ?", arguments: [clean.joined(separator: " "), sessionID]) }
+    }
+
+    /// Archived sessions leave the lists and search results unless asked for.
+    public func setArchived(_ archived: Bool, sessionID: String) throws(StoreError) {
+        try write { db in try db.execute(sql: "UPDATE session SET archived = ? WHERE id = ?", arguments: [archived ? 1 : 0, sessionID]) }
+    }
+
     // MARK: - Reads
 
-    public func sessions(limit: Int = 50) throws(StoreError) -> [SessionInfo] {
+    public func sessions(limit: Int = 50, includeArchived: Bool = false) throws(StoreError) -> [SessionInfo] {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT s.*, (SELECT COUNT(*) FROM message m WHERE m.session_id = s.id) AS n
-                FROM session s WHERE archived = 0 ORDER BY updated_at DESC LIMIT ?
-                """, arguments: [limit]).map(Self.sessionInfo)
+                FROM session s WHERE archived = 0 OR ? ORDER BY updated_at DESC LIMIT ?
+                """, arguments: [includeArchived, limit]).map(Self.sessionInfo)
         }
     }
 
@@ -244,7 +260,8 @@ public final class SessionStore: Sendable {
     static func sessionInfo(_ row: Row) -> SessionInfo {
         SessionInfo(id: row["id"], title: row["title"], model: row["model"], cwd: row["cwd"], source: row["source"],
                     createdAt: Date(timeIntervalSince1970: row["created_at"]), updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
-                    messageCount: row["n"] ?? 0)
+                    messageCount: row["n"] ?? 0, archived: (row["archived"] as Int? ?? 0) != 0,
+                    tags: (row["tags"] as String? ?? "").split(separator: " ").map(String.init))
     }
 
     static func title(from text: String) -> String {

@@ -1,4 +1,5 @@
 import CNcursesw
+import CTermModes
 import Foundation
 import TUIKit
 
@@ -12,9 +13,15 @@ public final class CursesBackend: TerminalBackend {
     private let useColor: Bool
     private var restored = false
     private var winch: [Int32] = [-1, -1]
+    private var decoder = InputDecoder()
+    private var mouse: Bool
 
-    public init() {
+    /// Takes over the terminal: alternate screen, raw input, our modes. `mouse` starts
+    /// mouse reporting on.
+    public init(mouse: Bool = true) {
+        self.mouse = mouse
         tl_setlocale()
+        tl_install_fatal_restore()
         _ = pipe(&winch)
         for fd in winch { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         tl_install_winch(winch[1])
@@ -22,15 +29,17 @@ public final class CursesBackend: TerminalBackend {
         raw()
         noecho()
         nonl()
-        keypad(tl_stdscr(), true)
-        nodelay(tl_stdscr(), true)
-        set_escdelay(25)
+        // Input is read from fd 0 and decoded by TUIKit's InputDecoder, not by curses.
+        keypad(tl_stdscr(), false)
+        typeahead(-1)
         curs_set(0)
         useColor = has_colors() && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         if useColor {
             start_color()
             use_default_colors()
         }
+        refresh()
+        tl_modes_on(mouse ? 1 : 0)
     }
 
     deinit { restore() }
@@ -51,68 +60,48 @@ public final class CursesBackend: TerminalBackend {
 
     public func readInput() -> [TerminalInput] {
         var out: [TerminalInput] = []
-        var buf = [UInt8](repeating: 0, count: 64)
+        var buf = [UInt8](repeating: 0, count: 65_536)
         var resized = false
-        while read(winch[0], &buf, buf.count) > 0 { resized = true }
+        while read(winch[0], &buf, 64) > 0 { resized = true }
         if resized, tl_resize_from_tty() == OK { out.append(.resize) }
-        var ch: wint_t = 0
-        while true {
-            let r = tl_get_wch(&ch)
-            if r == ERR { break }
-            if r == tl_key_code_yes() {
-                if Int32(ch) == tl_key_resize() { out.append(.resize); continue }
-                if let k = Self.functionKey(Int32(ch)) { out.append(.key(k)) }
-                continue
-            }
-            if ch == 27 { // Esc, or Alt+key when another key follows at once
-                var next: wint_t = 0
-                if tl_get_wch(&next) == OK, next != 27 {
-                    var k = Self.plainKey(next)
-                    k.modifiers.insert(.alt)
-                    out.append(.key(k))
-                } else {
-                    out.append(.key(KeyEvent(.escape)))
-                }
-                continue
-            }
-            out.append(.key(Self.plainKey(ch)))
+        // Only what is there now: poll said fd 0 is readable, or nothing is read at all.
+        var p = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        if poll(&p, 1, 0) > 0, p.revents & Int16(POLLIN) != 0 {
+            let n = read(0, &buf, buf.count)
+            if n > 0 { out += decoder.feed(buf[0..<n]) }
         }
         return out
+    }
+
+    public var isWaitingForEscape: Bool { decoder.isWaiting }
+    public func flushPendingInput() -> [TerminalInput] { decoder.flush() }
+
+    public func setMouseCapture(_ on: Bool) {
+        mouse = on
+        tl_mouse(on ? 1 : 0)
+    }
+
+    public func copyToClipboard(_ text: String) {
+        osc52(text).withCString { tl_write($0) }
+    }
+
+    public func suspend(_ body: () -> Void) {
+        tl_modes_off()
+        def_prog_mode()
+        endwin()
+        body()
+        reset_prog_mode()
+        tl_modes_on(mouse ? 1 : 0)
+        clearok(tl_stdscr(), true)
+        refresh()
     }
 
     public func restore() {
         guard !restored else { return }
         restored = true
+        tl_modes_off()
         endwin()
         signal(SIGWINCH, SIG_DFL)
-    }
-
-    static func plainKey(_ ch: wint_t) -> KeyEvent {
-        switch ch {
-        case 13, 10: return KeyEvent(.enter)
-        case 9: return KeyEvent(.tab)
-        case 127, 8: return KeyEvent(.backspace)
-        case 1...26: return KeyEvent(.character(Character(Unicode.Scalar(UInt8(ch) + 96))), .control)
-        default: return KeyEvent(.character(Character(Unicode.Scalar(UInt32(ch)) ?? " ")))
-        }
-    }
-
-    static func functionKey(_ code: Int32) -> KeyEvent? {
-        switch code {
-        case KEY_UP: KeyEvent(.up)
-        case KEY_DOWN: KeyEvent(.down)
-        case KEY_LEFT: KeyEvent(.left)
-        case KEY_RIGHT: KeyEvent(.right)
-        case KEY_HOME: KeyEvent(.home)
-        case KEY_END: KeyEvent(.end)
-        case KEY_NPAGE: KeyEvent(.pageDown)
-        case KEY_PPAGE: KeyEvent(.pageUp)
-        case KEY_DC: KeyEvent(.delete)
-        case KEY_BACKSPACE: KeyEvent(.backspace)
-        case KEY_ENTER: KeyEvent(.enter)
-        case KEY_BTAB: KeyEvent(.backTab)
-        default: nil
-        }
     }
 
     private func attributes(_ s: Style) -> attr_t {
@@ -124,7 +113,6 @@ public final class CursesBackend: TerminalBackend {
         if s.attributes.contains(.reverse) { a |= tl_a_reverse() }
         return a
     }
-
     /// A colour pair for the style's colours, degraded to the terminal's colour count.
     private func pair(_ s: Style) -> Int16 {
         guard useColor else { return 0 }

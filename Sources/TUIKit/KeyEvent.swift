@@ -3,8 +3,10 @@ public struct KeyEvent: Sendable, Hashable {
     public enum Key: Sendable, Hashable {
         case character(Character)
         case enter, tab, backTab, backspace, delete, escape
-        case up, down, left, right, home, end, pageUp, pageDown
+        case up, down, left, right, home, end, pageUp, pageDown, insert
         case function(Int)
+        /// The start of a bracketed paste (consumed by ``InputDecoder``).
+        case pasteStart
     }
 
     public struct Modifiers: OptionSet, Sendable, Hashable {

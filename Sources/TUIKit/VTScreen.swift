@@ -5,7 +5,7 @@
 /// (CUU/CUD/CUF/CUB/CHA/CUP), erase in line and display. OSC, DCS and unknown sequences are
 /// consumed and ignored. Input may be split anywhere, including inside an escape sequence.
 /// Scrollback is capped at `maxLines` so a chatty tool cannot exhaust memory.
-public struct VTScreen: Sendable {
+public struct VTScreen: Sendable, Hashable {
     public let columns: Int
     public let maxLines: Int
     /// The lines, oldest first; each holds at most `columns` cells.
@@ -18,7 +18,7 @@ public struct VTScreen: Sendable {
     private var state = State.ground
     private var params = ""
 
-    private enum State: Sendable { case ground, escape, csi, osc, oscEscape, skipOne }
+    private enum State: Sendable, Hashable { case ground, escape, csi, osc, oscEscape, skipOne }
 
     public init(columns: Int = 120, maxLines: Int = 10_000) {
         self.columns = max(1, columns)

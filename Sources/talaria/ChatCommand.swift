@@ -34,10 +34,14 @@ struct ChatCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Show tool calls and reasoning on stderr.")
     var verbose = false
 
+    @Flag(help: "Line-by-line chat instead of the full-screen interface.")
+    var line = false
+
     @OptionGroup var endpoint: EndpointOptions
 
     mutating func run() async throws {
-        try await ChatRunner(prompt: prompt, json: json, yes: yes, resume: resume, cwd: cwd, verbose: verbose, endpoint: endpoint).run()
+        try await ChatRunner(prompt: prompt, json: json, yes: yes, resume: resume, cwd: cwd, verbose: verbose, line: line,
+                             endpoint: endpoint).run()
     }
 }
 
@@ -50,6 +54,7 @@ struct ChatRunner {
     var resume: String?
     var cwd: String?
     var verbose = false
+    var line = false
     var endpoint: EndpointOptions
 
     func run() async throws {
@@ -62,6 +67,11 @@ struct ChatRunner {
         if let p = promptText, p.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             printError("talaria: the prompt is empty")
             throw Exit.usage
+        }
+        if promptText == nil, isTTY, isatty(1) == 1, !line, !json {
+            if let cwd { _ = FileManager.default.changeCurrentDirectoryPath((cwd as NSString).expandingTildeInPath) }
+            try await TUIRunner(resume: resume, endpoint: endpoint).run()
+            return
         }
         let settings = try await Settings.resolve(endpoint, transport: transport)
         let workdir = cwd.map { ($0 as NSString).expandingTildeInPath } ?? FileManager.default.currentDirectoryPath
@@ -101,24 +111,30 @@ struct ChatRunner {
             printError("talaria: \(error)")
             throw Exit.failed
         }
-        let endpoint = Endpoint(baseURL: URL(string: s.baseURL)!, apiKey: s.apiKey, model: s.model)
-        let client = LLMClient(endpoint: endpoint, transport: transport)
-        let indexer = Indexer(store: store)
         let mode: ApprovalMode = yes || s.config.approvals == "yes" ? .approveAll : (s.config.approvals == "deny" || !interactive ? .denyAll : .ask)
-        let config = AgentConfiguration(model: s.model, baseURL: s.baseURL, cwd: cwd, maxIterations: s.maxIterations,
-                                        approvalMode: mode, toolOutputLimit: s.config.toolOutputLimit ?? 16_000,
-                                        contextWindowOverride: s.contextWindow, maxTokens: s.maxTokens,
-                                        temperature: s.config.temperature, source: source, extraInstructions: s.config.systemPrompt)
         do {
-            let agent = try Agent(config: config, client: client, store: store, indexer: indexer, tools: .builtIn(),
-                                  backend: LocalBackend(), resumeID: resume,
-                                  contextProbe: ContextWindowProbe(endpoint: endpoint, transport: transport),
-                                  contextCache: ContextWindowCache(path: s.paths.home + "/context-windows.json"))
-            return (agent, indexer)
+            return try Self.makeAgent(s, store: store, transport: transport, cwd: cwd, mode: mode, source: source, resume: resume)
         } catch {
             printError("talaria: \(error)")
             throw Exit.usage
         }
+    }
+
+    /// An agent on `store` for a new session, or continuing `resume`.
+    static func makeAgent(_ s: Settings, store: SessionStore, transport: CurlTransport, cwd: String, mode: ApprovalMode,
+                          source: String, resume: String?) throws -> (agent: Agent, indexer: Indexer) {
+        let endpoint = Endpoint(baseURL: URL(string: s.baseURL)!, apiKey: s.apiKey, model: s.model)
+        let client = LLMClient(endpoint: endpoint, transport: transport)
+        let indexer = Indexer(store: store)
+        let config = AgentConfiguration(model: s.model, baseURL: s.baseURL, cwd: cwd, maxIterations: s.maxIterations,
+                                        approvalMode: mode, toolOutputLimit: s.config.toolOutputLimit ?? 16_000,
+                                        contextWindowOverride: s.contextWindow, maxTokens: s.maxTokens,
+                                        temperature: s.config.temperature, source: source, extraInstructions: s.config.systemPrompt)
+        let agent = try Agent(config: config, client: client, store: store, indexer: indexer, tools: .builtIn(),
+                              backend: LocalBackend(), resumeID: resume,
+                              contextProbe: ContextWindowProbe(endpoint: endpoint, transport: transport),
+                              contextCache: ContextWindowCache(path: s.paths.home + "/context-windows.json"))
+        return (agent, indexer)
     }
 
     /// Line mode's approval prompt: once, for the session, or deny (the default).

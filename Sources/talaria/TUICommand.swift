@@ -3,49 +3,108 @@ import AgentProtocol
 import AppFeature
 import AppRuntime
 import ArgumentParser
+import Config
 import CurlTransport
+import Exec
 import Foundation
+import Store
 import TUICurses
 
-/// `talaria tui`: the full-screen interface. Experimental: the complete TUI (markdown, search,
-/// themes, keymaps, mouse) is being built on this loop; `talaria` stays line-based until then.
+/// `talaria` on a terminal: the full-screen interface.
 struct TUICommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tui", abstract: "Full-screen interface (experimental).")
+    static let configuration = CommandConfiguration(commandName: "tui", abstract: "The full-screen interface (the default on a terminal).")
 
     @Option(help: "Continue a stored session (id or unique prefix).") var resume: String?
+    @Option(help: "Colour theme (themes/*.json or ~/.talaria/themes).") var theme: String?
+    @Option(help: "Key bindings (keymaps/*.json or ~/.talaria/keymaps).") var keymap: String?
     @OptionGroup var endpoint: EndpointOptions
 
     func run() async throws {
+        try await TUIRunner(resume: resume, theme: theme, keymap: keymap, endpoint: endpoint).run()
+    }
+}
+
+/// The work of `talaria tui` (and of plain `talaria` on a terminal), with plain values.
+struct TUIRunner {
+    var resume: String?
+    var theme: String?
+    var keymap: String?
+    var endpoint: EndpointOptions
+
+    func run() async throws {
         guard isatty(0) == 1, isatty(1) == 1 else {
-            printError("talaria: tui needs a terminal; use talaria -p for scripts")
+            printError("talaria: the full-screen interface needs a terminal; use talaria -p for scripts")
             throw Exit.usage
         }
         let transport = CurlTransport()
         let settings = try await Settings.resolve(endpoint, transport: transport)
-        let chat = ChatRunner(resume: resume, endpoint: endpoint)
-        let session = try chat.openSession(settings, transport: transport, cwd: FileManager.default.currentDirectoryPath,
-                                           interactive: true, source: "tui")
-        let agent = session.agent
-
-        // Ops reach the agent in the order the user caused them.
-        let (ops, opSink) = AsyncStream<Op>.makeStream()
-        let forwarder = Task { for await op in ops { await agent.submit(op) } }
-        let runtime = UIThread.run(submit: { opSink.yield($0) })
-        let events = Task { for await e in agent.events { runtime.post(e) } }
+        let store: SessionStore
+        do { store = try SessionStore(path: settings.paths.database) } catch {
+            printError("talaria: \(error)")
+            throw Exit.failed
+        }
+        let cwd = FileManager.default.currentDirectoryPath
+        let host = AgentHost(settings: settings, store: store, transport: transport, cwd: cwd)
+        do { try await host.start(resume: resume, model: nil) } catch {
+            printError("talaria: \(error)")
+            throw Exit.usage
+        }
+        var state = initialState(settings, cwd: cwd)
+        if let id = resume, let items = try? StoredTranscript.items(store: store, sessionID: await host.sessionID) {
+            _ = reduce(into: &state, .sessionLoaded(ViewedSession(sessionID: id, title: id), items, resumed: true))
+        }
+        let environment = TUIEnvironment(host: host, store: store, cwd: cwd)
+        let ui = UIThread.run(state: state, environment: environment, mouse: state.mouseCapture) { op in host.enqueue(op) }
+        await host.setSink { ui.post($0) }
         let signals = [SIGTERM, SIGHUP, SIGINT].map { sig -> any DispatchSourceSignal in
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { runtime.stop() }
+            s.setEventHandler { ui.stop() }
             s.resume()
             return s
         }
-        await runtime.finished()
+        await ui.finished()
         signals.forEach { $0.cancel() }
-        opSink.finish()
-        await forwarder.value
-        await agent.submit(.shutdown)
-        await events.value
-        _ = try? await session.indexer.catchUp()
+        await host.shutdown()
+    }
+
+    /// Themes, keymaps and settings; their problems become start-up toasts.
+    func initialState(_ settings: Settings, cwd: String) -> AppState {
+        let paths = settings.paths
+        let assets = UIAssets.load(userThemes: Self.files(in: paths.home + "/themes"), userKeymaps: Self.files(in: paths.home + "/keymaps"))
+        var state = AppState()
+        state.cwd = cwd
+        state.model = settings.model
+        state.backend = settings.config.backend ?? "local"
+        state.themes = assets.themes
+        state.keymaps = assets.keymaps
+        var problems = assets.problems
+        let themeName = theme ?? settings.config.theme ?? "dark"
+        if let t = assets.themes[themeName] { state.theme = t } else {
+            problems.append("no theme \"\(themeName)\" (have: \(assets.themes.keys.sorted().joined(separator: ", "))); using dark")
+            state.theme = assets.themes["dark"] ?? .dark
+        }
+        if ProcessInfo.processInfo.environment["NO_COLOR"].map({ !$0.isEmpty }) == true {
+            state.themes = state.themes.mapValues { $0.withoutColor() }
+            state.theme = state.theme.withoutColor()
+        }
+        let keymapName = keymap ?? settings.config.keymap ?? "default"
+        if let k = assets.keymaps[keymapName] { state.keymap = k } else {
+            problems.append("no keymap \"\(keymapName)\" (have: \(assets.keymaps.keys.sorted().joined(separator: ", "))); using default")
+            state.keymap = assets.keymaps["default"] ?? Keymap(name: "default")
+        }
+        state.mouseCapture = ProcessInfo.processInfo.environment["TALARIA_MOUSE"] != "0"
+        for p in problems { _ = reduce(into: &state, .toast(.error, p)) }
+        return state
+    }
+
+    static func files(in dir: String) -> [UIAssets.File] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { name in
+            let path = dir + "/" + name
+            guard let data = FileManager.default.contents(atPath: path) else { return nil }
+            return UIAssets.File(name: String(name.dropLast(5)), text: String(decoding: data, as: UTF8.self), path: path)
+        }
     }
 }
 
@@ -55,10 +114,11 @@ final class UIThread: @unchecked Sendable {
     private let ready = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
 
-    static func run(submit: @escaping @Sendable (Op) -> Void) -> UIThread {
+    static func run(state: AppState, environment: any AppEnvironment, mouse: Bool,
+                    submit: @escaping @Sendable (Op) -> Void) -> UIThread {
         let ui = UIThread()
         let thread = Thread {
-            let runtime = AppRuntime(backend: CursesBackend(), submit: submit)
+            let runtime = AppRuntime(backend: CursesBackend(mouse: mouse), environment: environment, state: state, submit: submit)
             ui.runtime = runtime
             ui.ready.signal()
             runtime.run()
@@ -77,5 +137,122 @@ final class UIThread: @unchecked Sendable {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             Thread { self.done.wait(); c.resume() }.start()
         }
+    }
+}
+
+/// The agent behind the TUI, replaceable: /new, /resume and /model start another one on the
+/// same store. Ops reach the current agent in the order the user caused them.
+actor AgentHost {
+    private let settings: Settings
+    private let store: SessionStore
+    private let transport: CurlTransport
+    private let cwd: String
+    private var agent: Agent?
+    private var indexer: Indexer?
+    private var forwarding: Task<Void, Never>?
+    private var sink: (@Sendable (EventEnvelope) -> Void)?
+    private var model: String
+    private(set) var sessionID = ""
+    private let ops: AsyncStream<Op>.Continuation
+    private var opLoop: Task<Void, Never>?
+
+    init(settings: Settings, store: SessionStore, transport: CurlTransport, cwd: String) {
+        self.settings = settings
+        self.store = store
+        self.transport = transport
+        self.cwd = cwd
+        model = settings.model
+        let (stream, continuation) = AsyncStream<Op>.makeStream()
+        ops = continuation
+        Task { await self.consume(stream) }
+    }
+
+    private func consume(_ stream: AsyncStream<Op>) async {
+        for await op in stream {
+            var op = op
+            if case .userTurn(var turn) = op {
+                turn.text = Mentions.expand(turn.text, cwd: cwd)
+                op = .userTurn(turn)
+            }
+            _ = await agent?.submit(op)
+        }
+    }
+
+    /// Queues an op for the current agent (any thread).
+    nonisolated func enqueue(_ op: Op) { ops.yield(op) }
+
+    func setSink(_ sink: @escaping @Sendable (EventEnvelope) -> Void) {
+        self.sink = sink
+        startForwarding()
+    }
+
+    /// Starts a session: new, or continuing `resume`; `model` overrides the model.
+    func start(resume: String?, model newModel: String?) throws {
+        var s = settings
+        s.model = newModel ?? model
+        let mode: ApprovalMode = s.config.approvals == "yes" ? .approveAll : s.config.approvals == "deny" ? .denyAll : .ask
+        let (agent, indexer) = try ChatRunner.makeAgent(s, store: store, transport: transport, cwd: cwd, mode: mode,
+                                                        source: "tui", resume: resume)
+        self.agent = agent
+        self.indexer = indexer
+        model = s.model
+        sessionID = agent.sessionID
+        startForwarding()
+    }
+
+    private func startForwarding() {
+        guard let agent, let sink, forwarding == nil else { return }
+        forwarding = Task { for await e in agent.events { sink(e) } }
+    }
+
+    /// Ends the current session (interrupting a running turn) and starts another.
+    func switchTo(resume: String?, model newModel: String? = nil) async throws {
+        await stopCurrent()
+        try start(resume: resume, model: newModel)
+    }
+
+    private func stopCurrent() async {
+        guard let agent else { return }
+        _ = await agent.submit(.interrupt)
+        _ = await agent.submit(.shutdown)
+        await forwarding?.value
+        forwarding = nil
+        _ = try? await indexer?.catchUp()
+        self.agent = nil
+    }
+
+    func catchUpIndex() async { _ = try? await indexer?.catchUp() }
+
+    func shutdown() async {
+        ops.finish()
+        await stopCurrent()
+    }
+}
+
+/// `@path` in a prompt attaches that file: its text follows the prompt for the model (the
+/// transcript shows what was typed). Missing paths, directories and binary files are left as
+/// typed; each file is capped.
+enum Mentions {
+    static let maxBytes = 100_000
+
+    static func expand(_ text: String, cwd: String) -> String {
+        var attachments: [String] = []
+        var seen: Set<String> = []
+        for word in text.split(whereSeparator: { $0.isWhitespace }) where word.hasPrefix("@") && word.count > 1 {
+            var path = String(word.dropFirst())
+            while let last = path.last, ",.;:!?)".contains(last) { path.removeLast() }
+            guard !path.isEmpty, seen.insert(path).inserted else { continue }
+            let full = path.hasPrefix("/") ? path : (path.hasPrefix("~") ? (path as NSString).expandingTildeInPath : cwd + "/" + path)
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue,
+                  let handle = FileHandle(forReadingAtPath: full) else { continue }
+            let data = (try? handle.read(upToCount: maxBytes + 1)) ?? Data()
+            try? handle.close()
+            guard !data.contains(0) else { continue } // binary
+            var body = String(decoding: data.prefix(maxBytes), as: UTF8.self)
+            if data.count > maxBytes { body += "\n[… truncated at \(maxBytes) bytes; use read_file for the rest]" }
+            attachments.append("<file path=\"\(path)\">\n\(body)\n</file>")
+        }
+        return attachments.isEmpty ? text : text + "\n\n" + attachments.joined(separator: "\n")
     }
 }

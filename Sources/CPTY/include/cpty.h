@@ -30,6 +30,11 @@ pid_t tl_wait(pid_t pid, int *status, int nohang);
 /// `log_path`. The caller does not wait for it. Returns its pid, or -1 with errno set.
 pid_t tl_spawn_detached(const char *const argv[], const char *const envp[], const char *cwd, const char *log_path);
 
+/// Runs a program in the foreground on this terminal (an editor): same session and process
+/// group, default signal mask and dispositions, and waits for it. Returns its exit status
+/// (128+signal if signalled), or -1 with errno set when it cannot start.
+int tl_run_foreground(const char *const argv[]);
+
 /// A descriptor that becomes readable when `pid` exits (Linux pidfd), or -1 where unsupported.
 int tl_pidfd_open(pid_t pid);
 #endif

@@ -1,0 +1,137 @@
+import AgentProtocol
+import TUIKit
+
+/// What a key can do, by the name keymaps use.
+public enum Command: String, Sendable, Hashable, CaseIterable {
+    // global
+    case quit, cancel, interrupt = "interrupt-or-close", help, redraw
+    case quitIfEmpty = "quit-if-empty"
+    case searchSessions = "search-sessions"
+    case toggleThoughts = "toggle-thoughts", toggleAllThoughts = "toggle-all-thoughts"
+    case toggleToolOutput = "toggle-tool-output", toggleMouse = "toggle-mouse", toggleZoom = "toggle-terminal-zoom"
+    case scrollUp = "scroll-up", scrollDown = "scroll-down", pageUp = "page-up", pageDown = "page-down"
+    case halfPageUp = "half-page-up", halfPageDown = "half-page-down"
+    case scrollTop = "scroll-top", scrollBottom = "scroll-bottom"
+    case copyLast = "copy-last", focusTranscript = "focus-transcript", focusInput = "focus-input"
+    case selectPrevious = "select-previous", selectNext = "select-next"
+    // input
+    case submit, newline, complete, externalEditor = "external-editor"
+    case cursorLeft = "cursor-left", cursorRight = "cursor-right", cursorUp = "cursor-up", cursorDown = "cursor-down"
+    case wordLeft = "word-left", wordRight = "word-right", lineStart = "line-start", lineEnd = "line-end"
+    case deleteBack = "delete-back", deleteForward = "delete-forward", deleteWordBack = "delete-word-back"
+    case killLineEnd = "kill-line-end", killLineStart = "kill-line-start", yank
+    case historyPrevious = "history-previous", historyNext = "history-next"
+    // transcript (focused, or viewing a stored session)
+    case toggleItem = "toggle-item", copyItem = "copy-item", resumeSession = "resume-session", back
+    // search overlay
+    case openSession = "open-session", titleSession = "title-session", tagSession = "tag-session"
+    case archiveSession = "archive-session", showArchived = "toggle-archived", close
+    // approval dialog
+    case approveOnce = "approve-once", approveSession = "approve-session", approveAlways = "approve-always", deny
+}
+
+/// Where a key is looked up: the innermost active context first, then `global`.
+public enum KeyContext: String, Sendable, Hashable, CaseIterable {
+    case global, input, transcript, search, dialog
+}
+
+/// Key bindings per context, resolved from keymap files (`extends` applied, `unbind` applied).
+public struct Keymap: Sendable, Hashable {
+    public var name: String
+    public var bindings: [KeyContext: [KeyEvent: Command]]
+
+    public init(name: String, bindings: [KeyContext: [KeyEvent: Command]] = [:]) {
+        self.name = name
+        self.bindings = bindings
+    }
+
+    public func command(for key: KeyEvent, in context: KeyContext) -> Command? {
+        if let c = bindings[context]?[key] { return c }
+        // Text-producing keys typed into the query or the editor are text, not global commands.
+        if context == .input || context == .search, case .character = key.key, key.modifiers.subtracting(.shift).isEmpty { return nil }
+        return context == .global ? nil : bindings[.global]?[key]
+    }
+
+    /// The keys bound to `command` in `context`, by name, sorted (for help and hints).
+    public func keys(for command: Command, in context: KeyContext) -> [String] {
+        (bindings[context] ?? [:]).filter { $0.value == command }.map(\.key.name).sorted { ($0.count, $0) < ($1.count, $1) }
+    }
+}
+
+/// A keymap file: `{"name", "extends", "bindings": {context: {action: [keys]}}, "unbind": {context: [keys]}}`.
+public struct KeymapFile: Sendable, Hashable {
+    public var name: String
+    public var extends: String?
+    public var bindings: [KeyContext: [KeyEvent: Command]]
+    public var unbind: [KeyContext: [KeyEvent]]
+
+    /// Parses a keymap; every problem is reported (unknown context, action or key name, one
+    /// key bound to two actions), not just the first. `source` names the file in messages.
+    public static func parse(_ text: String, source: String) -> (KeymapFile?, [String]) {
+        guard let root = JSONValue.parse(text)?.objectValue else { return (nil, ["\(source): not a JSON object"]) }
+        var errors: [String] = []
+        let known: Set<String> = ["name", "extends", "bindings", "unbind", "description"]
+        for key in root.keys where !known.contains(key) { errors.append("\(source): unknown field \"\(key)\"") }
+        var file = KeymapFile(name: root["name"]?.stringValue ?? "", extends: root["extends"]?.stringValue, bindings: [:], unbind: [:])
+        for (ctxName, value) in root["bindings"]?.objectValue ?? [:] {
+            guard let ctx = KeyContext(rawValue: ctxName) else {
+                errors.append("\(source): bindings: unknown context \"\(ctxName)\" (known: \(KeyContext.allCases.map(\.rawValue).joined(separator: ", ")))")
+                continue
+            }
+            var map: [KeyEvent: Command] = [:]
+            for (action, keys) in (value.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+                guard let command = Command(rawValue: action) else {
+                    errors.append("\(source): bindings.\(ctxName): unknown action \"\(action)\"")
+                    continue
+                }
+                let names = keys.arrayValue?.compactMap(\.stringValue) ?? keys.stringValue.map { [$0] } ?? []
+                for name in names {
+                    guard let key = KeyEvent(name: name) else {
+                        errors.append("\(source): bindings.\(ctxName).\(action): unknown key \"\(name)\"")
+                        continue
+                    }
+                    if let other = map[key], other != command {
+                        errors.append("\(source): bindings.\(ctxName): \(key.name) is bound to both \(other.rawValue) and \(command.rawValue)")
+                        continue
+                    }
+                    map[key] = command
+                }
+            }
+            file.bindings[ctx] = map
+        }
+        for (ctxName, value) in root["unbind"]?.objectValue ?? [:] {
+            guard let ctx = KeyContext(rawValue: ctxName) else {
+                errors.append("\(source): unbind: unknown context \"\(ctxName)\""); continue
+            }
+            for name in value.arrayValue?.compactMap(\.stringValue) ?? [] {
+                if let key = KeyEvent(name: name) { file.unbind[ctx, default: []].append(key) } else {
+                    errors.append("\(source): unbind.\(ctxName): unknown key \"\(name)\"")
+                }
+            }
+        }
+        return (file, errors)
+    }
+
+    /// Resolves `name` among `files` (by name), following `extends`; errors for unknown or cyclic parents.
+    public static func resolve(_ name: String, files: [String: KeymapFile]) -> (Keymap?, [String]) {
+        var chain: [KeymapFile] = []
+        var seen: Set<String> = []
+        var current: String? = name
+        while let n = current {
+            guard !seen.contains(n) else { return (nil, ["keymap \(name): extends forms a cycle through \(n)"]) }
+            guard let f = files[n] else {
+                return (nil, [chain.isEmpty ? "unknown keymap \"\(n)\" (have: \(files.keys.sorted().joined(separator: ", ")))"
+                                            : "keymap \(chain.last!.name): extends unknown keymap \"\(n)\""])
+            }
+            seen.insert(n)
+            chain.append(f)
+            current = f.extends
+        }
+        var map = Keymap(name: name)
+        for f in chain.reversed() {
+            for (ctx, keys) in f.unbind { for k in keys { map.bindings[ctx]?[k] = nil } }
+            for (ctx, b) in f.bindings { map.bindings[ctx, default: [:]].merge(b) { _, new in new } }
+        }
+        return (map, [])
+    }
+}

@@ -1,0 +1,181 @@
+import AgentProtocol
+import Foundation
+import TUIKit
+
+/// The slash commands: what the completion popup offers and what `/help` lists.
+public enum SlashCommand: String, Sendable, CaseIterable {
+    case new, resume, sessions, title, model, theme, keymap, clear, copy, mouse, help, quit
+
+    public var summary: String {
+        switch self {
+        case .new: "start a new conversation"
+        case .resume: "continue a stored session (id, or pick one)"
+        case .sessions: "search every stored session"
+        case .title: "name this session"
+        case .model: "show or switch the model"
+        case .theme: "switch the colour theme"
+        case .keymap: "switch the key bindings"
+        case .clear: "clear the screen (the conversation continues)"
+        case .copy: "copy the last answer (OSC 52)"
+        case .mouse: "turn mouse capture on or off"
+        case .help: "keys and commands"
+        case .quit: "leave Talaria"
+        }
+    }
+}
+
+func runSlash(_ text: String, _ state: inout AppState) -> [AppEffect] {
+    let parts = text.dropFirst().split(separator: " ", maxSplits: 1)
+    let name = parts.first.map(String.init) ?? ""
+    let argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+    let aliases: [String: SlashCommand] = ["exit": .quit, "q": .quit, "reset": .new, "search": .sessions, "?": .help]
+    guard let command = SlashCommand(rawValue: name) ?? aliases[name] else {
+        toast(&state, .error, "unknown command /\(name) — /help lists them")
+        return []
+    }
+    func idle() -> Bool {
+        if state.isBusy { toast(&state, .warning, "busy — press Esc to interrupt first") }
+        return !state.isBusy
+    }
+    switch command {
+    case .new:
+        guard idle() else { return [] }
+        state.entries = []
+        state.viewing = nil
+        state.stash = []
+        state.usage = Usage()
+        state.lastPromptTokens = 0
+        return [.newSession]
+    case .resume where !argument.isEmpty:
+        guard idle() else { return [] }
+        return [.resumeSession(argument)]
+    case .resume, .sessions:
+        state.overlay = .search(SearchState(query: argument))
+        state.completion = nil
+        return runSearch(&state)
+    case .title:
+        guard !argument.isEmpty else { toast(&state, .warning, "usage: /title NAME"); return [] }
+        toast(&state, .info, "titled \(argument)")
+        return [.updateSession(id: state.sessionID, title: argument, tags: nil, archived: nil)]
+    case .model:
+        guard !argument.isEmpty else {
+            append(&state, .notice(Notice(.info, "model: \(state.model) — /model NAME switches (the conversation continues)")))
+            return []
+        }
+        guard idle() else { return [] }
+        return [.setModel(argument)]
+    case .theme:
+        guard let theme = state.themes[argument] else {
+            let names = state.themes.keys.sorted().joined(separator: ", ")
+            toast(&state, argument.isEmpty ? .info : .error, argument.isEmpty ? "themes: \(names)" : "no theme \"\(argument)\" (have: \(names))")
+            return []
+        }
+        state.theme = theme
+        toast(&state, .info, "theme \(argument) — set `theme: \(argument)` in config.yaml to keep it")
+    case .keymap:
+        guard let keymap = state.keymaps[argument] else {
+            let names = state.keymaps.keys.sorted().joined(separator: ", ")
+            toast(&state, argument.isEmpty ? .info : .error, argument.isEmpty ? "keymaps: \(names)" : "no keymap \"\(argument)\" (have: \(names))")
+            return []
+        }
+        state.keymap = keymap
+        state.focus = .input
+        toast(&state, .info, "keymap \(argument) — set `keymap: \(argument)` in config.yaml to keep it")
+    case .clear:
+        state.entries = []
+        state.scrollBack = 0
+        state.selectedEntry = nil
+    case .copy:
+        return perform(.copyLast, &state)
+    case .mouse:
+        return perform(.toggleMouse, &state)
+    case .help:
+        state.overlay = .help(scroll: 0)
+    case .quit:
+        return [.quit]
+    }
+    return []
+}
+
+// MARK: - Completion popup
+
+/// Recomputes the popup after an edit: slash commands (and theme/keymap names) or `@paths`.
+func updateCompletion(_ state: inout AppState) -> [AppEffect] {
+    let chars = state.input.chars
+    let cursor = state.input.cursor
+    let text = String(chars[..<cursor])
+    if text.hasPrefix("/"), !text.contains("\n") {
+        if !text.contains(" ") {
+            let prefix = text.dropFirst()
+            let items = SlashCommand.allCases.filter { $0.rawValue.hasPrefix(prefix) }
+                .map { CompletionItem("/" + $0.rawValue, $0.summary) }
+            state.completion = items.isEmpty || (items.count == 1 && items[0].text == text) ? nil
+                : Completion(kind: .command, start: 0, items: items)
+            return []
+        }
+        let parts = text.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
+        let names: [String]
+        switch parts[0] {
+        case "/theme": names = state.themes.keys.sorted()
+        case "/keymap": names = state.keymaps.keys.sorted()
+        default: state.completion = nil; return []
+        }
+        let arg = parts.count > 1 ? String(parts[1]) : ""
+        let items = names.filter { $0.hasPrefix(arg) && $0 != arg }.map { CompletionItem($0) }
+        state.completion = items.isEmpty ? nil : Completion(kind: .argument, start: parts[0].count + 1, items: items)
+        return []
+    }
+    // `@path` under the cursor.
+    var start = cursor
+    while start > 0, !chars[start - 1].isWhitespace { start -= 1 }
+    if start < cursor, chars[start] == "@", start == 0 || chars[start - 1].isWhitespace {
+        state.requestSeq += 1
+        let prefix = String(chars[(start + 1)..<cursor])
+        var c = state.completion?.kind == .path ? state.completion! : Completion(kind: .path, start: start + 1, items: [])
+        c.start = start + 1
+        c.seq = state.requestSeq
+        state.completion = c
+        return [.completePaths(prefix: prefix, seq: c.seq)]
+    }
+    state.completion = nil
+    return []
+}
+
+/// Keys the popup takes before the keymap: move, accept, dismiss. `nil`: not for the popup.
+func completionKey(_ state: inout AppState, _ key: KeyEvent) -> [AppEffect]? {
+    guard var c = state.completion, !c.items.isEmpty, key.modifiers.isEmpty else { return nil }
+    switch key.key {
+    case .up:
+        c.selected = (c.selected - 1 + c.items.count) % c.items.count
+        state.completion = c
+        return []
+    case .down:
+        c.selected = (c.selected + 1) % c.items.count
+        state.completion = c
+        return []
+    case .escape:
+        state.completion = nil
+        return []
+    case .tab, .enter:
+        let item = c.items[c.selected].text
+        let chars = state.input.chars
+        let cursor = state.input.cursor
+        var end = cursor
+        while end < chars.count, !chars[end].isWhitespace { end += 1 }
+        _ = state.input.delete(c.start..<end)
+        state.input.cursor = c.start
+        let isDirectory = item.hasSuffix("/")
+        state.input.insert(item + (isDirectory ? "" : " "))
+        state.completion = nil
+        // Enter on a command runs it when it needs no argument; a directory keeps completing.
+        if key.key == .enter, c.kind != .path {
+            let takesArgument: Set<String> = ["/resume", "/title", "/model", "/theme", "/keymap", "/sessions"]
+            if c.kind == .argument || !takesArgument.contains(item) {
+                return perform(.submit, &state)
+            }
+        }
+        return updateCompletion(&state)
+    default:
+        return nil
+    }
+}

@@ -1,0 +1,150 @@
+import AgentProtocol
+import AppFeature
+import AppRuntime
+import Exec
+import Foundation
+import Store
+
+/// The TUI's I/O: session search and loading on the store, session switching on the host,
+/// path completion on the file system, the user's editor.
+struct TUIEnvironment: AppEnvironment {
+    let host: AgentHost
+    let store: SessionStore
+    let cwd: String
+
+    func perform(_ effect: AppEffect) async -> [AppAction] {
+        do {
+            switch effect {
+            case .searchSessions(let query, let includeArchived, let seq):
+                return [.searchResults(seq: seq, hits: try await search(query, includeArchived: includeArchived), error: nil)]
+            case .loadPreview(let sessionID, let messageID, let seq):
+                return [.previewLoaded(seq: seq, try preview(sessionID, around: messageID))]
+            case .openSession(let id):
+                let info = try store.session(id: id)
+                return [.sessionLoaded(ViewedSession(sessionID: info.id, title: Self.title(info)),
+                                       try StoredTranscript.items(store: store, sessionID: info.id), resumed: false)]
+            case .resumeSession(let id):
+                let info = try store.session(id: id)
+                try await host.switchTo(resume: info.id)
+                return [.sessionLoaded(ViewedSession(sessionID: info.id, title: Self.title(info)),
+                                       try StoredTranscript.items(store: store, sessionID: info.id), resumed: true)]
+            case .newSession:
+                try await host.switchTo(resume: nil)
+                return [.toast(.info, "new session")]
+            case .setModel(let model):
+                let current = await host.sessionID
+                try await host.switchTo(resume: current, model: model)
+                return [.toast(.info, "model: \(model)")]
+            case .updateSession(let id, let title, let tags, let archived):
+                if let title { try store.setTitle(title, sessionID: id) }
+                if let tags { try store.setTags(tags, sessionID: id) }
+                if let archived { try store.setArchived(archived, sessionID: id) }
+                return []
+            case .completePaths(let prefix, let seq):
+                return [.pathCompletions(seq: seq, Self.complete(prefix, cwd: cwd))]
+            case .submit, .quit, .redraw, .openEditor, .copyToClipboard, .setMouseCapture:
+                return [] // the runtime's own
+            }
+        } catch {
+            return [.toast(.error, "\(error)")]
+        }
+    }
+
+    func edit(_ text: String) -> String? {
+        let env = ProcessInfo.processInfo.environment
+        let editor = [env["VISUAL"], env["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"
+        let path = NSTemporaryDirectory() + "talaria-prompt-\(getpid()).md"
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else { return nil }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // Through sh so EDITOR may carry arguments (`code -w`).
+        guard let status = try? Foreground.run(["/bin/sh", "-c", "\(editor) \"$1\"", "sh", path]), status == 0,
+              let data = FileManager.default.contents(atPath: path) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func title(_ info: SessionInfo) -> String { info.title ?? "untitled \(info.id.prefix(8))" }
+
+    private func search(_ query: String, includeArchived: Bool) async throws -> [SessionHit] {
+        if query.trimmingCharacters(in: .whitespaces).isEmpty {
+            return try store.sessions(limit: 200, includeArchived: includeArchived).map { s in
+                SessionHit(sessionID: s.id, title: Self.title(s), date: s.updatedAt.timeIntervalSince1970,
+                           snippet: "\(s.messageCount) messages · \(s.model) · \(s.cwd)", archived: s.archived, tags: s.tags)
+            }
+        }
+        await host.catchUpIndex()
+        return try store.search(query, limit: 50, includeArchived: includeArchived).map { h in
+            let snippet = h.snippet.replacingOccurrences(of: SearchHit.highlightStart, with: "**")
+                .replacingOccurrences(of: SearchHit.highlightEnd, with: "**")
+            return SessionHit(sessionID: h.sessionID, title: h.sessionTitle ?? "untitled \(h.sessionID.prefix(8))",
+                              date: h.createdAt.timeIntervalSince1970, snippet: snippet, messageID: h.messageID, role: h.role,
+                              archived: h.archived, tags: h.tags)
+        }
+    }
+
+    private func preview(_ sessionID: String, around messageID: Int64?) throws -> SessionPreview {
+        let messages = try store.messages(sessionID: sessionID).filter { $0.message.role != .system }
+        let hit = messageID.flatMap { id in messages.firstIndex { $0.id == id } } ?? 0
+        let window = messages[max(0, hit - 3)..<min(messages.count, hit + 6)]
+        return SessionPreview(sessionID: sessionID, lines: window.map { m in
+            var text = m.message.content
+            if text.isEmpty, !m.message.toolCalls.isEmpty { text = m.message.toolCalls.map { "→ \($0.name) \($0.arguments)" }.joined(separator: "\n") }
+            return PreviewLine(role: m.message.role.rawValue, text: text, isHit: m.id == messageID)
+        })
+    }
+
+    /// Paths under `cwd` starting with `prefix` (directories end in `/`); hidden ones only
+    /// when asked for; directories first.
+    static func complete(_ prefix: String, cwd: String) -> [String] {
+        let (dir, partial): (String, String)
+        if let slash = prefix.lastIndex(of: "/") {
+            dir = String(prefix[...slash])
+            partial = String(prefix[prefix.index(after: slash)...])
+        } else {
+            dir = ""
+            partial = prefix
+        }
+        let base = dir.hasPrefix("/") ? dir : (dir.hasPrefix("~") ? (dir as NSString).expandingTildeInPath + "/" : cwd + "/" + dir)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { return [] }
+        let skip: Set<String> = [".git", ".build", "node_modules"]
+        var out: [(Bool, String)] = []
+        for name in names where name.hasPrefix(partial) && (partial.hasPrefix(".") || !name.hasPrefix(".")) && !skip.contains(name) {
+            var isDir: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: base + name, isDirectory: &isDir)
+            out.append((isDir.boolValue, dir + name + (isDir.boolValue ? "/" : "")))
+        }
+        return out.sorted { $0.0 != $1.0 ? $0.0 : $0.1 < $1.1 }.prefix(50).map(\.1)
+    }
+}
+
+/// A stored session as transcript items: user and assistant messages, and tool cards with
+/// their stored output and status.
+enum StoredTranscript {
+    static func items(store: SessionStore, sessionID: String) throws -> [TranscriptItem] {
+        var items: [TranscriptItem] = []
+        var toolIndex: [String: Int] = [:]
+        for m in try store.messages(sessionID: sessionID) {
+            let msg = m.message
+            switch msg.role {
+            case .system: continue
+            case .user: items.append(.user(msg.content))
+            case .assistant:
+                if !msg.content.isEmpty || !(msg.reasoning ?? "").isEmpty {
+                    items.append(.assistant(AssistantItem(id: "m\(m.id)", text: msg.content, reasoning: msg.reasoning ?? "", isStreaming: false)))
+                }
+                for call in msg.toolCalls {
+                    let run = try store.toolRun(callID: call.id, sessionID: sessionID)
+                    let status = run.flatMap { ToolStatus(rawValue: $0.status) } ?? .succeeded
+                    toolIndex[call.id] = items.count
+                    items.append(.tool(ToolItem(callID: call.id, name: call.name, arguments: call.arguments, status: status,
+                                                output: run?.output ?? "", elapsedMs: run?.elapsedMs)))
+                }
+            case .tool:
+                if let i = toolIndex[msg.toolCallID ?? ""], case .tool(let t) = items[i], !t.hasOutput {
+                    items[i] = .tool(ToolItem(callID: t.callID, name: t.name, arguments: t.arguments, status: t.status,
+                                              output: msg.content, elapsedMs: t.elapsedMs))
+                }
+            }
+        }
+        return items
+    }
+}
