@@ -35,10 +35,10 @@ public struct AppState: Sendable, Hashable {
     public var completion: Completion?
     public var toasts: [Toast] = []
     var nextToastID = 1
-    public var theme = Theme.dark
-    public var themes: [String: Theme] = ["dark": .dark]
-    public var keymap = Keymap(name: "default")
-    public var keymaps: [String: Keymap] = [:]
+    public var theme = UIAssets.builtin.themes["dark"] ?? .dark
+    public var themes = UIAssets.builtin.themes
+    public var keymap = UIAssets.builtin.keymaps["default"] ?? Keymap(name: "default")
+    public var keymaps = UIAssets.builtin.keymaps
     public var mouseCapture = true
     public var allThoughtsExpanded = false
     /// The live terminal pane fills the transcript area.

@@ -282,7 +282,7 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
     case .archiveSession:
         guard case .search(let s)? = state.overlay, let hit = s.selectedHit else { return [] }
         toast(&state, .info, hit.archived ? "restored \(hit.title)" : "archived \(hit.title) (Alt-H shows archived)")
-        return [.updateSession(id: hit.sessionID, title: nil, tags: nil, archived: !hit.archived)] + runSearch(&state)
+        return [.updateSession(id: hit.sessionID, title: nil, tags: nil, archived: !hit.archived)] + runSearch(&state, keepSelection: true)
     case .showArchived:
         guard case .search(var s)? = state.overlay else { return [] }
         s.showArchived.toggle()
@@ -417,13 +417,16 @@ func toast(_ state: inout AppState, _ kind: Notice.Kind, _ text: String) {
 
 // MARK: - Search overlay
 
-func runSearch(_ state: inout AppState) -> [AppEffect] {
+/// Runs the query again; a new query starts at the top, a refresh (after an edit) keeps the place.
+func runSearch(_ state: inout AppState, keepSelection: Bool = false) -> [AppEffect] {
     guard case .search(var s)? = state.overlay else { return [] }
     state.requestSeq += 1
     s.seq = state.requestSeq
     s.isLoading = true
-    s.selected = 0
-    s.preview = nil
+    if !keepSelection {
+        s.selected = 0
+        s.preview = nil
+    }
     state.overlay = .search(s)
     return [.searchSessions(query: s.query, includeArchived: s.showArchived, seq: s.seq)]
 }
@@ -460,10 +463,10 @@ private func searchPromptKey(_ state: inout AppState, _ key: KeyEvent) -> [AppEf
         state.overlay = .search(s)
         let value = prompt.text.trimmingCharacters(in: .whitespaces)
         if prompt.kind == .title {
-            return [.updateSession(id: hit.sessionID, title: value, tags: nil, archived: nil)] + runSearch(&state)
+            return [.updateSession(id: hit.sessionID, title: value, tags: nil, archived: nil)] + runSearch(&state, keepSelection: true)
         }
         let tags = value.split(whereSeparator: { $0 == " " || $0 == "," }).map { String($0.drop { $0 == "#" }) }.filter { !$0.isEmpty }
-        return [.updateSession(id: hit.sessionID, title: nil, tags: tags, archived: nil)] + runSearch(&state)
+        return [.updateSession(id: hit.sessionID, title: nil, tags: tags, archived: nil)] + runSearch(&state, keepSelection: true)
     case .backspace:
         if !prompt.text.isEmpty { prompt.text.removeLast() }
         s.prompt = prompt

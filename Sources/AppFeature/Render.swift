@@ -280,7 +280,8 @@ private func drawCompletion(_ c: Completion, theme: Theme, into buffer: inout Sc
     guard shown > 0 else { return }
     let first = max(0, min(c.selected - shown + 1, c.items.count - shown))
     let textWidth = c.items.map { DisplayWidth.of($0.text) }.max() ?? 0
-    let width = min(buffer.cols, max(20, textWidth + 4 + (c.items.contains { !$0.detail.isEmpty } ? 40 : 0)))
+    let detailWidth = c.items.map { DisplayWidth.of($0.detail) }.max() ?? 0
+    let width = min(buffer.cols, max(20, textWidth + 4 + (detailWidth > 0 ? detailWidth + 2 : 0)))
     let top = bottom - shown - 2
     guard top >= 0 else { return }
     box(&buffer, x: 0, y: top, width: width, height: shown + 2, style: theme.border,
@@ -330,9 +331,9 @@ private func drawToasts(_ state: AppState, into buffer: inout ScreenBuffer) {
 
 private func drawSearch(_ s: SearchState, state: AppState, into buffer: inout ScreenBuffer) {
     let theme = state.theme
-    let inset = buffer.cols >= 60 && buffer.rows >= 20 ? 1 : 0
-    let x0 = inset, y0 = inset
-    let width = buffer.cols - 2 * inset, height = buffer.rows - 2 * inset
+    // Over everything but the status line.
+    let x0 = 0, y0 = 0
+    let width = buffer.cols, height = buffer.rows - 1
     guard width >= 10, height >= 5 else { return }
     let count = s.isLoading ? "searching…" : "\(s.results.count) \(s.query.isEmpty ? "recent" : "found")\(s.showArchived ? " · with archived" : "")"
     box(&buffer, x: x0, y: y0, width: width, height: height, style: theme.accent, title: "Sessions · \(count)")
@@ -467,8 +468,8 @@ func helpLines(_ state: AppState) -> [(String, Style)] {
 
 private func drawHelp(_ state: AppState, scroll: Int, into buffer: inout ScreenBuffer) {
     let theme = state.theme
-    let inset = buffer.cols >= 60 && buffer.rows >= 20 ? 1 : 0
-    let width = buffer.cols - 2 * inset, height = buffer.rows - 2 * inset
+    let inset = 0
+    let width = buffer.cols, height = buffer.rows - 1
     guard width >= 10, height >= 4 else { return }
     box(&buffer, x: inset, y: inset, width: width, height: height, style: theme.accent, title: "Help · ↑↓ scroll · any key closes")
     let lines = helpLines(state)

@@ -8,6 +8,9 @@ public struct UIAssets: Sendable {
     public var keymaps: [String: Keymap] = [:]
     public var problems: [String] = []
 
+    /// The built-in themes and keymaps alone (parsed once).
+    public static let builtin = load()
+
     /// A user file: its name (file name without `.json`), text, and path for messages.
     public struct File: Sendable {
         public var name: String

@@ -153,6 +153,16 @@ private struct Renderer {
         let header = Markdown.children(node).first.map { cmark_gfm_extensions_get_table_row_is_header($0) != 0 } ?? false
         let columns = rows.map(\.count).max() ?? 0
         guard columns > 0 else { return [] }
+        // Too narrow for borders: one line per row, cells separated by " · ".
+        if width < 4 * columns + 1 {
+            return rows.flatMap { row in
+                Wrap.styled(Array(row.enumerated().map { i, cell in (i > 0 ? [Span(" · ", styles.rule)] : []) + cell }.joined()), width: width)
+            }
+        }
+        let alignments: [UInt8] = {
+            guard let p = cmark_gfm_extensions_get_table_alignments(node) else { return [] }
+            return (0..<Int(cmark_gfm_extensions_get_table_columns(node))).map { p[$0] }
+        }()
         // Natural widths, then shrink the widest columns until the table fits (3 columns of
         // border per cell plus one).
         var widths = (0..<columns).map { c in rows.map { c < $0.count ? StyledLine($0[c]).width : 0 }.max() ?? 0 }.map { max(1, $0) }
@@ -176,9 +186,12 @@ private struct Renderer {
                 var line = StyledLine("│", border)
                 for c in 0..<columns {
                     let cell = h < wrapped[c].count ? wrapped[c][h] : StyledLine()
-                    line.append(" ", styles.text)
+                    let pad = max(0, widths[c] - cell.width)
+                    let align = c < alignments.count ? alignments[c] : 0
+                    let left = align == UInt8(ascii: "r") ? pad : align == UInt8(ascii: "c") ? pad / 2 : 0
+                    line.append(" " + String(repeating: " ", count: left), styles.text)
                     for span in cell.spans { line.append(span.text, span.style) }
-                    line.append(String(repeating: " ", count: max(0, widths[c] - cell.width)) + " ", styles.text)
+                    line.append(String(repeating: " ", count: pad - left) + " ", styles.text)
                     line.append("│", border)
                 }
                 out.append(line)

@@ -56,7 +56,7 @@ struct MarkdownTests {
         let md = "| Name | Size |\n|---|--:|\n| a.txt | 10 |\n| 中文.md | 2000 |"
         #expect(text(md) == [
             "┌─────────┬──────┐", "│ Name    │ Size │", "├─────────┼──────┤",
-            "│ a.txt   │ 10   │", "│ 中文.md │ 2000 │", "└─────────┴──────┘",
+            "│ a.txt   │   10 │", "│ 中文.md │ 2000 │", "└─────────┴──────┘",
         ])
         for line in Markdown.render("| a long header | another long one |\n|-|-|\n| x | y |", width: 20) {
             #expect(line.width <= 20, "\(line.text)")
