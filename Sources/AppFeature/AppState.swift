@@ -55,7 +55,8 @@ public struct AppState: Sendable, Hashable {
 
     /// The tool running now, if any (the live terminal pane shows it).
     public var runningTool: ToolItem? {
-        for e in entries.reversed() { if case .tool(let t) = e.item, t.status == nil { return t } }
+        // Running tools are the newest entries: look at the tail only, whatever the length.
+        for e in entries.suffix(32).reversed() { if case .tool(let t) = e.item, t.status == nil { return t } }
         return nil
     }
 

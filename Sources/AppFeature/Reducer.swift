@@ -580,6 +580,8 @@ private func assistantIndex(_ state: AppState, _ id: String) -> Int? {
 
 private func updateAssistant(_ state: inout AppState, _ id: String, _ body: (inout AssistantItem) -> Void) {
     if let i = assistantIndex(state, id), case .assistant(var a) = state.entries[i].item {
+        // Drop the entry's reference first so the text is appended in place, not copied per delta.
+        state.entries[i].item = .notice(Notice(.info, ""))
         body(&a)
         update(&state, i, .assistant(a))
     } else {
@@ -592,6 +594,7 @@ private func updateAssistant(_ state: inout AppState, _ id: String, _ body: (ino
 private func updateTool(_ state: inout AppState, _ callID: String, _ body: (inout ToolItem) -> Void) {
     guard let i = state.entries.lastIndex(where: { if case .tool(let t) = $0.item { t.callID == callID } else { false } }),
           case .tool(var t) = state.entries[i].item else { return }
+    state.entries[i].item = .notice(Notice(.info, "")) // see updateAssistant
     body(&t)
     update(&state, i, .tool(t))
 }

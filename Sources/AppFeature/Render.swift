@@ -70,7 +70,7 @@ public func render(_ state: AppState, into buffer: inout ScreenBuffer, layout ca
     case nil: break
     }
     drawToasts(state, into: &buffer)
-    cache.prune(keeping: Set(state.entries.map(\.id)))
+    cache.prune(entries: state.entries)
     return info
 }
 

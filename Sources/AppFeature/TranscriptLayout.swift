@@ -17,23 +17,56 @@ public final class TranscriptLayout: @unchecked Sendable {
 
     public init() {}
 
-    /// Forgets entries no longer in the transcript (after /new, /clear, viewing another session).
-    public func prune(keeping ids: Set<Int>) {
-        if cache.count > ids.count * 2 + 64 { cache = cache.filter { ids.contains($0.key) } }
+    /// The finished head of a streaming message, rendered in segments that end at blank lines
+    /// outside code fences: each new segment is rendered once and appended.
+    private var streamingHead: (key: HeadKey, end: Int, lines: [StyledLine])?
+    struct HeadKey: Hashable { var id: Int; var width: Int; var theme: Theme }
+
+    /// Forgets entries no longer in the transcript (after /new, /clear, viewing another
+    /// session); cheap unless the cache has grown well past the transcript.
+    public func prune(entries: [Entry]) {
+        guard cache.count > entries.count * 2 + 64 else { return }
+        let ids = Set(entries.map(\.id))
+        cache = cache.filter { ids.contains($0.key) }
+    }
+
+    /// Markdown of a message still streaming: the complete blocks before the last blank line
+    /// outside a code fence are rendered once and reused; only the tail is parsed each frame,
+    /// so a long answer costs the same per frame at its end as at its start.
+    func streamingMarkdown(id: Int, text: String, width: Int, theme: Theme) -> [StyledLine] {
+        guard let split = stableSplit(text) else { return Markdown.render(text, width: width, styles: theme.markdown) }
+        let key = HeadKey(id: id, width: width, theme: theme)
+        let splitOffset = split.utf16Offset(in: text)
+        var head = streamingHead?.key == key && streamingHead!.end <= splitOffset ? streamingHead! : (key: key, end: 0, lines: [])
+        if head.end < splitOffset {
+            let from = String.Index(utf16Offset: head.end, in: text)
+            let segment = Markdown.render(String(text[from..<split]), width: width, styles: theme.markdown)
+            if !segment.isEmpty {
+                if !head.lines.isEmpty { head.lines.append(StyledLine()) }
+                head.lines += segment
+            }
+            head.end = splitOffset
+            streamingHead = head
+        }
+        let tail = Markdown.render(String(text[split...]), width: width, styles: theme.markdown)
+        return tail.isEmpty ? head.lines : head.lines + [StyledLine()] + tail
     }
 
     func lines(for entry: Entry, width: Int, theme: Theme, paneShown: Bool) -> [StyledLine] {
         let key = Key(revision: entry.revision, width: width, theme: theme, paneShown: paneShown)
         if let (k, lines) = cache[entry.id], k == key { hits += 1; return lines }
         misses += 1
-        let lines = layout(entry.item, width: width, theme: theme, paneShown: paneShown)
+        let lines = layout(entry.item, width: width, theme: theme, paneShown: paneShown, streaming: { text, inner in
+            self.streamingMarkdown(id: entry.id, text: text, width: inner, theme: theme)
+        })
         cache[entry.id] = (key, lines)
         return lines
     }
 }
 
 /// One entry as lines (uncached).
-func layout(_ item: TranscriptItem, width: Int, theme: Theme, paneShown: Bool) -> [StyledLine] {
+func layout(_ item: TranscriptItem, width: Int, theme: Theme, paneShown: Bool,
+            streaming: ((String, Int) -> [StyledLine])? = nil) -> [StyledLine] {
     let inner = max(1, width - 2)
     switch item {
     case .user(let text):
@@ -58,7 +91,10 @@ func layout(_ item: TranscriptItem, width: Int, theme: Theme, paneShown: Bool) -
             }
         }
         if !a.text.isEmpty {
-            var body = Markdown.render(a.text, width: inner, styles: theme.markdown).map { $0.prefixed(Span("  ", theme.text)) }
+            // Long answers render in segments both while streaming and after, so the text does
+            // not reflow when the stream ends and the last frame costs no full re-parse.
+            let rendered = streaming?(a.text, inner) ?? Markdown.render(a.text, width: inner, styles: theme.markdown)
+            var body = rendered.map { $0.prefixed(Span("  ", theme.text)) }
             if a.isStreaming, !body.isEmpty { body[body.count - 1].append(" ▌", theme.accent) }
             out += body
         } else if a.isStreaming, a.reasoning.isEmpty {
@@ -98,6 +134,26 @@ func layout(_ item: TranscriptItem, width: Int, theme: Theme, paneShown: Bool) -
         }
         return Wrap.styled([Span(n.text, style)], width: inner).enumerated().map { i, l in l.prefixed(Span(i == 0 ? mark : "  ", style)) }
     }
+}
+
+/// Where a streaming markdown text can be cut into a finished head and a tail: after the last
+/// blank line that is outside a code fence (only for texts worth it, ≥ 2 KB).
+func stableSplit(_ text: String) -> String.Index? {
+    guard text.utf8.count > 2048 else { return nil }
+    var inFence = false
+    var lastBlank: String.Index?
+    var lineStart = text.startIndex
+    var previousBlank = false
+    for i in text.indices where text[i] == "\n" {
+        let line = text[lineStart..<i]
+        if line.trimmingCharacters(in: .whitespaces).hasPrefix("```") { inFence.toggle() }
+        let blank = line.trimmingCharacters(in: .whitespaces).isEmpty
+        if blank, !previousBlank, !inFence { lastBlank = text.index(after: i) }
+        previousBlank = blank
+        lineStart = text.index(after: i)
+    }
+    guard let split = lastBlank, split < text.endIndex, text.distance(from: text.startIndex, to: split) > 1024 else { return nil }
+    return split
 }
 
 /// A terminal screen's lines as styled lines, trailing blank lines dropped.

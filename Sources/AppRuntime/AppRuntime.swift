@@ -116,6 +116,7 @@ public final class AppRuntime: @unchecked Sendable {
                 case .paste(let text): actions.append(.pasted(text))
                 case .resize: resized = true
                 case .mouse(let m): actions += mouseAction(m)
+                case .terminate: stopRequested.store(true, ordering: .relaxed)
                 }
             }
             if fds[0].revents != 0 {
@@ -123,9 +124,12 @@ public final class AppRuntime: @unchecked Sendable {
                 while read(wake[0], &buf, buf.count) > 0 {}
             }
             actions += inbox.withLock { pending in defer { pending.removeAll() }; return pending }
-            let before = state
+            // Anything but the clock tick may change the screen; the tick does while busy (the
+            // spinner) or when a toast expires. (No copy of the state is kept to compare: with a
+            // long transcript that copy would be the most expensive part of a keystroke.)
+            let toasts = state.toasts.count
             let force = dispatch(actions)
-            if state != before || resized || force { dirty = true }
+            if actions.count > 1 || state.isBusy || state.toasts.count != toasts || resized || force { dirty = true }
             if resized || force {
                 draw(force: true)
                 lastDraw = Self.now()

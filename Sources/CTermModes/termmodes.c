@@ -50,3 +50,21 @@ void tl_install_fatal_restore(void) {
         sigaction(sigs[i], &sa, NULL);
     }
 }
+
+static int quit_fd = -1;
+static void quit_handler(int sig) {
+    char b = (char)sig;
+    if (quit_fd >= 0) (void)!write(quit_fd, &b, 1);
+}
+
+void tl_install_quit_signals(int write_fd) {
+    quit_fd = write_fd;
+    int sigs[] = {SIGTERM, SIGHUP, SIGINT};
+    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = quit_handler;
+        sa.sa_flags = SA_RESTART;
+        sigaction(sigs[i], &sa, NULL);
+    }
+}

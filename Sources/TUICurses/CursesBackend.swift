@@ -13,8 +13,10 @@ public final class CursesBackend: TerminalBackend {
     private let useColor: Bool
     private var restored = false
     private var winch: [Int32] = [-1, -1]
+    private var quit: [Int32] = [-1, -1]
     private var decoder = InputDecoder()
     private var mouse: Bool
+    private var readBuffer = [UInt8](repeating: 0, count: 65_536)
 
     /// Takes over the terminal: alternate screen, raw input, our modes. `mouse` starts
     /// mouse reporting on.
@@ -25,6 +27,9 @@ public final class CursesBackend: TerminalBackend {
         _ = pipe(&winch)
         for fd in winch { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         tl_install_winch(winch[1])
+        _ = pipe(&quit)
+        for fd in quit { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        tl_install_quit_signals(quit[1])
         initscr()
         raw()
         noecho()
@@ -46,7 +51,7 @@ public final class CursesBackend: TerminalBackend {
 
     public var cols: Int { Int(tl_cols()) }
     public var rows: Int { Int(tl_lines()) }
-    public var inputFDs: [Int32] { [0, winch[0]] }
+    public var inputFDs: [Int32] { [0, winch[0], quit[0]] }
 
     public func apply(_ changes: [CellChange]) {
         for c in changes {
@@ -60,15 +65,17 @@ public final class CursesBackend: TerminalBackend {
 
     public func readInput() -> [TerminalInput] {
         var out: [TerminalInput] = []
-        var buf = [UInt8](repeating: 0, count: 65_536)
         var resized = false
-        while read(winch[0], &buf, 64) > 0 { resized = true }
+        while read(winch[0], &readBuffer, 64) > 0 { resized = true }
+        var terminate = false
+        while read(quit[0], &readBuffer, 64) > 0 { terminate = true }
+        if terminate { return [.terminate] }
         if resized, tl_resize_from_tty() == OK { out.append(.resize) }
         // Only what is there now: poll said fd 0 is readable, or nothing is read at all.
         var p = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
         if poll(&p, 1, 0) > 0, p.revents & Int16(POLLIN) != 0 {
-            let n = read(0, &buf, buf.count)
-            if n > 0 { out += decoder.feed(buf[0..<n]) }
+            let n = read(0, &readBuffer, readBuffer.count)
+            if n > 0 { out += decoder.feed(readBuffer[0..<n]) }
         }
         return out
     }
@@ -101,7 +108,7 @@ public final class CursesBackend: TerminalBackend {
         restored = true
         tl_modes_off()
         endwin()
-        signal(SIGWINCH, SIG_DFL)
+        for sig in [SIGWINCH, SIGTERM, SIGHUP, SIGINT] { signal(sig, SIG_DFL) }
     }
 
     private func attributes(_ s: Style) -> attr_t {

@@ -60,18 +60,23 @@ public struct ScreenBuffer: Sendable, Hashable {
 
     /// Fills a rectangle with `cell`.
     public mutating func fill(x: Int, y: Int, width: Int, height: Int, with cell: Cell = .blank) {
+        let x0 = max(0, x), x1 = min(cols, x + width)
+        guard x0 < x1 else { return }
         for yy in max(0, y)..<min(rows, y + height) {
-            for xx in max(0, x)..<min(cols, x + width) { setCell(xx, yy, cell) }
+            // Only the edges can cut a wide grapheme in two; the inside is assigned directly.
+            setCell(x0, yy, cell)
+            if x1 - 1 > x0 { setCell(x1 - 1, yy, cell) }
+            if x1 - 1 > x0 + 1 { for xx in (x0 + 1)..<(x1 - 1) { cells[yy * cols + xx] = cell } }
         }
     }
 
     private mutating func setCell(_ x: Int, _ y: Int, _ cell: Cell) {
         let i = y * cols + x
         // Keep wide graphemes whole: overwriting either half of one blanks the other half.
-        if cells[i].isContinuation, x > 0, DisplayWidth.of(cells[i - 1].symbol) == 2, !cell.isContinuation {
+        if cells[i].isContinuation, x > 0, !cell.isContinuation, DisplayWidth.of(cells[i - 1].symbol) == 2 {
             cells[i - 1] = Cell(" ", style: cells[i - 1].style)
         }
-        if x + 1 < cols, DisplayWidth.of(cells[i].symbol) == 2, cells[i + 1].isContinuation {
+        if x + 1 < cols, cells[i + 1].isContinuation, DisplayWidth.of(cells[i].symbol) == 2 {
             cells[i + 1] = Cell(" ", style: cells[i + 1].style)
         }
         cells[i] = cell

@@ -5,6 +5,8 @@ public enum TerminalInput: Sendable, Hashable {
     case paste(String)
     case mouse(MouseEvent)
     case resize
+    /// SIGTERM, SIGHUP or SIGINT arrived: end cleanly.
+    case terminate
 }
 
 /// A terminal the runtime draws on: curses in the app, a virtual one in tests.

@@ -62,7 +62,10 @@ final class InstantLLMServer: @unchecked Sendable {
             let body = Data(data[h..<(h + contentLength)])
             data.removeFirst(h + contentLength)
             let response: String
-            if head.hasPrefix("POST") && head.contains("/chat/completions") {
+            if head.hasPrefix("POST") && head.contains("/chat/completions"), let (tokens, rate) = streamRequest(body) {
+                streamSlowly(c, tokens: tokens, rate: rate)
+                return
+            } else if head.hasPrefix("POST") && head.contains("/chat/completions") {
                 response = completion(body)
             } else if head.hasPrefix("GET") && head.contains("/v1/models") {
                 response = http(200, "application/json", #"{"object":"list","data":[{"id":"fake-model"}]}"#)
@@ -71,6 +74,36 @@ final class InstantLLMServer: @unchecked Sendable {
             }
             _ = response.utf8CString.withUnsafeBufferPointer { p in write(c, p.baseAddress, p.count - 1) }
         }
+    }
+
+    /// `stream=N rate=R` in the first user message: N tokens at R tokens a second.
+    private static func streamRequest(_ body: Data) -> (Int, Double)? {
+        let obj = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
+        let messages = obj["messages"] as? [[String: Any]] ?? []
+        let text = messages.first { $0["role"] as? String == "user" }?["content"] as? String ?? ""
+        var tokens: Int?, rate = 2000.0
+        for word in text.split(separator: " ") {
+            if word.hasPrefix("stream=") { tokens = Int(word.dropFirst(7)) }
+            if word.hasPrefix("rate=") { rate = Double(word.dropFirst(5)) ?? rate }
+        }
+        return tokens.map { ($0, rate) }
+    }
+
+    /// Streams markdown-ish words at a fixed rate (paced against the clock, not by sleeps
+    /// alone), then `END-OF-STREAM`, and closes the connection.
+    private static func streamSlowly(_ c: Int32, tokens: Int, rate: Double) {
+        func send(_ s: String) { _ = s.utf8CString.withUnsafeBufferPointer { p in write(c, p.baseAddress, p.count - 1) } }
+        send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n")
+        let start = Date()
+        for i in 0..<tokens {
+            let piece = i % 60 == 59 ? "\\n\\n" : (i % 15 == 0 ? "**w\(i)** " : "word\(i) ")
+            send("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\(piece)\"},\"finish_reason\":null}]}\n\n")
+            let due = start.addingTimeInterval(Double(i + 1) / rate)
+            let wait = due.timeIntervalSinceNow
+            if wait > 0 { usleep(UInt32(wait * 1e6)) }
+        }
+        send("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"END-OF-STREAM\"},\"finish_reason\":\"stop\"}]}\n\n")
+        send("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":\(tokens)}}\n\ndata: [DONE]\n\n")
     }
 
     private static func find(_ hay: [UInt8], _ needle: [UInt8]) -> Int? {

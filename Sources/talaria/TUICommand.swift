@@ -56,15 +56,8 @@ struct TUIRunner {
         let environment = TUIEnvironment(host: host, store: store, cwd: cwd)
         let ui = UIThread.run(state: state, environment: environment, mouse: state.mouseCapture) { op in host.enqueue(op) }
         await host.setSink { ui.post($0) }
-        let signals = [SIGTERM, SIGHUP, SIGINT].map { sig -> any DispatchSourceSignal in
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { ui.stop() }
-            s.resume()
-            return s
-        }
+        // SIGTERM, SIGHUP and SIGINT reach the UI loop through the backend's self-pipe.
         await ui.finished()
-        signals.forEach { $0.cancel() }
         await host.shutdown()
     }
 

@@ -13,4 +13,9 @@ void tl_mouse(int on);
    saves the terminal's settings now and, on a fatal signal, writes the resets and restores
    them (both async-signal-safe) before dying of the same signal. */
 void tl_install_fatal_restore(void);
+
+/* SIGTERM, SIGHUP and SIGINT through a self-pipe: the handler writes one byte to `write_fd`
+   (async-signal-safe) and the event loop, which polls the other end, ends cleanly. No
+   dispatch source, so no event thread that wakes while the app is idle. */
+void tl_install_quit_signals(int write_fd);
 #endif
