@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PEERS ?= ../shared/peers
 SWIFT_FLAGS ?=
 
-.PHONY: all deps build release run test unit e2e fuzz bench clean
+.PHONY: assets all deps build release run test unit e2e fuzz bench clean
 
 all: build
 
@@ -24,6 +24,10 @@ run: release
 
 test: deps
 	@bash scripts/test.sh
+
+# Re-embed themes/*.json and keymaps/*.json after editing them (a test checks they match).
+assets:
+	@bash scripts/embed-assets.sh
 
 # Fuzz the SSE and tool-call parsers (FUZZ_SECONDS, default 600).
 fuzz: deps

@@ -39,16 +39,20 @@ static void fatal_handler(int sig) {
     raise(sig);
 }
 
-void tl_install_fatal_restore(void) {
-    saved_tty_ok = tcgetattr(0, &saved_tty) == 0;
-    int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP};
-    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+static void install(const int *sigs, unsigned n, void (*handler)(int), int flags) {
+    for (unsigned i = 0; i < n; i++) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
-        sa.sa_handler = fatal_handler;
-        sa.sa_flags = SA_RESETHAND;
+        sa.sa_handler = handler;
+        sa.sa_flags = flags;
         sigaction(sigs[i], &sa, NULL);
     }
+}
+
+void tl_install_fatal_restore(void) {
+    saved_tty_ok = tcgetattr(0, &saved_tty) == 0;
+    static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP};
+    install(sigs, sizeof sigs / sizeof sigs[0], fatal_handler, SA_RESETHAND);
 }
 
 static int quit_fd = -1;
@@ -59,12 +63,6 @@ static void quit_handler(int sig) {
 
 void tl_install_quit_signals(int write_fd) {
     quit_fd = write_fd;
-    int sigs[] = {SIGTERM, SIGHUP, SIGINT};
-    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = quit_handler;
-        sa.sa_flags = SA_RESTART;
-        sigaction(sigs[i], &sa, NULL);
-    }
+    static const int sigs[] = {SIGTERM, SIGHUP, SIGINT};
+    install(sigs, sizeof sigs / sizeof sigs[0], quit_handler, SA_RESTART);
 }

@@ -87,7 +87,11 @@ struct TUIRunner {
             state.keymap = assets.keymaps["default"] ?? Keymap(name: "default")
         }
         state.mouseCapture = ProcessInfo.processInfo.environment["TALARIA_MOUSE"] != "0"
-        for p in problems { _ = reduce(into: &state, .toast(.error, p)) }
+        // Problems stay in the transcript (and flash as toasts): a broken binding is never silent.
+        for p in problems {
+            _ = reduce(into: &state, .agent(EventEnvelope(submissionID: 0, seq: 0, event: .warning(p))))
+            _ = reduce(into: &state, .toast(.error, p))
+        }
         return state
     }
 

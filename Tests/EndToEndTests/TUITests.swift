@@ -155,6 +155,21 @@ struct TUITests {
         #expect(await t.waitFor("EXITED-0") != nil)
     }
 
+    @Test("a broken user keymap is reported at start-up, and the rest of it still works")
+    func keymapProblems() async throws {
+        let home = TalariaHome()
+        try FileManager.default.createDirectory(atPath: home.home + "/keymaps", withIntermediateDirectories: true)
+        try #"{"extends": "default", "bindings": {"input": {"launch-rockets": ["ctrl-x"], "submit": ["ctrl-s"]}}}"#
+            .write(toFile: home.home + "/keymaps/mine.json", atomically: true, encoding: .utf8)
+        let t = Tmux(command: "cd \(home.work) && TALARIA_HOME=\(home.home) TALARIA_LOCAL_PORTS=9 \(TalariaHome.binary) tui --keymap mine --base-url \(server.baseURL)")
+        let screen = await t.waitFor("unknown action")
+        #expect(screen?.contains("\"launch-rockets\"") == true, "\(t.screen())")
+        t.keys("sent with ctrl-s", "C-s")
+        #expect(await t.waitFor("Done. The answer is 42.") != nil)
+        t.keys("C-c")
+        #expect(await t.waitFor("EXITED-0") != nil)
+    }
+
     @Test("SIGTERM ends the TUI with the terminal restored")
     func sigterm() async throws {
         let home = TalariaHome()
