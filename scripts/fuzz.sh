@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the SSE and tool-call parsers with libFuzzer for FUZZ_SECONDS (default 600).
+# Fuzzes the SSE and tool-call parsers (FUZZ_SECONDS, default 600), then the terminal parsers.
 # The parsers and the harness are compiled as one module with -sanitize=fuzzer,address.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,3 +17,11 @@ echo "import Foundation" > "$OUT/src/_imports.swift"
 swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzParsers -swift-version 6 \
     "$OUT"/src/*.swift -o "$OUT/fuzz-parsers"
 "$OUT/fuzz-parsers" -max_total_time="${FUZZ_SECONDS:-600}" -max_len=4096 -print_final_stats=1 fuzz-corpus
+
+# The terminal parsers: input decoder, VT screen, wrapping (FUZZ_TERMINAL_SECONDS, default 300).
+TOUT=$OUT/terminal
+mkdir -p "$TOUT/src" fuzz-corpus-terminal
+for f in Sources/TUIKit/*.swift Fuzz/terminal/FuzzTerminal.swift; do cp "$f" "$TOUT/src/"; done
+swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzTerminal -swift-version 6 \
+    "$TOUT"/src/*.swift -o "$TOUT/fuzz-terminal"
+"$TOUT/fuzz-terminal" -max_total_time="${FUZZ_TERMINAL_SECONDS:-300}" -timeout=5 -max_len=2048 -print_final_stats=1 fuzz-corpus-terminal

@@ -49,7 +49,8 @@ public func render(_ state: AppState, into buffer: inout ScreenBuffer, layout ca
             title.append(tool.name + ": " + clip(summary(tool.arguments), max(1, cols - DisplayWidth.of(tool.name) - 20)), theme.tool)
             title.append(" " + String(repeating: "─", count: max(0, cols)), theme.border)
             buffer.put(title, x: 0, y: top, maxX: cols)
-            let hint = state.terminalZoomed ? " Alt-Z shrink " : " Alt-Z zoom "
+            let elapsed = tool.startedAt.map { " " + formatElapsed(max(0, state.now - $0)) + " ·" } ?? ""
+            let hint = elapsed + (state.terminalZoomed ? " Alt-Z shrink " : " Alt-Z zoom ")
             if cols > 40 { buffer.put(hint, x: cols - DisplayWidth.of(hint) - 1, y: top, style: theme.dim) }
             for (i, line) in lines.suffix(height - 1).enumerated() {
                 buffer.put(clipLine(line, cols), x: 0, y: top + 1 + i, maxX: cols)

@@ -194,6 +194,21 @@ public final class SessionStore: Sendable {
         }
     }
 
+    /// The user's most recent prompts across sessions, oldest first, repeats removed: the
+    /// editor's history survives restarts, as a shell's does.
+    public func recentPrompts(limit: Int = 500) throws(StoreError) -> [String] {
+        let texts = try read { db in
+            try String.fetchAll(db, sql: "SELECT content FROM message WHERE role = 'user' ORDER BY id DESC LIMIT ?", arguments: [limit * 2])
+        }
+        var seen: Set<String> = []
+        var out: [String] = []
+        for t in texts where t.utf8.count <= 4096 && seen.insert(t).inserted {
+            out.append(t)
+            if out.count == limit { break }
+        }
+        return out.reversed()
+    }
+
     /// The session whose id is `id` or, when unambiguous, starts with it.
     public func session(id: String) throws(StoreError) -> SessionInfo {
         let rows = try read { db in

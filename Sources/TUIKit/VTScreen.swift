@@ -104,7 +104,7 @@ public struct VTScreen: Sendable, Hashable {
         switch final {
         case "m": if !private_ { sgr(nums.map { $0 ?? 0 }) }
         case "A": row = max(0, row - max(1, n(0, 1)))
-        case "B": for _ in 0..<max(1, n(0, 1)) { lineFeed() }
+        case "B": for _ in 0..<min(max(1, n(0, 1)), maxLines) { lineFeed() } // a huge count must not spin
         case "C": col = min(columns - 1, col + max(1, n(0, 1)))
         case "D": col = max(0, col - max(1, n(0, 1)))
         case "G": col = min(columns - 1, max(0, n(0, 1) - 1))
@@ -116,7 +116,11 @@ public struct VTScreen: Sendable, Hashable {
         case "K":
             switch n(0, 0) {
             case 0: if col < lines[row].count { lines[row].removeSubrange(col...) }
-            case 1: ensureWidth(col + 1); for i in 0...col { lines[row][i] = .blank }
+            case 1:
+                // The cursor may sit just past the last column (a pending wrap): clamp.
+                let last = min(col, columns - 1)
+                ensureWidth(last + 1)
+                for i in 0...last { lines[row][i] = .blank }
             default: lines[row] = []
             }
         case "J":

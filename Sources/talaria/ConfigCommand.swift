@@ -1,3 +1,4 @@
+import AppFeature
 import ArgumentParser
 import Config
 import CurlTransport
@@ -34,16 +35,26 @@ struct ConfigCommand: AsyncParsableCommand {
     }
 
     struct Check: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "check", abstract: "Validate the config file.")
+        static let configuration = CommandConfiguration(commandName: "check", abstract: "Validate the config file, themes and keymaps.")
         func run() async throws {
-            let path = TalariaPaths().configFile
+            let paths = TalariaPaths()
+            let path = paths.configFile
+            let config: TalariaConfig
             do {
-                _ = try TalariaConfig.load(path: path)
+                config = try TalariaConfig.load(path: path)
                 print("\(path): ok")
             } catch {
                 printError("talaria: \(error)")
                 throw Exit.usage
             }
+            let assets = UIAssets.load(userThemes: TUIRunner.files(in: paths.home + "/themes"),
+                                       userKeymaps: TUIRunner.files(in: paths.home + "/keymaps"))
+            var problems = assets.problems
+            if let t = config.theme, assets.themes[t] == nil { problems.append("\(path): theme: no theme \"\(t)\" (have: \(assets.themes.keys.sorted().joined(separator: ", ")))") }
+            if let k = config.keymap, assets.keymaps[k] == nil { problems.append("\(path): keymap: no keymap \"\(k)\" (have: \(assets.keymaps.keys.sorted().joined(separator: ", ")))") }
+            for p in problems { printError("talaria: \(p)") }
+            if !problems.isEmpty { throw Exit.usage }
+            print("themes: \(assets.themes.keys.sorted().joined(separator: ", ")); keymaps: \(assets.keymaps.keys.sorted().joined(separator: ", ")): ok")
         }
     }
 }

@@ -50,6 +50,7 @@ struct TUIRunner {
             throw Exit.usage
         }
         var state = initialState(settings, cwd: cwd)
+        state.history = (try? store.recentPrompts()) ?? []
         if let id = resume, let items = try? StoredTranscript.items(store: store, sessionID: await host.sessionID) {
             _ = reduce(into: &state, .sessionLoaded(ViewedSession(sessionID: id, title: id), items, resumed: true))
         }

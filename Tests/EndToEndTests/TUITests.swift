@@ -44,7 +44,8 @@ struct TUITests {
 
     /// Plain `talaria` on a terminal opens the full-screen interface.
     func start(_ home: TalariaHome, _ extra: String = "", base: String? = nil, cols: Int = 80, rows: Int = 24) -> Tmux {
-        Tmux(command: "cd \(home.work) && TALARIA_HOME=\(home.home) TALARIA_LOCAL_PORTS=9 \(TalariaHome.binary) --base-url \(base ?? server.baseURL) \(extra)",
+        // Colours on, as in a user's terminal (the test runner's environment may say NO_COLOR).
+        Tmux(command: "unset NO_COLOR; cd \(home.work) && TALARIA_HOME=\(home.home) TALARIA_LOCAL_PORTS=9 \(TalariaHome.binary) --base-url \(base ?? server.baseURL) \(extra)",
              cols: cols, rows: rows)
     }
 
@@ -152,6 +153,25 @@ struct TUITests {
         let help = await t.waitFor("Keys (keymap: vim)")
         #expect(help?.contains("search-sessions") == true)
         t.keys("q", "C-c")
+        #expect(await t.waitFor("EXITED-0") != nil)
+    }
+
+    @Test("a running command's output shows live in the terminal pane, with its colours; Alt-Z zooms it")
+    func livePane() async throws {
+        let home = TalariaHome()
+        let t = start(home)
+        #expect(await t.waitFor("Ask anything") != nil)
+        t.keys("rounds=1 cmd=for%20i%20in%201%202%203%204%205;%20do%20printf%20'\\033[32mtick%s\\033[0m\\n'%20$i;%20sleep%200.5;%20done", "Enter")
+        let live = await t.waitFor("tick2")
+        #expect(live?.contains("─ terminal: for i in") == true, "\(t.screen())")
+        #expect(live?.contains("Done. The answer is 42.") == false, "the output must show while the command runs")
+        let coloured = Tmux.run(["capture-pane", "-p", "-e", "-t", t.name])
+        #expect(coloured.contains("\u{1B}[32mtick"), "the pane keeps the command's colours: \(coloured.debugDescription)")
+        t.keys("M-z")
+        #expect(await t.waitFor("Alt-Z shrink") != nil)
+        #expect(await t.waitFor("Done. The answer is 42.") != nil)
+        #expect(t.screen().contains("│ tick5"))
+        t.keys("C-c")
         #expect(await t.waitFor("EXITED-0") != nil)
     }
 

@@ -27,6 +27,37 @@ struct StoreTests {
         #expect(try store.sessions().map(\.id) == [sid])
     }
 
+    @Test("titles, tags and archiving: archived sessions leave lists and search unless asked for")
+    func organise() async throws {
+        let store = try makeStore()
+        let a = try store.createSession(model: "m", baseURL: "u", cwd: "/w", source: "tui")
+        let b = try store.createSession(model: "m", baseURL: "u", cwd: "/w", source: "tui")
+        try store.appendMessage(.user("deploy the zebra service"), sessionID: a)
+        try store.appendMessage(.user("zebra notes"), sessionID: b)
+        _ = try await Indexer(store: store).catchUp()
+        try store.setTitle("Deploy", sessionID: a)
+        try store.setTags(["ops", " infra "], sessionID: a)
+        try store.setArchived(true, sessionID: b)
+        #expect(try store.sessions().map(\.id) == [a])
+        #expect(try store.sessions(includeArchived: true).count == 2)
+        let info = try store.session(id: a)
+        #expect(info.title == "Deploy" && info.tags == ["ops", "infra"] && !info.archived)
+        #expect(try store.search("zebra").map(\.sessionID) == [a])
+        let all = try store.search("zebra", includeArchived: true)
+        #expect(Set(all.map(\.sessionID)) == [a, b] && all.first { $0.sessionID == b }?.archived == true)
+        #expect(all.first { $0.sessionID == a }?.tags == ["ops", "infra"])
+    }
+
+    @Test("recent prompts across sessions, oldest first, without repeats")
+    func recentPrompts() throws {
+        let store = try makeStore()
+        let a = try store.createSession(model: "m", baseURL: "u", cwd: "/w", source: "tui")
+        for t in ["one", "two", "one", "three"] { try store.appendMessage(.user(t), sessionID: a) }
+        try store.appendMessage(.assistant("not a prompt"), sessionID: a)
+        #expect(try store.recentPrompts() == ["two", "one", "three"])
+        #expect(try store.recentPrompts(limit: 2) == ["one", "three"])
+    }
+
     @Test("messages are searchable only after the indexer ran, which catches up on every backlog")
     func indexerCatchUp() async throws {
         let store = try makeStore()

@@ -69,4 +69,20 @@ struct VTScreenTests {
         #expect(s.text.joined().hasSuffix("ok"))
         #expect(!s.text.joined().contains("\u{1B}"))
     }
+
+    @Test("erase to the cursor with the cursor past the last column keeps the line within the width (found by fuzzing)")
+    func eraseAtPendingWrap() {
+        var s = VTScreen(columns: 4, maxLines: 10)
+        s.feed("abcd\u{1B}[1K")
+        #expect(s.lines.allSatisfy { $0.count <= 4 })
+        #expect(s.text.first == "")
+    }
+
+    @Test("a cursor-down with an absurd count is bounded by the scrollback (found by fuzzing)")
+    func hugeCursorDown() {
+        var s = VTScreen(columns: 4, maxLines: 10)
+        s.feed("a\u{1B}[899998888Bz")
+        #expect(s.lines.count <= 10)
+        #expect(s.text.last == "z")
+    }
 }
