@@ -40,6 +40,7 @@ let package = Package(
         .target(name: "Exec", dependencies: ["AgentProtocol", "CPTY"], swiftSettings: strict),
         .target(name: "AgentTools", dependencies: ["AgentProtocol", "Exec"], swiftSettings: strict),
         .target(name: "Config", dependencies: ["AgentProtocol", "Yams"], swiftSettings: strict),
+        .target(name: "Skills", dependencies: ["AgentProtocol"], swiftSettings: strict),
         .target(name: "AgentCore",
                 dependencies: ["AgentProtocol", "LLMClient", "Store", "AgentTools", "Exec"],
                 swiftSettings: strict),
@@ -52,7 +53,7 @@ let package = Package(
 
         .executableTarget(
             name: "talaria",
-            dependencies: ["AgentCore", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec",
+            dependencies: ["AgentCore", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec", "Skills",
                            "AppFeature", "AppRuntime", "TUICurses",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
@@ -68,6 +69,7 @@ let package = Package(
         .testTarget(name: "ExecTests", dependencies: ["Exec"], swiftSettings: strict),
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: strict),
+        .testTarget(name: "SkillsTests", dependencies: ["Skills"], swiftSettings: strict),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TUIKitTests", dependencies: ["TUIKit"], swiftSettings: strict),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"], swiftSettings: strict),

@@ -1,0 +1,127 @@
+import Foundation
+
+/// A skill folder's `SKILL.md`, read the way the agentskills.io reference reads it.
+public struct SkillFile: Sendable, Hashable {
+    /// The file that was read (`SKILL.md`, or `skill.md` when there is no `SKILL.md`).
+    public var path: String
+    public var frontMatter: YAMLValue
+    public var body: String
+
+    public static let allowedFields = ["allowed-tools", "compatibility", "description", "license", "metadata", "name"]
+
+    /// `SKILL.md` if it exists, else `skill.md`, else nil.
+    public static func locate(in directory: String) -> String? {
+        for name in ["SKILL.md", "skill.md"] where FileManager.default.fileExists(atPath: directory + "/" + name) {
+            return directory + "/" + name
+        }
+        return nil
+    }
+
+    /// Reads and splits the file. Throws the reference's message for each way it can fail.
+    public static func read(directory: String) throws(SkillError) -> SkillFile {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else { throw SkillError("Path does not exist: \(directory)") }
+        guard isDir.boolValue else { throw SkillError("Not a directory: \(directory)") }
+        guard let path = locate(in: directory) else { throw SkillError("Missing required file: SKILL.md") }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw SkillError("\(path): not UTF-8 text")
+        }
+        // Foundation drops a byte-order mark; the reference does not, so the file then does
+        // not start with `---`.
+        if data.starts(with: [0xEF, 0xBB, 0xBF]) { throw SkillError("SKILL.md must start with YAML frontmatter (---)", line: 1) }
+        return try parse(text, path: path)
+    }
+
+    /// Splits `text` into front matter and body (CR and CRLF read as LF, as text mode does).
+    public static func parse(_ text: String, path: String) throws(SkillError) -> SkillFile {
+        let content = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        guard content.hasPrefix("---") else { throw SkillError("SKILL.md must start with YAML frontmatter (---)", line: 1) }
+        // The reference splits at the first two `---` anywhere, not only on lines of their own.
+        let afterOpen = content.index(content.startIndex, offsetBy: 3)
+        guard let close = content.range(of: "---", range: afterOpen..<content.endIndex) else {
+            throw SkillError("SKILL.md frontmatter not properly closed with ---", line: 1)
+        }
+        let yaml = String(content[afterOpen..<close.lowerBound])
+        let body = String(content[close.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let value: YAMLValue?
+        do { value = try StrictYAML.parse(yaml) } catch {
+            // The YAML starts on the file's first line, right after the opening `---`.
+            throw SkillError("Invalid YAML in frontmatter: \(error.message)", line: error.line)
+        }
+        guard let value, case .map = value else { throw SkillError("SKILL.md frontmatter must be a YAML mapping", line: 1) }
+        return SkillFile(path: path, frontMatter: value, body: body)
+    }
+}
+
+/// A skill problem: the reference's message, with the line of SKILL.md where we know it.
+public struct SkillError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public var line: Int?
+    public init(_ message: String, line: Int? = nil) {
+        self.message = message
+        self.line = line
+    }
+    public var description: String { message }
+}
+
+/// The properties a skill declares (what `read_properties` returns).
+public struct SkillProperties: Sendable, Hashable {
+    public var name: String
+    public var description: String
+    public var license: YAMLValue?
+    public var compatibility: YAMLValue?
+    public var allowedTools: YAMLValue?
+    /// A map of strings (nested values printed as Python does), or whatever was given.
+    public var metadata: YAMLValue?
+
+    /// Lenient: only `name` and `description` must be non-empty strings.
+    public init(_ file: SkillFile) throws(SkillError) {
+        let fm = file.frontMatter
+        guard let nameValue = fm["name"] else { throw SkillError("Missing required field in frontmatter: name") }
+        guard let name = nameValue.string?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else {
+            throw SkillError("Field 'name' must be a non-empty string")
+        }
+        guard let descValue = fm["description"] else { throw SkillError("Missing required field in frontmatter: description") }
+        guard let description = descValue.string?.trimmingCharacters(in: .whitespacesAndNewlines), !description.isEmpty else {
+            throw SkillError("Field 'description' must be a non-empty string")
+        }
+        self.name = name
+        self.description = description
+        license = fm["license"]
+        compatibility = fm["compatibility"]
+        allowedTools = fm["allowed-tools"]
+        switch fm["metadata"] {
+        case .map(let entries)?:
+            metadata = entries.isEmpty ? nil : .map(entries.map { ($0.key, .string(Self.pythonString($0.value))) })
+        case let other:
+            metadata = other
+        }
+    }
+
+    /// Python's `str()` of a parsed value: strings as they are, lists and maps as their repr.
+    static func pythonString(_ v: YAMLValue) -> String {
+        if case .string(let s) = v { return s }
+        return pythonRepr(v)
+    }
+
+    static func pythonRepr(_ v: YAMLValue) -> String {
+        switch v {
+        case .string(let s):
+            let quote: Character = s.contains("'") && !s.contains("\"") ? "\"" : "'"
+            var out = String(quote)
+            for c in s.unicodeScalars {
+                switch c {
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case _ where Character(c) == quote: out += "\\" + String(quote)
+                default: out.unicodeScalars.append(c)
+                }
+            }
+            return out + String(quote)
+        case .list(let l): return "[" + l.map(pythonRepr).joined(separator: ", ") + "]"
+        case .map(let m): return "{" + m.map { pythonRepr(.string($0.key)) + ": " + pythonRepr($0.value) }.joined(separator: ", ") + "}"
+        }
+    }
+}
