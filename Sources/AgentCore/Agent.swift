@@ -18,6 +18,7 @@ public actor Agent {
     private let client: LLMClient
     private let store: SessionStore
     private let indexer: Indexer?
+    private let skills: (any SkillPromptSource)?
     private let tools: ToolRegistry
     private let backend: any ExecutionBackend
     private let emitter = EventEmitter()
@@ -38,7 +39,9 @@ public actor Agent {
     ///   - resumeID: continue a stored session (its messages become the history).
     public init(config: AgentConfiguration, client: LLMClient, store: SessionStore, indexer: Indexer? = nil,
                 tools: ToolRegistry, backend: any ExecutionBackend, resumeID: String? = nil,
-                contextProbe: ContextWindowProbe? = nil, contextCache: ContextWindowCache? = nil) throws(StoreError) {
+                contextProbe: ContextWindowProbe? = nil, contextCache: ContextWindowCache? = nil,
+                skills: (any SkillPromptSource)? = nil) throws(StoreError) {
+        self.skills = skills
         self.config = config
         self.client = client
         self.store = store
@@ -140,7 +143,10 @@ public actor Agent {
             fail(turnID, "cannot save the message: \(error)")
             return
         }
-        let systemPrompt = SystemPrompt.make(cwd: config.cwd, tools: tools.names, extra: config.extraInstructions)
+        // Built per turn: the skills section may pick the skills most relevant to this request.
+        let skillSection = skills?.promptSection(for: turn.text)
+        let extra = [config.extraInstructions, skillSection].compactMap { $0 }.joined(separator: "\n\n")
+        let systemPrompt = SystemPrompt.make(cwd: config.cwd, tools: tools.names, extra: extra.isEmpty ? nil : extra)
         var iteration = 0
         while true {
             let overBudget = iteration >= config.maxIterations

@@ -7,6 +7,7 @@ import CurlTransport
 import Exec
 import Foundation
 import LLMClient
+import Skills
 import Store
 
 /// `talaria [-p PROMPT]`: one-shot (headless) or line-by-line interactive chat.
@@ -130,10 +131,18 @@ struct ChatRunner {
                                         approvalMode: mode, toolOutputLimit: s.config.toolOutputLimit ?? 16_000,
                                         contextWindowOverride: s.contextWindow, maxTokens: s.maxTokens,
                                         temperature: s.config.temperature, source: source, extraInstructions: s.config.systemPrompt)
-        let agent = try Agent(config: config, client: client, store: store, indexer: indexer, tools: .builtIn(),
+        // Skills: the project's, the user's, other agents' (DESIGN.md §3); their tools only when some exist.
+        let library = SkillLibrary(roots: SkillRoot.standard(cwd: cwd, talariaHome: s.paths.home, home: NSHomeDirectory()))
+        var tools = ToolRegistry.builtIn()
+        if !library.skills.isEmpty {
+            tools.register(SkillsListTool(library: library))
+            tools.register(SkillViewTool(library: library))
+        }
+        let agent = try Agent(config: config, client: client, store: store, indexer: indexer, tools: tools,
                               backend: LocalBackend(), resumeID: resume,
                               contextProbe: ContextWindowProbe(endpoint: endpoint, transport: transport),
-                              contextCache: ContextWindowCache(path: s.paths.home + "/context-windows.json"))
+                              contextCache: ContextWindowCache(path: s.paths.home + "/context-windows.json"),
+                              skills: library.skills.isEmpty ? nil : SkillCatalogPrompt(library: library))
         return (agent, indexer)
     }
 

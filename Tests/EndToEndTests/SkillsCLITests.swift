@@ -1,4 +1,8 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import TestSupport
 import Testing
 
 @Suite("talaria skills validate")
@@ -19,5 +23,29 @@ struct SkillsCLITests {
         #expect(all.stderr.contains("Validation failed for \(root)/bad:"))
         #expect(all.stderr.contains("  - SKILL.md:4: Unexpected fields in frontmatter: version."), "\(all.stderr)")
         #expect(all.stdout.contains("Valid skill: \(root)/good-skill"))
+    }
+}
+
+@Suite("skills reach the model")
+struct SkillsPromptTests {
+    @Test("a project skill is in the system prompt's <available_skills>, with skills_list and skill_view offered")
+    func catalogInPrompt() async throws {
+        let server = try FakeLLMServer()
+        let home = TalariaHome()
+        let dir = home.work + "/.agents/skills/release-notes"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "---\nname: release-notes\ndescription: Write release notes from the git log.\n---\n# Steps\n"
+            .write(toFile: dir + "/SKILL.md", atomically: true, encoding: .utf8)
+        let r = try await home.run(["-p", "write the release notes", "--base-url", server.baseURL])
+        #expect(r.status == 0, "\(r.stderr)")
+        let data = try Data(contentsOf: URL(string: "http://127.0.0.1:\(server.port)/requests")!)
+        let bodies = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        let first = try #require(bodies.first)
+        let messages = first["messages"] as? [[String: Any]] ?? []
+        let system = messages.first { $0["role"] as? String == "system" }?["content"] as? String ?? ""
+        #expect(system.contains("<available_skills>\n<skill>\n<name>\nrelease-notes\n</name>"), "\(system)")
+        #expect(system.contains("/.agents/skills/release-notes/SKILL.md"))
+        let tools = (first["tools"] as? [[String: Any]] ?? []).compactMap { ($0["function"] as? [String: Any])?["name"] as? String }
+        #expect(tools.contains("skills_list") && tools.contains("skill_view"))
     }
 }

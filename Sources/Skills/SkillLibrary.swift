@@ -1,0 +1,173 @@
+import Foundation
+
+/// Where skills are found, in precedence order: the project's, then the user's, then other
+/// agents' folders (read-only).
+public struct SkillRoot: Sendable, Hashable {
+    public enum Source: String, Sendable, Hashable { case project, user, external }
+    public var path: String
+    public var source: Source
+    public init(path: String, source: Source) {
+        self.path = path
+        self.source = source
+    }
+
+    /// DESIGN.md §3: `.talaria/skills`, `.agents/skills` (project), `~/.talaria/skills`,
+    /// `~/.agents/skills` (user), `~/.claude/skills`, `~/.hermes/skills` (read-only).
+    public static func standard(cwd: String, talariaHome: String, home: String) -> [SkillRoot] {
+        [SkillRoot(path: cwd + "/.talaria/skills", source: .project), SkillRoot(path: cwd + "/.agents/skills", source: .project),
+         SkillRoot(path: talariaHome + "/skills", source: .user), SkillRoot(path: home + "/.agents/skills", source: .user),
+         SkillRoot(path: home + "/.claude/skills", source: .external), SkillRoot(path: home + "/.hermes/skills", source: .external)]
+    }
+}
+
+/// A discovered skill: what the catalog and the browser show.
+public struct Skill: Sendable, Hashable {
+    public var name: String
+    public var description: String
+    /// The skill's folder and its SKILL.md.
+    public var directory: String
+    public var file: String
+    public var source: SkillRoot.Source
+    /// Strict validation's messages (a skill with problems still loads, leniently).
+    public var problems: [String]
+}
+
+/// Every skill under the roots, loaded leniently: a skill without a usable name or description
+/// is skipped with a warning; a name already taken by an earlier root keeps the first, with a
+/// warning. `refresh()` re-reads only files whose modification time changed.
+public final class SkillLibrary: @unchecked Sendable {
+    public let roots: [SkillRoot]
+    private let lock = NSLock()
+    private var cache: [String: (mtime: Double, skill: Skill?, warning: String?)] = [:]
+    private var current: [Skill] = []
+    private var currentWarnings: [String] = []
+
+    public init(roots: [SkillRoot]) {
+        self.roots = roots
+        refresh()
+    }
+
+    public var skills: [Skill] { lock.withLock { current } }
+    public var warnings: [String] { lock.withLock { currentWarnings } }
+    public func skill(named name: String) -> Skill? { skills.first { $0.name == name } }
+
+    /// Rescans the roots (cheap: a stat per skill; changed files are parsed again).
+    public func refresh() {
+        var found: [Skill] = []
+        var warnings: [String] = []
+        var taken: [String: Skill] = [:]
+        var seenFiles: Set<String> = []
+        for root in roots {
+            for dir in Self.skillDirectories(under: root.path) {
+                guard let file = SkillFile.locate(in: dir) else { continue }
+                seenFiles.insert(file)
+                let mtime = ((try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+                let entry: (mtime: Double, skill: Skill?, warning: String?)
+                if let c = lock.withLock({ cache[file] }), c.mtime == mtime { entry = c } else {
+                    entry = Self.load(dir: dir, file: file, source: root.source, mtime: mtime)
+                    lock.withLock { cache[file] = entry }
+                }
+                if let w = entry.warning { warnings.append(w) }
+                guard var skill = entry.skill else { continue }
+                skill.source = root.source
+                if let first = taken[skill.name] {
+                    warnings.append("skill \"\(skill.name)\" in \(dir) is hidden by the one in \(first.directory)")
+                    continue
+                }
+                taken[skill.name] = skill
+                found.append(skill)
+            }
+        }
+        lock.withLock {
+            cache = cache.filter { seenFiles.contains($0.key) }
+            current = found
+            currentWarnings = warnings
+        }
+    }
+
+    static func load(dir: String, file: String, source: SkillRoot.Source, mtime: Double) -> (mtime: Double, skill: Skill?, warning: String?) {
+        do {
+            let parsed = try SkillFile.read(directory: dir)
+            let props = try SkillProperties(parsed)
+            let problems = SkillValidator.validate(parsed, directoryName: (dir as NSString).lastPathComponent).map(\.message)
+            return (mtime, Skill(name: props.name, description: props.description, directory: dir, file: file, source: source,
+                                 problems: problems), nil)
+        } catch {
+            return (mtime, nil, "skipped \(file): \(error.message)")
+        }
+    }
+
+    /// Folders holding a SKILL.md below `root`, up to three levels deep (category folders
+    /// such as `skills/apple/notes` are common); a skill's own subfolders are not searched.
+    static func skillDirectories(under root: String) -> [String] {
+        var out: [String] = []
+        func walk(_ dir: String, depth: Int) {
+            guard depth <= 3, let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+            for name in names.sorted() where !name.hasPrefix(".") {
+                let path = dir + "/" + name
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else { continue }
+                if SkillFile.locate(in: path) != nil { out.append(path) } else { walk(path, depth: depth + 1) }
+            }
+        }
+        walk(root, depth: 1)
+        return out
+    }
+
+    // MARK: - Catalog
+
+    /// About four characters a token, plus the tags around each entry.
+    public static func tokens(_ s: Skill) -> Int { (s.name.utf8.count + s.description.utf8.count + s.file.utf8.count) / 4 + 12 }
+
+    /// The skills for the system prompt: all of them when they fit `budget` tokens, otherwise
+    /// the most relevant to `query` (BM25 over name and description) that fit. The full list
+    /// stays reachable through the `skills_list` tool.
+    public func catalog(for query: String, budget: Int) -> (entries: [SkillCatalog.Entry], complete: Bool) {
+        let all = skills
+        let entry = { (s: Skill) in SkillCatalog.Entry(name: s.name, description: s.description, location: s.file) }
+        if all.reduce(0, { $0 + Self.tokens($1) }) <= budget { return (all.map(entry), true) }
+        let ranked = BM25.rank(query: query, documents: all.map { $0.name.replacingOccurrences(of: "-", with: " ") + " " + $0.description })
+        var used = 0
+        var picked: [Skill] = []
+        for i in ranked where used + Self.tokens(all[i]) <= budget {
+            used += Self.tokens(all[i])
+            picked.append(all[i])
+        }
+        return (picked.map(entry), false)
+    }
+}
+
+/// Okapi BM25 over small documents (skill names and descriptions).
+enum BM25 {
+    static func terms(_ s: String) -> [String] {
+        s.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init).filter { $0.count > 1 }
+    }
+
+    /// Document indices, best match first; documents matching nothing are left out.
+    static func rank(query: String, documents: [String], k1: Double = 1.2, b: Double = 0.75) -> [Int] {
+        let q = Set(terms(query))
+        guard !q.isEmpty else { return [] }
+        let docs = documents.map(terms)
+        let avg = Double(docs.reduce(0) { $0 + $1.count }) / Double(max(1, docs.count))
+        var df: [String: Int] = [:]
+        for d in docs { for t in Set(d) where q.contains(t) { df[t, default: 0] += 1 } }
+        let n = Double(docs.count)
+        var scores: [(Int, Double)] = []
+        for (i, d) in docs.enumerated() {
+            var tf: [String: Int] = [:]
+            for t in d where q.contains(t) { tf[t, default: 0] += 1 }
+            guard !tf.isEmpty else { continue }
+            var score = 0.0
+            let lengthNorm: Double = 1 - b + b * Double(d.count) / avg
+            for (t, f) in tf {
+                let docFreq = Double(df[t] ?? 0)
+                let idf: Double = log(1 + (n - docFreq + 0.5) / (docFreq + 0.5))
+                let ff = Double(f)
+                let part: Double = ff * (k1 + 1) / (ff + k1 * lengthNorm)
+                score += idf * part
+            }
+            scores.append((i, score))
+        }
+        return scores.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.map(\.0)
+    }
+}
