@@ -284,7 +284,7 @@ public actor Agent {
         }
         let emitter = self.emitter
         let callID = call.id
-        let context = ToolContext(cwd: cwd, backend: backend, callID: call.id) { chunk in
+        let context = ToolContext(cwd: cwd, backend: backend, callID: call.id, sessionID: sessionID) { chunk in
             emitter.emit(.toolOutputDelta(callID: callID, chunk: chunk))
         }
         if let reason = tool.approvalReason(for: args, context: context) {

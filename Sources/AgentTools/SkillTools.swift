@@ -109,3 +109,105 @@ public struct SkillCatalogPrompt: SkillPromptSource {
         return text + "\n" + SkillCatalog.prompt(entries)
     }
 }
+
+/// `skill_manage`: the agent writes procedural memory — creates a skill after a task that
+/// worked, patches one that was wrong. Every write is validated first and refused with the
+/// reason when the result would be invalid; writes are atomic, the previous version is kept in
+/// the skill's `.history/`, deleting archives, and skills the agent creates record where they
+/// came from (`metadata`: created-by, created-at, source-session).
+public struct SkillManageTool: Tool {
+    let library: SkillLibrary
+    let writer: SkillWriter
+    public init(library: SkillLibrary, writer: SkillWriter) {
+        self.library = library
+        self.writer = writer
+    }
+
+    public var spec: ToolSpec {
+        ToolSpec(name: "skill_manage", description: """
+            Create or improve a skill (a SKILL.md folder: YAML front matter with name and description, \
+            then Markdown instructions). Actions: create (name, content), edit (name, content: the whole \
+            new SKILL.md), patch (name, old, new: replace one exact passage; file_path for other files), \
+            write_file / remove_file (name, file_path under scripts/, references/ or assets/, content), \
+            delete (name; archived, not lost). The name is lowercase letters, digits and hyphens and is \
+            the folder's name. Invalid results are refused with the reason.
+            """, parameters: schema([
+                "action": ["type": "string", "enum": ["create", "edit", "patch", "delete", "write_file", "remove_file"]],
+                "name": ["type": "string", "description": "The skill's name."],
+                "content": ["type": "string", "description": "SKILL.md text (create, edit) or file text (write_file)."],
+                "old": ["type": "string", "description": "patch: the exact text to replace."],
+                "new": ["type": "string", "description": "patch: the replacement."],
+                "file_path": ["type": "string", "description": "A file inside the skill (write_file, remove_file, patch)."],
+            ], required: ["action", "name"]))
+    }
+
+    public func run(_ arguments: JSONValue, context: ToolContext) async -> ToolOutput {
+        let args = ToolArguments(arguments)
+        do {
+            let action = try args.string("action"), name = try args.string("name")
+            library.refresh()
+            let existing = library.skill(named: name)
+            func target() throws(SkillError) -> Skill {
+                guard let s = existing else { throw SkillError("no skill named \"\(name)\"") }
+                guard s.source != .external else { throw SkillError("\(name) belongs to another agent's folder (\(s.directory)); it is read-only") }
+                return s
+            }
+            let result: String
+            switch action {
+            case "create":
+                if let s = existing { throw SkillError("a skill named \"\(name)\" already exists (\(s.directory)); patch or edit it instead") }
+                let similar = library.skills.filter { SkillSimilarity.isNearDuplicate(name: name, content: try? args.string("content"), of: $0) }
+                if let s = similar.first { throw SkillError("\"\(s.name)\" already covers this (\(s.description)); patch it instead of creating a near-duplicate") }
+                let dir = try writer.create(name: name, content: try args.string("content"), provenance: [
+                    "created-by": "talaria", "created-at": ISO8601DateFormatter().string(from: Date()), "source-session": context.sessionID,
+                ])
+                result = "created \(name) at \(dir)"
+            case "edit":
+                try writer.edit(directory: try target().directory, content: try args.string("content"))
+                result = "rewrote \(name)/SKILL.md (the previous version is in .history/)"
+            case "patch":
+                let file = try args.optionalString("file_path") ?? "SKILL.md"
+                try writer.patch(directory: try target().directory, old: try args.string("old"), new: try args.string("new"), file: file)
+                result = "patched \(name)/\(file) (the previous version is in .history/)"
+            case "write_file":
+                let file = try args.string("file_path")
+                try writer.writeFile(directory: try target().directory, file: file, content: try args.string("content"))
+                result = "wrote \(name)/\(file)"
+            case "remove_file":
+                let file = try args.string("file_path")
+                try writer.removeFile(directory: try target().directory, file: file)
+                result = "removed \(name)/\(file) (kept in .history/)"
+            case "delete":
+                result = "archived \(name) to \(try writer.delete(directory: try target().directory))"
+            default:
+                throw SkillError("unknown action \"\(action)\"; use create, edit, patch, delete, write_file or remove_file")
+            }
+            library.refresh()
+            return ToolOutput(text: result)
+        } catch let e as SkillError {
+            return .error(e.message)
+        } catch let e as ToolArgumentError {
+            return .error(e.message)
+        } catch {
+            return .error("\(error)")
+        }
+    }
+}
+
+/// Near-duplicate skills: the same words in name and description, mostly.
+public enum SkillSimilarity {
+    static func words(_ s: String) -> Set<String> {
+        Set(s.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init).filter { $0.count > 2 })
+    }
+
+    static func jaccard(_ a: Set<String>, _ b: Set<String>) -> Double {
+        a.isEmpty || b.isEmpty ? 0 : Double(a.intersection(b).count) / Double(a.union(b).count)
+    }
+
+    public static func isNearDuplicate(name: String, content: String?, of skill: Skill) -> Bool {
+        let description = content.flatMap { try? SkillProperties(SkillFile.parse($0, path: "SKILL.md")).description } ?? ""
+        let nameScore = jaccard(words(name.replacingOccurrences(of: "-", with: " ")), words(skill.name.replacingOccurrences(of: "-", with: " ")))
+        let descScore = jaccard(words(description), words(skill.description))
+        return nameScore >= 0.99 || (nameScore >= 0.5 && descScore >= 0.5) || descScore >= 0.8
+    }
+}

@@ -10,8 +10,12 @@ public struct ToolContext: Sendable {
     public var callID: String
     /// Live output for the UI (raw terminal bytes decoded as UTF-8).
     public var emitOutput: @Sendable (String) -> Void
+    /// The session the call belongs to (provenance of what tools create).
+    public var sessionID: String
 
-    public init(cwd: String, backend: any ExecutionBackend, callID: String, emitOutput: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(cwd: String, backend: any ExecutionBackend, callID: String, sessionID: String = "",
+                emitOutput: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.sessionID = sessionID
         self.cwd = cwd
         self.backend = backend
         self.callID = callID

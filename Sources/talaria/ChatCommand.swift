@@ -138,6 +138,7 @@ struct ChatRunner {
             tools.register(SkillsListTool(library: library))
             tools.register(SkillViewTool(library: library))
         }
+        tools.register(SkillManageTool(library: library, writer: SkillWriter(root: s.paths.home + "/skills")))
         let agent = try Agent(config: config, client: client, store: store, indexer: indexer, tools: tools,
                               backend: LocalBackend(), resumeID: resume,
                               contextProbe: ContextWindowProbe(endpoint: endpoint, transport: transport),

@@ -99,3 +99,66 @@ struct SkillToolTests {
         #expect(missing.isError && missing.text.contains("git-helper, pdf-tools"))
     }
 }
+
+@Suite("skill_manage")
+struct SkillManageTests {
+    let context = ToolContext(cwd: NSTemporaryDirectory(), backend: LocalBackend(), callID: "c", sessionID: "s-123")
+
+    func setup() -> (SkillTree, SkillLibrary, SkillManageTool) {
+        let t = SkillTree()
+        try? FileManager.default.createDirectory(atPath: t.root + "/user", withIntermediateDirectories: true)
+        let lib = SkillLibrary(roots: t.roots([("user", .user), ("ext", .external)]))
+        return (t, lib, SkillManageTool(library: lib, writer: SkillWriter(root: t.root + "/user")))
+    }
+
+    func call(_ tool: SkillManageTool, _ args: [String: JSONValue]) async -> ToolOutput {
+        await tool.run(.object(args), context: context)
+    }
+
+    let good = "---\nname: csv-report\ndescription: Summarise a CSV file into a Markdown report.\n---\n# Steps\n1. Read the CSV.\n"
+
+    @Test("create → view → patch → history → write_file → remove_file → delete (archived)")
+    func lifecycle() async throws {
+        let (t, lib, tool) = setup()
+        let created = await call(tool, ["action": "create", "name": "csv-report", "content": .string(good)])
+        #expect(!created.isError, "\(created.text)")
+        let dir = t.root + "/user/csv-report"
+        let text = try String(contentsOfFile: dir + "/SKILL.md", encoding: .utf8)
+        #expect(text.contains("created-by: \"talaria\"") && text.contains("source-session: \"s-123\""))
+        #expect(SkillValidator.validate(directory: dir).isEmpty)
+        #expect(lib.skill(named: "csv-report") != nil)
+        let patched = await call(tool, ["action": "patch", "name": "csv-report", "old": "1. Read the CSV.", "new": "1. Read the CSV with pandas."])
+        #expect(!patched.isError, "\(patched.text)")
+        #expect(try String(contentsOfFile: dir + "/SKILL.md", encoding: .utf8).contains("with pandas"))
+        let history = try FileManager.default.contentsOfDirectory(atPath: dir + "/.history")
+        #expect(history.count == 1 && history[0].hasPrefix("SKILL.md."))
+        #expect(!(await call(tool, ["action": "write_file", "name": "csv-report", "file_path": "scripts/run.py", "content": "print(1)\n"])).isError)
+        #expect(FileManager.default.fileExists(atPath: dir + "/scripts/run.py"))
+        #expect(!(await call(tool, ["action": "remove_file", "name": "csv-report", "file_path": "scripts/run.py"])).isError)
+        let deleted = await call(tool, ["action": "delete", "name": "csv-report"])
+        #expect(deleted.text.contains("/.archive/csv-report-") && !FileManager.default.fileExists(atPath: dir))
+        #expect(lib.skill(named: "csv-report") == nil)
+    }
+
+    @Test("invalid results are refused with the validator's reason and nothing is written")
+    func refusals() async throws {
+        let (t, _, tool) = setup()
+        let bad = await call(tool, ["action": "create", "name": "Bad_Name", "content": "---\nname: Bad_Name\ndescription: d\n---\n"])
+        #expect(bad.isError && bad.text.contains("must be lowercase"))
+        #expect(!FileManager.default.fileExists(atPath: t.root + "/user/Bad_Name"))
+        _ = await call(tool, ["action": "create", "name": "csv-report", "content": .string(good)])
+        let before = try String(contentsOfFile: t.root + "/user/csv-report/SKILL.md", encoding: .utf8)
+        let edit = await call(tool, ["action": "edit", "name": "csv-report", "content": "---\nname: csv-report\n---\nno description"])
+        #expect(edit.isError && edit.text.contains("Missing required field in frontmatter: description"))
+        #expect(try String(contentsOfFile: t.root + "/user/csv-report/SKILL.md", encoding: .utf8) == before)
+        let escape = await call(tool, ["action": "write_file", "name": "csv-report", "file_path": "../../evil.sh", "content": "x"])
+        #expect(escape.isError && escape.text.contains("inside the skill's folder"))
+        let twice = await call(tool, ["action": "create", "name": "csv-report", "content": .string(good)])
+        #expect(twice.isError && twice.text.contains("already exists"))
+        let dup = await call(tool, ["action": "create", "name": "csv-summary", "content": .string(good.replacingOccurrences(of: "csv-report", with: "csv-summary"))])
+        #expect(dup.isError && dup.text.contains("near-duplicate"), "\(dup.text)")
+        t.add("ext", "foreign", description: "Someone else's.")
+        let foreign = await call(tool, ["action": "patch", "name": "foreign", "old": "do it", "new": "x"])
+        #expect(foreign.isError && foreign.text.contains("read-only"))
+    }
+}
