@@ -312,6 +312,14 @@ public actor Agent {
         }
     }
 
+    /// Skill use and changes go to `skill_event` (usage counts, last use, curation).
+    private func recordSkillEvent(_ call: ToolCall, output: ToolOutput) throws(StoreError) {
+        guard call.name == "skill_view" || call.name == "skill_manage",
+              let args = JSONValue.parse(call.arguments), let skill = args["name"]?.stringValue else { return }
+        let kind = call.name == "skill_view" ? (args["file_path"]?.stringValue == nil ? "use" : "read_file") : (args["action"]?.stringValue ?? "manage")
+        try store.recordSkillEvent(skill: skill, kind: kind, outcome: output.isError ? "failed" : "ok", sessionID: sessionID)
+    }
+
     private func finishTool(_ call: ToolCall, output: ToolOutput, elapsedMs: Int) {
         let shown = Self.cap(output.text, limit: config.toolOutputLimit, callID: call.id)
         do {
@@ -320,6 +328,7 @@ public actor Agent {
                                                   startedAt: Date(timeIntervalSinceNow: -Double(elapsedMs) / 1000), elapsedMs: elapsedMs),
                                     sessionID: sessionID)
             try commit(.tool(callID: call.id, name: call.name, content: shown))
+            try recordSkillEvent(call, output: output)
         } catch {
             emitter.emit(.warning("cannot save the result of \(call.name): \(error)"))
             history.append(.tool(callID: call.id, name: call.name, content: shown))

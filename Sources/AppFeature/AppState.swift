@@ -84,6 +84,7 @@ public struct Entry: Sendable, Hashable {
 public enum Overlay: Sendable, Hashable {
     case help(scroll: Int)
     case search(SearchState)
+    case skills(SkillBrowserState)
 }
 
 /// Ctrl-R: live search over every stored session.
@@ -294,6 +295,10 @@ public enum AppAction: Sendable, Hashable {
     case sessionLoaded(ViewedSession, [TranscriptItem], resumed: Bool)
     case editorFinished(String?)
     case toast(Notice.Kind, String)
+    case skillsLoaded(seq: Int, rows: [SkillRow], warnings: [String])
+    case skillTextLoaded(seq: Int, text: String)
+    /// A file was edited in the user's editor (reload what shows it).
+    case fileEdited(String)
 }
 
 /// Work for the runtime; results come back as actions.
@@ -312,4 +317,11 @@ public enum AppEffect: Sendable, Hashable {
     case openEditor(String)
     case copyToClipboard(String)
     case setMouseCapture(Bool)
+    case loadSkills(seq: Int)
+    case loadSkillText(path: String, seq: Int)
+    /// Opens a file in the user's editor (the runtime gives it the terminal).
+    case editFile(String)
+    case createSkill(name: String)
+    case setSkillDisabled(name: String, disabled: Bool)
+    case archiveSkill(directory: String)
 }

@@ -133,6 +133,7 @@ enum BuiltinAssets {
       "quit-if-empty": ["ctrl-d"],
       "interrupt-or-close": ["esc"],
       "search-sessions": ["ctrl-r"],
+      "open-skills": ["alt-s", "f3"],
       "help": ["f1"],
       "toggle-thoughts": ["ctrl-t"],
       "toggle-all-thoughts": ["alt-t"],
@@ -192,6 +193,17 @@ enum BuiltinAssets {
       "tag-session": ["alt-g"],
       "archive-session": ["alt-a"],
       "toggle-archived": ["alt-h"],
+      "delete-back": ["backspace"],
+      "kill-line-start": ["ctrl-u"],
+      "close": ["esc"]
+    },
+    "skills": {
+      "select-previous": ["up", "ctrl-p"],
+      "select-next": ["down", "ctrl-n"],
+      "edit-skill": ["ctrl-e", "enter"],
+      "new-skill": ["alt-n"],
+      "disable-skill": ["alt-d"],
+      "archive-skill": ["alt-a"],
       "delete-back": ["backspace"],
       "kill-line-start": ["ctrl-u"],
       "close": ["esc"]

@@ -26,13 +26,16 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     // search overlay
     case openSession = "open-session", titleSession = "title-session", tagSession = "tag-session"
     case archiveSession = "archive-session", showArchived = "toggle-archived", close
+    // skill browser
+    case openSkills = "open-skills", editSkill = "edit-skill", newSkill = "new-skill", disableSkill = "disable-skill"
+    case archiveSkill = "archive-skill"
     // approval dialog
     case approveOnce = "approve-once", approveSession = "approve-session", approveAlways = "approve-always", deny
 }
 
 /// Where a key is looked up: the innermost active context first, then `global`.
 public enum KeyContext: String, Sendable, Hashable, CaseIterable {
-    case global, input, transcript, search, dialog
+    case global, input, transcript, search, skills, dialog
 }
 
 /// Key bindings per context, resolved from keymap files (`extends` applied, `unbind` applied).

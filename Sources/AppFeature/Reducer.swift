@@ -82,6 +82,13 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
     case .toast(let kind, let text):
         toast(&state, kind, text)
         return []
+    case .skillsLoaded(let seq, let rows, let warnings):
+        return skillsLoaded(&state, seq: seq, rows: rows, warnings: warnings)
+    case .skillTextLoaded(let seq, let text):
+        return skillTextLoaded(&state, seq: seq, text: text)
+    case .fileEdited:
+        if case .skills? = state.overlay { return reloadSkills(&state) }
+        return []
     }
 }
 
@@ -106,6 +113,7 @@ private func reduceKey(into state: inout AppState, _ key: KeyEvent) -> [AppEffec
         return []
     }
     if case .search(let s)? = state.overlay, s.prompt != nil { return searchPromptKey(&state, key) }
+    if case .skills? = state.overlay, state.pendingApproval == nil { return skillsKey(&state, key) }
     if state.completion != nil, let effects = completionKey(&state, key) { return effects }
     let ctx = context(state)
     if let command = state.keymap.command(for: key, in: ctx) {
@@ -131,7 +139,7 @@ private func reduceKey(into state: inout AppState, _ key: KeyEvent) -> [AppEffec
         state.selectedEntry = nil
         state.input.insert(String(c))
         return updateCompletion(&state)
-    case .global, .dialog:
+    case .global, .dialog, .skills:
         return []
     }
 }
@@ -290,6 +298,10 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
         return runSearch(&state)
     case .close:
         state.overlay = nil
+    case .openSkills:
+        return openSkills(&state)
+    case .editSkill, .newSkill, .disableSkill, .archiveSkill:
+        return [] // the browser's own keys
     // MARK: dialog
     case .approveOnce: return decide(&state, .once)
     case .approveSession: return decide(&state, .session)

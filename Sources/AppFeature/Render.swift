@@ -68,6 +68,7 @@ public func render(_ state: AppState, into buffer: inout ScreenBuffer, layout ca
     switch state.overlay {
     case .search(let s)?: drawSearch(s, state: state, into: &buffer)
     case .help(let scroll)?: drawHelp(state, scroll: scroll, into: &buffer)
+    case .skills(let b)?: drawSkills(b, state: state, into: &buffer)
     case nil: break
     }
     drawToasts(state, into: &buffer)
@@ -264,7 +265,7 @@ func compact(_ n: Int) -> String {
 
 // MARK: - Popups
 
-private func box(_ buffer: inout ScreenBuffer, x: Int, y: Int, width: Int, height: Int, style: Style, title: String = "") {
+func drawBox(_ buffer: inout ScreenBuffer, x: Int, y: Int, width: Int, height: Int, style: Style, title: String = "") {
     guard width >= 2, height >= 2 else { return }
     buffer.fill(x: x, y: y, width: width, height: height)
     buffer.put("┌" + String(repeating: "─", count: width - 2) + "┐", x: x, y: y, style: style)
@@ -285,7 +286,7 @@ private func drawCompletion(_ c: Completion, theme: Theme, into buffer: inout Sc
     let width = min(buffer.cols, max(20, textWidth + 4 + (detailWidth > 0 ? detailWidth + 2 : 0)))
     let top = bottom - shown - 2
     guard top >= 0 else { return }
-    box(&buffer, x: 0, y: top, width: width, height: shown + 2, style: theme.border,
+    drawBox(&buffer, x: 0, y: top, width: width, height: shown + 2, style: theme.border,
         title: c.items.count > shown ? "\(c.selected + 1)/\(c.items.count)" : "")
     for i in 0..<shown {
         let item = c.items[first + i]
@@ -312,7 +313,7 @@ private func drawApproval(_ a: ApprovalRequest, theme: Theme, into buffer: inout
     let h = min(height, lines.count + 2)
     let x = (buffer.cols - width) / 2
     let y = max(0, (height - h) / 2)
-    box(&buffer, x: x, y: y, width: width, height: h, style: theme.warning, title: "⚠ \(a.tool) wants to run")
+    drawBox(&buffer, x: x, y: y, width: width, height: h, style: theme.warning, title: "⚠ \(a.tool) wants to run")
     for (i, (text, style)) in lines.prefix(max(0, h - 2)).enumerated() {
         buffer.put(text, x: x + 2, y: y + 1 + i, style: style, maxX: x + width - 1)
     }
@@ -337,7 +338,7 @@ private func drawSearch(_ s: SearchState, state: AppState, into buffer: inout Sc
     let width = buffer.cols, height = buffer.rows - 1
     guard width >= 10, height >= 5 else { return }
     let count = s.isLoading ? "searching…" : "\(s.results.count) \(s.query.isEmpty ? "recent" : "found")\(s.showArchived ? " · with archived" : "")"
-    box(&buffer, x: x0, y: y0, width: width, height: height, style: theme.accent, title: "Sessions · \(count)")
+    drawBox(&buffer, x: x0, y: y0, width: width, height: height, style: theme.accent, title: "Sessions · \(count)")
     // Query (or the title/tags being edited).
     let promptLabel: String, promptText: String
     if let p = s.prompt {
@@ -444,7 +445,7 @@ func helpLines(_ state: AppState) -> [(String, Style)] {
     let theme = state.theme
     var out: [(String, Style)] = [("Keys (keymap: \(state.keymap.name))", theme.accent)]
     let titles: [KeyContext: String] = [.global: "Everywhere", .input: "Editor", .transcript: "Transcript (Alt-↑ or Esc in vim)",
-                                        .search: "Session search (Ctrl-R)", .dialog: "Approval dialog"]
+                                        .search: "Session search (Ctrl-R)", .skills: "Skill browser (Alt-S, /skills)", .dialog: "Approval dialog"]
     for ctx in KeyContext.allCases {
         let map = state.keymap.bindings[ctx] ?? [:]
         guard !map.isEmpty else { continue }
@@ -472,7 +473,7 @@ private func drawHelp(_ state: AppState, scroll: Int, into buffer: inout ScreenB
     let inset = 0
     let width = buffer.cols, height = buffer.rows - 1
     guard width >= 10, height >= 4 else { return }
-    box(&buffer, x: inset, y: inset, width: width, height: height, style: theme.accent, title: "Help · ↑↓ scroll · any key closes")
+    drawBox(&buffer, x: inset, y: inset, width: width, height: height, style: theme.accent, title: "Help · ↑↓ scroll · any key closes")
     let lines = helpLines(state)
     let visible = height - 2
     let start = max(0, min(scroll, lines.count - visible))

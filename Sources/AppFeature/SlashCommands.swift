@@ -4,13 +4,14 @@ import TUIKit
 
 /// The slash commands: what the completion popup offers and what `/help` lists.
 public enum SlashCommand: String, Sendable, CaseIterable {
-    case new, resume, sessions, title, model, theme, keymap, clear, copy, mouse, help, quit
+    case new, resume, sessions, skills, title, model, theme, keymap, clear, copy, mouse, help, quit
 
     public var summary: String {
         switch self {
         case .new: "start a new conversation"
         case .resume: "continue a stored session (id, or pick one)"
         case .sessions: "search every stored session"
+        case .skills: "browse, edit and curate skills"
         case .title: "name this session"
         case .model: "show or switch the model"
         case .theme: "switch the colour theme"
@@ -53,6 +54,8 @@ func runSlash(_ text: String, _ state: inout AppState) -> [AppEffect] {
         state.overlay = .search(SearchState(query: argument))
         state.completion = nil
         return runSearch(&state)
+    case .skills:
+        return openSkills(&state)
     case .title:
         guard !argument.isEmpty else { toast(&state, .warning, "usage: /title NAME"); return [] }
         toast(&state, .info, "titled \(argument)")

@@ -10,6 +10,8 @@ public protocol AppEnvironment: Sendable {
     func perform(_ effect: AppEffect) async -> [AppAction]
     /// Edits `text` in the user's editor, on this terminal, blocking; `nil` if it failed.
     func edit(_ text: String) -> String?
+    /// Opens `path` in the user's editor, on this terminal, blocking; false if it failed.
+    func editFile(_ path: String) -> Bool
 }
 
 /// The loop: input and agent events become actions, `reduce` runs, frames are drawn.
@@ -162,6 +164,11 @@ public final class AppRuntime: @unchecked Sendable {
                     backend.suspend { result = environment.edit(text) }
                     queue.append(.editorFinished(result))
                     if result == nil { queue.append(.toast(.error, "the editor failed; set $VISUAL or $EDITOR")) }
+                    force = true
+                case .editFile(let path):
+                    var ok = false
+                    backend.suspend { ok = environment.editFile(path) }
+                    queue.append(ok ? .fileEdited(path) : .toast(.error, "the editor failed; set $VISUAL or $EDITOR"))
                     force = true
                 default:
                     effects.yield(effect)

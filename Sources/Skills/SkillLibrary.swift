@@ -37,17 +37,34 @@ public struct Skill: Sendable, Hashable {
 /// warning. `refresh()` re-reads only files whose modification time changed.
 public final class SkillLibrary: @unchecked Sendable {
     public let roots: [SkillRoot]
+    /// A file listing disabled skills, one name a line (the browser's Alt-D).
+    public let disabledFile: String?
+    private var disabled: Set<String> = []
     private let lock = NSLock()
     private var cache: [String: (mtime: Double, skill: Skill?, warning: String?)] = [:]
     private var current: [Skill] = []
     private var currentWarnings: [String] = []
 
-    public init(roots: [SkillRoot]) {
+    public init(roots: [SkillRoot], disabledFile: String? = nil) {
         self.roots = roots
+        self.disabledFile = disabledFile
         refresh()
     }
 
-    public var skills: [Skill] { lock.withLock { current } }
+    /// The skills the agent sees: every discovered one but the disabled.
+    public var skills: [Skill] { lock.withLock { current.filter { !disabled.contains($0.name) } } }
+    /// Every discovered skill, disabled ones included (the browser lists them).
+    public var allSkills: [Skill] { lock.withLock { current } }
+    public func isDisabled(_ name: String) -> Bool { lock.withLock { disabled.contains(name) } }
+
+    /// Disables or enables a skill by name (kept in `disabledFile`).
+    public func setDisabled(_ name: String, _ off: Bool) throws {
+        guard let disabledFile else { return }
+        var names = lock.withLock { disabled }
+        if off { names.insert(name) } else { names.remove(name) }
+        try (names.sorted().joined(separator: "\n") + "\n").write(toFile: disabledFile, atomically: true, encoding: .utf8)
+        lock.withLock { disabled = names }
+    }
     public var warnings: [String] { lock.withLock { currentWarnings } }
     public func skill(named name: String) -> Skill? { skills.first { $0.name == name } }
 
@@ -78,7 +95,10 @@ public final class SkillLibrary: @unchecked Sendable {
                 found.append(skill)
             }
         }
+        let off = disabledFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
+            .map { Set($0.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }) } ?? []
         lock.withLock {
+            disabled = off
             cache = cache.filter { seenFiles.contains($0.key) }
             current = found
             currentWarnings = warnings

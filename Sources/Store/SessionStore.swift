@@ -172,6 +172,25 @@ public final class SessionStore: Sendable {
         try write { db in try db.execute(sql: "UPDATE session SET title = ? WHERE id = ?", arguments: [title, sessionID]) }
     }
 
+    /// Records a skill's use or change (for usage counts, last use and curation).
+    public func recordSkillEvent(skill: String, kind: String, outcome: String?, sessionID: String?, now: Date = Date()) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "INSERT INTO skill_event(session_id, skill, kind, outcome, created_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [sessionID, skill, kind, outcome, now.timeIntervalSince1970])
+        }
+    }
+
+    /// Per skill: how often it was used (read by the agent) and when last.
+    public func skillUsage() throws(StoreError) -> [String: (uses: Int, lastUsed: Date)] {
+        try read { db in
+            var out: [String: (uses: Int, lastUsed: Date)] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT skill, COUNT(*) AS n, MAX(created_at) AS last FROM skill_event WHERE kind = 'use' GROUP BY skill") {
+                out[row["skill"]] = (row["n"], Date(timeIntervalSince1970: row["last"]))
+            }
+            return out
+        }
+    }
+
     /// Tags are words (no spaces); stored space-separated.
     public func setTags(_ tags: [String], sessionID: String) throws(StoreError) {
         let clean = tags.map { $0.filter { !$0.isWhitespace } }.filter { !$0.isEmpty }

@@ -7,6 +7,7 @@ import Config
 import CurlTransport
 import Exec
 import Foundation
+import Skills
 import Store
 import TUICurses
 
@@ -54,7 +55,10 @@ struct TUIRunner {
         if let id = resume, let items = try? StoredTranscript.items(store: store, sessionID: await host.sessionID) {
             _ = reduce(into: &state, .sessionLoaded(ViewedSession(sessionID: id, title: id), items, resumed: true))
         }
-        let environment = TUIEnvironment(host: host, store: store, cwd: cwd)
+        let skills = SkillLibrary(roots: SkillRoot.standard(cwd: cwd, talariaHome: settings.paths.home, home: NSHomeDirectory()),
+                                  disabledFile: settings.paths.home + "/skills-disabled.txt")
+        let environment = TUIEnvironment(host: host, store: store, cwd: cwd, skills: skills,
+                                         writer: SkillWriter(root: settings.paths.home + "/skills"))
         let ui = UIThread.run(state: state, environment: environment, mouse: state.mouseCapture) { op in host.enqueue(op) }
         await host.setSink { ui.post($0) }
         // SIGTERM, SIGHUP and SIGINT reach the UI loop through the backend's self-pipe.

@@ -3,6 +3,7 @@ import AppFeature
 import AppRuntime
 import Exec
 import Foundation
+import Skills
 import Store
 
 /// The TUI's I/O: session search and loading on the store, session switching on the host,
@@ -11,6 +12,8 @@ struct TUIEnvironment: AppEnvironment {
     let host: AgentHost
     let store: SessionStore
     let cwd: String
+    let skills: SkillLibrary
+    let writer: SkillWriter
 
     func perform(_ effect: AppEffect) async -> [AppAction] {
         do {
@@ -42,12 +45,52 @@ struct TUIEnvironment: AppEnvironment {
                 return []
             case .completePaths(let prefix, let seq):
                 return [.pathCompletions(seq: seq, Self.complete(prefix, cwd: cwd))]
-            case .submit, .quit, .redraw, .openEditor, .copyToClipboard, .setMouseCapture:
+            case .loadSkills(let seq):
+                skills.refresh()
+                let usage = (try? store.skillUsage()) ?? [:]
+                let rows = skills.allSkills.map { s in
+                    SkillRow(name: s.name, description: s.description, source: s.source.rawValue, directory: s.directory, file: s.file,
+                             problems: s.problems, uses: usage[s.name]?.uses ?? 0,
+                             lastUsed: usage[s.name]?.lastUsed.timeIntervalSince1970, disabled: skills.isDisabled(s.name))
+                }
+                return [.skillsLoaded(seq: seq, rows: rows, warnings: skills.warnings)]
+            case .loadSkillText(let path, let seq):
+                return [.skillTextLoaded(seq: seq, text: (try? String(contentsOfFile: path, encoding: .utf8)) ?? "(cannot read \(path))")]
+            case .createSkill(let name):
+                let template = """
+                    ---
+                    name: \(name)
+                    description: What this skill does and when to use it (one or two sentences).
+                    ---
+
+                    # \(name)
+
+                    ## When to use
+
+                    ## Steps
+
+                    1.
+                    """
+                let dir = try writer.create(name: name, content: template)
+                return [.fileEdited(dir), .toast(.info, "created \(name) — Ctrl-E opens it in your editor")]
+            case .setSkillDisabled(let name, let off):
+                try skills.setDisabled(name, off)
+                return [.fileEdited("")]
+            case .archiveSkill(let dir):
+                _ = try writer.delete(directory: dir)
+                return [.fileEdited(dir)]
+            case .submit, .quit, .redraw, .openEditor, .copyToClipboard, .setMouseCapture, .editFile:
                 return [] // the runtime's own
             }
         } catch {
             return [.toast(.error, "\(error)")]
         }
+    }
+
+    func editFile(_ path: String) -> Bool {
+        let env = ProcessInfo.processInfo.environment
+        let editor = [env["VISUAL"], env["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"
+        return (try? Foreground.run(["/bin/sh", "-c", "\(editor) \"$1\"", "sh", path])) == 0
     }
 
     func edit(_ text: String) -> String? {

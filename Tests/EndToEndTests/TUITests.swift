@@ -175,6 +175,37 @@ struct TUITests {
         #expect(await t.waitFor("EXITED-0") != nil)
     }
 
+    @Test("the skill browser lists skills with validity and usage, filters as you type, disables one, creates one from a template")
+    func skillBrowser() async throws {
+        let home = TalariaHome()
+        for (dir, extra) in [("deploy-app", ""), ("messy-skill", "version: 2\n")] {
+            let d = home.work + "/.agents/skills/" + dir
+            try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+            try "---\nname: \(dir)\ndescription: The \(dir) procedure.\n\(extra)---\n# \(dir)\n\n1. step one\n"
+                .write(toFile: d + "/SKILL.md", atomically: true, encoding: .utf8)
+        }
+        let t = start(home, cols: 100, rows: 30)
+        #expect(await t.waitFor("Ask anything") != nil)
+        t.keys("M-s")
+        let listed = await t.waitFor("Skills · 2 (1 valid)")
+        #expect(listed?.contains("✓ deploy-app") == true && listed?.contains("✗ messy-skill") == true, "\(t.screen())")
+        #expect(listed?.contains("step one") == true, "the selected skill is previewed")
+        t.keys("messy")
+        #expect(await t.waitFor("Unexpected fields in frontmatter: version") != nil)
+        t.keys("M-d")
+        #expect(await t.waitFor("○ messy-skill") != nil)
+        #expect(try String(contentsOfFile: home.home + "/skills-disabled.txt", encoding: .utf8).contains("messy-skill"))
+        t.keys("C-u", "M-n")
+        #expect(await t.waitFor("new skill name:") != nil)
+        t.keys("fresh-skill", "Enter")
+        #expect(await t.waitFor("✓ fresh-skill") != nil, "\(t.screen())")
+        #expect(FileManager.default.fileExists(atPath: home.home + "/skills/fresh-skill/SKILL.md"))
+        t.keys("Escape")
+        try await Task.sleep(for: .milliseconds(100)) // Esc then Ctrl-C at once would read as Alt+Ctrl-C
+        t.keys("C-c")
+        #expect(await t.waitFor("EXITED-0") != nil)
+    }
+
     @Test("a broken user keymap is reported at start-up, and the rest of it still works")
     func keymapProblems() async throws {
         let home = TalariaHome()
