@@ -323,5 +323,6 @@ public enum AppEffect: Sendable, Hashable {
     case editFile(String)
     case createSkill(name: String)
     case setSkillDisabled(name: String, disabled: Bool)
+    case setSkillAllowed(name: String, allowed: Bool)
     case archiveSkill(directory: String)
 }

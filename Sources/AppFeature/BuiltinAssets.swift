@@ -204,6 +204,7 @@ enum BuiltinAssets {
       "new-skill": ["alt-n"],
       "disable-skill": ["alt-d"],
       "archive-skill": ["alt-a"],
+      "allow-skill": ["alt-y"],
       "delete-back": ["backspace"],
       "kill-line-start": ["ctrl-u"],
       "close": ["esc"]

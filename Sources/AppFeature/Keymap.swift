@@ -28,7 +28,7 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case archiveSession = "archive-session", showArchived = "toggle-archived", close
     // skill browser
     case openSkills = "open-skills", editSkill = "edit-skill", newSkill = "new-skill", disableSkill = "disable-skill"
-    case archiveSkill = "archive-skill"
+    case archiveSkill = "archive-skill", allowSkill = "allow-skill"
     // approval dialog
     case approveOnce = "approve-once", approveSession = "approve-session", approveAlways = "approve-always", deny
 }

@@ -300,7 +300,7 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
         state.overlay = nil
     case .openSkills:
         return openSkills(&state)
-    case .editSkill, .newSkill, .disableSkill, .archiveSkill:
+    case .editSkill, .newSkill, .disableSkill, .archiveSkill, .allowSkill:
         return [] // the browser's own keys
     // MARK: dialog
     case .approveOnce: return decide(&state, .once)

@@ -16,9 +16,18 @@ public struct SkillRow: Sendable, Hashable {
     /// Seconds since 1970 of the last use.
     public var lastUsed: Double?
     public var disabled: Bool
+    /// safe, caution or dangerous, with the scanner's reasons (`file:line rule: excerpt`).
+    public var safety: String
+    public var findings: [String]
+    /// A dangerous skill the user allowed.
+    public var allowed: Bool
 
     public init(name: String, description: String, source: String, directory: String, file: String, problems: [String] = [],
-                uses: Int = 0, lastUsed: Double? = nil, disabled: Bool = false) {
+                uses: Int = 0, lastUsed: Double? = nil, disabled: Bool = false, safety: String = "safe", findings: [String] = [],
+                allowed: Bool = false) {
+        self.safety = safety
+        self.findings = findings
+        self.allowed = allowed
         self.name = name
         self.description = description
         self.source = source
@@ -136,6 +145,10 @@ func skillsKey(_ state: inout AppState, _ key: KeyEvent) -> [AppEffect] {
             guard let row = b.selectedRow else { return [] }
             toast(&state, .info, row.disabled ? "enabled \(row.name)" : "disabled \(row.name): the agent will not see it")
             return [.setSkillDisabled(name: row.name, disabled: !row.disabled)]
+        case .allowSkill:
+            guard let row = b.selectedRow, row.safety == "dangerous" else { return [] }
+            toast(&state, row.allowed ? .info : .warning, row.allowed ? "withheld \(row.name) again" : "allowed \(row.name) despite the scanner's findings")
+            return [.setSkillAllowed(name: row.name, allowed: !row.allowed)]
         case .archiveSkill:
             guard let row = b.selectedRow else { return [] }
             guard row.source != "external" else { toast(&state, .warning, "\(row.name) belongs to another agent: read-only"); return [] }
@@ -174,7 +187,7 @@ func drawSkills(_ b: SkillBrowserState, state: AppState, into buffer: inout Scre
     var x = buffer.put(b.newName != nil ? "new skill name: " : "filter: ", x: 2, y: 1, style: theme.accent)
     x = buffer.put(clip(b.newName ?? b.filter, width - 20), x: x, y: 1, style: theme.text)
     buffer.put(" ", x: x, y: 1, style: theme.text.merged(Style(attributes: .reverse)))
-    let footer = b.newName != nil ? "Enter create · Esc cancel" : "↑↓ select · type to filter · Ctrl-E edit · Alt-N new · Alt-D disable · Alt-A archive · Esc"
+    let footer = b.newName != nil ? "Enter create · Esc cancel" : "↑↓ select · type to filter · Ctrl-E edit · Alt-N new · Alt-D disable · Alt-A archive · Alt-Y allow · Esc"
     buffer.put(clip(footer, width - 4), x: 2, y: height - 2, style: theme.dim)
     let top = 3, bottom = height - 3
     guard bottom >= top else { return }
@@ -191,10 +204,12 @@ func drawSkills(_ b: SkillBrowserState, state: AppState, into buffer: inout Scre
         let selected = first + i == b.selected
         let style = selected ? theme.selection : (row.disabled ? theme.dim : theme.text)
         if selected { buffer.put(String(repeating: " ", count: listWidth), x: 2, y: y, style: style) }
-        let mark = row.disabled ? "○" : row.problems.isEmpty ? "✓" : "✗"
-        let markStyle = selected ? style : row.disabled ? theme.dim : row.problems.isEmpty ? theme.success : theme.error
+        let withheld = row.safety == "dangerous" && !row.allowed
+        let mark = row.disabled ? "○" : withheld ? "⊘" : row.problems.isEmpty ? "✓" : "✗"
+        let markStyle = selected ? style : row.disabled ? theme.dim : withheld || !row.problems.isEmpty ? theme.error : theme.success
         buffer.put(mark, x: 2, y: y, style: markStyle)
-        let info = " \(row.source) · \(row.uses)× · \(row.lastUsed.map { relativeDate($0, now: state.now) } ?? "never")"
+        let risk = row.safety == "safe" ? "" : " · \(row.safety)"
+        let info = "\(risk) \(row.source) · \(row.uses)× · \(row.lastUsed.map { relativeDate($0, now: state.now) } ?? "never")"
         let nameRoom = max(1, listWidth - 3 - DisplayWidth.of(info))
         buffer.put(clip(row.name, nameRoom), x: 4, y: y, style: selected ? style : theme.accent, maxX: 2 + listWidth)
         if DisplayWidth.of(info) + 6 < listWidth {
@@ -211,6 +226,12 @@ func drawSkills(_ b: SkillBrowserState, state: AppState, into buffer: inout Scre
     }
     var lines: [StyledLine] = [StyledLine(row.description, theme.dim)]
     for p in row.problems { lines.append(StyledLine("✗ " + p, theme.error)) }
+    if row.safety != "safe" {
+        let head = row.safety == "dangerous" ? (row.allowed ? "⚠ dangerous, allowed by you (Alt-Y withholds it)" : "⊘ dangerous: withheld from the agent until you allow it (Alt-Y)")
+                                             : "⚠ caution"
+        lines.append(StyledLine(head, row.safety == "dangerous" ? theme.error : theme.warning))
+        for f in row.findings.prefix(5) { lines.append(StyledLine("  " + f, theme.warning)) }
+    }
     lines.append(StyledLine(shortPath(row.file), theme.dim))
     lines.append(StyledLine())
     if let text = b.text {

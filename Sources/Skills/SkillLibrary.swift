@@ -30,6 +30,9 @@ public struct Skill: Sendable, Hashable {
     public var source: SkillRoot.Source
     /// Strict validation's messages (a skill with problems still loads, leniently).
     public var problems: [String]
+    /// The scanner's rating and its reasons; a dangerous skill is withheld until allowed.
+    public var safety: SkillSafety = .safe
+    public var findings: [SkillFinding] = []
 }
 
 /// Every skill under the roots, loaded leniently: a skill without a usable name or description
@@ -45,14 +48,32 @@ public final class SkillLibrary: @unchecked Sendable {
     private var current: [Skill] = []
     private var currentWarnings: [String] = []
 
-    public init(roots: [SkillRoot], disabledFile: String? = nil) {
+    /// A file listing dangerous skills the user allowed anyway, one name a line.
+    public let allowedFile: String?
+    private var allowed: Set<String> = []
+
+    public init(roots: [SkillRoot], disabledFile: String? = nil, allowedFile: String? = nil) {
         self.roots = roots
         self.disabledFile = disabledFile
+        self.allowedFile = allowedFile
         refresh()
     }
 
-    /// The skills the agent sees: every discovered one but the disabled.
-    public var skills: [Skill] { lock.withLock { current.filter { !disabled.contains($0.name) } } }
+    /// The skills the agent sees: every discovered one but the disabled, and the dangerous
+    /// ones the user has not allowed.
+    public var skills: [Skill] {
+        lock.withLock { current.filter { !disabled.contains($0.name) && ($0.safety != .dangerous || allowed.contains($0.name)) } }
+    }
+    public func isAllowed(_ name: String) -> Bool { lock.withLock { allowed.contains(name) } }
+
+    /// Lets a skill the scanner rated dangerous be used (kept in `allowedFile`).
+    public func setAllowed(_ name: String, _ yes: Bool) throws {
+        guard let allowedFile else { return }
+        var names = lock.withLock { allowed }
+        if yes { names.insert(name) } else { names.remove(name) }
+        try (names.sorted().joined(separator: "\n") + "\n").write(toFile: allowedFile, atomically: true, encoding: .utf8)
+        lock.withLock { allowed = names }
+    }
     /// Every discovered skill, disabled ones included (the browser lists them).
     public var allSkills: [Skill] { lock.withLock { current } }
     public func isDisabled(_ name: String) -> Bool { lock.withLock { disabled.contains(name) } }
@@ -70,6 +91,11 @@ public final class SkillLibrary: @unchecked Sendable {
 
     /// Rescans the roots (cheap: a stat per skill; changed files are parsed again).
     public func refresh() {
+        func names(_ file: String?) -> Set<String> {
+            file.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
+                .map { Set($0.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }) } ?? []
+        }
+        let off = names(disabledFile), yes = names(allowedFile)
         var found: [Skill] = []
         var warnings: [String] = []
         var taken: [String: Skill] = [:]
@@ -78,7 +104,10 @@ public final class SkillLibrary: @unchecked Sendable {
             for dir in Self.skillDirectories(under: root.path) {
                 guard let file = SkillFile.locate(in: dir) else { continue }
                 seenFiles.insert(file)
-                let mtime = ((try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+                func modified(_ p: String) -> Double {
+                    ((try? FileManager.default.attributesOfItem(atPath: p))?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+                }
+                let mtime = max(modified(file), modified(dir))
                 let entry: (mtime: Double, skill: Skill?, warning: String?)
                 if let c = lock.withLock({ cache[file] }), c.mtime == mtime { entry = c } else {
                     entry = Self.load(dir: dir, file: file, source: root.source, mtime: mtime)
@@ -93,12 +122,14 @@ public final class SkillLibrary: @unchecked Sendable {
                 }
                 taken[skill.name] = skill
                 found.append(skill)
+                if skill.safety == .dangerous, !yes.contains(skill.name), let f = skill.findings.first {
+                    warnings.append("skill \"\(skill.name)\" is withheld: \(f.rule) at \(f.file):\(f.line); allow it in the skill browser (Alt-Y) if you trust it")
+                }
             }
         }
-        let off = disabledFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
-            .map { Set($0.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }) } ?? []
         lock.withLock {
             disabled = off
+            allowed = yes
             cache = cache.filter { seenFiles.contains($0.key) }
             current = found
             currentWarnings = warnings
@@ -110,8 +141,13 @@ public final class SkillLibrary: @unchecked Sendable {
             let parsed = try SkillFile.read(directory: dir)
             let props = try SkillProperties(parsed)
             let problems = SkillValidator.validate(parsed, directoryName: (dir as NSString).lastPathComponent).map(\.message)
+            // Discovery rates SKILL.md alone (start-up stays fast); the whole folder, scripts and
+            // references included, is scanned when the skill is opened (skill_view, the browser).
+            let findings = SkillScanner.scan(text: (try? String(contentsOfFile: file, encoding: .utf8)) ?? "",
+                                             file: (file as NSString).lastPathComponent)
+            let safety = findings.map(\.severity).max() ?? .safe
             return (mtime, Skill(name: props.name, description: props.description, directory: dir, file: file, source: source,
-                                 problems: problems), nil)
+                                 problems: problems, safety: safety, findings: findings), nil)
         } catch {
             return (mtime, nil, "skipped \(file): \(error.message)")
         }

@@ -56,7 +56,8 @@ struct TUIRunner {
             _ = reduce(into: &state, .sessionLoaded(ViewedSession(sessionID: id, title: id), items, resumed: true))
         }
         let skills = SkillLibrary(roots: SkillRoot.standard(cwd: cwd, talariaHome: settings.paths.home, home: NSHomeDirectory()),
-                                  disabledFile: settings.paths.home + "/skills-disabled.txt")
+                                  disabledFile: settings.paths.home + "/skills-disabled.txt",
+                                  allowedFile: settings.paths.home + "/skills-allowed.txt")
         let environment = TUIEnvironment(host: host, store: store, cwd: cwd, skills: skills,
                                          writer: SkillWriter(root: settings.paths.home + "/skills"))
         let ui = UIThread.run(state: state, environment: environment, mouse: state.mouseCapture) { op in host.enqueue(op) }

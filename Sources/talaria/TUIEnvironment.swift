@@ -48,10 +48,14 @@ struct TUIEnvironment: AppEnvironment {
             case .loadSkills(let seq):
                 skills.refresh()
                 let usage = (try? store.skillUsage()) ?? [:]
-                let rows = skills.allSkills.map { s in
-                    SkillRow(name: s.name, description: s.description, source: s.source.rawValue, directory: s.directory, file: s.file,
+                let rows = skills.allSkills.map { skill in
+                    var s = skill
+                    (s.safety, s.findings) = SkillScanner.scan(directory: s.directory) // the whole folder, for the user
+                    return SkillRow(name: s.name, description: s.description, source: s.source.rawValue, directory: s.directory, file: s.file,
                              problems: s.problems, uses: usage[s.name]?.uses ?? 0,
-                             lastUsed: usage[s.name]?.lastUsed.timeIntervalSince1970, disabled: skills.isDisabled(s.name))
+                             lastUsed: usage[s.name]?.lastUsed.timeIntervalSince1970, disabled: skills.isDisabled(s.name),
+                             safety: s.safety.rawValue, findings: s.findings.map { "\($0.file):\($0.line) \($0.rule): \($0.excerpt)" },
+                             allowed: skills.isAllowed(s.name))
                 }
                 return [.skillsLoaded(seq: seq, rows: rows, warnings: skills.warnings)]
             case .loadSkillText(let path, let seq):
@@ -75,6 +79,9 @@ struct TUIEnvironment: AppEnvironment {
                 return [.fileEdited(dir), .toast(.info, "created \(name) — Ctrl-E opens it in your editor")]
             case .setSkillDisabled(let name, let off):
                 try skills.setDisabled(name, off)
+                return [.fileEdited("")]
+            case .setSkillAllowed(let name, let yes):
+                try skills.setAllowed(name, yes)
                 return [.fileEdited("")]
             case .archiveSkill(let dir):
                 _ = try writer.delete(directory: dir)
