@@ -1,12 +1,79 @@
 import ArgumentParser
+import Config
 import Foundation
 import Skills
+import Store
 
 /// `talaria skills …`: check skill folders (agentskills.io format).
 struct SkillsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skills", abstract: "Validate and list skills (SKILL.md folders).",
-        subcommands: [Validate.self])
+        subcommands: [List.self, Validate.self, Curate.self, Restore.self])
+
+    /// The skills as the agent finds them from here, with the store's usage.
+    static func library() -> (SkillLibrary, TalariaPaths) {
+        let paths = TalariaPaths()
+        let lib = SkillLibrary(roots: SkillRoot.standard(cwd: FileManager.default.currentDirectoryPath, talariaHome: paths.home, home: NSHomeDirectory()),
+                               disabledFile: paths.home + "/skills-disabled.txt", allowedFile: paths.home + "/skills-allowed.txt")
+        return (lib, paths)
+    }
+
+    static func usage(_ paths: TalariaPaths) -> [String: (uses: Int, lastUsed: Date)] {
+        guard FileManager.default.fileExists(atPath: paths.database), let store = try? SessionStore(path: paths.database) else { return [:] }
+        return (try? store.skillUsage()) ?? [:]
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Every skill found from here: source, validity, safety, usage.")
+        func run() async throws {
+            let (lib, paths) = SkillsCommand.library()
+            let usage = SkillsCommand.usage(paths)
+            for w in lib.warnings { printError("warning: \(w)") }
+            for s in lib.allSkills {
+                let state = lib.isDisabled(s.name) ? "disabled" : s.problems.isEmpty ? "valid" : "invalid"
+                let used = usage[s.name].map { "\($0.uses)×" } ?? "0×"
+                print("\(s.name)\t\(s.source.rawValue)\t\(state)\t\(s.safety.rawValue)\t\(used)\t\(s.directory)")
+            }
+        }
+    }
+
+    struct Curate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "curate", abstract: "Find stale, near-duplicate and invalid skills; --apply archives (never deletes) the user's own.")
+        @Flag(help: "Only print the plan (the default).") var dryRun = false
+        @Flag(help: "Archive what the plan marks to ~/.talaria/skills/.archive.") var apply = false
+        @Option(help: "Unused for this many days is stale.") var staleDays = 90
+
+        func run() async throws {
+            guard !(dryRun && apply) else { printError("talaria: --dry-run and --apply exclude each other"); throw Exit.usage }
+            let (lib, paths) = SkillsCommand.library()
+            let plan = SkillCurator.plan(lib.allSkills, usage: SkillsCommand.usage(paths), staleDays: staleDays)
+            if plan.isEmpty { print("Nothing to curate: \(lib.allSkills.count) skills, none stale, duplicated or invalid."); return }
+            let writer = SkillWriter(root: paths.home + "/skills")
+            var archived: Set<String> = []
+            for item in plan {
+                let action = item.archive ? (apply ? "archived" : "would archive") : "report"
+                if item.archive, apply, !archived.contains(item.directory) {
+                    do { _ = try writer.delete(directory: item.directory); archived.insert(item.directory) } catch {
+                        printError("talaria: \(error)")
+                    }
+                }
+                print("\(action)\t\(item.kind.rawValue)\t\(item.skill)\t\(item.reason)")
+            }
+            if !apply, plan.contains(where: \.archive) { print("(dry run: --apply archives; talaria skills restore NAME undoes)") }
+        }
+    }
+
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "restore", abstract: "Bring back an archived skill.")
+        @Argument var name: String
+        func run() async throws {
+            do { print("restored \(try SkillCurator.restore(name, root: TalariaPaths().home + "/skills"))") } catch {
+                printError("talaria: \(error)")
+                throw Exit.failed
+            }
+        }
+    }
 
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -49,3 +49,45 @@ struct SkillsPromptTests {
         #expect(tools.contains("skills_list") && tools.contains("skill_view"))
     }
 }
+
+@Suite("talaria skills curate and restore")
+struct SkillsCurateTests {
+    func write(_ dir: String, _ name: String, _ description: String, body: String = "# Steps\n1. step\n", extra: String = "", age days: Double = 0) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let file = dir + "/SKILL.md"
+        try "---\nname: \(name)\ndescription: \(description)\n\(extra)---\n\(body)".write(toFile: file, atomically: true, encoding: .utf8)
+        let date = Date().addingTimeInterval(-days * 86_400)
+        try FileManager.default.setAttributes([.modificationDate: date], ofItemAtPath: file)
+        try FileManager.default.setAttributes([.modificationDate: date], ofItemAtPath: dir)
+    }
+
+    @Test("the dry run reports stale, duplicate and invalid skills; --apply archives only the user's own; restore undoes")
+    func curate() async throws {
+        let home = TalariaHome()
+        let user = home.home + "/skills"
+        let body = "# Steps\n1. Open the CSV file with pandas\n2. Group the rows by month\n3. Write a Markdown table of totals\n"
+        try write(user + "/old-thing", "old-thing", "Something from long ago.", age: 200)
+        try write(user + "/csv-monthly-report", "csv-monthly-report", "Summarise a CSV file into a monthly Markdown report.", body: body)
+        try write(user + "/csv-report-monthly", "csv-report-monthly", "Summarise a CSV file into a monthly report in Markdown.", body: body)
+        try write(user + "/messy", "messy", "Has an extra key.", extra: "version: 2\n")
+        try write(home.work + "/.agents/skills/project-old", "project-old", "A project's own, old skill.", age: 400)
+        let dry = try await home.run(["skills", "curate", "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        let lines = dry.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("would archive\tstale\told-thing\tnever used in 200 days") }, "\(dry.stdout)")
+        #expect(lines.contains { $0.hasPrefix("report\tstale\tproject-old") })
+        #expect(lines.contains { $0.hasPrefix("would archive\tduplicate\t") && $0.contains("near-duplicate of csv-") })
+        #expect(lines.contains { $0.hasPrefix("report\tinvalid\tmessy\tUnexpected fields in frontmatter: version") })
+        #expect(FileManager.default.fileExists(atPath: user + "/old-thing"), "a dry run changes nothing")
+        let applied = try await home.run(["skills", "curate", "--apply"])
+        #expect(applied.stdout.contains("archived\tstale\told-thing"))
+        #expect(!FileManager.default.fileExists(atPath: user + "/old-thing"))
+        #expect(FileManager.default.fileExists(atPath: home.work + "/.agents/skills/project-old"), "a project's skill is never archived")
+        let archived = try FileManager.default.contentsOfDirectory(atPath: user + "/.archive")
+        #expect(archived.contains { $0.hasPrefix("old-thing-") })
+        let restored = try await home.run(["skills", "restore", "old-thing"])
+        #expect(restored.status == 0 && FileManager.default.fileExists(atPath: user + "/old-thing/SKILL.md"))
+        let list = try await home.run(["skills", "list"])
+        #expect(list.stdout.contains("old-thing\tuser\tvalid\tsafe\t0×"))
+    }
+}
