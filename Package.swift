@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Config", dependencies: ["AgentProtocol", "Yams"], swiftSettings: strict),
         .target(name: "Skills", dependencies: ["AgentProtocol"], swiftSettings: strict),
         .target(name: "AgentCore",
-                dependencies: ["AgentProtocol", "LLMClient", "Store", "AgentTools", "Exec"],
+                dependencies: ["AgentProtocol", "LLMClient", "Store", "AgentTools", "Exec", "Skills"],
                 swiftSettings: strict),
         // MARK: Terminal UI (pure)
         .target(name: "TUIKit", exclude: ["README.md"], swiftSettings: strict),

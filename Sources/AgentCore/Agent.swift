@@ -3,6 +3,7 @@ import AgentTools
 import Exec
 import Foundation
 import LLMClient
+import Skills
 import Store
 
 /// The agent: one session, one conversation, a ReAct loop over the model and the tools.
@@ -16,12 +17,19 @@ public actor Agent {
 
     private let config: AgentConfiguration
     private let client: LLMClient
-    private let store: SessionStore
+    let store: SessionStore
     private let indexer: Indexer?
     private let skills: (any SkillPromptSource)?
+    let skillLibrary: SkillLibrary?
+    let reviewSettings: SkillReviewSettings?
+    /// Proposals waiting for the user, and applied changes that can be undone.
+    var pendingProposals: [String: SkillProposal] = [:]
+    var appliedChanges: [String: AppliedSkillChange] = [:]
+    var reviewTask: Task<Void, Never>?
+    var proposalCounter = 0
     private let tools: ToolRegistry
     private let backend: any ExecutionBackend
-    private let emitter = EventEmitter()
+    let emitter = EventEmitter()
 
     private var history: [ChatMessage]
     private var sessionCreated: Bool
@@ -40,8 +48,11 @@ public actor Agent {
     public init(config: AgentConfiguration, client: LLMClient, store: SessionStore, indexer: Indexer? = nil,
                 tools: ToolRegistry, backend: any ExecutionBackend, resumeID: String? = nil,
                 contextProbe: ContextWindowProbe? = nil, contextCache: ContextWindowCache? = nil,
-                skills: (any SkillPromptSource)? = nil) throws(StoreError) {
+                skills: (any SkillPromptSource)? = nil, skillLibrary: SkillLibrary? = nil,
+                review: SkillReviewSettings? = nil) throws(StoreError) {
         self.skills = skills
+        self.skillLibrary = skillLibrary
+        self.reviewSettings = review
         self.config = config
         self.client = client
         self.store = store
@@ -70,6 +81,9 @@ public actor Agent {
         }
     }
 
+    /// The model client, for the background skill review.
+    var reviewClient: LLMClient { client }
+
     /// The conversation so far (without the system prompt).
     public var messages: [ChatMessage] { history }
 
@@ -88,6 +102,10 @@ public actor Agent {
             cancelAll()
         case .approveTool(let callID, let decision):
             approvalWaiters.removeValue(forKey: callID)?.resume(returning: decision)
+        case .decideSkillProposal(let pid, let accept, let content):
+            decideProposal(pid, accept: accept, content: content)
+        case .undoSkillChange(let pid):
+            undoSkillChange(pid)
         case .shutdown:
             cancelAll()
             let running = current
@@ -103,6 +121,7 @@ public actor Agent {
     public func waitUntilIdle() async {
         // Each finished turn starts the next queued one before its task ends.
         while let task = current { await task.value }
+        await reviewTask?.value
     }
 
     /// Drops queued turns, cancels the running one and denies pending approvals.
@@ -192,6 +211,7 @@ public actor Agent {
                 }
                 emitter.emit(.turnCompleted(TurnCompleted(turnID: turnID, finalText: response.content, iterations: iteration,
                                                           usage: turnUsage, reachedIterationLimit: overBudget)))
+                scheduleSkillReview(toolIterations: iteration - 1, userText: turn.text)
                 return
             }
             let cancelled = await runTools(response.toolCalls, allowed: !overBudget)

@@ -21,13 +21,18 @@ public enum AgentEvent: Sendable, Hashable, Codable {
     case turnAborted(TurnAborted)
     case error(AgentErrorEvent)
     case warning(String)
+    /// The background review proposes a new skill or a change to one (a card with a diff).
+    case skillProposal(SkillProposal)
+    /// A proposal was applied (by the user or auto-accept), rejected, undone, or failed.
+    case skillChange(SkillChange)
 
     /// Whether consumers may merge this event with neighbours of the same kind.
     public var isDelta: Bool {
         switch self {
         case .messageDelta, .reasoningDelta, .toolOutputDelta: true
         case .sessionConfigured, .turnStarted, .messageCompleted, .toolCallBegan, .toolCallEnded,
-             .approvalRequested, .usage, .retrying, .turnCompleted, .turnAborted, .error, .warning: false
+             .approvalRequested, .usage, .retrying, .turnCompleted, .turnAborted, .error, .warning,
+             .skillProposal, .skillChange: false
         }
     }
 }
@@ -197,5 +202,45 @@ public struct AgentErrorEvent: Sendable, Hashable, Codable {
     public init(message: String, isFatal: Bool) {
         self.message = message
         self.isFatal = isFatal
+    }
+}
+
+/// A skill the review wants to create or change, with the whole new SKILL.md and a diff.
+public struct SkillProposal: Sendable, Hashable, Codable {
+    public enum Action: String, Sendable, Hashable, Codable { case create, patch }
+    public var id: String
+    public var action: Action
+    public var name: String
+    /// The SKILL.md that accepting writes.
+    public var content: String
+    /// `+ `/`- `/`  ` lines against the current SKILL.md (all `+` for a new skill).
+    public var diff: [String]
+    public var reason: String
+    /// Already applied (auto-accept); the card then offers undo.
+    public var applied: Bool
+
+    public init(id: String, action: Action, name: String, content: String, diff: [String], reason: String, applied: Bool = false) {
+        self.id = id
+        self.action = action
+        self.name = name
+        self.content = content
+        self.diff = diff
+        self.reason = reason
+        self.applied = applied
+    }
+}
+
+public struct SkillChange: Sendable, Hashable, Codable {
+    public enum Outcome: String, Sendable, Hashable, Codable { case applied, rejected, undone, failed }
+    public var proposalID: String
+    public var name: String
+    public var outcome: Outcome
+    public var message: String
+
+    public init(proposalID: String, name: String, outcome: Outcome, message: String) {
+        self.proposalID = proposalID
+        self.name = name
+        self.outcome = outcome
+        self.message = message
     }
 }

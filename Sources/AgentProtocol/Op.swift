@@ -8,6 +8,10 @@ public enum Op: Sendable, Hashable, Codable {
     case interrupt
     /// Answer an ``AgentEvent/approvalRequested(_:)``.
     case approveTool(callID: String, decision: ApprovalDecision)
+    /// Accept (optionally with edited SKILL.md text) or reject a ``SkillProposal``.
+    case decideSkillProposal(id: String, accept: Bool, content: String?)
+    /// Undo an applied skill change: a created skill is archived, a patched one restored.
+    case undoSkillChange(id: String)
     /// Finish the session; the event stream ends after this.
     case shutdown
 }

@@ -46,6 +46,8 @@ public struct AppState: Sendable, Hashable {
     /// A stored session shown read-only (Ctrl-R, Enter); the live conversation waits in `stash`.
     public var viewing: ViewedSession?
     var stash: [Entry] = []
+    /// The skill proposal being edited in the user's editor (its text comes back accepted).
+    var editingProposal: String?
     /// Sequence numbers of asynchronous requests: late answers to older ones are dropped.
     var requestSeq = 0
 

@@ -29,6 +29,9 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     // skill browser
     case openSkills = "open-skills", editSkill = "edit-skill", newSkill = "new-skill", disableSkill = "disable-skill"
     case archiveSkill = "archive-skill", allowSkill = "allow-skill"
+    // skill proposals (the learning loop)
+    case acceptProposal = "accept-proposal", rejectProposal = "reject-proposal", editProposal = "edit-proposal"
+    case undoSkillChange = "undo-skill-change"
     // approval dialog
     case approveOnce = "approve-once", approveSession = "approve-session", approveAlways = "approve-always", deny
 }

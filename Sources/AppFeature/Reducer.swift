@@ -73,6 +73,12 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
         state.selectedEntry = nil
         return []
     case .editorFinished(let text):
+        if let id = state.editingProposal {
+            // The edited proposal is accepted as edited; a failed editor leaves it pending.
+            state.editingProposal = nil
+            guard let text else { return [] }
+            return [.submit(.decideSkillProposal(id: id, accept: true, content: text))]
+        }
         if let text {
             var t = text
             while t.hasSuffix("\n") { t.removeLast() }
@@ -302,6 +308,16 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
         return openSkills(&state)
     case .editSkill, .newSkill, .disableSkill, .archiveSkill, .allowSkill:
         return [] // the browser's own keys
+    case .acceptProposal, .rejectProposal:
+        guard let p = targetProposal(state, [.pending]) else { toast(&state, .info, "no skill proposal is waiting"); return [] }
+        return [.submit(.decideSkillProposal(id: p.proposal.id, accept: command == .acceptProposal, content: nil))]
+    case .editProposal:
+        guard let p = targetProposal(state, [.pending]) else { toast(&state, .info, "no skill proposal is waiting"); return [] }
+        state.editingProposal = p.proposal.id
+        return [.openEditor(p.proposal.content)]
+    case .undoSkillChange:
+        guard let p = targetProposal(state, [.applied]) else { toast(&state, .info, "no skill change to undo"); return [] }
+        return [.submit(.undoSkillChange(id: p.proposal.id))]
     // MARK: dialog
     case .approveOnce: return decide(&state, .once)
     case .approveSession: return decide(&state, .session)
@@ -385,6 +401,9 @@ private func toggle(_ state: inout AppState, _ id: Int) {
     case .tool(var t):
         t.isExpanded.toggle()
         update(&state, i, .tool(t))
+    case .proposal(var p):
+        p.isExpanded.toggle()
+        update(&state, i, .proposal(p))
     default: break
     }
 }
@@ -406,6 +425,7 @@ private func copy(_ state: inout AppState, _ id: Int) -> [AppEffect] {
     case .assistant(let a): text = a.text.isEmpty ? a.reasoning : a.text
     case .tool(let t): text = t.screen.text.joined(separator: "\n").trimmingCharacters(in: .newlines)
     case .notice(let n): text = n.text
+    case .proposal(let p): text = p.proposal.content
     }
     toast(&state, .info, "copied \(text.count) characters")
     return [.copyToClipboard(text)]
@@ -582,8 +602,26 @@ private func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [App
         toast(&state, .error, e.message)
     case .warning(let w):
         append(&state, .notice(Notice(.warning, w)))
+    case .skillProposal(let p):
+        append(&state, .proposal(ProposalItem(proposal: p, status: p.applied ? .applied : .pending)))
+        toast(&state, .info, p.applied ? "learned skill \(p.name) (Alt-U undoes)" : "skill proposal: \(p.name) — Alt-Y accept · Alt-X reject")
+    case .skillChange(let c):
+        if let i = state.entries.lastIndex(where: { if case .proposal(let p) = $0.item { p.proposal.id == c.proposalID } else { false } }),
+           case .proposal(var p) = state.entries[i].item {
+            p.status = ProposalItem.Status(rawValue: c.outcome.rawValue) ?? .failed
+            p.message = c.message
+            update(&state, i, .proposal(p))
+        }
+        toast(&state, c.outcome == .failed ? .error : .info, c.message)
     }
     return []
+}
+
+/// The proposal the proposal keys act on: the selected card, else the newest one in `statuses`.
+func targetProposal(_ state: AppState, _ statuses: Set<ProposalItem.Status>) -> ProposalItem? {
+    if let id = state.selectedEntry, let e = state.entries.first(where: { $0.id == id }), case .proposal(let p) = e.item, statuses.contains(p.status) { return p }
+    for e in state.entries.reversed() { if case .proposal(let p) = e.item, statuses.contains(p.status) { return p } }
+    return nil
 }
 
 private func assistantIndex(_ state: AppState, _ id: String) -> Int? {

@@ -7,6 +7,23 @@ public enum TranscriptItem: Sendable, Hashable {
     case assistant(AssistantItem)
     case tool(ToolItem)
     case notice(Notice)
+    case proposal(ProposalItem)
+}
+
+/// A skill proposal card: the diff, and what became of it.
+public struct ProposalItem: Sendable, Hashable {
+    public enum Status: String, Sendable, Hashable { case pending, applied, rejected, undone, failed }
+    public var proposal: SkillProposal
+    public var status: Status
+    public var message: String
+    public var isExpanded: Bool
+
+    public init(proposal: SkillProposal, status: Status = .pending, message: String = "", isExpanded: Bool = false) {
+        self.proposal = proposal
+        self.status = status
+        self.message = message
+        self.isExpanded = isExpanded
+    }
 }
 
 public struct AssistantItem: Sendable, Hashable {

@@ -126,6 +126,25 @@ func layout(_ item: TranscriptItem, width: Int, theme: Theme, paneShown: Bool,
             out.append(StyledLine("  … \(lines.count - shown.count) more lines (Ctrl-O)", theme.dim))
         }
         return out
+    case .proposal(let p):
+        let verb = p.proposal.action == .create ? "new skill" : "change to skill"
+        var out = [StyledLine([Span("✦ ", theme.accent), Span("\(verb) \(p.proposal.name)", theme.accent.merged(Style(attributes: .bold))),
+                               Span(p.proposal.reason.isEmpty ? "" : " — " + p.proposal.reason, theme.dim)])]
+        let shown = p.isExpanded ? p.proposal.diff : Array(p.proposal.diff.prefix(10))
+        for d in shown {
+            let style = d.hasPrefix("+ ") ? theme.success : d.hasPrefix("- ") ? theme.error : theme.dim
+            out.append(clipLine(StyledLine(d, style), max(1, width - 4)).prefixed(Span("  │ ", theme.border)))
+        }
+        if shown.count < p.proposal.diff.count { out.append(StyledLine("  … \(p.proposal.diff.count - shown.count) more lines (Enter on the card)", theme.dim)) }
+        let footer: (String, Style) = switch p.status {
+        case .pending: ("  Alt-Y accept · Alt-E edit, then accept · Alt-X reject", theme.accent)
+        case .applied: ("  ✓ \(p.message.isEmpty ? "applied" : p.message) · Alt-U undoes", theme.success)
+        case .rejected: ("  ✗ rejected", theme.dim)
+        case .undone: ("  ↶ \(p.message)", theme.dim)
+        case .failed: ("  ✗ \(p.message)", theme.error)
+        }
+        out.append(StyledLine(footer.0, footer.1))
+        return out
     case .notice(let n):
         let (mark, style) = switch n.kind {
         case .info: ("· ", theme.dim)

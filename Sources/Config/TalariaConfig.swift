@@ -18,6 +18,8 @@ public struct TalariaConfig: Sendable, Hashable {
     public var systemPrompt: String?
     /// Sections owned by later features (`mcp_servers`); kept as text until they are read.
     public var sections: [String: String] = [:]
+    /// The `skills:` section.
+    public var skills = SkillsSettings()
 
     public init() {}
 
@@ -108,6 +110,7 @@ extension TalariaConfig {
                 config.temperature = d
             case .section:
                 config.sections[key] = (try? Yams.serialize(node: value)) ?? ""
+                if key == "skills" { config.skills = try SkillsSettings.parse(value, file: file, line: line ?? 1) }
             }
         }
         if let a = config.approvals, !["ask", "yes", "deny"].contains(a) {
@@ -174,4 +177,48 @@ func editDistance(_ a: String, _ b: String) -> Int {
         prev = cur
     }
     return a.isEmpty ? b.count : prev[b.count]
+}
+
+/// `skills:` in config.yaml.
+public struct SkillsSettings: Sendable, Hashable {
+    /// Review a turn for a skill after this many tool iterations (default 10).
+    public var reviewAfter: Int?
+    /// `false` turns the background review off.
+    public var review: Bool?
+    /// Apply proposals without asking (never to skills the user wrote).
+    public var autoAccept: Bool?
+    /// Token budget of the skills catalog in the system prompt (default 2000).
+    public var catalogBudget: Int?
+    /// `talaria skills curate`: unused for this many days is stale (default 90).
+    public var staleDays: Int?
+
+    public init() {}
+
+    static func parse(_ node: Node, file: String, line: Int) throws(ConfigError) -> SkillsSettings {
+        var s = SkillsSettings()
+        guard case .mapping(let m) = node else { throw ConfigError(file: file, line: line, key: "skills", message: "must be a mapping of settings") }
+        for (k, v) in m {
+            let name = k.string ?? ""
+            let at = v.mark?.line ?? line
+            func int() throws(ConfigError) -> Int {
+                guard let n = v.int, n >= 0 else { throw ConfigError(file: file, line: at, key: "skills.\(name)", message: "must be a non-negative integer") }
+                return n
+            }
+            func bool() throws(ConfigError) -> Bool {
+                guard let b = v.bool else { throw ConfigError(file: file, line: at, key: "skills.\(name)", message: "must be true or false") }
+                return b
+            }
+            switch name {
+            case "review_after": s.reviewAfter = try int()
+            case "review": s.review = try bool()
+            case "auto_accept": s.autoAccept = try bool()
+            case "catalog_budget": s.catalogBudget = try int()
+            case "stale_days": s.staleDays = try int()
+            default:
+                throw ConfigError(file: file, line: at, key: "skills.\(name)",
+                                  message: "unknown setting (known: review, review_after, auto_accept, catalog_budget, stale_days)")
+            }
+        }
+        return s
+    }
 }

@@ -145,7 +145,11 @@ struct ChatRunner {
                               backend: LocalBackend(), resumeID: resume,
                               contextProbe: ContextWindowProbe(endpoint: endpoint, transport: transport),
                               contextCache: ContextWindowCache(path: s.paths.home + "/context-windows.json"),
-                              skills: library.skills.isEmpty ? nil : SkillCatalogPrompt(library: library))
+                              skills: library.skills.isEmpty ? nil : SkillCatalogPrompt(library: library, budget: s.config.skills.catalogBudget ?? 2_000),
+                              skillLibrary: library,
+                              review: s.config.skills.review == false ? nil
+                                  : SkillReviewSettings(reviewAfter: s.config.skills.reviewAfter ?? 10, autoAccept: s.config.skills.autoAccept ?? false,
+                                                        root: s.paths.home + "/skills"))
         return (agent, indexer)
     }
 

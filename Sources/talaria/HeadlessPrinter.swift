@@ -94,6 +94,12 @@ actor HeadlessPrinter {
         case .turnCompleted(let c):
             if wroteText && !endedWithNewline { out("\n") }
             if c.reachedIterationLimit { printError("talaria: stopped at the iteration limit") }
+        case .skillProposal(let p):
+            if !p.applied {
+                printError("talaria: skill proposal (\(p.action.rawValue) \(p.name)): \(p.reason) — not applied; accept proposals in the TUI, or set skills: {auto_accept: true}")
+            }
+        case .skillChange(let c):
+            printError("talaria: \(c.message)")
         case .sessionConfigured, .turnStarted, .usage:
             break
         }

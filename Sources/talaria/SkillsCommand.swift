@@ -42,12 +42,13 @@ struct SkillsCommand: AsyncParsableCommand {
             commandName: "curate", abstract: "Find stale, near-duplicate and invalid skills; --apply archives (never deletes) the user's own.")
         @Flag(help: "Only print the plan (the default).") var dryRun = false
         @Flag(help: "Archive what the plan marks to ~/.talaria/skills/.archive.") var apply = false
-        @Option(help: "Unused for this many days is stale.") var staleDays = 90
+        @Option(help: "Unused for this many days is stale (default: skills.stale_days, else 90).") var staleDays: Int?
 
         func run() async throws {
             guard !(dryRun && apply) else { printError("talaria: --dry-run and --apply exclude each other"); throw Exit.usage }
             let (lib, paths) = SkillsCommand.library()
-            let plan = SkillCurator.plan(lib.allSkills, usage: SkillsCommand.usage(paths), staleDays: staleDays)
+            let days = staleDays ?? (try? TalariaConfig.load(path: paths.configFile))?.skills.staleDays ?? 90
+            let plan = SkillCurator.plan(lib.allSkills, usage: SkillsCommand.usage(paths), staleDays: days)
             if plan.isEmpty { print("Nothing to curate: \(lib.allSkills.count) skills, none stale, duplicated or invalid."); return }
             let writer = SkillWriter(root: paths.home + "/skills")
             var archived: Set<String> = []

@@ -75,3 +75,36 @@ struct SkillBrowserSnapshotTests {
         assertSnapshot(screen(s, size), named: "skills")
     }
 }
+
+@Suite("Skill proposals in the transcript")
+struct ProposalReducerTests {
+    let proposal = SkillProposal(id: "p1", action: .create, name: "count-files",
+                                 content: "---\nname: count-files\ndescription: Count files.\n---\n\n1. ls | wc -l\n",
+                                 diff: ["+ ---", "+ name: count-files", "+ description: Count files.", "+ ---", "+ ", "+ 1. ls | wc -l"],
+                                 reason: "a task that will recur")
+
+    @Test("a proposal becomes a card; Alt-Y accepts, Alt-X rejects, Alt-E edits then accepts, Alt-U undoes an applied one")
+    func keys() {
+        var s = AppState()
+        _ = reduce(into: &s, env(.skillProposal(proposal)))
+        guard case .proposal(let card)? = s.entries.last?.item else { Issue.record("no card"); return }
+        #expect(card.status == .pending)
+        #expect(key("alt-y", &s) == [.submit(.decideSkillProposal(id: "p1", accept: true, content: nil))])
+        #expect(key("alt-x", &s) == [.submit(.decideSkillProposal(id: "p1", accept: false, content: nil))])
+        #expect(key("alt-e", &s) == [.openEditor(proposal.content)])
+        #expect(reduce(into: &s, .editorFinished("edited")) == [.submit(.decideSkillProposal(id: "p1", accept: true, content: "edited"))])
+        #expect(s.input.text.isEmpty, "the edited proposal does not land in the prompt")
+        _ = reduce(into: &s, env(.skillChange(SkillChange(proposalID: "p1", name: "count-files", outcome: .applied, message: "created skill count-files"))))
+        guard case .proposal(let applied)? = s.entries.last?.item else { return }
+        #expect(applied.status == .applied)
+        #expect(key("alt-y", &s) == [] && s.toasts.last?.text == "no skill proposal is waiting")
+        #expect(key("alt-u", &s) == [.submit(.undoSkillChange(id: "p1"))])
+    }
+
+    @Test("the proposal card", arguments: sizes)
+    func snapshot(size: (Int, Int)) {
+        var s = state([.user("count the files here"), .proposal(ProposalItem(proposal: proposal))])
+        s.isBusy = false
+        assertSnapshot(screen(s, size), named: "proposal")
+    }
+}

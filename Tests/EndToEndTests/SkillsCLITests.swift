@@ -91,3 +91,47 @@ struct SkillsCurateTests {
         #expect(list.stdout.contains("old-thing\tuser\tvalid\tsafe\t0×"))
     }
 }
+
+@Suite("the learning loop")
+struct LearningLoopTests {
+    func config(_ home: TalariaHome, autoAccept: Bool) throws {
+        try FileManager.default.createDirectory(atPath: home.home, withIntermediateDirectories: true)
+        try "skills:\n  review_after: 2\n  auto_accept: \(autoAccept)\n".write(toFile: home.home + "/config.yaml", atomically: true, encoding: .utf8)
+    }
+
+    @Test("after a long task the review creates a skill (auto-accept), and the next session offers it to the model")
+    func learnsAndReuses() async throws {
+        let server = try FakeLLMServer()
+        let home = TalariaHome()
+        try config(home, autoAccept: true)
+        let first = try await home.run(["-p", "count the files rounds=2 review=create", "--base-url", server.baseURL])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("created skill count-files"), "\(first.stderr)")
+        let text = try String(contentsOfFile: home.home + "/skills/count-files/SKILL.md", encoding: .utf8)
+        #expect(text.contains("created-by: \"talaria\"") && text.contains("source-session:"))
+        #expect(text.contains("1. Run `ls -1 | wc -l` in the directory."))
+        let second = try await home.run(["-p", "how many files are there", "--base-url", server.baseURL])
+        #expect(second.status == 0)
+        let data = try Data(contentsOf: URL(string: "http://127.0.0.1:\(server.port)/requests")!)
+        let bodies = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        let last = try #require(bodies.last { (($0["messages"] as? [[String: Any]])?.first?["content"] as? String)?.contains("You review") != true })
+        let system = ((last["messages"] as? [[String: Any]])?.first?["content"] as? String) ?? ""
+        #expect(system.contains("<name>\ncount-files\n</name>"), "the next session's prompt lists the learned skill")
+        let list = try await home.run(["skills", "list"])
+        #expect(list.stdout.contains("count-files\tuser\tvalid\tsafe"))
+    }
+
+    @Test("without auto-accept nothing is written; a short task is not reviewed; an invalid proposal is refused with the reason")
+    func reviewable() async throws {
+        let server = try FakeLLMServer()
+        let home = TalariaHome()
+        try config(home, autoAccept: false)
+        let pending = try await home.run(["-p", "count the files rounds=2 review=create", "--base-url", server.baseURL])
+        #expect(pending.stderr.contains("skill proposal (create count-files)") && pending.stderr.contains("not applied"), "\(pending.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: home.home + "/skills/count-files"))
+        let short = try await home.run(["-p", "quick rounds=1 review=create", "--base-url", server.baseURL])
+        #expect(!short.stderr.contains("skill proposal"), "one iteration is below review_after")
+        let invalid = try await home.run(["-p", "count rounds=2 review=invalid", "--base-url", server.baseURL])
+        #expect(invalid.stderr.contains("the proposed skill is invalid") && invalid.stderr.contains("nothing was written"), "\(invalid.stderr)")
+    }
+}

@@ -206,6 +206,27 @@ struct TUITests {
         #expect(await t.waitFor("EXITED-0") != nil)
     }
 
+    @Test("the learning loop's proposal card: a diff, Alt-Y accepts, Alt-U undoes")
+    func proposalCard() async throws {
+        let home = TalariaHome()
+        try FileManager.default.createDirectory(atPath: home.home, withIntermediateDirectories: true)
+        try "skills:\n  review_after: 2\n".write(toFile: home.home + "/config.yaml", atomically: true, encoding: .utf8)
+        let t = start(home, cols: 100, rows: 40)
+        #expect(await t.waitFor("Ask anything") != nil)
+        t.keys("count the files rounds=2 review=create", "Enter")
+        let card = await t.waitFor("Alt-Y accept")
+        #expect(card?.contains("✦ new skill count-files") == true, "\(t.screen())")
+        #expect(card?.contains("│ + name: count-files") == true)
+        t.keys("M-y")
+        #expect(await t.waitFor("✓ created skill count-files") != nil, "\(t.screen())")
+        #expect(FileManager.default.fileExists(atPath: home.home + "/skills/count-files/SKILL.md"))
+        t.keys("M-u")
+        #expect(await t.waitFor("archived count-files (undone)") != nil, "\(t.screen())")
+        #expect(!FileManager.default.fileExists(atPath: home.home + "/skills/count-files"))
+        t.keys("C-c")
+        #expect(await t.waitFor("EXITED-0") != nil)
+    }
+
     @Test("a broken user keymap is reported at start-up, and the rest of it still works")
     func keymapProblems() async throws {
         let home = TalariaHome()

@@ -16,6 +16,7 @@ of the conversation, so one server serves every scenario and client retries are 
   retry_after=S   Retry-After seconds for 429 (default 1)
   final=TEXT      final answer (`_` means space; default "Done. The answer is 42.")
   usage_reject=1  answer 400 to requests that carry stream_options (tests the fallback)
+  review=NAME     the agent's skill review gets a scripted proposal (create, patch, invalid; default NONE)
 
 GET /v1/models lists one model; GET /props reports n_ctx (--n-ctx); GET /requests returns the
 JSON log of received chat bodies; POST /reset clears it and the fault counters.
@@ -49,6 +50,22 @@ def rounds_done(body):
     return sum(1 for m in msgs[last_user + 1:] if m.get("role") == "assistant" and m.get("tool_calls")) + \
         sum(1 for m in msgs[last_user + 1:] if m.get("role") == "assistant" and "terminal" in (m.get("content") or "") and not m.get("tool_calls"))
 
+
+
+# Scripted skill-review answers (review=NAME in the first user message).
+REVIEWS = {
+    "create": json.dumps({"action": "create", "name": "count-files", "description": "Count the files in a directory with ls and wc.",
+                          "body": "# Count files\n\n1. Run `ls -1 | wc -l` in the directory.\n2. Report the number.\n",
+                          "reason": "a multi-step task that worked and will recur"}),
+    "invalid": json.dumps({"action": "create", "name": "Bad Name", "description": "x", "body": "x"}),
+    "patch": json.dumps({"action": "patch", "name": "count-files", "old": "Report the number.", "new": "Report the number and the directory.",
+                         "reason": "the user asked for the directory too"}),
+}
+
+
+def is_review(body):
+    msgs = body.get("messages", [])
+    return bool(msgs) and msgs[0].get("role") == "system" and "You review a finished task" in (msgs[0].get("content") or "")
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -139,6 +156,10 @@ class Handler(BaseHTTPRequestHandler):
             elif fmt == "bare":
                 content = json.dumps({"name": calls[0]["name"], "arguments": json.loads(calls[0]["arguments"])})
                 calls = []
+        elif is_review(body):
+            # The agent's skill review (a separate, tool-less request): review=WORD answers
+            # with a scripted proposal, else NONE.
+            content = REVIEWS.get(p.get("review", ""), "NONE")
         else:
             content = p.get("final", "Done. The answer is 42.").replace("_", " ")
             if p.get("think") == "1":

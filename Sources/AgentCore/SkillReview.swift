@@ -1,0 +1,230 @@
+import AgentProtocol
+import Foundation
+import LLMClient
+import Skills
+
+/// When and how the agent reviews its work to improve its skills.
+public struct SkillReviewSettings: Sendable, Hashable {
+    /// Review after a turn with at least this many tool iterations.
+    public var reviewAfter: Int
+    /// Apply proposals at once (never to skills the user wrote: those always ask).
+    public var autoAccept: Bool
+    /// Where new skills go (the user's skills folder).
+    public var root: String
+
+    public init(reviewAfter: Int = 10, autoAccept: Bool = false, root: String) {
+        self.reviewAfter = reviewAfter
+        self.autoAccept = autoAccept
+        self.root = root
+    }
+}
+
+/// The review's prompt and the parsing of its answer (pure).
+public enum SkillReviewPrompt {
+    public static let system = """
+        You review a finished task to improve the agent's skills: short Markdown procedures it \
+        reuses for tasks that recur. Decide one of:
+        - a new skill, when the task took several steps that worked and will likely recur;
+        - a patch to an existing skill that was used and turned out wrong or incomplete;
+        - nothing, which is the usual answer.
+        Reply with exactly one JSON object and nothing else:
+        {"action":"create","name":"lowercase-hyphenated-name","description":"what it does and when to use it","body":"# Title\\n\\n1. step\\n2. step","reason":"why"}
+        {"action":"patch","name":"existing-skill","old":"exact text in its SKILL.md","new":"replacement","reason":"why"}
+        or the word NONE.
+        """
+
+    /// The user message: the task's first request first, then what happened.
+    public static func transcript(_ history: [ChatMessage], existing: [Skill], limit: Int = 12_000) -> String {
+        var lines: [String] = []
+        if let first = history.first(where: { $0.role == .user }) { lines.append(first.content) }
+        lines.append("\nExisting skills: " + (existing.isEmpty ? "none" : existing.map { "\($0.name) (\($0.description))" }.joined(separator: "; ")))
+        lines.append("\nWhat happened:")
+        for m in history {
+            switch m.role {
+            case .user: lines.append("USER: " + m.content)
+            case .assistant:
+                if !m.content.isEmpty { lines.append("ASSISTANT: " + m.content) }
+                for c in m.toolCalls { lines.append("TOOL CALL \(c.name): \(c.arguments)") }
+            case .tool: lines.append("TOOL RESULT: " + String(m.content.prefix(600)))
+            case .system: continue
+            }
+        }
+        var text = lines.joined(separator: "\n")
+        if text.count > limit { text = String(text.prefix(limit / 3)) + "\n[…]\n" + String(text.suffix(limit * 2 / 3)) }
+        return text
+    }
+
+    /// A proposal from the model's answer, validated; nil for NONE; an error for a bad one.
+    public static func parse(_ answer: String, id: String, library: SkillLibrary?) throws(SkillError) -> SkillProposal? {
+        let text = answer.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.isEmpty || text.uppercased().hasPrefix("NONE") { return nil }
+        guard let start = text.firstIndex(of: "{"), let end = text.lastIndex(of: "}"),
+              let obj = JSONValue.parse(String(text[start...end]))?.objectValue,
+              let action = obj["action"]?.stringValue, let name = obj["name"]?.stringValue else {
+            throw SkillError("the review's answer is not a proposal: \(text.prefix(200))")
+        }
+        let reason = obj["reason"]?.stringValue ?? ""
+        switch action {
+        case "create":
+            let description = obj["description"]?.stringValue ?? ""
+            let body = obj["body"]?.stringValue ?? ""
+            let content = "---\nname: \(name)\ndescription: \(SkillWriter.quote(description))\n---\n\n\(body.trimmingCharacters(in: .newlines))\n"
+            let file = try SkillFile.parse(content, path: "SKILL.md")
+            let errors = SkillValidator.validate(file, directoryName: name)
+            guard errors.isEmpty else { throw SkillError("the proposed skill is invalid: " + errors.map(\.message).joined(separator: "; ")) }
+            if let existing = library?.skills.first(where: { $0.name == name || SkillSimilarity.isNearDuplicate(name: name, content: content, of: $0) }) {
+                throw SkillError("the proposal duplicates the existing skill \(existing.name)")
+            }
+            return SkillProposal(id: id, action: .create, name: name, content: content,
+                                 diff: content.split(separator: "\n", omittingEmptySubsequences: false).map { "+ " + $0 }, reason: reason)
+        case "patch":
+            guard let skill = library?.skill(named: name), let old = obj["old"]?.stringValue, let new = obj["new"]?.stringValue,
+                  let current = try? String(contentsOfFile: skill.file, encoding: .utf8) else {
+                throw SkillError("the patch names no existing skill or lacks old/new text")
+            }
+            guard current.components(separatedBy: old).count == 2 else { throw SkillError("the patch's old text is not found exactly once in \(name)") }
+            let updated = current.replacingOccurrences(of: old, with: new)
+            let errors = SkillValidator.validate(try SkillFile.parse(updated, path: skill.file), directoryName: (skill.directory as NSString).lastPathComponent)
+            guard errors.isEmpty else { throw SkillError("the patched skill would be invalid: " + errors.map(\.message).joined(separator: "; ")) }
+            return SkillProposal(id: id, action: .patch, name: name, content: updated, diff: lineDiff(current, updated), reason: reason)
+        default:
+            throw SkillError("unknown action \(action)")
+        }
+    }
+
+    /// A minimal line diff: the common head and tail as context, the middle as -/+.
+    public static func lineDiff(_ a: String, _ b: String) -> [String] {
+        let x = a.split(separator: "\n", omittingEmptySubsequences: false), y = b.split(separator: "\n", omittingEmptySubsequences: false)
+        var head = 0
+        while head < x.count, head < y.count, x[head] == y[head] { head += 1 }
+        var tail = 0
+        while tail < x.count - head, tail < y.count - head, x[x.count - 1 - tail] == y[y.count - 1 - tail] { tail += 1 }
+        var out: [String] = x[max(0, head - 2)..<head].map { "  " + $0 }
+        out += x[head..<(x.count - tail)].map { "- " + $0 }
+        out += y[head..<(y.count - tail)].map { "+ " + $0 }
+        out += x[(x.count - tail)..<min(x.count, x.count - tail + 2)].map { "  " + $0 }
+        return out
+    }
+}
+
+/// What undoing an applied proposal needs.
+struct AppliedSkillChange: Sendable {
+    var name: String
+    var directory: String
+    /// The SKILL.md before a patch; nil when the skill was created.
+    var previous: String?
+}
+
+extension Agent {
+    /// "no, …", "that's wrong", "actually …": the user corrected the agent.
+    static func isCorrection(_ text: String) -> Bool {
+        let t = text.lowercased().trimmingCharacters(in: .whitespaces)
+        return ["no,", "no.", "no ", "wrong", "that's wrong", "that is wrong", "that's not", "that is not", "actually", "instead",
+                "you should have", "not what i"].contains { t.hasPrefix($0) }
+    }
+
+    /// After a long task or a correction, reviews the conversation in the background.
+    func scheduleSkillReview(toolIterations: Int, userText: String) {
+        guard let settings = reviewSettings, toolIterations >= settings.reviewAfter || Self.isCorrection(userText) else { return }
+        let snapshot = messages
+        let previous = reviewTask
+        reviewTask = Task { [weak self] in
+            await previous?.value
+            await self?.review(snapshot)
+        }
+    }
+
+    private func review(_ snapshot: [ChatMessage]) async {
+        skillLibrary?.refresh()
+        let request = LLMRequest(messages: [.system(SkillReviewPrompt.system),
+                                            .user(SkillReviewPrompt.transcript(snapshot, existing: skillLibrary?.skills ?? []))],
+                                 tools: [], toolChoice: nil, maxTokens: 1024, temperature: 0.2)
+        let answer: String
+        do { answer = try await reviewClient.complete(request).content } catch {
+            emitter.emit(.warning("skill review failed: \(error)"))
+            return
+        }
+        proposalCounter += 1
+        let proposal: SkillProposal?
+        do { proposal = try SkillReviewPrompt.parse(answer, id: "proposal-\(proposalCounter)", library: skillLibrary) } catch {
+            emitter.emit(.warning("skill review: \(error.message); nothing was written"))
+            return
+        }
+        guard var proposal else { return }
+        try? store.recordSkillEvent(skill: proposal.name, kind: "proposed", outcome: proposal.action.rawValue, sessionID: sessionID)
+        // Auto-accept never touches a skill the user wrote.
+        if reviewSettings?.autoAccept == true, proposal.action == .create || isAgentCreated(proposal.name) {
+            proposal.applied = true
+            emitter.emit(.skillProposal(proposal))
+            apply(proposal)
+        } else {
+            pendingProposals[proposal.id] = proposal
+            emitter.emit(.skillProposal(proposal))
+        }
+    }
+
+    private func isAgentCreated(_ name: String) -> Bool {
+        guard let skill = skillLibrary?.skill(named: name), let file = try? SkillFile.read(directory: skill.directory) else { return false }
+        return file.frontMatter["metadata"]?["created-by"]?.string == "talaria"
+    }
+
+    func decideProposal(_ id: String, accept: Bool, content: String?) {
+        guard var proposal = pendingProposals.removeValue(forKey: id) else {
+            emitter.emit(.warning("no pending skill proposal \(id)"))
+            return
+        }
+        guard accept else {
+            try? store.recordSkillEvent(skill: proposal.name, kind: "rejected", outcome: nil, sessionID: sessionID)
+            emitter.emit(.skillChange(SkillChange(proposalID: id, name: proposal.name, outcome: .rejected, message: "rejected \(proposal.name)")))
+            return
+        }
+        if let content { proposal.content = content }
+        apply(proposal)
+    }
+
+    private func apply(_ proposal: SkillProposal) {
+        guard let settings = reviewSettings else { return }
+        let writer = SkillWriter(root: settings.root)
+        do {
+            switch proposal.action {
+            case .create:
+                let dir = try writer.create(name: proposal.name, content: proposal.content, provenance: [
+                    "created-by": "talaria", "created-at": ISO8601DateFormatter().string(from: Date()), "source-session": sessionID,
+                ])
+                appliedChanges[proposal.id] = AppliedSkillChange(name: proposal.name, directory: dir, previous: nil)
+            case .patch:
+                guard let skill = skillLibrary?.skill(named: proposal.name) else { throw SkillError("\(proposal.name) no longer exists") }
+                let previous = try? String(contentsOfFile: skill.file, encoding: .utf8)
+                try writer.edit(directory: skill.directory, content: proposal.content)
+                appliedChanges[proposal.id] = AppliedSkillChange(name: proposal.name, directory: skill.directory, previous: previous)
+            }
+            skillLibrary?.refresh()
+            try? store.recordSkillEvent(skill: proposal.name, kind: proposal.action == .create ? "create" : "patch", outcome: "ok", sessionID: sessionID)
+            emitter.emit(.skillChange(SkillChange(proposalID: proposal.id, name: proposal.name, outcome: .applied,
+                                                  message: proposal.action == .create ? "created skill \(proposal.name)" : "patched skill \(proposal.name)")))
+        } catch {
+            emitter.emit(.skillChange(SkillChange(proposalID: proposal.id, name: proposal.name, outcome: .failed, message: "\(error)")))
+        }
+    }
+
+    func undoSkillChange(_ id: String) {
+        guard let change = appliedChanges.removeValue(forKey: id), let settings = reviewSettings else {
+            emitter.emit(.warning("nothing to undo for \(id)"))
+            return
+        }
+        let writer = SkillWriter(root: settings.root)
+        do {
+            if let previous = change.previous {
+                try writer.edit(directory: change.directory, content: previous)
+            } else {
+                _ = try writer.delete(directory: change.directory)
+            }
+            skillLibrary?.refresh()
+            try? store.recordSkillEvent(skill: change.name, kind: "undo", outcome: "ok", sessionID: sessionID)
+            emitter.emit(.skillChange(SkillChange(proposalID: id, name: change.name, outcome: .undone,
+                                                  message: change.previous == nil ? "archived \(change.name) (undone)" : "restored \(change.name) (undone)")))
+        } catch {
+            emitter.emit(.skillChange(SkillChange(proposalID: id, name: change.name, outcome: .failed, message: "\(error)")))
+        }
+    }
+}
