@@ -6,12 +6,15 @@ public struct SkillFile: Sendable, Hashable {
     public var path: String
     public var frontMatter: YAMLValue
     public var body: String
+    /// The text as read (line ends normalised), for messages that name lines.
+    public var text: String = ""
 
     public static let allowedFields = ["allowed-tools", "compatibility", "description", "license", "metadata", "name"]
 
     /// `SKILL.md` if it exists, else `skill.md`, else nil.
     public static func locate(in directory: String) -> String? {
-        for name in ["SKILL.md", "skill.md"] where FileManager.default.fileExists(atPath: directory + "/" + name) {
+        var st = stat()
+        for name in ["SKILL.md", "skill.md"] where stat(directory + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG {
             return directory + "/" + name
         }
         return nil
@@ -49,7 +52,7 @@ public struct SkillFile: Sendable, Hashable {
             throw SkillError("Invalid YAML in frontmatter: \(error.message)", line: error.line)
         }
         guard let value, case .map = value else { throw SkillError("SKILL.md frontmatter must be a YAML mapping", line: 1) }
-        return SkillFile(path: path, frontMatter: value, body: body)
+        return SkillFile(path: path, frontMatter: value, body: body, text: content)
     }
 }
 

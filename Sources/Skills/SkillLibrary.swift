@@ -105,7 +105,9 @@ public final class SkillLibrary: @unchecked Sendable {
                 guard let file = SkillFile.locate(in: dir) else { continue }
                 seenFiles.insert(file)
                 func modified(_ p: String) -> Double {
-                    ((try? FileManager.default.attributesOfItem(atPath: p))?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+                    var st = stat()
+                    guard stat(p, &st) == 0 else { return 0 }
+                    return Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
                 }
                 let mtime = max(modified(file), modified(dir))
                 let entry: (mtime: Double, skill: Skill?, warning: String?)
@@ -161,8 +163,8 @@ public final class SkillLibrary: @unchecked Sendable {
             guard depth <= 3, let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
             for name in names.sorted() where !name.hasPrefix(".") {
                 let path = dir + "/" + name
-                var isDir: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else { continue }
+                var st = stat()
+                guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { continue }
                 if SkillFile.locate(in: path) != nil { out.append(path) } else { walk(path, depth: depth + 1) }
             }
         }

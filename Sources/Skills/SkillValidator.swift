@@ -87,7 +87,7 @@ public enum SkillValidator {
 
     /// The line in SKILL.md of each top-level key (front matter starts after line 1's `---`).
     static func keyLines(_ file: SkillFile) -> [String: Int] {
-        guard let text = try? String(contentsOfFile: file.path, encoding: .utf8) else { return [:] }
+        let text = file.text
         var out: [String: Int] = [:]
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().dropFirst() {
             if line.hasPrefix("---") { break }

@@ -12,7 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure start-up, agent-loop overhead, indexing and search; prints FIGURE lines.",
-        subcommands: [All.self, OneShot.self, Loop.self, Search.self, TUIBench.self]
+        subcommands: [All.self, OneShot.self, Loop.self, Search.self, TUIBench.self, SkillsBench.self]
     )
 
     struct All: AsyncParsableCommand {

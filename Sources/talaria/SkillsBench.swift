@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import Skills
+
+/// `talaria bench skills`: discovery and validation of many skills, and the catalog's size and
+/// selection time (DESIGN.md budgets: 1,000 skills discovered and validated ≤ 100 ms cold).
+struct SkillsBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "skills", abstract: "Skill discovery, validation and catalog selection.")
+    @Option(help: "Skill counts to measure.") var counts: [Int] = [200, 1_000]
+
+    func run() async throws {
+        for n in counts {
+            let root = NSTemporaryDirectory() + "talaria-bench-skills-\(getpid())-\(n)"
+            defer { try? FileManager.default.removeItem(atPath: root) }
+            let topics = ["postgres", "docker", "kubernetes", "pdf", "csv", "git", "release", "python", "swift", "react", "aws", "terraform",
+                          "nginx", "redis", "kafka", "ssh", "backup", "logging", "testing", "security"]
+            for i in 0..<n {
+                let topic = topics[i % topics.count]
+                let name = "\(topic)-task-\(i)"
+                let dir = root + "/" + name
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                let body = (0..<40).map { "\($0 + 1). Step \($0 + 1) of the \(topic) procedure: check the configuration, run the command, verify." }
+                    .joined(separator: "\n")
+                try "---\nname: \(name)\ndescription: Use when working with \(topic): procedure number \(i) covering setup, checks and common failures.\nlicense: MIT\nmetadata:\n  author: bench\n---\n# \(name)\n\n\(body)\n"
+                    .write(toFile: dir + "/SKILL.md", atomically: false, encoding: .utf8)
+            }
+            let t0 = Date()
+            let lib = SkillLibrary(roots: [SkillRoot(path: root, source: .user)])
+            let discover = Date().timeIntervalSince(t0) * 1000
+            let valid = lib.skills.filter { $0.problems.isEmpty }.count
+            let t1 = Date()
+            lib.refresh()
+            let refresh = Date().timeIntervalSince(t1) * 1000
+            let full = lib.skills.reduce(0) { $0 + SkillLibrary.tokens($1) }
+            var times: [Double] = []
+            var picked = 0, pickedTokens = 0
+            for q in 0..<21 {
+                let s = Date()
+                let (entries, _) = lib.catalog(for: "back up the \(topics[q % topics.count]) database and check it", budget: 2_000)
+                times.append(Date().timeIntervalSince(s) * 1000)
+                picked = entries.count
+                pickedTokens = entries.reduce(0) { $0 + ($1.name.utf8.count + $1.description.utf8.count + $1.location.utf8.count) / 4 + 12 }
+            }
+            times.sort()
+            print(String(format: "FIGURE skills %d: discovery + validation %.1f ms cold (%d valid), refresh %.1f ms; full catalog %d tokens, selected %d skills in %d tokens (budget 2000) in %.2f ms median",
+                         n, discover, valid, refresh, full, picked, pickedTokens, times[times.count / 2]))
+        }
+    }
+}
