@@ -22,30 +22,32 @@ public struct SkillFile: Sendable, Hashable {
 
     /// Reads and splits the file. Throws the reference's message for each way it can fail.
     public static func read(directory: String) throws(SkillError) -> SkillFile {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else { throw SkillError("Path does not exist: \(directory)") }
-        guard isDir.boolValue else { throw SkillError("Not a directory: \(directory)") }
+        var st = stat()
+        guard stat(directory, &st) == 0 else { throw SkillError("Path does not exist: \(directory)") }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { throw SkillError("Not a directory: \(directory)") }
         guard let path = locate(in: directory) else { throw SkillError("Missing required file: SKILL.md") }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw SkillError("\(path): not UTF-8 text")
-        }
-        // Foundation drops a byte-order mark; the reference does not, so the file then does
+        guard let data = readFile(path) else { throw SkillError("\(path): cannot be read") }
+        // Foundation would drop a byte-order mark; the reference keeps it, so the file then does
         // not start with `---`.
         if data.starts(with: [0xEF, 0xBB, 0xBF]) { throw SkillError("SKILL.md must start with YAML frontmatter (---)", line: 1) }
+        guard let text = String(validating: data, as: UTF8.self) else { throw SkillError("\(path): not UTF-8 text") }
         return try parse(text, path: path)
     }
 
     /// Splits `text` into front matter and body (CR and CRLF read as LF, as text mode does).
     public static func parse(_ text: String, path: String) throws(SkillError) -> SkillFile {
-        let content = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        var content = text
+        if content.utf8.contains(13) {
+            content = content.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        }
         guard content.hasPrefix("---") else { throw SkillError("SKILL.md must start with YAML frontmatter (---)", line: 1) }
         // The reference splits at the first two `---` anywhere, not only on lines of their own.
         let afterOpen = content.index(content.startIndex, offsetBy: 3)
-        guard let close = content.range(of: "---", range: afterOpen..<content.endIndex) else {
+        guard let close = content[afterOpen...].firstRange(of: "---") else {
             throw SkillError("SKILL.md frontmatter not properly closed with ---", line: 1)
         }
         let yaml = String(content[afterOpen..<close.lowerBound])
-        let body = String(content[close.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let body = trimmed(content[close.upperBound...])
         let value: YAMLValue?
         do { value = try StrictYAML.parse(yaml) } catch {
             // The YAML starts on the file's first line, right after the opening `---`.
@@ -53,6 +55,29 @@ public struct SkillFile: Sendable, Hashable {
         }
         guard let value, case .map = value else { throw SkillError("SKILL.md frontmatter must be a YAML mapping", line: 1) }
         return SkillFile(path: path, frontMatter: value, body: body, text: content)
+    }
+
+    /// The file's bytes (POSIX: Foundation's file reading is slow on Linux).
+    static func readFile(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = Glibc.read(fd, &buf, buf.count)
+            if n < 0 { return nil }
+            if n == 0 { return out }
+            out += buf[0..<n]
+        }
+    }
+
+    /// Python's `str.strip()`: white space off both ends.
+    static func trimmed(_ s: Substring) -> String {
+        var t = s
+        while let f = t.first, f.isWhitespace { t = t.dropFirst() }
+        while let l = t.last, l.isWhitespace { t = t.dropLast() }
+        return String(t)
     }
 }
 
@@ -81,11 +106,11 @@ public struct SkillProperties: Sendable, Hashable {
     public init(_ file: SkillFile) throws(SkillError) {
         let fm = file.frontMatter
         guard let nameValue = fm["name"] else { throw SkillError("Missing required field in frontmatter: name") }
-        guard let name = nameValue.string?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else {
+        guard let name = nameValue.string.map({ SkillFile.trimmed($0[...]) }), !name.isEmpty else {
             throw SkillError("Field 'name' must be a non-empty string")
         }
         guard let descValue = fm["description"] else { throw SkillError("Missing required field in frontmatter: description") }
-        guard let description = descValue.string?.trimmingCharacters(in: .whitespacesAndNewlines), !description.isEmpty else {
+        guard let description = descValue.string.map({ SkillFile.trimmed($0[...]) }), !description.isEmpty else {
             throw SkillError("Field 'description' must be a non-empty string")
         }
         self.name = name

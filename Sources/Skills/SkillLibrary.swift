@@ -143,10 +143,10 @@ public final class SkillLibrary: @unchecked Sendable {
             let parsed = try SkillFile.read(directory: dir)
             let props = try SkillProperties(parsed)
             let problems = SkillValidator.validate(parsed, directoryName: (dir as NSString).lastPathComponent).map(\.message)
-            // Discovery rates SKILL.md alone (start-up stays fast); the whole folder, scripts and
-            // references included, is scanned when the skill is opened (skill_view, the browser).
-            let findings = SkillScanner.scan(text: (try? String(contentsOfFile: file, encoding: .utf8)) ?? "",
-                                             file: (file as NSString).lastPathComponent)
+            // Discovery rates what reaches the system prompt, the name and description (start-up
+            // stays fast); the whole folder, body, scripts and references, is scanned before
+            // anything of it reaches the model (skill_view) and in the browser.
+            let findings = SkillScanner.scan(text: props.name + "\n" + props.description, file: (file as NSString).lastPathComponent)
             let safety = findings.map(\.severity).max() ?? .safe
             return (mtime, Skill(name: props.name, description: props.description, directory: dir, file: file, source: source,
                                  problems: problems, safety: safety, findings: findings), nil)

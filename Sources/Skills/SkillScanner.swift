@@ -68,38 +68,92 @@ public enum SkillScanner {
         return (findings.map(\.severity).max() ?? .safe, findings)
     }
 
-    /// Byte strings one of the rules needs (lowercase); a line with none of them skips the
-    /// regular expressions, which are the slow part, so long reference files scan quickly.
+    /// Byte strings one of the rules needs (lowercase); only lines holding one run the regular
+    /// expressions, which are the slow part.
     static let triggers: [[UInt8]] = ["ignore", "disregard", "forget", "the user", "reveal", "system prompt", "instructions",
                                       "you are now", "curl", "wget", "fetch", "bash", "env", ".ssh", "id_rsa", "id_ed25519",
                                       ".aws", ".netrc", "shadow", "rm ", "mkfs", "of=/dev", ":()", "chmod", "push", "sudo"].map { Array($0.utf8) }
-
-    static func mayMatch(_ line: Substring) -> Bool {
-        let bytes = line.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }
-        guard bytes.count >= 3 else { return false }
-        for t in triggers where t.count <= bytes.count {
-            let first = t[0]
-            var i = 0
-            let last = bytes.count - t.count
-            while i <= last {
-                if bytes[i] == first {
-                    var j = 1
-                    while j < t.count, bytes[i + j] == t[j] { j += 1 }
-                    if j == t.count { return true }
-                }
-                i += 1
-            }
-        }
-        return false
-    }
+    /// Triggers by first byte, for one pass over the text.
+    static let triggersByFirst: [[[UInt8]]] = {
+        var t = [[[UInt8]]](repeating: [], count: 256)
+        for trig in triggers { t[Int(trig[0])].append(trig) }
+        return t
+    }()
 
     public static func scan(text: String, file: String) -> [SkillFinding] {
         var out: [SkillFinding] = []
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let s = String(line)
-            if let hidden = hiddenUnicode(s) { out.append(SkillFinding(file: file, line: n + 1, rule: hidden.0, severity: hidden.1, excerpt: hidden.2)) }
-            if let blob = encodedBlob(s) { out.append(SkillFinding(file: file, line: n + 1, rule: "encoded blob", severity: .caution, excerpt: blob)) }
-            guard mayMatch(line) else { continue }
+        // One pass over the bytes: which lines hold a trigger, hidden Unicode or a long blob.
+        var bytes = Array(text.utf8)
+        for i in bytes.indices where bytes[i] >= 0x41 && bytes[i] <= 0x5A { bytes[i] += 32 }
+        var lineStarts = [0]
+        var flagged: Set<Int> = []
+        var hidden: [Int: (SkillSafety, String)] = [:]
+        var blobs: [Int: String] = [:]
+        var run = 0, hexRun = 0
+        var i = 0
+        var lineFlagged = false
+        let count = bytes.count
+        bytes.withUnsafeBufferPointer { p in
+          while i < count {
+            let b = p[i]
+            let line = lineStarts.count - 1
+            if b == 0x0A { lineStarts.append(i + 1); run = 0; hexRun = 0; lineFlagged = false; i += 1; continue }
+            _ = lineFlagged
+            // Hidden Unicode, from its UTF-8 bytes.
+            if b >= 0x80, b == 0xE2, i + 2 < count {
+                let (b1, b2) = (p[i + 1], p[i + 2])
+                if b1 == 0x80, (0xAA...0xAE).contains(b2) || b1 == 0x81 && (0xA6...0xA9).contains(b2) {
+                    hidden[line] = hidden[line] ?? (.dangerous, "bidirectional override")
+                } else if b1 == 0x80, (0x8B...0x8F).contains(b2) || b1 == 0x81 && b2 == 0xA0 {
+                    if hidden[line] == nil { hidden[line] = (.caution, "zero-width character") }
+                }
+            } else if b == 0xF3, i + 1 < count, p[i + 1] == 0xA0 {
+                hidden[line] = (.dangerous, "Unicode tag characters")
+            } else if b == 0xEF, i + 2 < count, p[i + 1] == 0xBB, p[i + 2] == 0xBF, i > 0 {
+                if hidden[line] == nil { hidden[line] = (.caution, "zero-width no-break space") }
+            }
+            // Long base64 or hex runs (the text is lowercased here, so hex digits are a-f).
+            let isB64 = (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2B || b == 0x2F || b == 0x3D
+            let isHex = (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66)
+            run = isB64 ? run + 1 : 0
+            hexRun = isHex ? hexRun + 1 : 0
+            if run == 200 { blobs[line] = "base64-like run of 200+ characters" }
+            if hexRun == 128 { blobs[line] = "hex run of 128+ digits" }
+            i += 1
+          }
+        }
+        // Triggers: memmem over the whole text (SIMD in glibc), each hit marks its line.
+        bytes.withUnsafeBufferPointer { p in
+            guard let base = p.baseAddress else { return }
+            for t in triggers {
+                var from = 0
+                while from < count, let offset = t.withUnsafeBufferPointer({ needle -> Int? in
+                    // memchr (SIMD in glibc) for the first byte, then memcmp.
+                    var at = from
+                    while at + t.count <= count, let hit = memchr(base + at, Int32(needle[0]), count - at) {
+                        let o = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                        if o + t.count > count { return nil }
+                        if memcmp(base + o, needle.baseAddress!, t.count) == 0 { return o }
+                        at = o + 1
+                    }
+                    return nil
+                }) {
+                    // The line holding `offset`: the last line start at or before it.
+                    var lo = 0, hi = lineStarts.count - 1
+                    while lo < hi { let mid = (lo + hi + 1) / 2; if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 } }
+                    flagged.insert(lo)
+                    // Skip to the next line: one hit a line is enough.
+                    from = lo + 1 < lineStarts.count ? lineStarts[lo + 1] : count
+                }
+            }
+        }
+        guard !flagged.isEmpty || !hidden.isEmpty || !blobs.isEmpty else { return [] }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for n in (flagged.union(hidden.keys).union(blobs.keys)).sorted() where n < lines.count {
+            if let (sev, what) = hidden[n] { out.append(SkillFinding(file: file, line: n + 1, rule: "hidden Unicode", severity: sev, excerpt: what)) }
+            if let blob = blobs[n] { out.append(SkillFinding(file: file, line: n + 1, rule: "encoded blob", severity: .caution, excerpt: blob)) }
+            guard flagged.contains(n) else { continue }
+            let s = String(lines[n])
             let range = NSRange(s.startIndex..., in: s)
             for rule in rules {
                 if let m = rule.pattern.firstMatch(in: s, range: range), let r = Range(m.range, in: s) {
@@ -108,34 +162,5 @@ public enum SkillScanner {
             }
         }
         return out
-    }
-
-    /// Bidirectional overrides and tag characters hide text from a reader (dangerous);
-    /// zero-width characters may (caution).
-    static func hiddenUnicode(_ s: String) -> (String, SkillSafety, String)? {
-        for u in s.unicodeScalars {
-            switch u.value {
-            case 0x202A...0x202E, 0x2066...0x2069, 0xE0000...0xE007F:
-                return ("hidden Unicode", .dangerous, String(format: "U+%04X", u.value))
-            case 0x200B...0x200F, 0x2060, 0xFEFF:
-                return ("hidden Unicode", .caution, String(format: "U+%04X", u.value))
-            default: continue
-            }
-        }
-        return nil
-    }
-
-    /// A run of 200+ base64 characters or 128+ hex digits.
-    static func encodedBlob(_ s: String) -> String? {
-        var run = 0, hexRun = 0
-        for c in s.unicodeScalars {
-            let b64 = (c.value >= 0x41 && c.value <= 0x5A) || (c.value >= 0x61 && c.value <= 0x7A) || (c.value >= 0x30 && c.value <= 0x39) || c == "+" || c == "/" || c == "="
-            let hex = (c.value >= 0x30 && c.value <= 0x39) || (c.value >= 0x61 && c.value <= 0x66) || (c.value >= 0x41 && c.value <= 0x46)
-            run = b64 ? run + 1 : 0
-            hexRun = hex ? hexRun + 1 : 0
-            if run >= 200 { return "base64-like run of 200+ characters" }
-            if hexRun >= 128 { return "hex run of 128+ digits" }
-        }
-        return nil
     }
 }

@@ -31,7 +31,7 @@ public enum SkillValidator {
             errors.append(SkillError("Missing required field in frontmatter: name"))
         }
         if let description = file.frontMatter["description"] {
-            if let d = description.string, !d.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            if let d = description.string, d.contains(where: { !$0.isWhitespace }) {
                 let n = d.unicodeScalars.count
                 if n > maxDescriptionLength {
                     errors.append(SkillError("Description exceeds \(maxDescriptionLength) character limit (\(n) chars)", line: lines["description"]))
@@ -57,23 +57,31 @@ public enum SkillValidator {
 
     /// The name rules, each failing with its own message, on the NFKC form of the trimmed name.
     static func validateName(_ value: YAMLValue, directoryName: String?) -> [String] {
-        guard let raw = value.string?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else {
+        guard let raw = value.string.map({ SkillFile.trimmed($0[...]) }), !raw.isEmpty else {
             return ["Field 'name' must be a non-empty string"]
         }
-        let name = raw.precomposedStringWithCompatibilityMapping
+        let name = nfkc(raw)
         var errors: [String] = []
         let length = name.unicodeScalars.count
         if length > maxNameLength { errors.append("Skill name '\(name)' exceeds \(maxNameLength) character limit (\(length) chars)") }
-        if name != name.lowercased() { errors.append("Skill name '\(name)' must be lowercase") }
+        let isASCII = name.utf8.allSatisfy { $0 < 0x80 }
+        if isASCII ? name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) : name != name.lowercased() {
+            errors.append("Skill name '\(name)' must be lowercase")
+        }
         if name.hasPrefix("-") || name.hasSuffix("-") { errors.append("Skill name cannot start or end with a hyphen") }
         if name.contains("--") { errors.append("Skill name cannot contain consecutive hyphens") }
         if !name.unicodeScalars.allSatisfy({ $0 == "-" || isAlphanumeric($0) }) {
             errors.append("Skill name '\(name)' contains invalid characters. Only letters, digits, and hyphens are allowed.")
         }
-        if let dir = directoryName, dir.precomposedStringWithCompatibilityMapping != name {
+        if let dir = directoryName, nfkc(dir) != name {
             errors.append("Directory name '\(dir)' must match skill name '\(name)'")
         }
         return errors
+    }
+
+    /// NFKC, skipped for ASCII (which it leaves unchanged; Foundation's is slow on Linux).
+    static func nfkc(_ s: String) -> String {
+        s.utf8.allSatisfy { $0 < 0x80 } ? s : s.precomposedStringWithCompatibilityMapping
     }
 
     /// Python's `str.isalnum` for one code point: a letter (L*) or a number (Nd, Nl, No).
@@ -87,13 +95,21 @@ public enum SkillValidator {
 
     /// The line in SKILL.md of each top-level key (front matter starts after line 1's `---`).
     static func keyLines(_ file: SkillFile) -> [String: Int] {
-        let text = file.text
         var out: [String: Int] = [:]
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().dropFirst() {
+        var n = 0
+        var rest = file.text[...]
+        while !rest.isEmpty {
+            let end = rest.firstIndex(of: "\n") ?? rest.endIndex
+            let line = rest[..<end]
+            rest = end < rest.endIndex ? rest[rest.index(after: end)...] : rest[rest.endIndex...]
+            n += 1
+            if n == 1 { continue }
             if line.hasPrefix("---") { break }
             guard let first = line.first, first != " ", first != "\t", first != "#", let colon = line.firstIndex(of: ":") else { continue }
-            let key = String(line[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "\"' "))
-            if out[key] == nil { out[key] = n + 1 }
+            var key = line[..<colon]
+            while let c = key.first, c == "\"" || c == "'" || c == " " { key = key.dropFirst() }
+            while let c = key.last, c == "\"" || c == "'" || c == " " { key = key.dropLast() }
+            if out[String(key)] == nil { out[String(key)] = n }
         }
         return out
     }

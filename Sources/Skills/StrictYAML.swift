@@ -206,12 +206,13 @@ public enum StrictYAML {
                 i += 1
             }
             // Blank lines after the scalar belong to nobody.
-            return parts.joined().replacingOccurrences(of: " \n", with: "\n").replacingOccurrences(of: "\n ", with: "\n")
+            let joined = parts.joined()
+            return joined.contains("\n") ? joined.replacingOccurrences(of: " \n", with: "\n").replacingOccurrences(of: "\n ", with: "\n") : joined
         }
 
         func stripComment(_ s: String) -> String {
             var out = s
-            if let r = out.range(of: " #") { out = String(out[..<r.lowerBound]) }
+            if let r = out.firstRange(of: " #") { out = String(out[..<r.lowerBound]) }
             return out.trimmed(" \t")
         }
 

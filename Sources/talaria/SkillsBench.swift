@@ -7,6 +7,7 @@ import Skills
 struct SkillsBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "skills", abstract: "Skill discovery, validation and catalog selection.")
     @Option(help: "Skill counts to measure.") var counts: [Int] = [200, 1_000]
+    @Flag(help: "Also time each phase (read, properties, validation, scan) on its own.") var phases = false
 
     func run() async throws {
         for n in counts {
@@ -23,6 +24,22 @@ struct SkillsBench: AsyncParsableCommand {
                     .joined(separator: "\n")
                 try "---\nname: \(name)\ndescription: Use when working with \(topic): procedure number \(i) covering setup, checks and common failures.\nlicense: MIT\nmetadata:\n  author: bench\n---\n# \(name)\n\n\(body)\n"
                     .write(toFile: dir + "/SKILL.md", atomically: false, encoding: .utf8)
+            }
+            if phases {
+                let dirs = (try FileManager.default.contentsOfDirectory(atPath: root)).map { root + "/" + $0 }
+                var tRead = 0.0, tProps = 0.0, tValid = 0.0, tScan = 0.0
+                for d in dirs {
+                    var a = Date()
+                    let f = try SkillFile.read(directory: d)
+                    tRead += Date().timeIntervalSince(a); a = Date()
+                    _ = try SkillProperties(f)
+                    tProps += Date().timeIntervalSince(a); a = Date()
+                    _ = SkillValidator.validate(f, directoryName: (d as NSString).lastPathComponent)
+                    tValid += Date().timeIntervalSince(a); a = Date()
+                    _ = SkillScanner.scan(text: f.text, file: "SKILL.md")
+                    tScan += Date().timeIntervalSince(a)
+                }
+                print(String(format: "phases: read %.1f ms, properties %.1f, validate %.1f, scan %.1f", tRead * 1000, tProps * 1000, tValid * 1000, tScan * 1000))
             }
             let t0 = Date()
             let lib = SkillLibrary(roots: [SkillRoot(path: root, source: .user)])
