@@ -230,8 +230,24 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
+def exit_with_parent():
+    # A test process started from Swift concurrency hands its children a blocked signal mask,
+    # so SIGTERM would never arrive; unblock it, and exit when the parent goes away (a test
+    # runner that exits without stopping us must not leave servers behind).
+    import os, signal
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main():
     global ARGS
+    exit_with_parent()
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file")
