@@ -40,6 +40,8 @@ public actor Agent {
     private var current: Task<Void, Never>?
     private var approvalWaiters: [String: CheckedContinuation<ApprovalDecision, Never>] = [:]
     private var sessionApprovals: Set<String> = []
+    /// Skills read this session (skill_view) and the tools their `allowed-tools` pre-approve.
+    var activeSkills: [String: AllowedTools] = [:]
     private var itemCounter = 0
     private var turnCounter = 0
 
@@ -323,6 +325,11 @@ public actor Agent {
         case .ask:
             if sessionApprovals.contains(reason) { return .session }
             let command = arguments["command"]?.stringValue ?? call.arguments
+            // A skill in use this session may pre-approve commands (its `allowed-tools`).
+            if call.name == "terminal", let skill = activeSkills.first(where: { $0.value.allows(command: command) })?.key {
+                emitter.emit(.warning("'\(command)' runs without asking: the skill \(skill) in use allows it (allowed-tools)"))
+                return .once
+            }
             let decision = await withCheckedContinuation { c in
                 approvalWaiters[call.id] = c
                 emitter.emit(.approvalRequested(ApprovalRequest(callID: call.id, tool: call.name, command: command, reason: reason)))
@@ -337,6 +344,10 @@ public actor Agent {
         guard call.name == "skill_view" || call.name == "skill_manage",
               let args = JSONValue.parse(call.arguments), let skill = args["name"]?.stringValue else { return }
         let kind = call.name == "skill_view" ? (args["file_path"]?.stringValue == nil ? "use" : "read_file") : (args["action"]?.stringValue ?? "manage")
+        if kind == "use", !output.isError, let dir = skillLibrary?.skill(named: skill)?.directory,
+           let file = try? SkillFile.read(directory: dir) {
+            activeSkills[skill] = AllowedTools(file.frontMatter["allowed-tools"])
+        }
         try store.recordSkillEvent(skill: skill, kind: kind, outcome: output.isError ? "failed" : "ok", sessionID: sessionID)
     }
 

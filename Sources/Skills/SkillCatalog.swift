@@ -51,3 +51,47 @@ public enum SkillCatalog {
         return Entry(name: props.name, description: props.description, location: location)
     }
 }
+
+/// A skill's `allowed-tools` (agentskills.io, experimental): tools pre-approved while the skill is
+/// in use, e.g. `Bash(git:*) Bash(npm test) Read`. Parsed from the string or list form.
+public struct AllowedTools: Sendable, Hashable {
+    /// Shell command patterns: an exact command, or a prefix when it ends in `:*` or `*`.
+    public var commands: [String] = []
+    /// Tool names allowed whole (`Bash` alone allows every command).
+    public var tools: Set<String> = []
+
+    public init(_ value: YAMLValue?) {
+        var items: [String] = []
+        switch value {
+        case .string(let s)?:
+            // Space-separated, but a `Bash(…)` entry may hold spaces.
+            var depth = 0, current = ""
+            for c in s {
+                if c == "(" { depth += 1 } else if c == ")" { depth -= 1 }
+                if (c == " " || c == ",") && depth == 0 { if !current.isEmpty { items.append(current) }; current = "" } else { current.append(c) }
+            }
+            if !current.isEmpty { items.append(current) }
+        case .list(let l)?: items = l.compactMap(\.string)
+        default: break
+        }
+        for item in items {
+            if let open = item.firstIndex(of: "("), item.hasSuffix(")") {
+                let name = String(item[..<open]), arg = String(item[item.index(after: open)..<item.index(before: item.endIndex)])
+                if name.lowercased() == "bash" || name.lowercased() == "shell" { commands.append(arg) } else { tools.insert(name.lowercased()) }
+            } else {
+                tools.insert(item.lowercased())
+            }
+        }
+    }
+
+    /// Whether `command` (for the terminal tool) is pre-approved.
+    public func allows(command: String) -> Bool {
+        if tools.contains("bash") || tools.contains("shell") { return true }
+        let c = command.trimmingCharacters(in: .whitespaces)
+        return commands.contains { p in
+            if p.hasSuffix(":*") { let prefix = String(p.dropLast(2)); return c == prefix || c.hasPrefix(prefix + " ") }
+            if p.hasSuffix("*") { return c.hasPrefix(String(p.dropLast())) }
+            return c == p
+        }
+    }
+}

@@ -6,6 +6,7 @@ import Foundation
 import LLMClient
 import Store
 import TestSupport
+import Skills
 import Testing
 
 /// An agent over a scripted transport, an in-memory store and the real tools.
@@ -16,14 +17,16 @@ struct Harness {
     let dir = TempDir("agent")
 
     init(_ replies: [ScriptedTransport.Reply], maxIterations: Int = 10, approval: ApprovalMode = .approveAll,
-         store: SessionStore? = nil, resume: String? = nil) throws {
+         store: SessionStore? = nil, resume: String? = nil, skills: SkillLibrary? = nil) throws {
         transport = ScriptedTransport(replies)
         self.store = try store ?? SessionStore(inMemory: ())
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
                                transport: transport, retry: RetryPolicy(maxRetries: 1, jitter: 0), sleep: { _ in })
         let config = AgentConfiguration(model: "m", baseURL: "http://x", cwd: dir.path, maxIterations: maxIterations, approvalMode: approval)
-        agent = try Agent(config: config, client: client, store: self.store, tools: .builtIn(),
-                          backend: LocalBackend(killGrace: 0.3), resumeID: resume)
+        var tools = ToolRegistry.builtIn()
+        if let skills { tools.register(SkillViewTool(library: skills)) }
+        agent = try Agent(config: config, client: client, store: self.store, tools: tools,
+                          backend: LocalBackend(killGrace: 0.3), resumeID: resume, skillLibrary: skills)
     }
 
     /// Runs one turn and returns its events (after sessionConfigured) up to the turn's end.
@@ -167,6 +170,39 @@ struct AgentCoreTests {
         }
         let y = allowed.compactMap { if case .toolCallEnded(let e) = $0 { e } else { nil } }
         #expect(y.map(\.output) == ["ran"])
+    }
+
+    @Test("a skill's allowed-tools pre-approve its commands once the skill is read; other commands still ask")
+    func allowedTools() async throws {
+        let root = TempDir("skills")
+        let dir = root.path + "/git-cleanup"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "---\nname: git-cleanup\ndescription: Clean a repository.\nallowed-tools: Bash(git reset:*) Read\n---\n1. git reset --hard\n"
+            .write(toFile: dir + "/SKILL.md", atomically: true, encoding: .utf8)
+        let lib = SkillLibrary(roots: [SkillRoot(path: root.path, source: .user)])
+        let h = try Harness([SSE.callTool("terminal", arguments: #"{"command":"git reset --hard 2>/dev/null; echo before"}"#, id: "a"),
+                             SSE.callTool("skill_view", arguments: #"{"name":"git-cleanup"}"#, id: "v"),
+                             SSE.callTool("terminal", arguments: #"{"command":"git reset --hard 2>/dev/null; echo after"}"#, id: "b"),
+                             SSE.callTool("terminal", arguments: #"{"command":"sudo true"}"#, id: "c"), SSE.answer("done")],
+                            approval: .ask, skills: lib)
+        let events = await h.turn("clean up") { event, agent in
+            if case .approvalRequested(let r) = event { await agent.submit(.approveTool(callID: r.callID, decision: .deny)) }
+        }
+        let asked = events.compactMap { if case .approvalRequested(let r) = $0 { r.callID } else { nil } }
+        #expect(asked == ["a", "c"], "before the skill is read its command asks; after, only the command it does not allow asks")
+        let ended = events.compactMap { if case .toolCallEnded(let e) = $0 { e } else { nil } }
+        #expect(ended.first { $0.callID == "b" }?.output == "after")
+        #expect(events.contains { if case .warning(let w) = $0 { w.contains("allowed-tools") } else { false } })
+    }
+
+    @Test("allowed-tools: string and list forms, prefixes, exact commands")
+    func allowedToolsParsing() {
+        let a = AllowedTools(.string("Bash(git:*) Bash(npm run test) Read"))
+        #expect(a.allows(command: "git status") && a.allows(command: "git") && !a.allows(command: "gitk"))
+        #expect(a.allows(command: "npm run test") && !a.allows(command: "npm run test; rm -rf x"))
+        #expect(a.tools == ["read"])
+        #expect(AllowedTools(.list([.string("Bash")])).allows(command: "anything"))
+        #expect(!AllowedTools(nil).allows(command: "ls"))
     }
 
     @Test("each message is committed before the event that shows it as done")
