@@ -94,6 +94,8 @@ struct TUIEnvironment: AppEnvironment {
         }
     }
 
+    /// `$VISUAL`, else `$EDITOR`, else vi, on `path`, through sh so the variable may carry
+    /// arguments (`code -w`).
     func editFile(_ path: String) -> Bool {
         let env = ProcessInfo.processInfo.environment
         let editor = [env["VISUAL"], env["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"
@@ -101,14 +103,10 @@ struct TUIEnvironment: AppEnvironment {
     }
 
     func edit(_ text: String) -> String? {
-        let env = ProcessInfo.processInfo.environment
-        let editor = [env["VISUAL"], env["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"
         let path = NSTemporaryDirectory() + "talaria-prompt-\(getpid()).md"
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else { return nil }
         defer { try? FileManager.default.removeItem(atPath: path) }
-        // Through sh so EDITOR may carry arguments (`code -w`).
-        guard let status = try? Foreground.run(["/bin/sh", "-c", "\(editor) \"$1\"", "sh", path]), status == 0,
-              let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard editFile(path), let data = FileManager.default.contents(atPath: path) else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
 
