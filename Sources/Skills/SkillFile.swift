@@ -26,6 +26,11 @@ public struct SkillFile: Sendable, Hashable {
         guard stat(directory, &st) == 0 else { throw SkillError("Path does not exist: \(directory)") }
         guard (st.st_mode & S_IFMT) == S_IFDIR else { throw SkillError("Not a directory: \(directory)") }
         guard let path = locate(in: directory) else { throw SkillError("Missing required file: SKILL.md") }
+        return try read(file: path)
+    }
+
+    /// Reads a SKILL.md already located (discovery knows the path).
+    public static func read(file path: String) throws(SkillError) -> SkillFile {
         guard let data = readFile(path) else { throw SkillError("\(path): cannot be read") }
         // Foundation would drop a byte-order mark; the reference keeps it, so the file then does
         // not start with `---`.
@@ -43,7 +48,7 @@ public struct SkillFile: Sendable, Hashable {
         guard content.hasPrefix("---") else { throw SkillError("SKILL.md must start with YAML frontmatter (---)", line: 1) }
         // The reference splits at the first two `---` anywhere, not only on lines of their own.
         let afterOpen = content.index(content.startIndex, offsetBy: 3)
-        guard let close = content[afterOpen...].firstRange(of: "---") else {
+        guard let close = content[afterOpen...].utf8Range(of: "---") else {
             throw SkillError("SKILL.md frontmatter not properly closed with ---", line: 1)
         }
         let yaml = String(content[afterOpen..<close.lowerBound])
@@ -62,21 +67,43 @@ public struct SkillFile: Sendable, Hashable {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = Glibc.read(fd, &buf, buf.count)
-            if n < 0 { return nil }
-            if n == 0 { return out }
-            out += buf[0..<n]
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        // Read straight into an array of the file's size (one allocation), then whatever follows.
+        var out = [UInt8](unsafeUninitializedCapacity: Int(st.st_size) + 1) { buf, count in
+            var total = 0
+            while total < buf.count {
+                let n = Glibc.read(fd, buf.baseAddress! + total, buf.count - total)
+                if n <= 0 { break }
+                total += n
+            }
+            count = total
         }
+        if out.count == Int(st.st_size) + 1 {
+            var more = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let n = Glibc.read(fd, &more, more.count)
+                if n <= 0 { break }
+                out += more[0..<n]
+            }
+        }
+        return out
     }
 
     /// Python's `str.strip()`: white space off both ends.
     static func trimmed(_ s: Substring) -> String {
-        var t = s
-        while let f = t.first, f.isWhitespace { t = t.dropFirst() }
-        while let l = t.last, l.isWhitespace { t = t.dropLast() }
+        // ASCII white space by bytes (the common case, and fast); anything else by Character.
+        func isSpace(_ b: UInt8) -> Bool { b == 32 || (9...13).contains(b) }
+        let u = s.utf8
+        var lo = u.startIndex, hi = u.endIndex
+        while lo < hi, isSpace(u[lo]) { lo = u.index(after: lo) }
+        while hi > lo, isSpace(u[u.index(before: hi)]) { hi = u.index(before: hi) }
+        var t = s[lo..<hi]
+        if let f = t.first, f.isWhitespace || (t.last?.isWhitespace ?? false) {
+            _ = f
+            while let c = t.first, c.isWhitespace { t = t.dropFirst() }
+            while let c = t.last, c.isWhitespace { t = t.dropLast() }
+        }
         return String(t)
     }
 }
@@ -151,5 +178,23 @@ public struct SkillProperties: Sendable, Hashable {
         case .list(let l): return "[" + l.map(pythonRepr).joined(separator: ", ") + "]"
         case .map(let m): return "{" + m.map { pythonRepr(.string($0.key)) + ": " + pythonRepr($0.value) }.joined(separator: ", ") + "}"
         }
+    }
+}
+
+extension Substring {
+    /// The first occurrence of `needle`, searched over UTF-8 bytes (the generic `firstRange(of:)`
+    /// is two orders of magnitude slower, and this is on the start-up path).
+    func utf8Range(of needle: String) -> Range<Index>? {
+        let n = Array(needle.utf8)
+        guard let first = n.first else { return nil }
+        let bytes = utf8
+        var i = bytes.startIndex
+        while let hit = bytes[i...].firstIndex(of: first) {
+            var j = hit, k = 0
+            while k < n.count, j < bytes.endIndex, bytes[j] == n[k] { j = bytes.index(after: j); k += 1 }
+            if k == n.count { return hit..<j }
+            i = bytes.index(after: hit)
+        }
+        return nil
     }
 }

@@ -140,13 +140,13 @@ public final class SkillLibrary: @unchecked Sendable {
 
     static func load(dir: String, file: String, source: SkillRoot.Source, mtime: Double) -> (mtime: Double, skill: Skill?, warning: String?) {
         do {
-            let parsed = try SkillFile.read(directory: dir)
+            let parsed = try SkillFile.read(file: file)
             let props = try SkillProperties(parsed)
-            let problems = SkillValidator.validate(parsed, directoryName: (dir as NSString).lastPathComponent).map(\.message)
+            let problems = SkillValidator.validate(parsed, directoryName: String(dir[(dir.lastIndex(of: "/").map { dir.index(after: $0) } ?? dir.startIndex)...])).map(\.message)
             // Discovery rates what reaches the system prompt, the name and description (start-up
             // stays fast); the whole folder, body, scripts and references, is scanned before
             // anything of it reaches the model (skill_view) and in the browser.
-            let findings = SkillScanner.scan(text: props.name + "\n" + props.description, file: (file as NSString).lastPathComponent)
+            let findings = SkillScanner.scan(text: props.name + "\n" + props.description, file: "SKILL.md")
             let safety = findings.map(\.severity).max() ?? .safe
             return (mtime, Skill(name: props.name, description: props.description, directory: dir, file: file, source: source,
                                  problems: problems, safety: safety, findings: findings), nil)
@@ -198,7 +198,20 @@ public final class SkillLibrary: @unchecked Sendable {
 /// Okapi BM25 over small documents (skill names and descriptions).
 enum BM25 {
     static func terms(_ s: String) -> [String] {
-        s.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init).filter { $0.count > 1 }
+        // ASCII text is split by bytes (the common case); other text by Character.
+        guard s.utf8.allSatisfy({ $0 < 0x80 }) else {
+            return s.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init).filter { $0.count > 1 }
+        }
+        var out: [String] = []
+        var word: [UInt8] = []
+        for var b in s.utf8 {
+            if b >= 0x41 && b <= 0x5A { b += 32 }
+            if (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) { word.append(b); continue }
+            if word.count > 1 { out.append(String(decoding: word, as: UTF8.self)) }
+            word.removeAll(keepingCapacity: true)
+        }
+        if word.count > 1 { out.append(String(decoding: word, as: UTF8.self)) }
+        return out
     }
 
     /// Document indices, best match first; documents matching nothing are left out.

@@ -45,7 +45,15 @@ public struct YAMLError: Error, Sendable, Hashable, CustomStringConvertible {
 /// (`[a, b]`, `{a: b}`), anchors, aliases, tags and duplicate keys are refused.
 public enum StrictYAML {
     public static func parse(_ text: String) throws(YAMLError) -> YAMLValue? {
-        var p = Parser(lines: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+        // Lines by bytes: splitting by Character (grapheme clusters) was most of the parse.
+        var lines: [String] = []
+        var start = text.utf8.startIndex
+        for i in text.utf8.indices where text.utf8[i] == 10 {
+            lines.append(String(text[start..<i]))
+            start = text.utf8.index(after: i)
+        }
+        lines.append(String(text[start...]))
+        var p = Parser(lines: lines)
         return try p.document()
     }
 
@@ -53,10 +61,10 @@ public enum StrictYAML {
         var lines: [String]
         var i = 0
 
-        static func indent(_ s: String) -> Int { s.prefix { $0 == " " }.count }
+        static func indent(_ s: String) -> Int { s.utf8.prefix { $0 == 32 }.count }
         static func isBlank(_ s: String) -> Bool {
-            let t = s.drop { $0 == " " || $0 == "\t" }
-            return t.isEmpty || t.hasPrefix("#")
+            let t = s.utf8.drop { $0 == 32 || $0 == 9 }
+            return t.isEmpty || t.first == 35
         }
 
         mutating func skipBlank() { while i < lines.count, Self.isBlank(lines[i]) { i += 1 } }
@@ -207,12 +215,12 @@ public enum StrictYAML {
             }
             // Blank lines after the scalar belong to nobody.
             let joined = parts.joined()
-            return joined.contains("\n") ? joined.replacingOccurrences(of: " \n", with: "\n").replacingOccurrences(of: "\n ", with: "\n") : joined
+            return joined.utf8.contains(10) ? joined.replacingOccurrences(of: " \n", with: "\n").replacingOccurrences(of: "\n ", with: "\n") : joined
         }
 
         func stripComment(_ s: String) -> String {
             var out = s
-            if let r = out.firstRange(of: " #") { out = String(out[..<r.lowerBound]) }
+            if let r = out[...].utf8Range(of: " #") { out = String(out[..<r.lowerBound]) }
             return out.trimmed(" \t")
         }
 

@@ -27,9 +27,13 @@ struct SkillsBench: AsyncParsableCommand {
             }
             if phases {
                 let dirs = (try FileManager.default.contentsOfDirectory(atPath: root)).map { root + "/" + $0 }
-                var tRead = 0.0, tProps = 0.0, tValid = 0.0, tScan = 0.0
+                var tRead = 0.0, tProps = 0.0, tValid = 0.0, tScan = 0.0, tIO = 0.0, tParse = 0.0
                 for d in dirs {
                     var a = Date()
+                    let bytes = FileManager.default.contents(atPath: d + "/SKILL.md") ?? Data()
+                    tIO += Date().timeIntervalSince(a); a = Date()
+                    _ = try SkillFile.parse(String(decoding: bytes, as: UTF8.self), path: d)
+                    tParse += Date().timeIntervalSince(a); a = Date()
                     let f = try SkillFile.read(directory: d)
                     tRead += Date().timeIntervalSince(a); a = Date()
                     _ = try SkillProperties(f)
@@ -39,11 +43,23 @@ struct SkillsBench: AsyncParsableCommand {
                     _ = SkillScanner.scan(text: f.text, file: "SKILL.md")
                     tScan += Date().timeIntervalSince(a)
                 }
-                print(String(format: "phases: read %.1f ms, properties %.1f, validate %.1f, scan %.1f", tRead * 1000, tProps * 1000, tValid * 1000, tScan * 1000))
+                print(String(format: "phases: read %.1f ms (io alone %.1f, parse alone %.1f), properties %.1f, validate %.1f, full scan %.1f",
+                             tRead * 1000, tIO * 1000, tParse * 1000, tProps * 1000, tValid * 1000, tScan * 1000))
             }
-            let t0 = Date()
-            let lib = SkillLibrary(roots: [SkillRoot(path: root, source: .user)])
-            let discover = Date().timeIntervalSince(t0) * 1000
+            // The app has used Foundation's file APIs long before it discovers skills; do the same
+            // here so their one-time set-up is not counted as discovery.
+            _ = try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())
+            // Each run is a new library (nothing cached in the process); the OS page cache is warm,
+            // as it is for a user whose skills were read before.
+            var runs: [Double] = []
+            var lib = SkillLibrary(roots: [])
+            for _ in 0..<7 {
+                let t0 = Date()
+                lib = SkillLibrary(roots: [SkillRoot(path: root, source: .user)])
+                runs.append(Date().timeIntervalSince(t0) * 1000)
+            }
+            runs.sort()
+            let discover = runs[runs.count / 2], fastest = runs[0]
             let valid = lib.skills.filter { $0.problems.isEmpty }.count
             let t1 = Date()
             lib.refresh()
@@ -59,8 +75,8 @@ struct SkillsBench: AsyncParsableCommand {
                 pickedTokens = entries.reduce(0) { $0 + ($1.name.utf8.count + $1.description.utf8.count + $1.location.utf8.count) / 4 + 12 }
             }
             times.sort()
-            print(String(format: "FIGURE skills %d: discovery + validation %.1f ms cold (%d valid), refresh %.1f ms; full catalog %d tokens, selected %d skills in %d tokens (budget 2000) in %.2f ms median",
-                         n, discover, valid, refresh, full, picked, pickedTokens, times[times.count / 2]))
+            print(String(format: "FIGURE skills %d: discovery + validation %.1f ms median (min %.1f) in a new library (%d valid), refresh %.1f ms; full catalog %d tokens, selected %d skills in %d tokens (budget 2000) in %.2f ms median",
+                         n, discover, fastest, valid, refresh, full, picked, pickedTokens, times[times.count / 2]))
         }
     }
 }
