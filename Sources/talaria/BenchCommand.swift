@@ -11,7 +11,7 @@ import Store
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure start-up, agent-loop overhead, indexing and search; prints FIGURE lines.",
+        abstract: "Measure start-up, agent loop, indexing, search, the TUI and skills; prints FIGURE lines.",
         subcommands: [All.self, OneShot.self, Loop.self, Search.self, TUIBench.self, SkillsBench.self]
     )
 

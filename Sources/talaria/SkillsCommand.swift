@@ -7,7 +7,7 @@ import Store
 /// `talaria skills …`: check skill folders (agentskills.io format).
 struct SkillsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "skills", abstract: "Validate and list skills (SKILL.md folders).",
+        commandName: "skills", abstract: "List, validate, curate and restore skills (SKILL.md folders).",
         subcommands: [List.self, Validate.self, Curate.self, Restore.self])
 
     /// The skills as the agent finds them from here, with the store's usage.
