@@ -17,7 +17,7 @@ func state(_ items: [TranscriptItem], busy: Bool = false) -> AppState {
     s.contextWindow = 8192
     s.lastPromptTokens = 1024
     s.usage = Usage(promptTokens: 2048, completionTokens: 64)
-    s.cwd = "/work/project"
+    s.cwd = "/srv/project"
     s.now = 1_000
     s.isBusy = busy
     for (i, item) in items.enumerated() { s.entries.append(Entry(id: i + 1, item: item)) }
