@@ -16,8 +16,6 @@ static inline int tl_lines(void) { return LINES; }
 static inline int tl_cols(void) { return COLS; }
 static inline int tl_colors(void) { return COLORS; }
 static inline int tl_color_pairs(void) { return COLOR_PAIRS; }
-static inline int tl_key_resize(void) { return KEY_RESIZE; }
-static inline int tl_key_code_yes(void) { return KEY_CODE_YES; }
 static inline attr_t tl_a_bold(void) { return A_BOLD; }
 static inline attr_t tl_a_dim(void) { return A_DIM; }
 static inline attr_t tl_a_italic(void) { return A_ITALIC; }
@@ -32,7 +30,6 @@ static inline int tl_put(int y, int x, const wchar_t *wch, attr_t attrs, short p
     return mvwadd_wch(stdscr, y, x, &cc);
 }
 
-static inline int tl_get_wch(wint_t *ch) { return wget_wch(stdscr, ch); }
 
 /* SIGWINCH through a self-pipe: the handler only writes a byte (async-signal-safe), the
    event loop polls the pipe, so a resize can never be missed between two polls. Installed

@@ -73,16 +73,10 @@ public enum SkillScanner {
     static let triggers: [[UInt8]] = ["ignore", "disregard", "forget", "the user", "reveal", "system prompt", "instructions",
                                       "you are now", "curl", "wget", "fetch", "bash", "env", ".ssh", "id_rsa", "id_ed25519",
                                       ".aws", ".netrc", "shadow", "rm ", "mkfs", "of=/dev", ":()", "chmod", "push", "sudo"].map { Array($0.utf8) }
-    /// Triggers by first byte, for one pass over the text.
-    static let triggersByFirst: [[[UInt8]]] = {
-        var t = [[[UInt8]]](repeating: [], count: 256)
-        for trig in triggers { t[Int(trig[0])].append(trig) }
-        return t
-    }()
 
     public static func scan(text: String, file: String) -> [SkillFinding] {
         var out: [SkillFinding] = []
-        // One pass over the bytes: which lines hold a trigger, hidden Unicode or a long blob.
+        // One pass over the bytes: line starts, hidden Unicode and long blobs (triggers below).
         var bytes = Array(text.utf8)
         for i in bytes.indices where bytes[i] >= 0x41 && bytes[i] <= 0x5A { bytes[i] += 32 }
         var lineStarts = [0]
@@ -91,16 +85,14 @@ public enum SkillScanner {
         var blobs: [Int: String] = [:]
         var run = 0, hexRun = 0
         var i = 0
-        var lineFlagged = false
         let count = bytes.count
         bytes.withUnsafeBufferPointer { p in
           while i < count {
             let b = p[i]
             let line = lineStarts.count - 1
-            if b == 0x0A { lineStarts.append(i + 1); run = 0; hexRun = 0; lineFlagged = false; i += 1; continue }
-            _ = lineFlagged
+            if b == 0x0A { lineStarts.append(i + 1); run = 0; hexRun = 0; i += 1; continue }
             // Hidden Unicode, from its UTF-8 bytes.
-            if b >= 0x80, b == 0xE2, i + 2 < count {
+            if b == 0xE2, i + 2 < count {
                 let (b1, b2) = (p[i + 1], p[i + 2])
                 if b1 == 0x80, (0xAA...0xAE).contains(b2) || b1 == 0x81 && (0xA6...0xA9).contains(b2) {
                     hidden[line] = hidden[line] ?? (.dangerous, "bidirectional override")
