@@ -1,0 +1,125 @@
+import AgentProtocol
+import Foundation
+import TUIKit
+
+// Agent events applied to the state (the live conversation, even while a stored one is viewed).
+
+func reduceEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] {
+    // Events of the live session keep arriving while a stored one is viewed: apply them to the stash.
+    if state.viewing != nil {
+        swap(&state.entries, &state.stash)
+        defer { swap(&state.entries, &state.stash) }
+        return applyEvent(into: &state, event)
+    }
+    return applyEvent(into: &state, event)
+}
+
+func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] {
+    switch event {
+    case .sessionConfigured(let s):
+        state.model = s.model
+        state.sessionID = s.sessionID
+        state.contextWindow = s.contextWindow ?? state.contextWindow
+    case .turnStarted:
+        state.isBusy = true
+        if state.turnStartedAt == nil { state.turnStartedAt = state.now }
+    case .messageDelta(let id, let text):
+        updateAssistant(&state, id) { $0.text += text }
+    case .reasoningDelta(let id, let text):
+        updateAssistant(&state, id) { $0.reasoning += text }
+    case .messageCompleted(let m):
+        if let i = assistantIndex(state, m.itemID), case .assistant(var a) = state.entries[i].item {
+            a.isStreaming = false
+            a.text = m.text
+            if a.text.isEmpty && a.reasoning.isEmpty { state.entries.remove(at: i) } else { update(&state, i, .assistant(a)) }
+        }
+    case .toolCallBegan(let b):
+        append(&state, .tool(ToolItem(callID: b.callID, name: b.name, arguments: b.arguments, startedAt: state.now)))
+    case .toolOutputDelta(let callID, let chunk):
+        updateTool(&state, callID) { $0.screen.feed(chunk) }
+    case .toolCallEnded(let e):
+        updateTool(&state, e.callID) { t in
+            t.status = e.status
+            t.elapsedMs = e.elapsedMs
+            if !t.hasOutput { t.screen.feed(e.output) }
+        }
+    case .approvalRequested(let request):
+        state.pendingApproval = request
+        state.overlay = nil
+    case .usage(let u):
+        state.usage = u.total
+        state.lastPromptTokens = u.last.promptTokens
+        state.contextWindow = u.contextWindow ?? state.contextWindow
+    case .retrying(let r):
+        toast(&state, .warning, "\(r.reason) — retrying in \(max(1, r.delayMs / 1000)) s (\(r.attempt)/\(r.maxAttempts))")
+    case .turnCompleted:
+        state.isBusy = false
+        state.turnStartedAt = nil
+        if !state.queued.isEmpty { return send(state.queued.removeFirst(), into: &state) }
+    case .turnAborted(let a):
+        state.isBusy = false
+        state.turnStartedAt = nil
+        state.pendingApproval = nil
+        if a.reason == .interrupted { append(&state, .notice(Notice(.info, "interrupted"))) }
+        for i in state.entries.indices {
+            if case .assistant(var item) = state.entries[i].item, item.isStreaming {
+                item.isStreaming = false
+                update(&state, i, .assistant(item))
+            }
+        }
+        // Nothing typed is lost: queued prompts go back into the editor.
+        if !state.queued.isEmpty {
+            state.input = InputBuffer(text: (state.queued + [state.input.text]).filter { !$0.isEmpty }.joined(separator: "\n"))
+            state.queued = []
+        }
+    case .error(let e):
+        append(&state, .notice(Notice(.error, e.message)))
+        toast(&state, .error, e.message)
+    case .warning(let w):
+        append(&state, .notice(Notice(.warning, w)))
+    case .skillProposal(let p):
+        append(&state, .proposal(ProposalItem(proposal: p, status: p.applied ? .applied : .pending)))
+        toast(&state, .info, p.applied ? "learned skill \(p.name) (Alt-U undoes)" : "skill proposal: \(p.name) — Alt-Y accept · Alt-X reject")
+    case .skillChange(let c):
+        if let i = state.entries.lastIndex(where: { if case .proposal(let p) = $0.item { p.proposal.id == c.proposalID } else { false } }),
+           case .proposal(var p) = state.entries[i].item {
+            p.status = ProposalItem.Status(rawValue: c.outcome.rawValue) ?? .failed
+            p.message = c.message
+            update(&state, i, .proposal(p))
+        }
+        toast(&state, c.outcome == .failed ? .error : .info, c.message)
+    }
+    return []
+}
+
+/// The proposal the proposal keys act on: the selected card, else the newest one in `statuses`.
+func targetProposal(_ state: AppState, _ statuses: Set<ProposalItem.Status>) -> ProposalItem? {
+    if let id = state.selectedEntry, let e = state.entries.first(where: { $0.id == id }), case .proposal(let p) = e.item, statuses.contains(p.status) { return p }
+    for e in state.entries.reversed() { if case .proposal(let p) = e.item, statuses.contains(p.status) { return p } }
+    return nil
+}
+
+func assistantIndex(_ state: AppState, _ id: String) -> Int? {
+    state.entries.lastIndex { if case .assistant(let a) = $0.item { a.id == id } else { false } }
+}
+
+func updateAssistant(_ state: inout AppState, _ id: String, _ body: (inout AssistantItem) -> Void) {
+    if let i = assistantIndex(state, id), case .assistant(var a) = state.entries[i].item {
+        // Drop the entry's reference first so the text is appended in place, not copied per delta.
+        state.entries[i].item = .notice(Notice(.info, ""))
+        body(&a)
+        update(&state, i, .assistant(a))
+    } else {
+        var a = AssistantItem(id: id, isReasoningExpanded: state.allThoughtsExpanded)
+        body(&a)
+        append(&state, .assistant(a))
+    }
+}
+
+func updateTool(_ state: inout AppState, _ callID: String, _ body: (inout ToolItem) -> Void) {
+    guard let i = state.entries.lastIndex(where: { if case .tool(let t) = $0.item { t.callID == callID } else { false } }),
+          case .tool(var t) = state.entries[i].item else { return }
+    state.entries[i].item = .notice(Notice(.info, "")) // see updateAssistant
+    body(&t)
+    update(&state, i, .tool(t))
+}
