@@ -132,9 +132,7 @@ struct ChatRunner {
                                         contextWindowOverride: s.contextWindow, maxTokens: s.maxTokens,
                                         temperature: s.config.temperature, source: source, extraInstructions: s.config.systemPrompt)
         // Skills: the project's, the user's, other agents' (DESIGN.md §3); their tools only when some exist.
-        let library = SkillLibrary(roots: SkillRoot.standard(cwd: cwd, talariaHome: s.paths.home, home: NSHomeDirectory()),
-                                   disabledFile: s.paths.home + "/skills-disabled.txt",
-                                   allowedFile: s.paths.home + "/skills-allowed.txt")
+        let library = SkillLibrary.standard(paths: s.paths, cwd: cwd)
         var tools = ToolRegistry.builtIn()
         if !library.skills.isEmpty {
             tools.register(SkillsListTool(library: library))

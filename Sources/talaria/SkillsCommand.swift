@@ -13,9 +13,7 @@ struct SkillsCommand: AsyncParsableCommand {
     /// The skills as the agent finds them from here, with the store's usage.
     static func library() -> (SkillLibrary, TalariaPaths) {
         let paths = TalariaPaths()
-        let lib = SkillLibrary(roots: SkillRoot.standard(cwd: FileManager.default.currentDirectoryPath, talariaHome: paths.home, home: NSHomeDirectory()),
-                               disabledFile: paths.home + "/skills-disabled.txt", allowedFile: paths.home + "/skills-allowed.txt")
-        return (lib, paths)
+        return (SkillLibrary.standard(paths: paths, cwd: FileManager.default.currentDirectoryPath), paths)
     }
 
     static func usage(_ paths: TalariaPaths) -> [String: (uses: Int, lastUsed: Date)] {
@@ -110,5 +108,13 @@ struct SkillsCommand: AsyncParsableCommand {
                 .map { p + "/" + ($0 as NSString).deletingLastPathComponent }
             return found.isEmpty ? [p] : Array(Set(found)).sorted()
         }
+    }
+}
+
+extension SkillLibrary {
+    /// The folders DESIGN.md §3 names, seen from `cwd`, with the user's disabled and allowed lists.
+    static func standard(paths: TalariaPaths, cwd: String) -> SkillLibrary {
+        SkillLibrary(roots: SkillRoot.standard(cwd: cwd, talariaHome: paths.home, home: NSHomeDirectory()),
+                     disabledFile: paths.home + "/skills-disabled.txt", allowedFile: paths.home + "/skills-allowed.txt")
     }
 }

@@ -55,9 +55,7 @@ struct TUIRunner {
         if let id = resume, let items = try? StoredTranscript.items(store: store, sessionID: await host.sessionID) {
             _ = reduce(into: &state, .sessionLoaded(ViewedSession(sessionID: id, title: id), items, resumed: true))
         }
-        let skills = SkillLibrary(roots: SkillRoot.standard(cwd: cwd, talariaHome: settings.paths.home, home: NSHomeDirectory()),
-                                  disabledFile: settings.paths.home + "/skills-disabled.txt",
-                                  allowedFile: settings.paths.home + "/skills-allowed.txt")
+        let skills = SkillLibrary.standard(paths: settings.paths, cwd: cwd)
         let environment = TUIEnvironment(host: host, store: store, cwd: cwd, skills: skills,
                                          writer: SkillWriter(root: settings.paths.home + "/skills"))
         let ui = UIThread.run(state: state, environment: environment, mouse: state.mouseCapture) { op in host.enqueue(op) }
