@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         // MARK: C shims
@@ -41,6 +43,11 @@ let package = Package(
         .target(name: "AgentTools", dependencies: ["AgentProtocol", "Exec", "Skills"], swiftSettings: strict),
         .target(name: "Config", dependencies: ["AgentProtocol", "Yams"], swiftSettings: strict),
         .target(name: "Skills", dependencies: ["AgentProtocol"], swiftSettings: strict),
+        // MCP servers' tools as Tools: the SDK speaks the protocol, our transports move it.
+        .target(name: "MCPClient",
+                dependencies: ["AgentProtocol", "AgentTools", "Exec", "LLMClient", .product(name: "MCP", package: "swift-sdk"),
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
         .target(name: "AgentCore",
                 dependencies: ["AgentProtocol", "LLMClient", "Store", "AgentTools", "Exec", "Skills"],
                 swiftSettings: strict),
@@ -53,7 +60,7 @@ let package = Package(
 
         .executableTarget(
             name: "talaria",
-            dependencies: ["AgentCore", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec", "Skills",
+            dependencies: ["AgentCore", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec", "Skills", "MCPClient",
                            "AppFeature", "AppRuntime", "TUICurses",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
@@ -71,6 +78,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: strict),
         .testTarget(name: "SkillsTests", dependencies: ["Skills"], swiftSettings: strict),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "TestSupport", "Skills"], swiftSettings: strict),
+        .testTarget(name: "MCPClientTests", dependencies: ["MCPClient", "CurlTransport", "AgentTools", "Exec", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TUIKitTests", dependencies: ["TUIKit"], swiftSettings: strict),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"], swiftSettings: strict),
         .testTarget(name: "AppFeatureTests", dependencies: ["AppFeature"], exclude: ["__Snapshots__"], swiftSettings: strict),

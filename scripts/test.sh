@@ -27,8 +27,18 @@ if [ -d "$PEERS" ]; then
         LLM_STARTED=
         [ "${CI:-}" = true ] && exit 1
     fi
+    # The MCP peers: the reference stdio servers and the streamable-HTTP test server (each
+    # HTTP test starts its own instance on its own port through mcp-http-up.sh).
+    echo "[test] installing the MCP peers"
+    if bash "$PEERS/mcp-setup.sh" >/dev/null; then
+        set -a; source "${TALARIA_PEERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/talaria-peers}/mcp.env"; set +a
+        export TALARIA_PEERS_SRC="$(cd "$PEERS" && pwd)"
+    else
+        echo "[test] the MCP peers did not install" >&2
+        [ "${CI:-}" = true ] && exit 1
+    fi
 else
-    echo "[test] $PEERS not found: real-model tests will be skipped (they fail under CI=true)"
+    echo "[test] $PEERS not found: real-model and MCP tests will be skipped (they fail under CI=true)"
 fi
 
 # Swift Testing and XCTest both run; parallel inside the process, 2 cores here.

@@ -28,6 +28,10 @@ public actor Agent {
     var reviewTask: Task<Void, Never>?
     var proposalCounter = 0
     private let tools: ToolRegistry
+    /// Tools that come and go (MCP servers); merged into `tools` before each model request.
+    private let toolSources: [any ToolSource]
+    /// The tools of the current iteration: built-ins plus what the sources offer now.
+    private var activeTools: ToolRegistry
     private let backend: any ExecutionBackend
     let emitter = EventEmitter()
 
@@ -51,7 +55,9 @@ public actor Agent {
                 tools: ToolRegistry, backend: any ExecutionBackend, resumeID: String? = nil,
                 contextProbe: ContextWindowProbe? = nil, contextCache: ContextWindowCache? = nil,
                 skills: (any SkillPromptSource)? = nil, skillLibrary: SkillLibrary? = nil,
-                review: SkillReviewSettings? = nil) throws(StoreError) {
+                review: SkillReviewSettings? = nil, toolSources: [any ToolSource] = []) throws(StoreError) {
+        self.toolSources = toolSources
+        self.activeTools = tools
         self.skills = skills
         self.skillLibrary = skillLibrary
         self.reviewSettings = review
@@ -166,16 +172,20 @@ public actor Agent {
         }
         // Built per turn: the skills section may pick the skills most relevant to this request.
         let skillSection = skills?.promptSection(for: turn.text)
-        let extra = [config.extraInstructions, skillSection].compactMap { $0 }.joined(separator: "\n\n")
-        let systemPrompt = SystemPrompt.make(cwd: config.cwd, tools: tools.names, extra: extra.isEmpty ? nil : extra)
+        await refreshTools()
+        var notes: [String] = []
+        for source in toolSources { if let note = await source.promptNote() { notes.append(note) } }
+        let extra = ([config.extraInstructions, skillSection] + notes).compactMap { $0 }.joined(separator: "\n\n")
+        let systemPrompt = SystemPrompt.make(cwd: config.cwd, tools: activeTools.names, extra: extra.isEmpty ? nil : extra)
         var iteration = 0
         while true {
+            if iteration > 0 { await refreshTools() }
             let overBudget = iteration >= config.maxIterations
             iteration += 1
             itemCounter += 1
             let itemID = "item-\(itemCounter)"
             let request = LLMRequest(messages: [.system(systemPrompt)] + history,
-                                     tools: overBudget ? [] : tools.specs, toolChoice: nil,
+                                     tools: overBudget ? [] : activeTools.specs, toolChoice: nil,
                                      maxTokens: config.maxTokens, temperature: config.temperature)
             let response: AssistantResponse
             do {
@@ -257,6 +267,16 @@ public actor Agent {
 
     // MARK: - Tools
 
+    /// Built-ins plus the sources' tools as they are now (a server may have come or gone).
+    private func refreshTools() async {
+        guard !toolSources.isEmpty else { return }
+        var registry = tools
+        for source in toolSources {
+            for tool in await source.currentTools() where registry[tool.name] == nil { registry.register(tool) }
+        }
+        activeTools = registry
+    }
+
     /// Runs the calls concurrently; commits each result as it finishes. Returns whether the user interrupted.
     private func runTools(_ calls: [ToolCall], allowed: Bool) async -> Bool {
         let cwd = config.cwd
@@ -296,8 +316,8 @@ public actor Agent {
     }
 
     private func prepare(_ call: ToolCall, cwd: String) async -> Prepared {
-        guard let tool = tools[call.name] else {
-            return .done(.error("unknown tool '\(call.name)'. Available tools: \(tools.names.joined(separator: ", "))"))
+        guard let tool = activeTools[call.name] else {
+            return .done(.error("unknown tool '\(call.name)'. Available tools: \(activeTools.names.joined(separator: ", "))"))
         }
         let args: JSONValue
         switch ToolRegistry.parseArguments(call.arguments) {

@@ -39,3 +39,14 @@ public struct ToolRegistry: Sendable {
         return .success(value)
     }
 }
+
+/// Tools that come and go while the agent runs (MCP servers connect, reconnect, fail).
+///
+/// The agent asks before every model request, so a server that becomes ready mid-turn is
+/// offered at the next iteration and one that fails is withdrawn.
+public protocol ToolSource: Sendable {
+    /// The tools available now.
+    func currentTools() async -> [any Tool]
+    /// A line for the system prompt about tools that are unavailable and why, or nil.
+    func promptNote() async -> String?
+}

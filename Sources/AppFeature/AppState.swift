@@ -16,6 +16,8 @@ public struct AppState: Sendable, Hashable {
     public var queued: [String] = []
     public var model = ""
     public var backend = "local"
+    /// Configured MCP servers and their states (the `/mcp` view, the status line).
+    public var mcpServers: [MCPServerStatus] = []
     public var cwd = ""
     public var sessionID = ""
     public var contextWindow: Int?
@@ -87,6 +89,7 @@ public enum Overlay: Sendable, Hashable {
     case help(scroll: Int)
     case search(SearchState)
     case skills(SkillBrowserState)
+    case mcp(MCPViewState)
 }
 
 /// Ctrl-R: live search over every stored session.
@@ -299,6 +302,8 @@ public enum AppAction: Sendable, Hashable {
     case toast(Notice.Kind, String)
     case skillsLoaded(seq: Int, rows: [SkillRow], warnings: [String])
     case skillTextLoaded(seq: Int, text: String)
+    /// MCP servers changed state (connected, retrying, failed, tools changed).
+    case mcpStatus([MCPServerStatus])
     /// A file was edited in the user's editor (reload what shows it).
     case fileEdited(String)
 }
@@ -327,4 +332,6 @@ public enum AppEffect: Sendable, Hashable {
     case setSkillDisabled(name: String, disabled: Bool)
     case setSkillAllowed(name: String, allowed: Bool)
     case archiveSkill(directory: String)
+    case restartMCPServer(name: String)
+    case setMCPServerEnabled(name: String, enabled: Bool)
 }

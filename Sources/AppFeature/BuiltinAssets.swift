@@ -134,6 +134,7 @@ enum BuiltinAssets {
       "interrupt-or-close": ["esc"],
       "search-sessions": ["ctrl-r"],
       "open-skills": ["alt-s", "f3"],
+      "open-mcp": ["f4"],
       "accept-proposal": ["alt-y"],
       "reject-proposal": ["alt-x"],
       "edit-proposal": ["alt-e"],
@@ -212,6 +213,13 @@ enum BuiltinAssets {
       "delete-back": ["backspace"],
       "kill-line-start": ["ctrl-u"],
       "close": ["esc"]
+    },
+    "mcp": {
+      "select-previous": ["up", "ctrl-p", "k"],
+      "select-next": ["down", "ctrl-n", "j"],
+      "restart-server": ["r", "alt-r"],
+      "toggle-server": ["d", "alt-d"],
+      "close": ["esc", "q"]
     },
     "dialog": {
       "approve-once": ["y", "enter"],

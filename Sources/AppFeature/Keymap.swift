@@ -29,6 +29,8 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     // skill browser
     case openSkills = "open-skills", editSkill = "edit-skill", newSkill = "new-skill", disableSkill = "disable-skill"
     case archiveSkill = "archive-skill", allowSkill = "allow-skill"
+    // MCP servers view
+    case openMCP = "open-mcp", restartServer = "restart-server", toggleServer = "toggle-server"
     // skill proposals (the learning loop)
     case acceptProposal = "accept-proposal", rejectProposal = "reject-proposal", editProposal = "edit-proposal"
     case undoSkillChange = "undo-skill-change"
@@ -38,7 +40,7 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
 
 /// Where a key is looked up: the innermost active context first, then `global`.
 public enum KeyContext: String, Sendable, Hashable, CaseIterable {
-    case global, input, transcript, search, skills, dialog
+    case global, input, transcript, search, skills, mcp, dialog
 }
 
 /// Key bindings per context, resolved from keymap files (`extends` applied, `unbind` applied).

@@ -92,6 +92,9 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
         return skillsLoaded(&state, seq: seq, rows: rows, warnings: warnings)
     case .skillTextLoaded(let seq, let text):
         return skillTextLoaded(&state, seq: seq, text: text)
+    case .mcpStatus(let servers):
+        mcpStatusChanged(&state, servers)
+        return []
     case .fileEdited:
         if case .skills? = state.overlay { return reloadSkills(&state) }
         return []
@@ -120,6 +123,7 @@ private func reduceKey(into state: inout AppState, _ key: KeyEvent) -> [AppEffec
     }
     if case .search(let s)? = state.overlay, s.prompt != nil { return searchPromptKey(&state, key) }
     if case .skills? = state.overlay, state.pendingApproval == nil { return skillsKey(&state, key) }
+    if case .mcp? = state.overlay, state.pendingApproval == nil { return mcpKey(&state, key) }
     if state.completion != nil, let effects = completionKey(&state, key) { return effects }
     let ctx = context(state)
     if let command = state.keymap.command(for: key, in: ctx) {
@@ -145,7 +149,7 @@ private func reduceKey(into state: inout AppState, _ key: KeyEvent) -> [AppEffec
         state.selectedEntry = nil
         state.input.insert(String(c))
         return updateCompletion(&state)
-    case .global, .dialog, .skills:
+    case .global, .dialog, .skills, .mcp:
         return []
     }
 }
@@ -306,6 +310,10 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
         state.overlay = nil
     case .openSkills:
         return openSkills(&state)
+    case .openMCP:
+        return openMCP(&state)
+    case .restartServer, .toggleServer:
+        return [] // the servers view's own keys
     case .editSkill, .newSkill, .disableSkill, .archiveSkill, .allowSkill:
         return [] // the browser's own keys
     case .acceptProposal, .rejectProposal:

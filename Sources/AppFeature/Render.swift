@@ -69,6 +69,7 @@ public func render(_ state: AppState, into buffer: inout ScreenBuffer, layout ca
     case .search(let s)?: drawSearch(s, state: state, into: &buffer)
     case .help(let scroll)?: drawHelp(state, scroll: scroll, into: &buffer)
     case .skills(let b)?: drawSkills(b, state: state, into: &buffer)
+    case .mcp(let v)?: drawMCP(v, state: state, into: &buffer)
     case nil: break
     }
     drawToasts(state, into: &buffer)
@@ -243,6 +244,7 @@ private func drawStatus(_ state: AppState, into buffer: inout ScreenBuffer, y: I
     }
     left.append(state.model.isEmpty ? "talaria" : state.model)
     if state.backend != "local" { left.append(state.backend) }
+    if let mcp = mcpSummary(state.mcpServers) { left.append(mcp) }
     if let window = state.contextWindow, window > 0 {
         left.append("ctx \(state.lastPromptTokens * 100 / window)% of \(window >= 1000 ? "\(window / 1000)k" : "\(window)")")
     }
@@ -445,7 +447,7 @@ func helpLines(_ state: AppState) -> [(String, Style)] {
     let theme = state.theme
     var out: [(String, Style)] = [("Keys (keymap: \(state.keymap.name))", theme.accent)]
     let titles: [KeyContext: String] = [.global: "Everywhere", .input: "Editor", .transcript: "Transcript (Alt-↑ or Esc in vim)",
-                                        .search: "Session search (Ctrl-R)", .skills: "Skill browser (Alt-S, /skills)", .dialog: "Approval dialog"]
+                                        .search: "Session search (Ctrl-R)", .skills: "Skill browser (Alt-S, /skills)", .mcp: "MCP servers (F4, /mcp)", .dialog: "Approval dialog"]
     for ctx in KeyContext.allCases {
         let map = state.keymap.bindings[ctx] ?? [:]
         guard !map.isEmpty else { continue }

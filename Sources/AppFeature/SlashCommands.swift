@@ -4,7 +4,7 @@ import TUIKit
 
 /// The slash commands: what the completion popup offers and what `/help` lists.
 public enum SlashCommand: String, Sendable, CaseIterable {
-    case new, resume, sessions, skills, title, model, theme, keymap, clear, copy, mouse, help, quit
+    case new, resume, sessions, skills, mcp, title, model, theme, keymap, clear, copy, mouse, help, quit
 
     public var summary: String {
         switch self {
@@ -12,6 +12,7 @@ public enum SlashCommand: String, Sendable, CaseIterable {
         case .resume: "continue a stored session (id, or pick one)"
         case .sessions: "search every stored session"
         case .skills: "browse, edit and curate skills"
+        case .mcp: "MCP servers: state, tools, restart"
         case .title: "name this session"
         case .model: "show or switch the model"
         case .theme: "switch the colour theme"
@@ -56,6 +57,8 @@ func runSlash(_ text: String, _ state: inout AppState) -> [AppEffect] {
         return runSearch(&state)
     case .skills:
         return openSkills(&state)
+    case .mcp:
+        return openMCP(&state)
     case .title:
         guard !argument.isEmpty else { toast(&state, .warning, "usage: /title NAME"); return [] }
         toast(&state, .info, "titled \(argument)")

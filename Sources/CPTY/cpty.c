@@ -85,6 +85,28 @@ pid_t tl_pipe_spawn(const char *const argv[], const char *const envp[], const ch
     return pid;
 }
 
+pid_t tl_stdio_spawn(const char *const argv[], const char *const envp[], const char *cwd,
+                     int *in_fd, int *out_fd, int *err_fd) {
+    int in[2], out[2], err[2];
+    if (pipe2(in, O_CLOEXEC) != 0) return -1;
+    if (pipe2(out, O_CLOEXEC) != 0) { close(in[0]); close(in[1]); return -1; }
+    if (pipe2(err, O_CLOEXEC) != 0) { close(in[0]); close(in[1]); close(out[0]); close(out[1]); return -1; }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+    pid_t pid = spawn(argv, envp, cwd, &fa);
+    posix_spawn_file_actions_destroy(&fa);
+    int e = errno;
+    close(in[0]); close(out[1]); close(err[1]);
+    if (pid < 0) { close(in[1]); close(out[0]); close(err[0]); errno = e; return -1; }
+    *in_fd = in[1];
+    *out_fd = out[0];
+    *err_fd = err[0];
+    return pid;
+}
+
 int tl_pty_resize(int master_fd, unsigned short rows, unsigned short cols) {
     struct winsize ws = {.ws_row = rows, .ws_col = cols};
     return ioctl(master_fd, TIOCSWINSZ, &ws);

@@ -1,3 +1,4 @@
+import AgentProtocol
 import Foundation
 import Yams
 
@@ -20,6 +21,8 @@ public struct TalariaConfig: Sendable, Hashable {
     public var sections: [String: String] = [:]
     /// The `skills:` section.
     public var skills = SkillsSettings()
+    /// The `mcp_servers:` section, in file order.
+    public var mcpServers: [MCPServerSpec] = []
 
     public init() {}
 
@@ -111,6 +114,7 @@ extension TalariaConfig {
             case .section:
                 config.sections[key] = (try? Yams.serialize(node: value)) ?? ""
                 if key == "skills" { config.skills = try SkillsSettings.parse(value, file: file, line: line ?? 1) }
+                if key == "mcp_servers" { config.mcpServers = try MCPServersConfig.parse(value, file: file, line: line ?? 1) }
             }
         }
         if let a = config.approvals, !["ask", "yes", "deny"].contains(a) {

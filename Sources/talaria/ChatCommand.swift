@@ -7,6 +7,7 @@ import CurlTransport
 import Exec
 import Foundation
 import LLMClient
+import MCPClient
 import Skills
 import Store
 
@@ -76,7 +77,13 @@ struct ChatRunner {
         }
         let settings = try await Settings.resolve(endpoint, transport: transport)
         let workdir = cwd.map { ($0 as NSString).expandingTildeInPath } ?? FileManager.default.currentDirectoryPath
-        let session = try openSession(settings, transport: transport, cwd: workdir, interactive: promptText == nil)
+        let mcp = MCPSupport.hub(for: settings.config)
+        if let mcp {
+            await mcp.start()
+            await MCPSupport.settle(mcp)
+        }
+        let session = try openSession(settings, transport: transport, cwd: workdir, interactive: promptText == nil,
+                                      toolSources: mcp.map { [$0] } ?? [])
         let agent = session.agent
         var ask: (@Sendable (ApprovalRequest) async -> Void)?
         if promptText == nil {
@@ -101,12 +108,13 @@ struct ChatRunner {
         await session.agent.submit(.shutdown)
         await events.value // every event printed, so the exit code sees the whole turn
         _ = try? await session.indexer.catchUp()
+        await mcp?.stop()
         let exit = await printer.exitCode()
         if exit != .success { throw exit }
     }
 
     func openSession(_ s: Settings, transport: CurlTransport, cwd: String, interactive: Bool,
-                     source: String = "cli") throws -> (agent: Agent, indexer: Indexer) {
+                     source: String = "cli", toolSources: [any ToolSource] = []) throws -> (agent: Agent, indexer: Indexer) {
         let store: SessionStore
         do { store = try SessionStore(path: s.paths.database) } catch {
             printError("talaria: \(error)")
@@ -114,7 +122,8 @@ struct ChatRunner {
         }
         let mode: ApprovalMode = yes || s.config.approvals == "yes" ? .approveAll : (s.config.approvals == "deny" || !interactive ? .denyAll : .ask)
         do {
-            return try Self.makeAgent(s, store: store, transport: transport, cwd: cwd, mode: mode, source: source, resume: resume)
+            return try Self.makeAgent(s, store: store, transport: transport, cwd: cwd, mode: mode, source: source, resume: resume,
+                                      toolSources: toolSources)
         } catch {
             printError("talaria: \(error)")
             throw Exit.usage
@@ -123,7 +132,7 @@ struct ChatRunner {
 
     /// An agent on `store` for a new session, or continuing `resume`.
     static func makeAgent(_ s: Settings, store: SessionStore, transport: CurlTransport, cwd: String, mode: ApprovalMode,
-                          source: String, resume: String?) throws -> (agent: Agent, indexer: Indexer) {
+                          source: String, resume: String?, toolSources: [any ToolSource] = []) throws -> (agent: Agent, indexer: Indexer) {
         let endpoint = Endpoint(baseURL: URL(string: s.baseURL)!, apiKey: s.apiKey, model: s.model)
         let client = LLMClient(endpoint: endpoint, transport: transport)
         let indexer = Indexer(store: store)
@@ -147,7 +156,8 @@ struct ChatRunner {
                               skillLibrary: library,
                               review: s.config.skills.review == false ? nil
                                   : SkillReviewSettings(reviewAfter: s.config.skills.reviewAfter ?? 10, autoAccept: s.config.skills.autoAccept ?? false,
-                                                        root: s.paths.home + "/skills"))
+                                                        root: s.paths.home + "/skills"),
+                              toolSources: toolSources)
         return (agent, indexer)
     }
 

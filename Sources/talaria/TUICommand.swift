@@ -7,6 +7,7 @@ import Config
 import CurlTransport
 import Exec
 import Foundation
+import MCPClient
 import Skills
 import Store
 import TUICurses
@@ -45,7 +46,9 @@ struct TUIRunner {
             throw Exit.failed
         }
         let cwd = FileManager.default.currentDirectoryPath
-        let host = AgentHost(settings: settings, store: store, transport: transport, cwd: cwd)
+        // MCP servers connect in the background: the first frame never waits for them.
+        let mcp = MCPSupport.hub(for: settings.config)
+        let host = AgentHost(settings: settings, store: store, transport: transport, cwd: cwd, mcp: mcp)
         do { try await host.start(resume: resume, model: nil) } catch {
             printError("talaria: \(error)")
             throw Exit.usage
@@ -57,12 +60,17 @@ struct TUIRunner {
         }
         let skills = SkillLibrary.standard(paths: settings.paths, cwd: cwd)
         let environment = TUIEnvironment(host: host, store: store, cwd: cwd, skills: skills,
-                                         writer: SkillWriter(root: settings.paths.home + "/skills"))
+                                         writer: SkillWriter(root: settings.paths.home + "/skills"), mcp: mcp)
         let ui = UIThread.run(state: state, environment: environment, mouse: state.mouseCapture) { op in host.enqueue(op) }
         await host.setSink { ui.post($0) }
+        if let mcp {
+            await mcp.observe { servers in ui.post([.mcpStatus(servers)]) }
+            await mcp.start()
+        }
         // SIGTERM, SIGHUP and SIGINT reach the UI loop through the backend's self-pipe.
         await ui.finished()
         await host.shutdown()
+        await mcp?.stop()
     }
 
     /// Themes, keymaps and settings; their problems become start-up toasts.
@@ -132,6 +140,7 @@ final class UIThread: @unchecked Sendable {
     }
 
     func post(_ e: EventEnvelope) { runtime?.post(e) }
+    func post(_ actions: [AppAction]) { runtime?.post(actions) }
     func stop() { runtime?.stop() }
 
     func finished() async {
@@ -148,6 +157,7 @@ actor AgentHost {
     private let store: SessionStore
     private let transport: CurlTransport
     private let cwd: String
+    private let mcp: MCPHub?
     private var agent: Agent?
     private var indexer: Indexer?
     private var forwarding: Task<Void, Never>?
@@ -157,7 +167,8 @@ actor AgentHost {
     private let ops: AsyncStream<Op>.Continuation
     private var opLoop: Task<Void, Never>?
 
-    init(settings: Settings, store: SessionStore, transport: CurlTransport, cwd: String) {
+    init(settings: Settings, store: SessionStore, transport: CurlTransport, cwd: String, mcp: MCPHub? = nil) {
+        self.mcp = mcp
         self.settings = settings
         self.store = store
         self.transport = transport
@@ -193,7 +204,7 @@ actor AgentHost {
         s.model = newModel ?? model
         let mode: ApprovalMode = s.config.approvals == "yes" ? .approveAll : s.config.approvals == "deny" ? .denyAll : .ask
         let (agent, indexer) = try ChatRunner.makeAgent(s, store: store, transport: transport, cwd: cwd, mode: mode,
-                                                        source: "tui", resume: resume)
+                                                        source: "tui", resume: resume, toolSources: mcp.map { [$0] } ?? [])
         self.agent = agent
         self.indexer = indexer
         model = s.model

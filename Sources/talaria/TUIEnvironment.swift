@@ -3,6 +3,7 @@ import AppFeature
 import AppRuntime
 import Exec
 import Foundation
+import MCPClient
 import Skills
 import Store
 
@@ -14,6 +15,7 @@ struct TUIEnvironment: AppEnvironment {
     let cwd: String
     let skills: SkillLibrary
     let writer: SkillWriter
+    let mcp: MCPHub?
 
     func perform(_ effect: AppEffect) async -> [AppAction] {
         do {
@@ -86,6 +88,12 @@ struct TUIEnvironment: AppEnvironment {
             case .archiveSkill(let dir):
                 _ = try writer.delete(directory: dir)
                 return [.fileEdited(dir)]
+            case .restartMCPServer(let name):
+                await mcp?.restart(name)
+                return []
+            case .setMCPServerEnabled(let name, let on):
+                await mcp?.setEnabled(name, on)
+                return []
             case .submit, .quit, .redraw, .openEditor, .copyToClipboard, .setMouseCapture, .editFile:
                 return [] // the runtime's own
             }

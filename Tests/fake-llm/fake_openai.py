@@ -7,6 +7,7 @@ of the conversation, so one server serves every scenario and client retries are 
   rounds=N        N tool rounds (one `terminal` call each, command from cmd=...), then the final text
   parallel=N      the tool round carries N calls at once (commands `echo call-0` ... )
   cmd=WORD        command for rounds (default `true`; `%20` decodes to a space)
+  tool=NAME       the rounds call this tool (must be offered) with args=JSON (no spaces; default {})
   format=F        how calls are sent: native (default), hermes (<tool_call> text), fenced (```json), bare
   think=1         the answer starts with <think>…</think> split across chunks
   reasoning=1     the answer streams reasoning_content before content
@@ -140,10 +141,11 @@ class Handler(BaseHTTPRequestHandler):
         cmd = p.get("cmd", "true").replace("%20", " ")
         calls, content, reasoning = [], "", ""
         if tools and done < want:
-            tool = "terminal" if "terminal" in tools else tools[0]
+            tool = p.get("tool") or ("terminal" if "terminal" in tools else tools[0])
             for i in range(parallel):
                 c = cmd if parallel == 1 else f"echo call-{i}"
-                calls.append({"id": f"call_{uuid.uuid4().hex[:12]}", "name": tool, "arguments": json.dumps({"command": c})})
+                args = p.get("args", "{}") if p.get("tool") else json.dumps({"command": c})
+                calls.append({"id": f"call_{uuid.uuid4().hex[:12]}", "name": tool, "arguments": args})
             if fault == "bad_json":
                 calls[0]["arguments"] = '{"command": "true"'
             if fmt == "hermes":

@@ -17,6 +17,11 @@ pid_t tl_pty_spawn(const char *const argv[], const char *const envp[], const cha
 /// merged into `*out_fd`. Used when no terminal is wanted.
 pid_t tl_pipe_spawn(const char *const argv[], const char *const envp[], const char *cwd, int *out_fd);
 
+/// Like tl_pipe_spawn but with three separate blocking pipes: the child's stdin (`*in_fd`,
+/// for writing), stdout (`*out_fd`) and stderr (`*err_fd`). For line protocols (MCP stdio).
+pid_t tl_stdio_spawn(const char *const argv[], const char *const envp[], const char *cwd,
+                     int *in_fd, int *out_fd, int *err_fd);
+
 /// Resizes the pseudo-terminal.
 int tl_pty_resize(int master_fd, unsigned short rows, unsigned short cols);
 

@@ -1,0 +1,103 @@
+import AgentProtocol
+import AgentTools
+import Foundation
+import MCP
+
+/// One MCP server tool offered to the model as `mcp__<server>__<tool>`.
+///
+/// The server's JSON schema goes to the model unchanged; a call goes through the server's
+/// ``MCPServerConnection`` (which waits out a reconnect, times out and cancels).
+public struct MCPTool: AgentTools.Tool {
+    public let spec: ToolSpec
+    public let server: String
+    public let remoteName: String
+    let trust: MCPTrust
+    let connection: MCPServerConnection
+
+    init(server: String, tool: MCP.Tool, trust: MCPTrust, connection: MCPServerConnection) {
+        self.server = server
+        self.remoteName = tool.name
+        self.trust = trust
+        self.connection = connection
+        let description = (tool.description ?? tool.title ?? tool.name).trimmingCharacters(in: .whitespacesAndNewlines)
+        spec = ToolSpec(name: Self.qualifiedName(server: server, tool: tool.name),
+                        description: "[MCP server \(server)] \(description)",
+                        parameters: Self.parameters(tool.inputSchema))
+    }
+
+    /// `mcp__<server>__<tool>` with every character outside `[A-Za-z0-9_-]` as `_`: the
+    /// names OpenAI-compatible endpoints accept. The `__` separators make the server part
+    /// unambiguous, so two servers' tools never collide with each other or a built-in.
+    public static func qualifiedName(server: String, tool: String) -> String {
+        "mcp__\(sanitize(server))__\(sanitize(tool))"
+    }
+
+    static func sanitize(_ s: String) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.map { c in
+            (c.isASCII && (CharacterSet.alphanumerics.contains(c) || c == "_" || c == "-")) ? c : "_"
+        }))
+    }
+
+    /// The input schema as JSON; a server that sends none gets an empty object schema.
+    static func parameters(_ schema: MCP.Value) -> JSONValue {
+        guard let v = JSONValue(mcp: schema), v.objectValue != nil else {
+            return ["type": "object", "properties": .object([:])]
+        }
+        if v["type"] == nil { var o = v.objectValue!; o["type"] = "object"; return .object(o) }
+        return v
+    }
+
+    public func approvalReason(for arguments: JSONValue, context: ToolContext) -> String? {
+        switch trust {
+        case .always: return nil
+        // One reason per server: approving for the session covers all its tools.
+        case .session: return "runs tools of the MCP server '\(server)'"
+        // One reason per tool: approving for the session covers this tool only.
+        case .ask: return "runs \(remoteName) on the MCP server '\(server)'"
+        }
+    }
+
+    public func run(_ arguments: JSONValue, context: ToolContext) async -> ToolOutput {
+        await connection.call(tool: remoteName, arguments: arguments, progress: context.emitOutput)
+    }
+}
+
+extension JSONValue {
+    /// Converts an MCP SDK value (through its JSON form).
+    init?(mcp value: MCP.Value) {
+        guard let data = try? JSONEncoder().encode(value) else { return nil }
+        guard let v = JSONValue.parse(String(decoding: data, as: UTF8.self)) else { return nil }
+        self = v
+    }
+
+    /// The MCP SDK value for this JSON.
+    var mcpValue: MCP.Value? {
+        try? JSONDecoder().decode(MCP.Value.self, from: Data(jsonText.utf8))
+    }
+}
+
+/// Turns a `tools/call` result into what the model sees.
+enum MCPResultText {
+    static func render(_ content: [MCP.Tool.Content], structured: MCP.Value?) -> String {
+        var parts: [String] = []
+        for item in content {
+            switch item {
+            case .text(let text, _, _):
+                parts.append(text)
+            case .image(let data, let mimeType, _, _):
+                parts.append("[image \(mimeType), \(data.count * 3 / 4) bytes — not shown]")
+            case .audio(let data, let mimeType, _, _):
+                parts.append("[audio \(mimeType), \(data.count * 3 / 4) bytes — not shown]")
+            case .resource(let resource, _, _):
+                if let text = resource.text { parts.append(text) } else { parts.append("[resource \(resource.uri)]") }
+            case .resourceLink(let uri, let name, _, _, _, _):
+                parts.append("[resource link \(name): \(uri)]")
+            }
+        }
+        // Structured content usually repeats the text; show it when there is nothing else.
+        if parts.isEmpty, let structured, let json = JSONValue(mcp: structured) {
+            parts.append(json.jsonText)
+        }
+        return parts.isEmpty ? "(no output)" : parts.joined(separator: "\n")
+    }
+}

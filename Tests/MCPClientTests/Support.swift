@@ -1,0 +1,127 @@
+import AgentProtocol
+import AgentTools
+import CurlTransport
+import Exec
+import Foundation
+import MCPClient
+import Synchronization
+import Testing
+
+let environment = ProcessInfo.processInfo.environment
+let isCI = environment["CI"] == "true"
+
+/// The MCP peers `make test` installs (../shared/peers/mcp-setup.sh) and exports.
+enum Peers {
+    static var time: String? { environment["TALARIA_MCP_SERVER_TIME"] }
+    static var git: String? { environment["TALARIA_MCP_SERVER_GIT"] }
+    static var python: String? { environment["TALARIA_MCP_PYTHON"] }
+    static var source: String? { environment["TALARIA_PEERS_SRC"] }
+    /// Tests against peers run when they are installed, and must run under CI.
+    static var available: Bool { time != nil || isCI }
+}
+
+/// Records the reconnect delays instead of sleeping them (31 s of backoff in no time).
+final class RecordingSleeper: MCPSleeper {
+    let delays = Mutex<[Double]>([])
+    func sleep(seconds: Double) async throws {
+        delays.withLock { $0.append(seconds) }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    var recorded: [Double] { delays.withLock { $0 } }
+}
+
+/// Every status a connection published, in order.
+final class StatusLog: Sendable {
+    let entries = Mutex<[MCPServerStatus]>([])
+    var all: [MCPServerStatus] { entries.withLock { $0 } }
+    var last: MCPServerStatus? { all.last }
+    func add(_ s: MCPServerStatus) { entries.withLock { $0.append(s) } }
+}
+
+/// Collects live output (progress lines) from a call.
+final class OutputSink: Sendable {
+    let text = Mutex("")
+    var value: String { text.withLock { $0 } }
+    func append(_ s: String) { text.withLock { $0 += s } }
+}
+
+/// The scripted stdio server in Tests/fake-mcp (stdlib Python).
+var fakeServerPath: String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("fake-mcp/fake_mcp_stdio.py").path
+}
+
+func connection(_ spec: MCPServerSpec, sleeper: any MCPSleeper = RecordingSleeper(), log: StatusLog = StatusLog()) -> MCPServerConnection {
+    MCPServerConnection(spec: spec, http: CurlTransport(), sleeper: sleeper) { status, _ in log.add(status) }
+}
+
+/// Polls `condition` every 20 ms until it holds or `seconds` pass.
+func eventually(_ seconds: Double = 20, _ condition: () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return await condition()
+}
+
+func isReady(_ c: MCPServerConnection) async -> Bool { await c.status.state == .ready }
+
+let context = ToolContext(cwd: "/tmp", backend: LocalBackend(), callID: "t")
+
+/// A free loopback port (bind to 0, read it back, close).
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// The peers' streamable-HTTP test server on its own port, started and stopped with the
+/// peers' scripts (`--json-response`, `--stateless` as flags).
+final class HTTPPeer: @unchecked Sendable {
+    let port: Int
+    let flags: [String]
+    var url: String { "http://127.0.0.1:\(port)/mcp" }
+
+    init(flags: [String] = []) throws {
+        port = freePort()
+        self.flags = flags
+        try up()
+    }
+
+    func up() throws {
+        let src = try #require(Peers.source, "TALARIA_PEERS_SRC is not set: run through make test")
+        try Self.script(src + "/mcp-http-up.sh", [String(port)] + flags)
+    }
+
+    func down() {
+        if let src = Peers.source { try? Self.script(src + "/mcp-http-down.sh", [String(port)]) }
+    }
+
+    deinit { down() }
+
+    private static func script(_ path: String, _ args: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [path] + args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw PeerError(message: "\(path) \(args) exited \(p.terminationStatus)") }
+    }
+}
+
+struct PeerError: Error { var message: String }
+
+func processExists(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+    return stat.split(separator: ")").last?.split(separator: " ").first != "Z"
+}
