@@ -65,7 +65,8 @@ struct LifeTests {
     @Test("a server that never answers initialize times out, and its process is gone")
     func initializeTimeout() async throws {
         let sleeper = RecordingSleeper()
-        let c = connection(MCPServerSpec(name: "mute", transport: .stdio(command: "python3", arguments: [fakeServerPath, "--no-answer"],
+        let marker = "/tmp/mute-\(UUID().uuidString.prefix(8))"
+        let c = connection(MCPServerSpec(name: "mute", transport: .stdio(command: "python3", arguments: [fakeServerPath, "--no-answer", "--log", marker],
                                                                          environment: [:], cwd: nil),
                                          connectTimeout: 0.5), sleeper: sleeper)
         let start = ContinuousClock.now
@@ -75,7 +76,7 @@ struct LifeTests {
         let error = await c.status.lastError ?? ""
         #expect(error.contains("initialize got no answer within 0.5 s"), "\(error)")
         await c.stop()
-        #expect(await eventually(5) { !Self.fakeServersRunning(flag: "--no-answer") })
+        #expect(await eventually(5) { !Self.fakeServersRunning(flag: "--no-answer --log \(marker)") })
     }
 
     @Test("a protocol version Talaria does not speak fails with a message naming both")

@@ -84,38 +84,33 @@ func freePort() -> Int {
 }
 
 /// The peers' streamable-HTTP test server on its own port, started and stopped with the
-/// peers' scripts (`--json-response`, `--stateless` as flags).
-final class HTTPPeer: @unchecked Sendable {
+/// peers' scripts (`--json-response`, `--stateless` as flags). The scripts run through our
+/// own spawn: a child of Foundation's Process here would inherit Swift's blocked signals,
+/// and the server could then not be stopped with SIGTERM.
+final class HTTPPeer: Sendable {
     let port: Int
     let flags: [String]
     var url: String { "http://127.0.0.1:\(port)/mcp" }
 
-    init(flags: [String] = []) throws {
+    init(flags: [String] = []) async throws {
         port = freePort()
         self.flags = flags
-        try up()
+        try await up()
     }
 
-    func up() throws {
+    func up() async throws {
         let src = try #require(Peers.source, "TALARIA_PEERS_SRC is not set: run through make test")
-        try Self.script(src + "/mcp-http-up.sh", [String(port)] + flags)
+        try await Self.script(src + "/mcp-http-up.sh", [String(port)] + flags)
     }
 
-    func down() {
-        if let src = Peers.source { try? Self.script(src + "/mcp-http-down.sh", [String(port)]) }
+    func down() async {
+        if let src = Peers.source { try? await Self.script(src + "/mcp-http-down.sh", [String(port)]) }
     }
 
-    deinit { down() }
-
-    private static func script(_ path: String, _ args: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [path] + args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw PeerError(message: "\(path) \(args) exited \(p.terminationStatus)") }
+    private static func script(_ path: String, _ args: [String]) async throws {
+        let command = (["bash", path] + args).map { "'\($0)'" }.joined(separator: " ")
+        let r = try await LocalBackend().run(CommandSpec(command: command + " >/dev/null 2>&1", cwd: "/", usePTY: false)) { _ in }
+        guard r.exitCode == 0 else { throw PeerError(message: "\(path) \(args) exited \(r.exitCode)") }
     }
 }
 
