@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
         .testTarget(name: "ExecTests", dependencies: ["Exec"], swiftSettings: strict),
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "Skills"], swiftSettings: strict),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: strict),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "SkillsTests", dependencies: ["Skills"], swiftSettings: strict),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "TestSupport", "Skills"], swiftSettings: strict),
         .testTarget(name: "MCPClientTests", dependencies: ["MCPClient", "CurlTransport", "AgentTools", "Exec", "TestSupport"], swiftSettings: strict),

@@ -68,7 +68,17 @@ public struct AppState: Sendable, Hashable {
     public var nextWake: Double? {
         var t = toasts.map(\.expiresAt).min()
         if isBusy { t = min(t ?? .infinity, now + 0.1) }
+        if showsCountdown { t = min(t ?? .infinity, now.rounded(.down) + 1) }
         return t
+    }
+
+    /// Whether the clock alone changes the screen (the spinner, a retry countdown).
+    public var isAnimating: Bool { isBusy || showsCountdown }
+
+    /// The servers view is open on a server waiting to retry: its "retrying in N s" ticks.
+    private var showsCountdown: Bool {
+        guard case .mcp? = overlay else { return false }
+        return mcpServers.contains { if case .retrying = $0.state { true } else { false } }
     }
 }
 

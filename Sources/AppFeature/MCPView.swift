@@ -93,6 +93,7 @@ func drawMCP(_ v: MCPViewState, state: AppState, into buffer: inout ScreenBuffer
         return
     }
     let listHeight = min(servers.count, max(1, (bottom - top + 1) / 2))
+    let nameWidth = min(max(4, width / 4), servers.map { DisplayWidth.of($0.name) }.max() ?? 4)
     let first = max(0, min(v.selected - listHeight + 1, servers.count - listHeight))
     for (i, s) in servers.dropFirst(first).prefix(listHeight).enumerated() {
         let y = top + i
@@ -106,7 +107,8 @@ func drawMCP(_ v: MCPViewState, state: AppState, into buffer: inout ScreenBuffer
         case .disabled: ("○", theme.dim)
         }
         buffer.put(mark, x: 2, y: y, style: selected ? style : markStyle)
-        let x = buffer.put(clip(s.name, max(4, width / 4)), x: 4, y: y, style: selected ? style : theme.accent)
+        buffer.put(clip(s.name, nameWidth), x: 4, y: y, style: selected ? style : theme.accent)
+        let x = 4 + nameWidth
         let summary = s.summary(now: Date(timeIntervalSince1970: state.now))
         buffer.put(clip(summary, max(1, width - x - 4)), x: x + 2, y: y, style: selected ? style : (s.state == .failed ? theme.error : theme.dim))
     }
@@ -128,8 +130,10 @@ func drawMCP(_ v: MCPViewState, state: AppState, into buffer: inout ScreenBuffer
         }
         if !row.isEmpty { lines.append(("  " + row.joined(separator: "  "), theme.accent)) }
     }
-    for (text, style) in lines where y <= bottom {
-        buffer.put(clip(text, width - 4), x: 2, y: y, style: style)
-        y += 1
+    for (text, style) in lines {
+        for line in Wrap.lines(text, width: width - 4) where y <= bottom {
+            buffer.put(line, x: 2, y: y, style: style)
+            y += 1
+        }
     }
 }

@@ -131,7 +131,7 @@ public final class AppRuntime: @unchecked Sendable {
             // long transcript that copy would be the most expensive part of a keystroke.)
             let toasts = state.toasts.count
             let force = dispatch(actions)
-            if actions.count > 1 || state.isBusy || state.toasts.count != toasts || resized || force { dirty = true }
+            if actions.count > 1 || state.isAnimating || state.toasts.count != toasts || resized || force { dirty = true }
             if resized || force {
                 draw(force: true)
                 lastDraw = Self.now()

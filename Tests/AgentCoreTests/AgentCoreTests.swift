@@ -17,7 +17,8 @@ struct Harness {
     let dir = TempDir("agent")
 
     init(_ replies: [ScriptedTransport.Reply], maxIterations: Int = 10, approval: ApprovalMode = .approveAll,
-         store: SessionStore? = nil, resume: String? = nil, skills: SkillLibrary? = nil) throws {
+         store: SessionStore? = nil, resume: String? = nil, skills: SkillLibrary? = nil,
+         toolSources: [any ToolSource] = []) throws {
         transport = ScriptedTransport(replies)
         self.store = try store ?? SessionStore(inMemory: ())
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
@@ -26,7 +27,8 @@ struct Harness {
         var tools = ToolRegistry.builtIn()
         if let skills { tools.register(SkillViewTool(library: skills)) }
         agent = try Agent(config: config, client: client, store: self.store, tools: tools,
-                          backend: LocalBackend(killGrace: 0.3), resumeID: resume, skillLibrary: skills)
+                          backend: LocalBackend(killGrace: 0.3), resumeID: resume, skillLibrary: skills,
+                          toolSources: toolSources)
     }
 
     /// Runs one turn and returns its events (after sessionConfigured) up to the turn's end.
@@ -249,4 +251,61 @@ final class CountLog: @unchecked Sendable {
     private var items: [Int] = []
     func append(_ n: Int) { lock.withLock { items.append(n) } }
     var values: [Int] { lock.withLock { items } }
+}
+
+
+/// Tools that come and go, like an MCP server's.
+actor StubToolSource: ToolSource {
+    var tools: [any Tool] = []
+    var note: String?
+    func currentTools() async -> [any Tool] { tools }
+    func promptNote() async -> String? { note }
+    func add(_ tool: any Tool) { tools.append(tool) }
+    func setNote(_ n: String?) { note = n }
+}
+
+/// Answers with its argument; the first call makes `later` appear in the source.
+struct StubEchoTool: Tool {
+    let name: String
+    let source: StubToolSource?
+    var spec: ToolSpec { ToolSpec(name: name, description: "echo", parameters: ["type": "object", "properties": ["text": ["type": "string"]]]) }
+    func run(_ arguments: JSONValue, context: ToolContext) async -> ToolOutput {
+        await source?.add(StubEchoTool(name: "mcp__stub__later", source: nil))
+        return ToolOutput(text: "echo: \(arguments["text"]?.stringValue ?? "")")
+    }
+}
+
+@Suite("Agent with tool sources (MCP)")
+struct ToolSourceTests {
+    @Test("a source's tools are offered and run; one that appears mid-turn is offered at the next request; its note reaches the prompt")
+    func dynamicTools() async throws {
+        let source = StubToolSource()
+        await source.add(StubEchoTool(name: "mcp__stub__echo", source: source))
+        await source.setNote("MCP servers not available right now:\n- broken: failed: boom")
+        let h = try Harness([SSE.callTool("mcp__stub__echo", arguments: #"{"text":"hi"}"#), SSE.answer("done")], toolSources: [source])
+        let events = await h.turn("go")
+        let ended = events.compactMap { if case .toolCallEnded(let e) = $0 { e } else { nil } }
+        #expect(ended.map(\.output) == ["echo: hi"])
+        let bodies = h.transport.requestBodies
+        try #require(bodies.count == 2)
+        func toolNames(_ body: [String: Any]) -> [String] {
+            (body["tools"] as? [[String: Any]] ?? []).compactMap { ($0["function"] as? [String: Any])?["name"] as? String }
+        }
+        #expect(toolNames(bodies[0]).contains("mcp__stub__echo"))
+        #expect(toolNames(bodies[0]).contains("terminal"))
+        #expect(!toolNames(bodies[0]).contains("mcp__stub__later"))
+        #expect(toolNames(bodies[1]).contains("mcp__stub__later"))
+        let system = messages(bodies[0]).first?["content"] as? String ?? ""
+        #expect(system.contains("- broken: failed: boom"))
+    }
+
+    @Test("a source tool that is gone is an unknown tool for the model, with the tools that exist")
+    func goneTool() async throws {
+        let source = StubToolSource()
+        let h = try Harness([SSE.callTool("mcp__stub__echo", arguments: "{}"), SSE.answer("ok")], toolSources: [source])
+        let events = await h.turn("go")
+        let ended = events.compactMap { if case .toolCallEnded(let e) = $0 { e } else { nil } }
+        #expect(ended.first?.status == .failed)
+        #expect(ended.first?.output.hasPrefix("unknown tool 'mcp__stub__echo'. Available tools: terminal") == true)
+    }
 }

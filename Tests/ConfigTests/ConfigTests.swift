@@ -1,3 +1,4 @@
+import AgentProtocol
 @testable import Config
 import Foundation
 import Testing
@@ -24,6 +25,7 @@ struct ConfigTests {
         want.temperature = 0.3
         want.approvals = "yes"
         want.sections["mcp_servers"] = "time:\n  command: mcp-server-time\n"
+        want.mcpServers = [MCPServerSpec(name: "time", transport: .stdio(command: "mcp-server-time", arguments: [], environment: [:], cwd: nil))]
         #expect(c == want)
     }
 
@@ -72,5 +74,55 @@ struct ConfigTests {
     func paths() {
         #expect(TalariaPaths(environment: ["TALARIA_HOME": "/x/y", "HOME": "/h"]).database == "/x/y/state.db")
         #expect(TalariaPaths(environment: ["HOME": "/h"]).configFile == "/h/.talaria/config.yaml")
+    }
+}
+
+@Suite("config.yaml: mcp_servers")
+struct MCPServersConfigTests {
+    @Test("stdio and HTTP servers load in file order with their settings and defaults")
+    func loads() throws {
+        let c = try TalariaConfig.parse("""
+            mcp_servers:
+              time:
+                command: mcp-server-time
+                args: [--local-timezone, UTC]
+                env: {TZ: UTC}
+                trust: always
+              tracker:
+                url: https://mcp.example.com/mcp
+                headers: {X-Team: core}
+                bearer_token_env: TRACKER_TOKEN
+                timeout: 60
+                connect_timeout: 5
+                enabled: false
+            """, file: "c.yaml")
+        #expect(c.mcpServers.map(\.name) == ["time", "tracker"])
+        let time = c.mcpServers[0]
+        #expect(time.transport == .stdio(command: "mcp-server-time", arguments: ["--local-timezone", "UTC"], environment: ["TZ": "UTC"], cwd: nil))
+        #expect(time.trust == .always)
+        #expect(time.enabled && time.callTimeout == 120 && time.connectTimeout == 30)
+        let tracker = c.mcpServers[1]
+        #expect(tracker.transport == .http(url: "https://mcp.example.com/mcp", headers: ["X-Team": "core"], bearerTokenEnv: "TRACKER_TOKEN"))
+        #expect(tracker.trust == .ask)
+        #expect(!tracker.enabled && tracker.callTimeout == 60 && tracker.connectTimeout == 5)
+    }
+
+    @Test("mistakes name the server, the setting and the line", arguments: [
+        ("mcp_servers:\n  a:\n    command: x\n    url: http://h/mcp\n", 2, "mcp_servers.a", "has both `command:` and `url:`; a server is either stdio or HTTP"),
+        ("mcp_servers:\n  a:\n    args: [x]\n", 2, "mcp_servers.a", "needs `command:` (a stdio server Talaria starts) or `url:` (a streamable-HTTP server)"),
+        ("mcp_servers:\n  a:\n    command: x\n    trust: maybe\n", 4, "mcp_servers.a.trust", "must be ask, session or always, found 'maybe'"),
+        ("mcp_servers:\n  a:\n    command: x\n    comand: y\n", 4, "mcp_servers.a.comand",
+         "unknown setting (known: command, args, env, cwd, url, headers, bearer_token_env, trust, timeout, connect_timeout, enabled)"),
+        ("mcp_servers:\n  a:\n    url: ftp://h/x\n", 3, "mcp_servers.a.url", "must be an http:// or https:// URL, found 'ftp://h/x'"),
+        ("mcp_servers:\n  a:\n    command: x\n    headers: {A: b}\n", 4, "mcp_servers.a.headers", "only applies to HTTP servers (`url:`)"),
+        ("mcp_servers:\n  a:\n    command: x\n    args: --flag\n", 4, "mcp_servers.a.args", "must be a list, like [--flag, value]"),
+        ("mcp_servers:\n  a:\n    command: x\n    timeout: 0\n", 4, "mcp_servers.a.timeout", "must be a positive number of seconds"),
+        ("mcp_servers:\n  a b:\n    command: x\n", 2, "mcp_servers.a b", "a server name may hold letters, digits, '-' and '_' (it becomes part of tool names)"),
+        ("mcp_servers: [a]\n", 1, "mcp_servers", "must be a mapping of server name to its settings"),
+    ])
+    func errors(text: String, line: Int, key: String, message: String) {
+        #expect(throws: ConfigError(file: "c.yaml", line: line, key: key, message: message)) {
+            try TalariaConfig.parse(text, file: "c.yaml")
+        }
     }
 }

@@ -23,6 +23,21 @@ struct BridgeTests {
         #expect(MCPResultText.render([], structured: nil) == "(no output)")
     }
 
+    @Test("trust: ask asks per tool, session once per server, always never; the server's description is kept")
+    func trust() {
+        let c = connection(MCPServerSpec(name: "git", transport: .stdio(command: "x", arguments: [], environment: [:], cwd: nil)))
+        let remote = MCP.Tool(name: "git_status", description: "Shows the status", inputSchema: .object(["type": "object"]))
+        func reason(_ t: MCPTrust) -> String? {
+            MCPTool(server: "git", tool: remote, trust: t, connection: c).approvalReason(for: [:], context: context)
+        }
+        #expect(reason(.ask) == "runs git_status on the MCP server 'git'")
+        #expect(reason(.session) == "runs tools of the MCP server 'git'")
+        #expect(reason(.always) == nil)
+        let tool = MCPTool(server: "git", tool: remote, trust: .ask, connection: c)
+        #expect(tool.spec.name == "mcp__git__git_status")
+        #expect(tool.spec.description == "[MCP server git] Shows the status")
+    }
+
     @Test("a schema without a type becomes an object schema; none at all becomes an empty one")
     func schemas() {
         #expect(MCPTool.parameters(.object(["properties": .object([:])]))["type"] == "object")
