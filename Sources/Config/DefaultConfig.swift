@@ -41,5 +41,17 @@ public enum DefaultConfig {
         # theme: dark
         # keymap: default
 
+        # MCP servers: their tools become the agent's (mcp__<server>__<tool>). `talaria mcp list`
+        # checks them; /mcp in the interface shows their state.
+        # mcp_servers:
+        #   time:
+        #     command: mcp-server-time          # stdio: Talaria starts it (args, env, cwd)
+        #     args: [--local-timezone, UTC]
+        #     trust: always                     # ask (default) | session | always
+        #   tracker:
+        #     url: https://mcp.example.com/mcp  # streamable HTTP (headers)
+        #     bearer_token_env: TRACKER_TOKEN   # the variable holding the token
+        #     timeout: 60                       # seconds per call (default 120)
+
         """
 }

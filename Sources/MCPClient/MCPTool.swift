@@ -28,8 +28,15 @@ public struct MCPTool: AgentTools.Tool {
     /// `mcp__<server>__<tool>` with every character outside `[A-Za-z0-9_-]` as `_`: the
     /// names OpenAI-compatible endpoints accept. The `__` separators make the server part
     /// unambiguous, so two servers' tools never collide with each other or a built-in.
+    /// Names past the 64 characters OpenAI-compatible endpoints accept keep their first 55 and
+    /// end in a hash of the whole name, so they stay unique.
     public static func qualifiedName(server: String, tool: String) -> String {
-        "mcp__\(sanitize(server))__\(sanitize(tool))"
+        let name = "mcp__\(sanitize(server))__\(sanitize(tool))"
+        guard name.utf8.count > 64 else { return name }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 // FNV-1a
+        for b in name.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let hex = String(hash, radix: 16)
+        return String(name.prefix(55)) + "_" + String(repeating: "0", count: max(0, 8 - hex.count)) + hex.suffix(8)
     }
 
     static func sanitize(_ s: String) -> String {

@@ -12,6 +12,10 @@ struct BridgeTests {
     func names() {
         #expect(MCPTool.qualifiedName(server: "git", tool: "git_status") == "mcp__git__git_status")
         #expect(MCPTool.qualifiedName(server: "my-srv", tool: "files/read.v2") == "mcp__my-srv__files_read_v2")
+        let long1 = MCPTool.qualifiedName(server: "server", tool: String(repeating: "a", count: 70) + "1")
+        let long2 = MCPTool.qualifiedName(server: "server", tool: String(repeating: "a", count: 70) + "2")
+        #expect(long1.count == 64 && long2.count == 64 && long1 != long2)
+        #expect(long1.hasPrefix("mcp__server__aaaa"))
     }
 
     @Test("results: text joined, images as a placeholder line, structured content when there is no text")
