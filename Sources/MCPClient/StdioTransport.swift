@@ -50,7 +50,7 @@ public actor StdioTransport: Transport {
                 continuation.yield(line)
             }
             // Stdout closed: the child is exiting. Give it a moment so the status is known.
-            for _ in 0..<50 where process.exitStatus() == nil || !process.stderrClosed {
+            for _ in 0..<200 where process.exitStatus() == nil || !process.stderrClosed {
                 try? await Task.sleep(for: .milliseconds(10))
             }
             let reason = Self.exitReason(process)

@@ -8,7 +8,7 @@ import Testing
 struct CurlTransportTests {
     @Test("GET returns status, lowercased headers and body")
     func get() async throws {
-        let server = try FakeLLMServer(nCtx: 2048)
+        let server = try await FakeLLMServer(nCtx: 2048)
         let r = try await CurlTransport().send(HTTPRequest(url: URL(string: "http://127.0.0.1:\(server.port)/props")!))
         #expect(r.status == 200)
         #expect(r.headers["content-type"] == "application/json")
@@ -17,7 +17,7 @@ struct CurlTransportTests {
 
     @Test("a streamed completion arrives in several body parts through the real client")
     func streaming() async throws {
-        let server = try FakeLLMServer()
+        let server = try await FakeLLMServer()
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: server.baseURL)!, apiKey: nil, model: "m"), transport: CurlTransport())
         var deltas = 0
         var final: AssistantResponse?
@@ -38,7 +38,7 @@ struct CurlTransportTests {
 
     @Test("cancelling a hanging request returns within a second")
     func cancel() async throws {
-        let server = try FakeLLMServer()
+        let server = try await FakeLLMServer()
         let req = HTTPRequest(url: URL(string: "\(server.baseURL)/chat/completions")!, method: "POST",
                               headers: ["content-type": "application/json"],
                               body: Data(#"{"messages":[{"role":"user","content":"x fault=hang"}],"stream":true}"#.utf8))

@@ -6,7 +6,7 @@ import Testing
 @Suite("talaria -p against the scripted server", .serialized)
 struct HeadlessTests {
     let server: FakeLLMServer
-    init() throws { server = try FakeLLMServer(nCtx: 4096) }
+    init() async throws { server = try await FakeLLMServer(nCtx: 4096) }
 
     func oneShot(_ home: TalariaHome, _ prompt: String, _ extra: [String] = []) async throws -> TalariaRun {
         try await home.run(["-p", prompt, "--base-url", server.baseURL, "--model", "fake-model"] + extra)

@@ -16,6 +16,9 @@ struct LocalModelTests {
     func lifecycle() async throws {
         #expect(hasPeerFiles, "CI=true but the peer files are missing in \(peersDir)")
         let home = TalariaHome()
+        // Greedy: the local server samples at llama.cpp's default temperature, and a sampled
+        // malformed tool call (a 500 from the server, retried) must not decide this test.
+        FileManager.default.createFile(atPath: home.home + "/config.yaml", contents: Data("temperature: 0\n".utf8))
         let env = ["TALARIA_LLAMA_SERVER": peerServer, "TALARIA_LOCAL_MODEL": peerModel]
         let port = String(freePort())
         #expect(try await home.run(["local", "status"], extraEnv: env).status == 1)
@@ -42,16 +45,3 @@ struct LocalModelTests {
     }
 }
 
-/// A TCP port nothing listens on right now.
-func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) { p in
-        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-    }
-    return Int(UInt16(bigEndian: addr.sin_port))
-}

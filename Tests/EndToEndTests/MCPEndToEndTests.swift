@@ -22,7 +22,7 @@ func writeMCPConfig(_ home: TalariaHome, trust: String = "ask") {
 @Suite("MCP servers end to end", .serialized)
 struct MCPEndToEndTests {
     let server: FakeLLMServer
-    init() throws { server = try FakeLLMServer() }
+    init() async throws { server = try await FakeLLMServer() }
 
     @Test("talaria mcp list shows each server's state and tools; a failed one makes the exit status 1")
     func list() async throws {

@@ -30,7 +30,7 @@ struct SkillsCLITests {
 struct SkillsPromptTests {
     @Test("a project skill is in the system prompt's <available_skills>, with skills_list and skill_view offered")
     func catalogInPrompt() async throws {
-        let server = try FakeLLMServer()
+        let server = try await FakeLLMServer()
         let home = TalariaHome()
         let dir = home.work + "/.agents/skills/release-notes"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -101,7 +101,7 @@ struct LearningLoopTests {
 
     @Test("after a long task the review creates a skill (auto-accept), and the next session offers it to the model")
     func learnsAndReuses() async throws {
-        let server = try FakeLLMServer()
+        let server = try await FakeLLMServer()
         let home = TalariaHome()
         try config(home, autoAccept: true)
         let first = try await home.run(["-p", "count the files rounds=2 review=create", "--base-url", server.baseURL])
@@ -123,7 +123,7 @@ struct LearningLoopTests {
 
     @Test("without auto-accept nothing is written; a short task is not reviewed; an invalid proposal is refused with the reason")
     func reviewable() async throws {
-        let server = try FakeLLMServer()
+        let server = try await FakeLLMServer()
         let home = TalariaHome()
         try config(home, autoAccept: false)
         let pending = try await home.run(["-p", "count the files rounds=2 review=create", "--base-url", server.baseURL])

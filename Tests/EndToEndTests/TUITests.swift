@@ -40,7 +40,7 @@ final class Tmux: @unchecked Sendable {
 @Suite("talaria tui in tmux", .serialized)
 struct TUITests {
     let server: FakeLLMServer
-    init() throws { server = try FakeLLMServer() }
+    init() async throws { server = try await FakeLLMServer() }
 
     /// Plain `talaria` on a terminal opens the full-screen interface.
     func start(_ home: TalariaHome, _ extra: String = "", base: String? = nil, cols: Int = 80, rows: Int = 24) -> Tmux {

@@ -4,6 +4,7 @@ import CurlTransport
 import Foundation
 import MCP
 @testable import MCPClient
+import TestSupport
 import Testing
 
 @Suite("MCP tools as Talaria tools")
@@ -95,7 +96,7 @@ struct LifeTests {
         let error = await c.status.lastError ?? ""
         #expect(error.contains("initialize got no answer within 0.5 s"), "\(error)")
         await c.stop()
-        #expect(await eventually(5) { !Self.fakeServersRunning(flag: "--no-answer --log \(marker)") })
+        #expect(await eventually(10) { (try? await sh("pgrep -f 'fake_mcp_stdio.py --no-answer --log \(marker)'")) == 1 })
     }
 
     @Test("a protocol version Talaria does not speak fails with a message naming both")
@@ -124,16 +125,6 @@ struct LifeTests {
         await c.start()
         #expect(await eventually { await c.status.state == .failed })
         #expect(await c.status.lastError == "bearer_token_env names TALARIA_TEST_UNSET_TOKEN, which is not set")
-    }
-
-    static func fakeServersRunning(flag: String) -> Bool {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
-        p.arguments = ["-f", "fake_mcp_stdio.py \(flag)"]
-        p.standardOutput = FileHandle.nullDevice
-        try? p.run()
-        p.waitUntilExit()
-        return p.terminationStatus == 0
     }
 }
 

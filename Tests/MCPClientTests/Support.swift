@@ -5,6 +5,7 @@ import Exec
 import Foundation
 import MCPClient
 import Synchronization
+import TestSupport
 import Testing
 
 let environment = ProcessInfo.processInfo.environment
@@ -56,7 +57,9 @@ func connection(_ spec: MCPServerSpec, sleeper: any MCPSleeper = RecordingSleepe
 }
 
 /// Polls `condition` every 20 ms until it holds or `seconds` pass.
-func eventually(_ seconds: Double = 20, _ condition: () async -> Bool) async -> Bool {
+/// Generous by default: it returns as soon as the condition holds, and under the whole suite's
+/// load (2 cores) a Python server can take many seconds to start.
+func eventually(_ seconds: Double = 60, _ condition: () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while ContinuousClock.now < deadline {
         if await condition() { return true }
@@ -69,19 +72,6 @@ func isReady(_ c: MCPServerConnection) async -> Bool { await c.status.state == .
 
 let context = ToolContext(cwd: "/tmp", backend: LocalBackend(), callID: "t")
 
-/// A free loopback port (bind to 0, read it back, close).
-func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return Int(UInt16(bigEndian: addr.sin_port))
-}
 
 /// The peers' streamable-HTTP test server on its own port, started and stopped with the
 /// peers' scripts (`--json-response`, `--stateless` as flags). The scripts run through our
@@ -109,8 +99,7 @@ final class HTTPPeer: Sendable {
 
     private static func script(_ path: String, _ args: [String]) async throws {
         let command = (["bash", path] + args).map { "'\($0)'" }.joined(separator: " ")
-        let r = try await LocalBackend().run(CommandSpec(command: command + " >/dev/null 2>&1", cwd: "/", usePTY: false)) { _ in }
-        guard r.exitCode == 0 else { throw PeerError(message: "\(path) \(args) exited \(r.exitCode)") }
+        guard try await sh(command + " >/dev/null 2>&1") == 0 else { throw PeerError(message: "\(path) \(args) failed") }
     }
 }
 
@@ -119,4 +108,11 @@ struct PeerError: Error { var message: String }
 func processExists(_ pid: Int32) -> Bool {
     guard kill(pid, 0) == 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
     return stat.split(separator: ")").last?.split(separator: " ").first != "Z"
+}
+
+/// Runs a shell command through our own spawn (a thread waits, never the cooperative pool;
+/// the child gets a clean signal mask) and returns its exit status.
+@discardableResult
+func sh(_ command: String) async throws -> Int32 {
+    try await LocalBackend().run(CommandSpec(command: command, cwd: "/", usePTY: false)) { _ in }.exitCode
 }

@@ -11,7 +11,9 @@ public final class FakeLLMServer: @unchecked Sendable {
             .appendingPathComponent("fake-llm/fake_openai.py").path
     }
 
-    public init(nCtx: Int = 0) throws {
+    /// Async so that waiting for the server to come up never holds a thread of the cooperative
+    /// pool (two on this machine): a blocked pool stalls every other running test.
+    public init(nCtx: Int = 0) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fakellm-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let portFile = dir.appendingPathComponent("port").path
@@ -28,7 +30,7 @@ public final class FakeLLMServer: @unchecked Sendable {
                 port = n
                 return
             }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
         p.terminate()
         throw NSError(domain: "FakeLLMServer", code: 1, userInfo: [NSLocalizedDescriptionKey: "fake server did not start"])
@@ -57,4 +59,18 @@ public final class TempDir: @unchecked Sendable {
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// A TCP port nothing listens on right now.
+public func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &addr) { p in
+        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+    }
+    return Int(UInt16(bigEndian: addr.sin_port))
 }
