@@ -65,7 +65,7 @@ public actor HTTPTransport: Transport {
     public var currentSessionID: String? { sessionID }
 
     public func send(_ data: Data) async throws {
-        guard !closed else { throw MCPTransportClosed(reason: "disconnected") }
+        guard !closed else { throw MCPClientError(.closed, "disconnected") }
         let message = JSONValue.parse(String(decoding: data, as: UTF8.self))
         let method = message?["method"]?.stringValue
         if method == "initialize" {
@@ -78,7 +78,7 @@ public actor HTTPTransport: Transport {
         if outcome == .sessionGone, sentWithSession != nil, method != "initialize" {
             try await reinitialize()
             if try await post(data, deliver: true) == .sessionGone {
-                throw MCPHTTPError(status: 404, message: "the server forgot the session again right after a new one was made")
+                throw MCPClientError(.http(status: 404), "the server forgot the session again right after a new one was made")
             }
         }
         if method == "notifications/initialized" { openGetStream() }
@@ -118,7 +118,7 @@ public actor HTTPTransport: Transport {
             if error.code == .cancelled { throw CancellationError() }
             let reason = "cannot reach \(url.absoluteString): \(error.message)"
             onClose(reason)
-            throw MCPTransportClosed(reason: reason)
+            throw MCPClientError(.closed, reason)
         }
         if isSSE {
             for event in sse.finish() where !event.data.isEmpty { emit(Data(event.data.utf8)) }
@@ -130,7 +130,7 @@ public actor HTTPTransport: Transport {
         case 404 where sessionID != nil:
             return .sessionGone
         default:
-            throw MCPHTTPError(status: status, body: body)
+            throw MCPClientError.http(status: status, body: body)
         }
     }
 
@@ -152,14 +152,14 @@ public actor HTTPTransport: Transport {
     }
 
     private func replayInitialize() async throws {
-        guard let initializeBody else { throw MCPHTTPError(status: 404, message: "session not found and no initialize to replay") }
+        guard let initializeBody else { throw MCPClientError(.http(status: 404), "session not found and no initialize to replay") }
         sessionID = nil
         getStream?.cancel()
         var answered = false
         try await post(initializeBody, deliver: false) { message in
             if JSONValue.parse(String(decoding: message, as: UTF8.self))?["result"] != nil { answered = true }
         }
-        guard answered else { throw MCPHTTPError(status: 0, message: "the server did not answer the new initialize") }
+        guard answered else { throw MCPClientError(.closed, "the server did not answer the new initialize") }
         try await post(Data(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.utf8), deliver: false)
         openGetStream()
         onReinitialized()
@@ -190,23 +190,4 @@ public actor HTTPTransport: Transport {
             } catch {}
         }
     }
-}
-
-/// An HTTP answer that is not a message: status and what the server said.
-public struct MCPHTTPError: Error, Sendable, CustomStringConvertible {
-    public var status: Int
-    public var message: String
-
-    public init(status: Int, message: String) {
-        self.status = status
-        self.message = message
-    }
-
-    init(status: Int, body: Data) {
-        let text = String(decoding: body.prefix(2000), as: UTF8.self)
-        let detail = JSONValue.parse(text)?["error"]?["message"]?.stringValue ?? text.trimmingCharacters(in: .whitespacesAndNewlines)
-        self.init(status: status, message: detail.isEmpty ? "no details" : String(detail.prefix(300)))
-    }
-
-    public var description: String { "HTTP \(status): \(message)" }
 }

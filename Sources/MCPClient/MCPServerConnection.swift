@@ -108,7 +108,7 @@ public actor MCPServerConnection {
                 if Task.isCancelled { return }
                 status.lastError = reason
                 await dropClient()
-            } catch let fatal as MCPFatal {
+            } catch let fatal as MCPClientError where fatal.code == .fatal {
                 await dropClient()
                 if Task.isCancelled { return }
                 status.lastError = fatal.message
@@ -156,7 +156,7 @@ public actor MCPServerConnection {
             try await client.connect(transport: transport)
         }
         guard Version.supported.contains(result.protocolVersion) else {
-            throw MCPFatal(message: "the server speaks MCP \(result.protocolVersion), which Talaria does not (it speaks \(Version.supported.sorted().joined(separator: ", ")))")
+            throw MCPClientError(.fatal, "the server speaks MCP \(result.protocolVersion), which Talaria does not (it speaks \(Version.supported.sorted().joined(separator: ", ")))")
         }
         status.serverInfo = "\(result.serverInfo.name) \(result.serverInfo.version)"
         tools = result.capabilities.tools == nil ? [] : try await listTools(client)
@@ -172,11 +172,11 @@ public actor MCPServerConnection {
             return StdioTransport(command: command, arguments: arguments, environment: environment, cwd: cwd, onClose: onClose)
         case .http(let urlText, var headers, let tokenEnv):
             guard let url = URL(string: urlText), url.scheme == "http" || url.scheme == "https" else {
-                throw MCPFatal(message: "'\(urlText)' is not an http(s) URL")
+                throw MCPClientError(.fatal, "'\(urlText)' is not an http(s) URL")
             }
             if let tokenEnv {
                 guard let token = ProcessInfo.processInfo.environment[tokenEnv], !token.isEmpty else {
-                    throw MCPFatal(message: "bearer_token_env names \(tokenEnv), which is not set")
+                    throw MCPClientError(.fatal, "bearer_token_env names \(tokenEnv), which is not set")
                 }
                 headers["Authorization"] = "Bearer \(token)"
             }
@@ -296,7 +296,7 @@ public actor MCPServerConnection {
             }
             let text = MCPResultText.render(result.content, structured: result.structuredContent)
             return ToolOutput(text: text, status: result.isError == true ? .failed : .succeeded)
-        } catch is MCPTimeout {
+        } catch let error as MCPClientError where error.code == .timedOut {
             return ToolOutput(text: "The MCP tool \(tool) did not answer within \(spec.callTimeout.formatted(.number.precision(.fractionLength(0...1)))) s (the server's `timeout:`); the call was cancelled on the server.", status: .timedOut)
         } catch is CancellationError where Task.isCancelled {
             return ToolOutput(text: "[cancelled by the user]", status: .cancelled)
@@ -306,8 +306,8 @@ public actor MCPServerConnection {
             }
             return .error("MCP error \(error.code): \(error.errorDescription ?? "\(error)")")
         } catch {
-            if let closed = error as? MCPTransportClosed {
-                return .error("The MCP server '\(spec.name)' is unreachable: \(closed.reason). Talaria is reconnecting; try again shortly.")
+            if let closed = error as? MCPClientError, closed.code == .closed {
+                return .error("The MCP server '\(spec.name)' is unreachable: \(closed.message). Talaria is reconnecting; try again shortly.")
             }
             return .error("The MCP call failed: \(Self.describe(error))")
         }
@@ -342,9 +342,7 @@ public actor MCPServerConnection {
 
     static func describe(_ error: any Error) -> String {
         switch error {
-        case let e as MCPTransportClosed: return e.reason
-        case let e as MCPHTTPError: return e.description
-        case let e as MCPTimeout: return e.description
+        case let e as MCPClientError: return e.description
         case let e as MCPError: return e.errorDescription ?? "\(e)"
         default: return "\(error)"
         }
@@ -361,7 +359,7 @@ public actor MCPServerConnection {
                 try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
                 fired.set()
                 await onTimeout()
-                throw MCPTimeout(what: what, seconds: seconds)
+                throw MCPClientError.timeout(what, seconds: seconds)
             }
             defer { group.cancelAll() }
             do {
@@ -369,7 +367,7 @@ public actor MCPServerConnection {
                 return first
             } catch {
                 // The body usually fails first, with whatever onTimeout made it fail with.
-                if fired.isSet { throw MCPTimeout(what: what, seconds: seconds) }
+                if fired.isSet { throw MCPClientError.timeout(what, seconds: seconds) }
                 throw error
             }
         }
@@ -380,15 +378,4 @@ private final class Flag: Sendable {
     private let value = Mutex(false)
     func set() { value.withLock { $0 = true } }
     var isSet: Bool { value.withLock { $0 } }
-}
-
-/// A problem retrying cannot fix (bad URL, unset token variable, unsupported protocol).
-struct MCPFatal: Error, Sendable {
-    var message: String
-}
-
-struct MCPTimeout: Error, Sendable, CustomStringConvertible {
-    var what: String
-    var seconds: Double
-    var description: String { "\(what) got no answer within \(seconds.formatted(.number.precision(.fractionLength(0...1)))) s" }
 }

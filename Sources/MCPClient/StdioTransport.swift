@@ -8,7 +8,7 @@ import MCP
 /// The SDK's own stdio transport talks over descriptors it is given; this one owns the
 /// child: it starts it in its own process group, drains its stderr (kept for error
 /// messages), and on ``disconnect()`` closes stdin, then kills the whole group. When the
-/// child exits, the receive stream ends with ``MCPTransportClosed`` and `onClose` runs,
+/// child exits, the receive stream ends with an ``MCPClientError`` (`closed`) and `onClose` runs,
 /// so pending requests fail instead of waiting forever.
 public actor StdioTransport: Transport {
     public nonisolated let logger = Logger(label: "talaria.mcp.stdio") { _ in SwiftLogNoOpLogHandler() }
@@ -40,7 +40,7 @@ public actor StdioTransport: Transport {
             process = try StdioProcess.start(command: command, arguments: arguments, environment: environment, cwd: cwd)
         } catch {
             // A missing program or directory will not appear by retrying.
-            throw MCPFatal(message: error.message)
+            throw MCPClientError(.fatal, error.message)
         }
         self.process = process
         let continuation = self.continuation
@@ -49,12 +49,8 @@ public actor StdioTransport: Transport {
             for await line in process.lines() {
                 continuation.yield(line)
             }
-            // Stdout closed: the child is exiting. Give it a moment so the status is known.
-            for _ in 0..<200 where process.exitStatus() == nil || !process.stderrClosed {
-                try? await Task.sleep(for: .milliseconds(10))
-            }
-            let reason = Self.exitReason(process)
-            continuation.finish(throwing: MCPTransportClosed(reason: reason))
+            let reason = await Self.settledExitReason(process)
+            continuation.finish(throwing: MCPClientError(.closed, reason))
             if await self?.isCurrent(process) == true { onClose(reason) }
         }
     }
@@ -70,12 +66,12 @@ public actor StdioTransport: Transport {
     }
 
     public func send(_ data: Data) async throws {
-        guard let process else { throw MCPTransportClosed(reason: "not connected") }
+        guard let process else { throw MCPClientError(.closed, "not connected") }
         var line = data
         // JSON-RPC over stdio forbids embedded newlines; JSONEncoder never writes raw ones.
         line.append(0x0A)
         do { try process.write(line) } catch {
-            throw MCPTransportClosed(reason: Self.exitReason(process, fallback: error.message))
+            throw MCPClientError(.closed, await Self.settledExitReason(process, fallback: error.message))
         }
     }
 
@@ -83,6 +79,15 @@ public actor StdioTransport: Transport {
 
     /// The child's pid while it runs (tests kill it to simulate a crash).
     public var pid: Int32? { process?.pid }
+
+    /// Why the child is gone, once it has exited and its stderr is drained (at most 2 s), so the
+    /// message carries the status and the child's last words.
+    static func settledExitReason(_ process: StdioProcess, fallback: String = "the server closed its output") async -> String {
+        for _ in 0..<200 where process.exitStatus() == nil || !process.stderrClosed {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return exitReason(process, fallback: fallback)
+    }
 
     static func exitReason(_ process: StdioProcess, fallback: String = "the server closed its output") -> String {
         var reason: String
@@ -94,11 +99,4 @@ public actor StdioTransport: Transport {
         if let last = process.stderrTail.last { reason += " (stderr: \(last))" }
         return reason
     }
-}
-
-/// The transport's peer is gone (exited, closed, unreachable).
-public struct MCPTransportClosed: Error, Sendable, CustomStringConvertible {
-    public var reason: String
-    public init(reason: String) { self.reason = reason }
-    public var description: String { reason }
 }
