@@ -25,7 +25,7 @@ public struct TerminalTool: Tool {
 
     public func approvalReason(for arguments: JSONValue, context: ToolContext) -> String? {
         guard let command = arguments["command"]?.stringValue else { return nil }
-        return DangerousCommand.reason(command)
+        return CommandPolicy(workspace: context.cwd).reason(command)
     }
 
     public func run(_ arguments: JSONValue, context: ToolContext) async -> ToolOutput {
@@ -75,46 +75,10 @@ final class ChunkForwarder: @unchecked Sendable {
     }
 }
 
-/// A first, conservative classifier of commands that must not run without the user's yes.
-///
-/// The full approval model (policies, remembered decisions) builds on this; here it
-/// catches the commands that destroy data or escalate privileges.
+/// Judges a command without a workspace (every absolute or home path counts as outside).
+/// Kept for callers that have no session; tools use ``CommandPolicy`` with the session's cwd.
 public enum DangerousCommand {
-    /// Each rule's pattern and a word that must appear for it to match (a cheap pre-filter:
-    /// most commands contain none, and then no regular expression runs at all).
-    static let rules: [(pattern: String, reason: String)] = [
-        (#"(^|[;&|(`$]\s*)sudo\b"#, "runs a command as root (sudo)"),
-        (#"(^|[;&|(`$]\s*)su(\s|$)"#, "switches user (su)"),
-        (#"\brm\s+(-[a-zA-Z]*\s+)*-[a-zA-Z]*[rR][a-zA-Z]*\s+(-[a-zA-Z-]+\s+)*(/|~|\$HOME|\*|\.\.?/?)(\s|$|\*)"#, "recursively deletes a top-level, home or whole-directory path"),
-        (#"\brm\s+(-[a-zA-Z]*\s+)*(-[a-zA-Z]*[rR][a-zA-Z]*[fF]|-[a-zA-Z]*[fF][a-zA-Z]*[rR])[a-zA-Z]*\s+/"#, "force-deletes an absolute path recursively"),
-        (#"\bmkfs(\.\w+)?\b"#, "formats a filesystem (mkfs)"),
-        (#"\bdd\b.*\bof=/dev/"#, "writes raw data to a device (dd)"),
-        (#">\s*/dev/(sd|nvme|hd|vd|xvd|mmcblk)"#, "overwrites a block device"),
-        (#"\bchmod\s+(-[a-zA-Z]*R[a-zA-Z]*\s+)?0?777\b"#, "makes files world-writable (chmod 777)"),
-        (#"\bchown\s+-[a-zA-Z]*R"#, "recursively changes ownership"),
-        (#"\b(curl|wget)\b[^|]*\|\s*(sudo\s+)?(ba|z|da)?sh\b"#, "pipes a download into a shell"),
-        (#"\bgit\s+push\b.*(--force\b|-f\b|--force-with-lease)"#, "force-pushes, rewriting remote history"),
-        (#"\bgit\s+reset\s+--hard\b"#, "discards uncommitted changes (git reset --hard)"),
-        (#"\bgit\s+clean\s+-[a-zA-Z]*f"#, "deletes untracked files (git clean -f)"),
-        (#"(^|[;&|]\s*)(shutdown|reboot|halt|poweroff)\b"#, "shuts down or reboots the machine"),
-        (#":\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:"#, "a fork bomb"),
-        (#"\bkill\s+-9\s+-1\b|\bkillall\b|\bpkill\s+-9"#, "kills many processes"),
-        (#">\s*~?/?\.?(ssh/|bashrc|profile|zshrc)"#, "overwrites shell or ssh configuration"),
-        (#"\b(cat|less|more|head|tail|cp|scp)\b[^;&|]*(\.ssh/id_|\.aws/credentials|\.netrc|/etc/shadow)"#, "reads credential files"),
-    ]
-
-    static let triggers = ["sudo", "su", "rm", "mkfs", "dd", "/dev/", "chmod", "chown", "curl", "wget", "git", "shutdown",
-                           "reboot", "halt", "poweroff", ":()", "kill", ">", "ssh", ".aws", ".netrc", "shadow"]
-
-    private static let compiled: [(NSRegularExpression, String)] = rules.compactMap { rule in
-        (try? NSRegularExpression(pattern: rule.pattern)).map { ($0, rule.reason) }
-    }
-
-    /// Why `command` is dangerous, or `nil`.
     public static func reason(_ command: String) -> String? {
-        guard triggers.contains(where: { command.contains($0) }) else { return nil }
-        let range = NSRange(command.startIndex..., in: command)
-        for (re, reason) in compiled where re.firstMatch(in: command, range: range) != nil { return reason }
-        return nil
+        CommandPolicy(workspace: nil).reason(command)
     }
 }
