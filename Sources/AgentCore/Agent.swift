@@ -33,6 +33,8 @@ public actor Agent {
     /// The tools of the current iteration: built-ins plus what the sources offer now.
     private var activeTools: ToolRegistry
     private let backend: any ExecutionBackend
+    /// Secrets leave tool output here, before the store, the model and the UI see it.
+    private let redactor: SecretRedactor
     let emitter = EventEmitter()
 
     private var history: [ChatMessage]
@@ -55,7 +57,9 @@ public actor Agent {
                 tools: ToolRegistry, backend: any ExecutionBackend, resumeID: String? = nil,
                 contextProbe: ContextWindowProbe? = nil, contextCache: ContextWindowCache? = nil,
                 skills: (any SkillPromptSource)? = nil, skillLibrary: SkillLibrary? = nil,
-                review: SkillReviewSettings? = nil, toolSources: [any ToolSource] = []) throws(StoreError) {
+                review: SkillReviewSettings? = nil, toolSources: [any ToolSource] = [],
+                redactor: SecretRedactor = SecretRedactor()) throws(StoreError) {
+        self.redactor = redactor
         self.toolSources = toolSources
         self.activeTools = tools
         self.skills = skills
@@ -371,7 +375,9 @@ public actor Agent {
         try store.recordSkillEvent(skill: skill, kind: kind, outcome: output.isError ? "failed" : "ok", sessionID: sessionID)
     }
 
-    private func finishTool(_ call: ToolCall, output: ToolOutput, elapsedMs: Int) {
+    private func finishTool(_ call: ToolCall, output raw: ToolOutput, elapsedMs: Int) {
+        var output = raw
+        output.text = redactor.redact(raw.text)
         let shown = Self.cap(output.text, limit: config.toolOutputLimit, callID: call.id)
         do {
             try store.recordToolRun(ToolRunRecord(callID: call.id, name: call.name, arguments: call.arguments,

@@ -18,7 +18,7 @@ struct Harness {
 
     init(_ replies: [ScriptedTransport.Reply], maxIterations: Int = 10, approval: ApprovalMode = .approveAll,
          store: SessionStore? = nil, resume: String? = nil, skills: SkillLibrary? = nil,
-         toolSources: [any ToolSource] = []) throws {
+         toolSources: [any ToolSource] = [], redactor: SecretRedactor = SecretRedactor(environment: [:])) throws {
         transport = ScriptedTransport(replies)
         self.store = try store ?? SessionStore(inMemory: ())
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
@@ -28,7 +28,7 @@ struct Harness {
         if let skills { tools.register(SkillViewTool(library: skills)) }
         agent = try Agent(config: config, client: client, store: self.store, tools: tools,
                           backend: LocalBackend(killGrace: 0.3), resumeID: resume, skillLibrary: skills,
-                          toolSources: toolSources)
+                          toolSources: toolSources, redactor: redactor)
     }
 
     /// Runs one turn and returns its events (after sessionConfigured) up to the turn's end.
@@ -307,5 +307,24 @@ struct ToolSourceTests {
         let ended = events.compactMap { if case .toolCallEnded(let e) = $0 { e } else { nil } }
         #expect(ended.first?.status == .failed)
         #expect(ended.first?.output.hasPrefix("unknown tool 'mcp__stub__echo'. Available tools: terminal") == true)
+    }
+}
+
+@Suite("Secrets in tool output")
+struct SecretOutputTests {
+    @Test("a secret printed by a command is redacted before the model, the store and the UI see it")
+    func redacted() async throws {
+        let h = try Harness([SSE.callTool("terminal", arguments: #"{"command":"echo token=s3cr3t-v4lue-xyz"}"#), SSE.answer("ok")],
+                            redactor: SecretRedactor(environment: ["DEPLOY_TOKEN": "s3cr3t-v4lue-xyz"]))
+        let events = await h.turn("show it")
+        let ended = events.compactMap { if case .toolCallEnded(let e) = $0 { e } else { nil } }
+        #expect(ended.map(\.output) == ["token=[redacted $DEPLOY_TOKEN]"])
+        let toModel = messages(h.transport.requestBodies[1]).compactMap { $0["content"] as? String }
+        #expect(toModel.contains("token=[redacted $DEPLOY_TOKEN]"))
+        #expect(!toModel.contains { $0.contains("s3cr3t") })
+        let stored = try h.store.messages(sessionID: h.agent.sessionID).map(\.message.content)
+        #expect(!stored.contains { $0.contains("s3cr3t") })
+        let run = try h.store.toolRun(callID: "call_1", sessionID: h.agent.sessionID)
+        #expect(run?.output == "token=[redacted $DEPLOY_TOKEN]")
     }
 }
