@@ -46,6 +46,8 @@ public actor Agent {
     private var current: Task<Void, Never>?
     private var approvalWaiters: [String: CheckedContinuation<ApprovalDecision, Never>] = [:]
     private var sessionApprovals: Set<String> = []
+    /// "Always" answers, from earlier sessions and this one.
+    private let approvalMemory: ApprovalMemory?
     /// Skills read this session (skill_view) and the tools their `allowed-tools` pre-approve.
     var activeSkills: [String: AllowedTools] = [:]
     private var itemCounter = 0
@@ -58,8 +60,10 @@ public actor Agent {
                 contextProbe: ContextWindowProbe? = nil, contextCache: ContextWindowCache? = nil,
                 skills: (any SkillPromptSource)? = nil, skillLibrary: SkillLibrary? = nil,
                 review: SkillReviewSettings? = nil, toolSources: [any ToolSource] = [],
-                redactor: SecretRedactor = SecretRedactor()) throws(StoreError) {
+                redactor: SecretRedactor = SecretRedactor(), approvalMemory: ApprovalMemory? = nil) throws(StoreError) {
         self.redactor = redactor
+        self.approvalMemory = approvalMemory
+        self.sessionApprovals = approvalMemory?.load() ?? []
         self.toolSources = toolSources
         self.activeTools = tools
         self.skills = skills
@@ -359,6 +363,11 @@ public actor Agent {
                 emitter.emit(.approvalRequested(ApprovalRequest(callID: call.id, tool: call.name, command: command, reason: reason)))
             }
             if decision == .session || decision == .always { sessionApprovals.insert(reason) }
+            if decision == .always {
+                do { try approvalMemory?.remember(reason) } catch {
+                    emitter.emit(.warning("cannot remember the approval for later sessions: \(error)"))
+                }
+            }
             return decision
         }
     }

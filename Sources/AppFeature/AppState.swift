@@ -16,6 +16,8 @@ public struct AppState: Sendable, Hashable {
     public var queued: [String] = []
     public var model = ""
     public var backend = "local"
+    /// Commands that need approval run without asking (`--yolo`, `approvals: yes`).
+    public var yolo = false
     /// Configured MCP servers and their states (the `/mcp` view, the status line).
     public var mcpServers: [MCPServerStatus] = []
     public var cwd = ""

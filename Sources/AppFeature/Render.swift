@@ -237,6 +237,7 @@ private func drawStatus(_ state: AppState, into buffer: inout ScreenBuffer, y: I
     let theme = state.theme
     buffer.put(String(repeating: " ", count: buffer.cols), x: 0, y: y, style: theme.status)
     var left: [String] = []
+    if state.yolo { left.append("YOLO") }
     if state.isBusy {
         let frame = spinner[Int(state.now * 10) % spinner.count]
         let elapsed = state.turnStartedAt.map { " " + formatElapsed(max(0, state.now - $0)) } ?? ""
@@ -256,6 +257,8 @@ private func drawStatus(_ state: AppState, into buffer: inout ScreenBuffer, y: I
     let r = right.joined(separator: " · ") + " "
     let l = " " + left.joined(separator: " · ")
     buffer.put(clip(l, max(1, buffer.cols - DisplayWidth.of(r) - 1)), x: 0, y: y, style: theme.status)
+    // Approvals are off: say so where the eye goes first, in the error colour.
+    if state.yolo, buffer.cols > 6 { buffer.put("YOLO", x: 1, y: y, style: theme.status.merged(theme.error)) }
     if DisplayWidth.of(l) + DisplayWidth.of(r) < buffer.cols {
         buffer.put(r, x: buffer.cols - DisplayWidth.of(r), y: y, style: theme.status)
     }

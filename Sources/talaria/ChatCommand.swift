@@ -24,7 +24,8 @@ struct ChatCommand: AsyncParsableCommand {
     @Flag(help: "Print one AgentEvent JSON object per line instead of the answer text.")
     var json = false
 
-    @Flag(name: [.customShort("y"), .customLong("yes")], help: "Run commands that need approval without asking.")
+    @Flag(name: [.customShort("y"), .customLong("yes"), .customLong("yolo")],
+          help: "Run commands that need approval without asking (the interface shows YOLO while on).")
     var yes = false
 
     @Option(help: "Continue a stored session (id or unique prefix).")
@@ -72,7 +73,7 @@ struct ChatRunner {
         }
         if promptText == nil, isTTY, isatty(1) == 1, !line, !json {
             if let cwd { _ = FileManager.default.changeCurrentDirectoryPath((cwd as NSString).expandingTildeInPath) }
-            try await TUIRunner(resume: resume, endpoint: endpoint).run()
+            try await TUIRunner(resume: resume, yolo: yes, endpoint: endpoint).run()
             return
         }
         let settings = try await Settings.resolve(endpoint, transport: transport)
@@ -157,7 +158,7 @@ struct ChatRunner {
                               review: s.config.skills.review == false ? nil
                                   : SkillReviewSettings(reviewAfter: s.config.skills.reviewAfter ?? 10, autoAccept: s.config.skills.autoAccept ?? false,
                                                         root: s.paths.home + "/skills"),
-                              toolSources: toolSources)
+                              toolSources: toolSources, approvalMemory: ApprovalMemory(path: s.paths.home + "/approvals.json"))
         return (agent, indexer)
     }
 

@@ -19,10 +19,12 @@ struct TUICommand: AsyncParsableCommand {
     @Option(help: "Continue a stored session (id or unique prefix).") var resume: String?
     @Option(help: "Colour theme (themes/*.json or ~/.talaria/themes).") var theme: String?
     @Option(help: "Key bindings (keymaps/*.json or ~/.talaria/keymaps).") var keymap: String?
+    @Flag(name: [.customShort("y"), .customLong("yes"), .customLong("yolo")], help: "Run commands that need approval without asking.")
+    var yolo = false
     @OptionGroup var endpoint: EndpointOptions
 
     func run() async throws {
-        try await TUIRunner(resume: resume, theme: theme, keymap: keymap, endpoint: endpoint).run()
+        try await TUIRunner(resume: resume, theme: theme, keymap: keymap, yolo: yolo, endpoint: endpoint).run()
     }
 }
 
@@ -31,6 +33,7 @@ struct TUIRunner {
     var resume: String?
     var theme: String?
     var keymap: String?
+    var yolo = false
     var endpoint: EndpointOptions
 
     func run() async throws {
@@ -48,7 +51,7 @@ struct TUIRunner {
         let cwd = FileManager.default.currentDirectoryPath
         // MCP servers connect in the background: the first frame never waits for them.
         let mcp = MCPSupport.hub(for: settings.config)
-        let host = AgentHost(settings: settings, store: store, transport: transport, cwd: cwd, mcp: mcp)
+        let host = AgentHost(settings: settings, store: store, transport: transport, cwd: cwd, mcp: mcp, yolo: yolo)
         do { try await host.start(resume: resume, model: nil) } catch {
             printError("talaria: \(error)")
             throw Exit.usage
@@ -81,6 +84,7 @@ struct TUIRunner {
         state.cwd = cwd
         state.model = settings.model
         state.backend = settings.config.backend ?? "local"
+        state.yolo = yolo || settings.config.approvals == "yes"
         state.themes = assets.themes
         state.keymaps = assets.keymaps
         var problems = assets.problems
@@ -158,6 +162,7 @@ actor AgentHost {
     private let transport: CurlTransport
     private let cwd: String
     private let mcp: MCPHub?
+    private let yolo: Bool
     private var agent: Agent?
     private var indexer: Indexer?
     private var forwarding: Task<Void, Never>?
@@ -167,8 +172,9 @@ actor AgentHost {
     private let ops: AsyncStream<Op>.Continuation
     private var opLoop: Task<Void, Never>?
 
-    init(settings: Settings, store: SessionStore, transport: CurlTransport, cwd: String, mcp: MCPHub? = nil) {
+    init(settings: Settings, store: SessionStore, transport: CurlTransport, cwd: String, mcp: MCPHub? = nil, yolo: Bool = false) {
         self.mcp = mcp
+        self.yolo = yolo
         self.settings = settings
         self.store = store
         self.transport = transport
@@ -202,7 +208,7 @@ actor AgentHost {
     func start(resume: String?, model newModel: String?) throws {
         var s = settings
         s.model = newModel ?? model
-        let mode: ApprovalMode = s.config.approvals == "yes" ? .approveAll : s.config.approvals == "deny" ? .denyAll : .ask
+        let mode: ApprovalMode = yolo || s.config.approvals == "yes" ? .approveAll : s.config.approvals == "deny" ? .denyAll : .ask
         let (agent, indexer) = try ChatRunner.makeAgent(s, store: store, transport: transport, cwd: cwd, mode: mode,
                                                         source: "tui", resume: resume, toolSources: mcp.map { [$0] } ?? [])
         self.agent = agent

@@ -18,7 +18,8 @@ struct Harness {
 
     init(_ replies: [ScriptedTransport.Reply], maxIterations: Int = 10, approval: ApprovalMode = .approveAll,
          store: SessionStore? = nil, resume: String? = nil, skills: SkillLibrary? = nil,
-         toolSources: [any ToolSource] = [], redactor: SecretRedactor = SecretRedactor(environment: [:])) throws {
+         toolSources: [any ToolSource] = [], redactor: SecretRedactor = SecretRedactor(environment: [:]),
+         approvalMemory: ApprovalMemory? = nil) throws {
         transport = ScriptedTransport(replies)
         self.store = try store ?? SessionStore(inMemory: ())
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
@@ -28,7 +29,7 @@ struct Harness {
         if let skills { tools.register(SkillViewTool(library: skills)) }
         agent = try Agent(config: config, client: client, store: self.store, tools: tools,
                           backend: LocalBackend(killGrace: 0.3), resumeID: resume, skillLibrary: skills,
-                          toolSources: toolSources, redactor: redactor)
+                          toolSources: toolSources, redactor: redactor, approvalMemory: approvalMemory)
     }
 
     /// Runs one turn and returns its events (after sessionConfigured) up to the turn's end.
@@ -326,5 +327,34 @@ struct SecretOutputTests {
         #expect(!stored.contains { $0.contains("s3cr3t") })
         let run = try h.store.toolRun(callID: "call_1", sessionID: h.agent.sessionID)
         #expect(run?.output == "token=[redacted $DEPLOY_TOKEN]")
+    }
+}
+
+@Suite("Approvals remembered")
+struct ApprovalMemoryTests {
+    @Test("'always' is kept for later sessions in approvals.json; 'session' is not")
+    func always() async throws {
+        let dir = TempDir("approvals")
+        let memory = ApprovalMemory(path: dir.file("approvals.json"))
+        let call = SSE.callTool("terminal", arguments: #"{"command":"sudo true 2>/dev/null; echo ran"}"#)
+        let first = try Harness([call, SSE.answer("done")], approval: .ask, approvalMemory: memory)
+        let asked = await first.turn("a") { event, agent in
+            if case .approvalRequested(let r) = event { await agent.submit(.approveTool(callID: r.callID, decision: .always)) }
+        }
+        #expect(asked.contains { if case .approvalRequested = $0 { true } else { false } })
+        #expect(memory.load() == ["runs a command as root (sudo)"])
+        let second = try Harness([call, SSE.answer("done")], approval: .ask, approvalMemory: memory)
+        let events = await second.turn("b") { event, agent in
+            if case .approvalRequested(let r) = event { await agent.submit(.approveTool(callID: r.callID, decision: .deny)) }
+        }
+        #expect(!events.contains { if case .approvalRequested = $0 { true } else { false } })
+        let statuses: [ToolStatus] = events.compactMap { if case .toolCallEnded(let e) = $0 { e.status } else { nil } }
+        #expect(statuses == [.succeeded])
+        let third = try Harness([SSE.callTool("terminal", arguments: #"{"command":"git reset --hard"}"#), SSE.answer("x")],
+                                approval: .ask, approvalMemory: memory)
+        _ = await third.turn("c") { event, agent in
+            if case .approvalRequested(let r) = event { await agent.submit(.approveTool(callID: r.callID, decision: .session)) }
+        }
+        #expect(memory.load() == ["runs a command as root (sudo)"])
     }
 }
