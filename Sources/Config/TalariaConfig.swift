@@ -117,6 +117,13 @@ extension TalariaConfig {
                 if key == "mcp_servers" { config.mcpServers = try MCPServersConfig.parse(value, file: file, line: line ?? 1) }
             }
         }
+        // Running commands somewhere other than asked would be a safety problem, not a detail.
+        if let b = config.backend, b != "local" {
+            let planned = ["sandbox", "ssh", "docker", "apptainer", "singularity", "modal", "daytona"]
+            throw ConfigError(file: file, key: "backend", message: planned.contains(b)
+                ? "'\(b)' is not available in this version; commands run only on this machine (backend: local)"
+                : "must be local, found '\(b)'")
+        }
         if let a = config.approvals, !["ask", "yes", "deny"].contains(a) {
             throw ConfigError(file: file, key: "approvals", message: "must be ask, yes or deny, found '\(a)'")
         }

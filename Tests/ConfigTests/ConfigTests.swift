@@ -77,6 +77,21 @@ struct ConfigTests {
     }
 }
 
+@Suite("config.yaml: backend")
+struct BackendConfigTests {
+    @Test("only local runs; a backend this version lacks is an error, never a silent fallback to this machine")
+    func backend() throws {
+        #expect(try TalariaConfig.parse("backend: local\n", file: "c").backend == "local")
+        #expect(throws: ConfigError(file: "c", key: "backend",
+                                    message: "'docker' is not available in this version; commands run only on this machine (backend: local)")) {
+            try TalariaConfig.parse("backend: docker\n", file: "c")
+        }
+        #expect(throws: ConfigError(file: "c", key: "backend", message: "must be local, found 'vm'")) {
+            try TalariaConfig.parse("backend: vm\n", file: "c")
+        }
+    }
+}
+
 @Suite("config.yaml: mcp_servers")
 struct MCPServersConfigTests {
     @Test("stdio and HTTP servers load in file order with their settings and defaults")
