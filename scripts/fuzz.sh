@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the SSE and tool-call parsers (FUZZ_SECONDS, default 600), then the terminal parsers.
+# Fuzzes the SSE and tool-call parsers (FUZZ_SECONDS, default 600), then the terminal parsers,
+# then the approval policy's shell reader.
 # The parsers and the harness are compiled as one module with -sanitize=fuzzer,address.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,3 +26,11 @@ for f in Sources/TUIKit/*.swift Fuzz/terminal/FuzzTerminal.swift; do cp "$f" "$T
 swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzTerminal -swift-version 6 \
     "$TOUT"/src/*.swift -o "$TOUT/fuzz-terminal"
 "$TOUT/fuzz-terminal" -max_total_time="${FUZZ_TERMINAL_SECONDS:-300}" -timeout=5 -max_len=2048 -print_final_stats=1 fuzz-corpus-terminal
+
+# The approval policy's shell reader (FUZZ_SHELL_SECONDS, default 300).
+SOUT=$OUT/shell
+mkdir -p "$SOUT/src" fuzz-corpus-shell
+for f in Sources/AgentTools/ShellWords.swift Sources/AgentTools/CommandPolicy.swift Fuzz/shell/FuzzShell.swift; do cp "$f" "$SOUT/src/"; done
+swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzShell -swift-version 6 \
+    "$SOUT"/src/*.swift -o "$SOUT/fuzz-shell"
+"$SOUT/fuzz-shell" -max_total_time="${FUZZ_SHELL_SECONDS:-300}" -timeout=5 -max_len=1024 -print_final_stats=1 fuzz-corpus-shell

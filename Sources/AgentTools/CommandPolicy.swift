@@ -51,7 +51,7 @@ public struct CommandPolicy: Sendable {
         }
         let words = unwrap(cmd.words)
         guard let first = words.first else { return nil }
-        let program = (first as NSString).lastPathComponent
+        let program = Self.basename(first)
         let args = Array(words.dropFirst())
         if program == "cd" {
             let target = args.first { !$0.hasPrefix("-") } ?? "~"
@@ -147,13 +147,13 @@ public struct CommandPolicy: Sendable {
         // A download piped into an interpreter: curl … | sh, wget -O- … | sudo python3.
         if Self.interpreters.contains(program), cmd.stage > 0 {
             let earlier = line.commands[..<index].filter { $0.pipeline == cmd.pipeline }
-            if earlier.contains(where: { c in unwrap(c.words).first.map { Self.downloaders.contains(($0 as NSString).lastPathComponent) } ?? false }) {
+            if earlier.contains(where: { c in unwrap(c.words).first.map { Self.downloaders.contains(Self.basename($0)) } ?? false }) {
                 return "pipes a download into a shell"
             }
         }
         // bash <(curl …), sh -c "$(curl …)": a download run as a script.
         if Self.interpreters.contains(program), line.nested.contains(where: { n in
-            ShellLine.parse(n).commands.contains { unwrap($0.words).first.map { Self.downloaders.contains(($0 as NSString).lastPathComponent) } ?? false }
+            ShellLine.parse(n).commands.contains { unwrap($0.words).first.map { Self.downloaders.contains(Self.basename($0)) } ?? false }
         }) {
             return "runs a downloaded script"
         }
@@ -199,7 +199,7 @@ public struct CommandPolicy: Sendable {
     private func unwrap(_ words: [String]) -> [String] {
         var w = words[...]
         while let first = w.first {
-            let name = (first as NSString).lastPathComponent
+            let name = Self.basename(first)
             if first.contains("="), !first.hasPrefix("-"), first.first?.isLetter == true || first.first == "_" {
                 w = w.dropFirst() // VAR=value
             } else if ["env", "nohup", "time", "nice", "command", "builtin", "exec", "stdbuf", "ionice", "setsid", "chronic"].contains(name) {
@@ -217,6 +217,14 @@ public struct CommandPolicy: Sendable {
             }
         }
         return Array(w)
+    }
+
+    /// The last path component, in plain Swift (Foundation's path functions trap on some
+    /// malformed text, and a command line is whatever the model wrote).
+    static func basename(_ word: String) -> String {
+        guard let slash = word.lastIndex(of: "/") else { return word }
+        let rest = word[word.index(after: slash)...]
+        return rest.isEmpty ? word : String(rest)
     }
 
     /// Letters of short options (`-rf` → r, f); long options are left to the rules.
@@ -242,6 +250,8 @@ public struct CommandPolicy: Sendable {
 
     /// The absolute path `raw` names, or nil when it cannot be known (variables, no base).
     func resolve(_ raw: String) -> String? {
+        // No real path holds a NUL, and Foundation's path functions trap on one.
+        guard !raw.utf8.contains(0) else { return nil }
         var path = raw
         if path == "~" || path.hasPrefix("~/") { path = home + path.dropFirst() }
         for v in ["$HOME", "${HOME}"] where path.hasPrefix(v) { path = home + path.dropFirst(v.count) }
