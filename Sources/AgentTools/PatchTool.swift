@@ -20,6 +20,10 @@ public struct PatchTool: Tool {
         ], required: ["path", "old_string", "new_string"]))
     }
 
+    public func approvalReason(for arguments: JSONValue, context: ToolContext) -> String? {
+        context.writeApproval(arguments["path"]?.stringValue)
+    }
+
     public func run(_ arguments: JSONValue, context: ToolContext) async -> ToolOutput {
         let args = ToolArguments(arguments)
         let path: String, old: String, new: String, all: Bool

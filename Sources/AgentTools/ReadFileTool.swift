@@ -20,6 +20,10 @@ public struct ReadFileTool: Tool {
         ], required: ["path"]))
     }
 
+    public func approvalReason(for arguments: JSONValue, context: ToolContext) -> String? {
+        context.readApproval(arguments["path"]?.stringValue)
+    }
+
     public func run(_ arguments: JSONValue, context: ToolContext) async -> ToolOutput {
         let args = ToolArguments(arguments)
         let path: String, offset: Int, limit: Int

@@ -101,3 +101,18 @@ public struct ToolArgumentError: Error, Sendable {
 func schema(_ properties: [String: JSONValue], required: [String]) -> JSONValue {
     ["type": "object", "properties": .object(properties), "required": .array(required.map { .string($0) })]
 }
+
+extension ToolContext {
+    /// Why writing `raw` needs the user's yes: it is outside the workspace (the session's
+    /// directory; `/tmp` counts as inside), the same rule the terminal's commands follow.
+    func writeApproval(_ raw: String?) -> String? {
+        guard let raw, !raw.isEmpty else { return nil }
+        return CommandPolicy(workspace: cwd).isOutside(resolve(raw)) ? "writes \(raw), outside the workspace" : nil
+    }
+
+    /// Why reading `raw` needs the user's yes: it is a credential file (ssh keys, cloud credentials).
+    func readApproval(_ raw: String?) -> String? {
+        guard let raw, CommandPolicy(workspace: cwd).isCredentialFile(resolve(raw)) else { return nil }
+        return "reads credential files (\(raw))"
+    }
+}

@@ -17,6 +17,10 @@ public struct WriteFileTool: Tool {
         ], required: ["path", "content"]))
     }
 
+    public func approvalReason(for arguments: JSONValue, context: ToolContext) -> String? {
+        context.writeApproval(arguments["path"]?.stringValue)
+    }
+
     public func run(_ arguments: JSONValue, context: ToolContext) async -> ToolOutput {
         let args = ToolArguments(arguments)
         let path: String, content: String

@@ -1,4 +1,5 @@
 @testable import AgentTools
+import Exec
 import Testing
 
 /// The workspace is /home/u/proj; the home directory /home/u.
@@ -115,5 +116,20 @@ struct CommandPolicyTests {
         let p = CommandPolicy(workspace: nil, home: "/home/u")
         #expect(p.reason("rm -rf build") == nil)
         #expect(p.reason("rm -rf /srv/x") == "recursively deletes /srv/x, outside the workspace")
+    }
+}
+
+@Suite("File tools ask outside the workspace")
+struct FileToolApprovalTests {
+    let context = ToolContext(cwd: "/home/u/proj", backend: LocalBackend(), callID: "c")
+
+    @Test("write_file and patch ask for paths outside the workspace; read_file asks for credential files")
+    func fileTools() {
+        #expect(WriteFileTool().approvalReason(for: ["path": "src/a.swift"], context: context) == nil)
+        #expect(WriteFileTool().approvalReason(for: ["path": "/tmp/x"], context: context) == nil)
+        #expect(WriteFileTool().approvalReason(for: ["path": "~/.bashrc"], context: context) == "writes ~/.bashrc, outside the workspace")
+        #expect(PatchTool().approvalReason(for: ["path": "../other/file"], context: context) == "writes ../other/file, outside the workspace")
+        #expect(ReadFileTool().approvalReason(for: ["path": "README.md"], context: context) == nil)
+        #expect(ReadFileTool().approvalReason(for: ["path": "/etc/shadow"], context: context) == "reads credential files (/etc/shadow)")
     }
 }
