@@ -15,15 +15,21 @@ public actor MCPHub: ToolSource {
     private var tools: [String: [MCPTool]] = [:]
     private let onStatus: @Sendable ([MCPServerStatus]) -> Void
     private var observers: [UUID: @Sendable ([MCPServerStatus]) -> Void] = [:]
+    /// Connections report here; one consumer applies the reports in the order they were made
+    /// (a task per report could apply "connecting" after "ready" and hide a server's tools).
+    private let reports: AsyncStream<(MCPServerStatus, [MCP.Tool])>
+    private let reporter: AsyncStream<(MCPServerStatus, [MCP.Tool])>.Continuation
+    private var consumer: Task<Void, Never>?
 
     public init(specs: [MCPServerSpec], http: any HTTPStreamTransport, sleeper: any MCPSleeper = SystemSleeper(),
                 onStatus: @escaping @Sendable ([MCPServerStatus]) -> Void = { _ in }) {
         self.onStatus = onStatus
+        (reports, reporter) = AsyncStream.makeStream()
         var connections: [MCPServerConnection] = []
-        let box = WeakHub()
+        let reporter = self.reporter
         for spec in specs {
             connections.append(MCPServerConnection(spec: spec, http: http, sleeper: sleeper) { status, tools in
-                Task { await box.hub?.update(status, tools) }
+                reporter.yield((status, tools))
             })
         }
         self.connections = connections
@@ -31,11 +37,18 @@ public actor MCPHub: ToolSource {
             statuses[c.spec.name] = MCPServerStatus(name: c.spec.name, endpoint: c.spec.endpointDescription,
                                                     state: c.spec.enabled ? .connecting(attempt: 0) : .disabled)
         }
-        box.hub = self
     }
+
+    deinit { reporter.finish() }
 
     /// Starts every enabled server in the background.
     public func start() async {
+        if consumer == nil {
+            let reports = self.reports
+            consumer = Task { [weak self] in
+                for await (status, tools) in reports { await self?.update(status, tools) }
+            }
+        }
         for c in connections { await c.start() }
     }
 
@@ -104,9 +117,4 @@ public actor MCPHub: ToolSource {
         return "MCP servers not available right now (their tools are missing or will fail until they are back):\n"
             + lines.joined(separator: "\n")
     }
-}
-
-/// Lets connections report to the hub without a retain cycle (the hub owns them).
-private final class WeakHub: @unchecked Sendable {
-    weak var hub: MCPHub?
 }

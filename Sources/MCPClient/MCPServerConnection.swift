@@ -101,6 +101,8 @@ public actor MCPServerConnection {
             setState(.connecting(attempt: retry))
             do {
                 try await connectOnce()
+                // Stopped while connecting (disabled, restarted, quitting): leave nothing running.
+                if Task.isCancelled { await dropClient(); return }
                 retry = 0
                 status.lastError = nil
                 setState(.ready)
