@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config", "AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "SkillsTests", dependencies: ["Skills"], swiftSettings: strict),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "TestSupport", "Skills"], swiftSettings: strict),
-        .testTarget(name: "MCPClientTests", dependencies: ["MCPClient", "CurlTransport", "AgentTools", "Exec", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "MCPClientTests", dependencies: ["MCPClient", "CurlTransport", "AgentTools", "Exec", "TestSupport", "LLMClient"], swiftSettings: strict),
         .testTarget(name: "TUIKitTests", dependencies: ["TUIKit"], swiftSettings: strict),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"], swiftSettings: strict),
         .testTarget(name: "AppFeatureTests", dependencies: ["AppFeature"], exclude: ["__Snapshots__"], swiftSettings: strict),

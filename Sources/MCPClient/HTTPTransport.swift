@@ -29,6 +29,9 @@ public actor HTTPTransport: Transport {
 
     private var sessionID: String?
     private var protocolVersion: String?
+    /// An initialize is on its way: the next answers are read for the negotiated version
+    /// (only then — every other message goes to the SDK unparsed).
+    private var expectingInitializeAnswer = false
     private var initializeBody: Data?
     private var getStream: Task<Void, Never>?
     private var reinitializing: Task<Void, any Error>?
@@ -70,6 +73,7 @@ public actor HTTPTransport: Transport {
         let method = message?["method"]?.stringValue
         if method == "initialize" {
             initializeBody = data
+            expectingInitializeAnswer = true
             sessionID = nil
         }
         if let reinitializing { try await reinitializing.value }
@@ -136,10 +140,11 @@ public actor HTTPTransport: Transport {
 
     /// Notes the negotiated version from an initialize answer.
     private func observe(_ message: Data) {
-        guard protocolVersion == nil || initializeBody != nil,
+        guard expectingInitializeAnswer,
               let v = JSONValue.parse(String(decoding: message, as: UTF8.self))?["result"]?["protocolVersion"]?.stringValue
         else { return }
         protocolVersion = v
+        expectingInitializeAnswer = false
     }
 
     /// Makes a new session after the server forgot ours; concurrent callers share one attempt.
@@ -155,6 +160,7 @@ public actor HTTPTransport: Transport {
         guard let initializeBody else { throw MCPClientError(.http(status: 404), "session not found and no initialize to replay") }
         sessionID = nil
         getStream?.cancel()
+        expectingInitializeAnswer = true
         var answered = false
         try await post(initializeBody, deliver: false) { message in
             if JSONValue.parse(String(decoding: message, as: UTF8.self))?["result"] != nil { answered = true }
