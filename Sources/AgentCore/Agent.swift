@@ -349,7 +349,8 @@ public actor Agent {
     private func approval(for call: ToolCall, reason: String, arguments: JSONValue) async -> ApprovalDecision {
         switch config.approvalMode {
         case .approveAll: return .once
-        case .denyAll: return .deny
+        // What the user approved "always" holds without a dialog too (one-shot runs).
+        case .denyAll: return sessionApprovals.contains(reason) ? .always : .deny
         case .ask:
             if sessionApprovals.contains(reason) { return .session }
             let command = arguments["command"]?.stringValue ?? call.arguments

@@ -162,11 +162,11 @@ struct ChatRunner {
         return (agent, indexer)
     }
 
-    /// Line mode's approval prompt: once, for the session, or deny (the default).
+    /// Line mode's approval prompt: once, for the session, always (remembered), or deny (the default).
     static func askApproval(_ request: ApprovalRequest, agent: Agent) async {
         printError("\n⚠ \(request.tool) wants to run: \(request.command)\n  reason: \(request.reason)")
-        let answer = (await readLine(prompt: "  allow? [y] once  [s] this session  [N] deny: ") ?? "").lowercased()
-        let decision: ApprovalDecision = answer.hasPrefix("s") ? .session : (answer.hasPrefix("y") ? .once : .deny)
+        let answer = (await readLine(prompt: "  allow? [y] once  [s] this session  [a] always  [N] deny: ") ?? "").lowercased()
+        let decision: ApprovalDecision = answer.hasPrefix("a") ? .always : answer.hasPrefix("s") ? .session : (answer.hasPrefix("y") ? .once : .deny)
         await agent.submit(.approveTool(callID: request.callID, decision: decision))
     }
 

@@ -16,7 +16,7 @@ func writeMCPConfig(_ home: TalariaHome, trust: String = "ask") {
           broken:
             command: /nonexistent/mcp-server
         """
-    FileManager.default.createFile(atPath: home.home + "/config.yaml", contents: Data(config.utf8))
+    _ = FileManager.default.createFile(atPath: home.home + "/config.yaml", contents: Data(config.utf8))
 }
 
 @Suite("MCP servers end to end", .serialized)
@@ -90,5 +90,30 @@ struct MCPEndToEndTests {
         t.keys("C-c")
         #expect(await t.waitFor("EXITED-0") != nil)
         #expect(t.flag("alternate_on") == "0")
+    }
+}
+
+@Suite("Approvals in line mode", .serialized)
+struct LineApprovalTests {
+    let server: FakeLLMServer
+    init() async throws { server = try await FakeLLMServer() }
+
+    @Test("--line asks once/session/always/deny; 'always' is remembered, and a later -p run honours it")
+    func always() async throws {
+        let home = TalariaHome()
+        let t = Tmux(command: "cd \(home.work) && TALARIA_HOME=\(home.home) TALARIA_LOCAL_PORTS=9 \(TalariaHome.binary) --line --base-url \(server.baseURL)")
+        #expect(await t.waitFor("Type a request") != nil, "\(t.screen())")
+        t.keys("go rounds=1 cmd=sudo%20-n%20true", "Enter")
+        let asked = await t.waitFor("[a] always")
+        #expect(asked?.contains("reason: runs a command as root (sudo)") == true, "\(t.screen())")
+        t.keys("a", "Enter")
+        #expect(await t.waitFor("Done. The answer is 42.") != nil, "\(t.screen())")
+        t.keys("C-d")
+        #expect(await t.waitFor("EXITED-0") != nil)
+        let saved = try String(contentsOfFile: home.home + "/approvals.json", encoding: .utf8)
+        #expect(saved.contains("runs a command as root (sudo)"))
+        let r = try await home.run(["-p", "again rounds=1 cmd=sudo%20-n%20true", "--base-url", server.baseURL, "--json"])
+        #expect(!r.stdout.contains(#""status":"denied""#), "\(r.stdout)")
+        #expect(r.stdout.contains("toolCallEnded"))
     }
 }
