@@ -171,7 +171,7 @@ struct PeerTests {
         let hub = MCPHub(specs: [mute, time], http: CurlTransport(), sleeper: RecordingSleeper())
         let start = ContinuousClock.now
         await hub.start()
-        #expect(ContinuousClock.now - start < .milliseconds(500))
+        #expect(ContinuousClock.now - start < .seconds(10), "start waited for a server (the mute one would take 120 s)")
         #expect(await eventually(100) { await hub.currentTools().contains { $0.name == "mcp__time__get_current_time" } })
         #expect(await hub.statusList.first?.state == .connecting(attempt: 0))
         await hub.stop()
