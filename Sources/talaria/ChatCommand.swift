@@ -100,10 +100,13 @@ struct ChatRunner {
             await session.agent.waitUntilIdle()
         } else {
             printError("Talaria \(Talaria.version) — \(settings.model) at \(settings.baseURL). Type a request; Ctrl-D quits.")
+            var turns = 0
             while let line = await Self.readLine(prompt: "› ") {
                 if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
                 await session.agent.submit(.userTurn(UserTurn(text: line)))
+                turns += 1
                 await session.agent.waitUntilIdle()
+                await printer.waitForTurnsEnded(turns)
             }
         }
         await session.agent.submit(.shutdown)

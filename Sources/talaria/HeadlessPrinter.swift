@@ -12,6 +12,8 @@ actor HeadlessPrinter {
     private var wroteText = false
     private var endedWithNewline = true
     private var inReasoning = false
+    /// Turns whose end (completed or aborted) has been printed.
+    private(set) var turnsEnded = 0
     private let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -106,11 +108,19 @@ actor HeadlessPrinter {
         track(envelope.event)
     }
 
+    /// Waits until `count` turns have ended on screen, so line mode's next prompt never lands in
+    /// the middle of an answer still being printed (at most 10 s: an event is never lost, but a
+    /// prompt must not wait forever on one).
+    func waitForTurnsEnded(_ count: Int) async {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while turnsEnded < count, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+    }
+
     private func track(_ event: AgentEvent) {
         switch event {
         case .turnStarted: lastAbort = nil; reachedLimit = false
-        case .turnAborted(let a): lastAbort = a.reason
-        case .turnCompleted(let c): reachedLimit = c.reachedIterationLimit
+        case .turnAborted(let a): lastAbort = a.reason; turnsEnded += 1
+        case .turnCompleted(let c): reachedLimit = c.reachedIterationLimit; turnsEnded += 1
         default: break
         }
     }
