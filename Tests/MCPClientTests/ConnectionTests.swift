@@ -96,7 +96,8 @@ struct LifeTests {
         let error = await c.status.lastError ?? ""
         #expect(error.contains("initialize got no answer within 0.5 s"), "\(error)")
         await c.stop()
-        #expect(await eventually(10) { (try? await sh("pgrep -f 'fake_mcp_stdio.py --no-answer --log \(marker)'")) == 1 })
+        // "[-]-log": the pattern matches the server's command line but not pgrep's own (or its shell's).
+        #expect(await eventually(30) { (try? await sh("pgrep -f 'fake_mcp_stdio.py --no-answer [-]-log \(marker)'")) == 1 })
     }
 
     @Test("a protocol version Talaria does not speak fails with a message naming both")
