@@ -25,12 +25,14 @@ final class Tmux: @unchecked Sendable {
     func flag(_ f: String) -> String { Self.run(["display", "-p", "-t", name, "#{\(f)}"]).trimmingCharacters(in: .whitespacesAndNewlines) }
     func resize(_ cols: Int, _ rows: Int) { Self.run(["resize-window", "-t", name, "-x", String(cols), "-y", String(rows)]) }
 
-    /// Waits until the screen contains `text`; returns the screen.
-    func waitFor(_ text: String, timeout: Double = 15) async -> String? {
+    /// Waits until the screen contains every one of `texts`; returns the screen.
+    /// One capture must hold them all: a capture taken while the application is still redrawing
+    /// (after a resize, say) can hold one line of the new frame and not yet another.
+    func waitFor(_ texts: String..., timeout: Double = 15) async -> String? {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let s = screen()
-            if s.contains(text) { return s }
+            if texts.allSatisfy(s.contains) { return s }
             try? await Task.sleep(for: .milliseconds(100))
         }
         return nil
@@ -65,10 +67,10 @@ struct TUITests {
         t.keys("C-t")
         #expect(await t.waitFor("│ The user wants the answer.") != nil)
         for (c, r) in [(50, 15), (100, 30), (40, 12), (120, 40), (60, 20), (30, 10), (90, 25), (45, 14), (110, 35), (80, 24)] { t.resize(c, r) }
-        // The last size (80x24) holds the whole exchange again.
-        let after = await t.waitFor("› check think=1")
+        // The last size (80x24) holds the whole exchange again, once the redraws have settled.
+        let after = await t.waitFor("› check think=1", "Done. The answer is 42.")
         #expect(after != nil, "content lost after resizing: \(t.screen())")
-        #expect(after?.contains("Done. The answer is 42.") == true)
+        #expect(t.flag("window_width") == "80")
         t.keys("C-c")
         #expect(await t.waitFor("EXITED-0") != nil)
         #expect(t.flag("alternate_on") == "0")
