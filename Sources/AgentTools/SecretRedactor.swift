@@ -1,3 +1,4 @@
+import Exec
 import Foundation
 
 /// Removes secrets from tool output before the model, the store or a log sees it.
@@ -12,11 +13,8 @@ public struct SecretRedactor: Sendable {
     private let values: [(value: String, name: String)]
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        let markers = ["KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "PRIVATE", "AUTH", "SESSION", "COOKIE"]
         values = environment.compactMap { name, value in
-            let upper = name.uppercased()
-            guard value.count >= 8, markers.contains(where: { upper.contains($0) }),
-                  !upper.hasSuffix("_PATH"), !upper.hasSuffix("_FILE"), !upper.hasSuffix("_ENV"), !upper.hasSuffix("_DIR") else { return nil }
+            guard value.count >= 8, SecretNames.isSecret(name) else { return nil }
             return (value, name)
         }.sorted { $0.value.count > $1.value.count } // longer first: one value may contain another
     }

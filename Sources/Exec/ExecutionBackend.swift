@@ -52,13 +52,46 @@ public struct ExecError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Where commands and file operations run: this machine, a sandbox, a container, a remote host.
+///
+/// Every tool that touches the system goes through the session's backend — the shell and the
+/// file tools alike — so `backend: docker` means the agent's writes land in the container, not
+/// beside it.
 public protocol ExecutionBackend: Sendable {
-    /// A short name for the status line (`local`, `ssh user@host`).
+    /// A short name for the status line (`local`, `sandbox`, `ssh user@host`, `docker python:3.12`).
     var identity: String { get }
+
+    /// Whether this backend's files are this machine's own, so tools may use the file system
+    /// directly (only `local`; a sandbox's view differs: most of it is read-only, secrets hidden).
+    var filesAreLocal: Bool { get }
 
     /// Runs a command to completion, passing output bytes to `onOutput` as they arrive.
     ///
-    /// Cancelling the calling task kills the command's whole process group.
+    /// Cancelling the calling task kills the command's whole process group (on the target too).
     /// - Throws: ``ExecError`` only when the command cannot be started.
     func run(_ spec: CommandSpec, onOutput: @escaping @Sendable (Data) -> Void) async throws(ExecError) -> CommandResult
+
+    /// A file's bytes. - Throws: ``ExecError`` naming the path: missing, a directory, unreadable.
+    func readFile(_ path: String) async throws(ExecError) -> Data
+
+    /// Creates or replaces a file (and its parent directories); returns whether it existed.
+    @discardableResult
+    func writeFile(_ path: String, contents: Data) async throws(ExecError) -> Bool
+
+    /// Connects, starts a container, checks the tools are installed: whatever makes the first
+    /// command fast and its failure clear. Idempotent; `run` calls it too.
+    func prepare() async throws(ExecError)
+
+    /// Where commands start for a session begun in the local directory `local` (the same path
+    /// where the workspace is shared or mounted; `workdir` or the remote home on a remote host).
+    func directory(forSession local: String) async -> String
+
+    /// Releases what `prepare` made (a session's container, a control connection).
+    func shutdown() async
+}
+
+extension ExecutionBackend {
+    public var filesAreLocal: Bool { false }
+    public func prepare() async throws(ExecError) {}
+    public func directory(forSession local: String) async -> String { local }
+    public func shutdown() async {}
 }

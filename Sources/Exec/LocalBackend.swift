@@ -18,19 +18,31 @@ public struct LocalBackend: ExecutionBackend {
         self.killGrace = killGrace
     }
 
+    public var filesAreLocal: Bool { true }
+
     public func run(_ spec: CommandSpec, onOutput: @escaping @Sendable (Data) -> Void) async throws(ExecError) -> CommandResult {
-        let job = try Job.start(spec: spec, shell: shell, killGrace: killGrace)
-        let result: CommandResult = await withTaskCancellationHandler {
-            await withCheckedContinuation { (c: CheckedContinuation<CommandResult, Never>) in
-                let thread = Thread { c.resume(returning: job.pump(onOutput: onOutput)) }
-                thread.name = "talaria.exec"
-                thread.stackSize = 256 * 1024
-                thread.start()
-            }
-        } onCancel: {
-            job.cancelled.store(true, ordering: .relaxed)
+        try await Job.run(argv: [shell, "-c", spec.command], environment: Job.environment(for: spec), cwd: spec.cwd,
+                          spec: spec, killGrace: killGrace, onOutput: onOutput)
+    }
+
+    public func readFile(_ path: String) async throws(ExecError) -> Data {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw ExecError("no such file: \(path)") }
+        if isDir.boolValue { throw ExecError("\(path) is a directory") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ExecError("cannot read \(path) (permission denied?)") }
+        return data
+    }
+
+    @discardableResult
+    public func writeFile(_ path: String, contents: Data) async throws(ExecError) -> Bool {
+        let existed = FileManager.default.fileExists(atPath: path)
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try contents.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw ExecError("cannot write \(path): \(error.localizedDescription)")
         }
-        return result
+        return existed
     }
 }
 
@@ -49,27 +61,54 @@ final class Job: Sendable {
         self.killGrace = killGrace
     }
 
-    static func start(spec: CommandSpec, shell: String, killGrace: Double) throws(ExecError) -> Job {
-        var env = ProcessInfo.processInfo.environment
+    /// The environment a command sees: this process's, with pagers off, `TERM` set on a
+    /// terminal, and the spec's variables on top.
+    static func environment(for spec: CommandSpec, base: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        var env = base
         if spec.usePTY { env["TERM"] = env["TERM"].flatMap { $0 == "dumb" ? nil : $0 } ?? "xterm-256color" }
         env["PAGER"] = "cat"
         env["GIT_PAGER"] = "cat"
         for (k, v) in spec.env { env[k] = v }
-        let argv = [shell, "-c", spec.command]
-        let envp = env.map { "\($0.key)=\($0.value)" }
+        return env
+    }
+
+    /// Starts `argv` (the command, or the local program that carries it to its target) and
+    /// pumps it to the end on a dedicated thread. `onKill` runs after a cancel or timeout killed
+    /// the local process group (a remote target's own kill).
+    static func run(argv: [String], environment: [String: String], cwd: String, spec: CommandSpec, killGrace: Double,
+                    onKill: (@Sendable () -> Void)? = nil,
+                    onOutput: @escaping @Sendable (Data) -> Void) async throws(ExecError) -> CommandResult {
+        let job = try Job.start(argv: argv, environment: environment, cwd: cwd, spec: spec, killGrace: killGrace)
+        let result: CommandResult = await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<CommandResult, Never>) in
+                let thread = Thread { c.resume(returning: job.pump(onOutput: onOutput)) }
+                thread.name = "talaria.exec"
+                thread.stackSize = 256 * 1024
+                thread.start()
+            }
+        } onCancel: {
+            job.cancelled.store(true, ordering: .relaxed)
+        }
+        if result.cancelled || result.timedOut { onKill?() }
+        return result
+    }
+
+    static func start(argv: [String], environment: [String: String], cwd: String, spec: CommandSpec,
+                      killGrace: Double) throws(ExecError) -> Job {
+        let envp = environment.map { "\($0.key)=\($0.value)" }
         var fd: Int32 = -1
         let pid: pid_t = withCStrings(argv) { a in
             withCStrings(envp) { e in
-                spec.usePTY ? tl_pty_spawn(a, e, spec.cwd, spec.rows, spec.cols, &fd) : tl_pipe_spawn(a, e, spec.cwd, &fd)
+                spec.usePTY ? tl_pty_spawn(a, e, cwd, spec.rows, spec.cols, &fd) : tl_pipe_spawn(a, e, cwd, &fd)
             }
         }
         guard pid > 0 else {
             let reason = String(cString: strerror(errno))
             var isDir: ObjCBool = false
-            if !FileManager.default.fileExists(atPath: spec.cwd, isDirectory: &isDir) || !isDir.boolValue {
-                throw ExecError("cannot enter working directory \(spec.cwd): \(reason)")
+            if !FileManager.default.fileExists(atPath: cwd, isDirectory: &isDir) || !isDir.boolValue {
+                throw ExecError("cannot enter working directory \(cwd): \(reason)")
             }
-            throw ExecError("cannot start \(shell): \(reason)")
+            throw ExecError("cannot start \(argv[0]): \(reason)")
         }
         return Job(pid: pid, fd: fd, timeout: spec.timeout, killGrace: killGrace)
     }

@@ -1,0 +1,84 @@
+import CPTY
+import Foundation
+
+/// A short program's whole result: exit status, stdout and stderr apart.
+public struct Captured: Sendable, Hashable {
+    public var status: Int32
+    public var stdout: Data
+    public var stderr: Data
+
+    /// stderr's text, trimmed (what a failure message quotes).
+    public var errorText: String {
+        String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+public enum Capture {
+    /// Runs `argv` with `input` on its stdin (then closed), collecting stdout and stderr apart;
+    /// for file transfers and one-off checks, not for live output. Runs on its own threads, so
+    /// the caller's executor never blocks.
+    ///
+    /// - Throws: ``ExecError`` when the program cannot be started.
+    public static func run(_ argv: [String], environment: [String: String]? = nil, cwd: String = "/",
+                           input: Data = Data()) async throws(ExecError) -> Captured {
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        var inFD: Int32 = -1, outFD: Int32 = -1, errFD: Int32 = -1
+        let pid = withCStrings(argv) { a in withCStrings(env) { e in tl_stdio_spawn(a, e, cwd, &inFD, &outFD, &errFD) } }
+        guard pid > 0 else {
+            throw ExecError("cannot start \(argv.first ?? "?"): \(String(cString: strerror(errno)))")
+        }
+        let (i, o, e) = (inFD, outFD, errFD)
+        return await withCheckedContinuation { (c: CheckedContinuation<Captured, Never>) in
+            let writer = Thread {
+                signal(SIGPIPE, SIG_IGN)
+                input.withUnsafeBytes { raw in
+                    var off = 0
+                    while off < raw.count {
+                        let n = write(i, raw.baseAddress! + off, raw.count - off)
+                        if n <= 0 { if errno == EINTR { continue }; break }
+                        off += n
+                    }
+                }
+                close(i)
+            }
+            writer.stackSize = 128 * 1024
+            writer.start()
+            let reader = Thread {
+                var out = Data(), err = Data()
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                var open = [o, e]
+                while !open.isEmpty {
+                    var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+                    if poll(&fds, nfds_t(fds.count), -1) < 0 { if errno == EINTR { continue }; break }
+                    for p in fds where p.revents != 0 {
+                        let n = read(p.fd, &buffer, buffer.count)
+                        if n > 0 {
+                            if p.fd == o { out.append(contentsOf: buffer[0..<n]) } else { err.append(contentsOf: buffer[0..<n]) }
+                        } else if n == 0 || errno != EINTR {
+                            close(p.fd)
+                            open.removeAll { $0 == p.fd }
+                        }
+                    }
+                }
+                var status: Int32 = -1
+                _ = tl_wait(pid, &status, 0)
+                c.resume(returning: Captured(status: status, stdout: out, stderr: err))
+            }
+            reader.stackSize = 256 * 1024
+            reader.start()
+        }
+    }
+
+    /// Whether `program` can be run: an executable path, or a name found in `PATH`.
+    public static func isInstalled(_ program: String) -> Bool {
+        if program.contains("/") { return FileManager.default.isExecutableFile(atPath: program) }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(program)") }
+    }
+}
+
+/// Quotes `s` for a POSIX shell: one word whatever it holds.
+public func shellQuote(_ s: String) -> String {
+    if !s.isEmpty, s.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_./=:@%+,".contains($0)) }) { return s }
+    return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
