@@ -28,12 +28,24 @@ public struct ListDirTool: Tool {
             depth = min(max(1, try args.optionalInt("depth") ?? 1), 10)
             hidden = try args.optionalBool("show_hidden") ?? false
         } catch { return .error(error.message) }
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return .error("no such directory: \(path)") }
-        guard isDir.boolValue else { return .error("\(path) is a file; use read_file") }
         var lines: [String] = []
         var files = 0, dirs = 0
         var truncated = false
+        if !context.backend.filesAreLocal {
+            let entries: [RemoteFiles.Entry]
+            do { entries = try await RemoteFiles.list(path, depth: depth, hidden: hidden, limit: Self.maxEntries, context: context) } catch {
+                return .error(error.message)
+            }
+            for e in entries {
+                if lines.count >= Self.maxEntries { truncated = true; break }
+                if e.isDirectory { dirs += 1 } else { files += 1 }
+                lines.append(e.isDirectory ? e.path + "/" : "\(e.path)  (\(Self.humanSize(e.size)))")
+            }
+            return Self.report(path, lines: lines, files: files, dirs: dirs, truncated: truncated)
+        }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return .error("no such directory: \(path)") }
+        guard isDir.boolValue else { return .error("\(path) is a file; use read_file") }
         FileWalker(root: path, maxDepth: depth, includeHidden: hidden).walk { rel, isDirectory in
             if lines.count >= Self.maxEntries { truncated = true; return false }
             if isDirectory {
@@ -46,6 +58,10 @@ public struct ListDirTool: Tool {
             }
             return true
         }
+        return Self.report(path, lines: lines, files: files, dirs: dirs, truncated: truncated)
+    }
+
+    static func report(_ path: String, lines: [String], files: Int, dirs: Int, truncated: Bool) -> ToolOutput {
         if lines.isEmpty { return ToolOutput(text: "\(path) is empty") }
         var text = "\(path): \(files) file\(files == 1 ? "" : "s"), \(dirs) director\(dirs == 1 ? "y" : "ies")\(truncated ? " (first \(Self.maxEntries) entries)" : "")\n"
         text += lines.joined(separator: "\n")

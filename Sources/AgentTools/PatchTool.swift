@@ -35,7 +35,8 @@ public struct PatchTool: Tool {
         } catch { return .error(error.message) }
         guard !old.isEmpty else { return .error("old_string is empty; use write_file to create a file") }
         guard old != new else { return .error("old_string and new_string are the same; nothing to change") }
-        guard let data = FileManager.default.contents(atPath: path) else { return .error("no such file: \(path)") }
+        let data: Data
+        do { data = try await context.backend.readFile(path) } catch { return .error(error.message) }
         let text = String(decoding: data, as: UTF8.self)
         let ranges = Self.occurrences(of: old, in: text)
         if ranges.isEmpty {
@@ -53,9 +54,7 @@ public struct PatchTool: Tool {
             cursor = r.upperBound
         }
         result += text[cursor...]
-        do { try Data(result.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            return .error("cannot write \(path): \(error.localizedDescription)")
-        }
+        do { try await context.backend.writeFile(path, contents: Data(result.utf8)) } catch { return .error(error.message) }
         let line = Self.lineNumber(of: ranges[0].lowerBound, in: text)
         return ToolOutput(text: "Patched \(path): \(ranges.count) replacement\(ranges.count == 1 ? "" : "s") (first at line \(line))")
     }

@@ -32,10 +32,10 @@ public struct ReadFileTool: Tool {
             offset = max(1, try args.optionalInt("offset") ?? 1)
             limit = min(max(1, try args.optionalInt("limit") ?? 2000), 10_000)
         } catch { return .error(error.message) }
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return .error("no such file: \(path)") }
-        if isDir.boolValue { return .error("\(path) is a directory; use list_dir") }
-        guard let data = FileManager.default.contents(atPath: path) else { return .error("cannot read \(path) (permission denied?)") }
+        let data: Data
+        do { data = try await context.backend.readFile(path) } catch {
+            return .error(error.message.hasSuffix(" is a directory") ? error.message + "; use list_dir" : error.message)
+        }
         if data.prefix(8192).contains(0) { return .error("\(path) is a binary file (\(data.count) bytes)") }
         let text = String(decoding: data, as: UTF8.self)
         var lines = text.components(separatedBy: "\n")

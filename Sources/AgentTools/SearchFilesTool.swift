@@ -33,6 +33,14 @@ public struct SearchFilesTool: Tool {
             ignoreCase = try args.optionalBool("ignore_case") ?? false
             maxResults = min(max(1, try args.optionalInt("max_results") ?? 100), 1000)
         } catch { return .error(error.message) }
+        if !context.backend.filesAreLocal {
+            do {
+                let found = target == "files"
+                    ? try await RemoteFiles.findFiles(root, glob: pattern, max: maxResults, context: context)
+                    : try await RemoteFiles.grep(root, pattern: pattern, glob: glob, ignoreCase: ignoreCase, max: maxResults, context: context)
+                return Self.report(Array(found.prefix(maxResults)), more: found.count > maxResults, pattern: pattern, root: root, max: maxResults)
+            } catch { return .error(error.message) }
+        }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
             return .error("no such directory: \(root)")
@@ -69,7 +77,11 @@ public struct SearchFilesTool: Tool {
                 return true
             }
         }
+        return Self.report(results, more: more, pattern: pattern, root: root, max: maxResults)
+    }
+
+    static func report(_ results: [String], more: Bool, pattern: String, root: String, max: Int) -> ToolOutput {
         if results.isEmpty { return ToolOutput(text: "no matches for \(pattern) in \(root)") }
-        return ToolOutput(text: results.joined(separator: "\n") + (more ? "\n[more than \(maxResults) matches; narrow the search]" : ""))
+        return ToolOutput(text: results.joined(separator: "\n") + (more ? "\n[more than \(max) matches; narrow the search]" : ""))
     }
 }

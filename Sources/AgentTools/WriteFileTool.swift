@@ -1,7 +1,7 @@
 import AgentProtocol
 import Foundation
 
-/// `write_file`: creates or replaces a file atomically, creating parent directories.
+/// `write_file`: creates or replaces a file atomically, creating parent directories, on the session's backend.
 public struct WriteFileTool: Tool {
     public static let description = """
         Write a file with the given content, replacing it if it exists and creating parent \
@@ -28,14 +28,8 @@ public struct WriteFileTool: Tool {
             path = context.resolve(try args.string("path"))
             content = try args.string("content")
         } catch { return .error(error.message) }
-        let existed = FileManager.default.fileExists(atPath: path)
-        do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            try Data(content.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            return .error("cannot write \(path): \(error.localizedDescription)")
-        }
+        let existed: Bool
+        do { existed = try await context.backend.writeFile(path, contents: Data(content.utf8)) } catch { return .error(error.message) }
         let lines = content.isEmpty ? 0 : content.split(separator: "\n", omittingEmptySubsequences: false).count
         return ToolOutput(text: "\(existed ? "Replaced" : "Created") \(path) (\(content.utf8.count) bytes, \(lines) lines)")
     }
