@@ -66,14 +66,14 @@ let package = Package(
             swiftSettings: strict),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["AgentProtocol", "LLMClient"],
+        .target(name: "TestSupport", dependencies: ["AgentProtocol", "LLMClient", "Exec"],
                 path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "AgentProtocolTests", dependencies: ["AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "TestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
-        .testTarget(name: "ExecTests", dependencies: ["Exec", "AgentProtocol"], swiftSettings: strict),
+        .testTarget(name: "ExecTests", dependencies: ["Exec", "AgentProtocol", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "Skills"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "SkillsTests", dependencies: ["Skills"], swiftSettings: strict),

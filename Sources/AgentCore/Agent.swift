@@ -32,7 +32,7 @@ public actor Agent {
     private let toolSources: [any ToolSource]
     /// The tools of the current iteration: built-ins plus what the sources offer now.
     private var activeTools: ToolRegistry
-    private let backend: any ExecutionBackend
+    private var backend: any ExecutionBackend
     /// Secrets leave tool output here, before the store, the model and the UI see it.
     private let redactor: SecretRedactor
     let emitter = EventEmitter()
@@ -133,6 +133,15 @@ public actor Agent {
         return id
     }
 
+    /// Where the session's commands and file tools run.
+    public var executionBackend: any ExecutionBackend { backend }
+
+    /// Runs the next tool calls on `new` (calls already running finish where they started).
+    /// The backend's owner releases the old one (its container, its connection).
+    public func switchBackend(to new: any ExecutionBackend) {
+        backend = new
+    }
+
     /// Waits until no turn runs and none is queued.
     public func waitUntilIdle() async {
         // Each finished turn starts the next queued one before its task ends.
@@ -183,6 +192,10 @@ public actor Agent {
         await refreshTools()
         var notes: [String] = []
         for source in toolSources { if let note = await source.promptNote() { notes.append(note) } }
+        if !backend.filesAreLocal {
+            let dir = await backend.directory(forSession: config.cwd)
+            notes.append("Commands and file tools run on \(backend.identity), not directly on the user's machine; they start in \(dir).")
+        }
         let extra = ([config.extraInstructions, skillSection] + notes).compactMap { $0 }.joined(separator: "\n\n")
         let systemPrompt = SystemPrompt.make(cwd: config.cwd, tools: activeTools.names, extra: extra.isEmpty ? nil : extra)
         var iteration = 0
@@ -287,7 +300,7 @@ public actor Agent {
 
     /// Runs the calls concurrently; commits each result as it finishes. Returns whether the user interrupted.
     private func runTools(_ calls: [ToolCall], allowed: Bool) async -> Bool {
-        let cwd = config.cwd
+        let cwd = await backend.directory(forSession: config.cwd)
         var settled: [(Int, ToolOutput)] = []
         await withTaskGroup(of: (Int, ToolOutput, Int).self) { group in
             for (index, call) in calls.enumerated() {

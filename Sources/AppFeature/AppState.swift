@@ -16,6 +16,8 @@ public struct AppState: Sendable, Hashable {
     public var queued: [String] = []
     public var model = ""
     public var backend = "local"
+    /// The backend failed to prepare; commands will fail until it is fixed or switched.
+    public var backendFailed = false
     /// Commands that need approval run without asking (`--yolo`, `approvals: yes`).
     public var yolo = false
     /// Configured MCP servers and their states (the `/mcp` view, the status line).
@@ -318,6 +320,10 @@ public enum AppAction: Sendable, Hashable {
     case mcpStatus([MCPServerStatus])
     /// A file was edited in the user's editor (reload what shows it).
     case fileEdited(String)
+    /// Commands and file tools now run on this backend (its identity, for the status line).
+    case backendChanged(String)
+    /// The backend cannot work (not installed, unreachable): why.
+    case backendProblem(String)
 }
 
 /// Work for the runtime; results come back as actions.
@@ -346,4 +352,6 @@ public enum AppEffect: Sendable, Hashable {
     case archiveSkill(directory: String)
     case restartMCPServer(name: String)
     case setMCPServerEnabled(name: String, enabled: Bool)
+    /// Switch where commands run (`/backend NAME`); fails, with the reason, if it cannot work.
+    case setBackend(BackendKind)
 }

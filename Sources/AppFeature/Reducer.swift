@@ -98,6 +98,15 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
     case .fileEdited:
         if case .skills? = state.overlay { return reloadSkills(&state) }
         return []
+    case .backendProblem(let text):
+        state.backendFailed = true
+        append(&state, .notice(Notice(.error, text + " — /backend switches")))
+        return []
+    case .backendChanged(let identity):
+        state.backend = identity
+        state.backendFailed = false
+        append(&state, .notice(Notice(.info, "commands and file tools now run on \(identity)")))
+        return []
     }
 }
 

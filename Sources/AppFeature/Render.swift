@@ -244,7 +244,7 @@ private func drawStatus(_ state: AppState, into buffer: inout ScreenBuffer, y: I
         left.append("\(frame) working\(elapsed)")
     }
     left.append(state.model.isEmpty ? "talaria" : state.model)
-    if state.backend != "local" { left.append(state.backend) }
+    if state.backend != "local" || state.backendFailed { left.append(state.backend + (state.backendFailed ? " ✗" : "")) }
     if let mcp = mcpSummary(state.mcpServers) { left.append(mcp) }
     if let window = state.contextWindow, window > 0 {
         left.append("ctx \(state.lastPromptTokens * 100 / window)% of \(window >= 1000 ? "\(window / 1000)k" : "\(window)")")

@@ -4,7 +4,7 @@ import TUIKit
 
 /// The slash commands: what the completion popup offers and what `/help` lists.
 public enum SlashCommand: String, Sendable, CaseIterable {
-    case new, resume, sessions, skills, mcp, title, model, theme, keymap, clear, copy, mouse, help, quit
+    case new, resume, sessions, skills, mcp, backend, title, model, theme, keymap, clear, copy, mouse, help, quit
 
     public var summary: String {
         switch self {
@@ -13,6 +13,7 @@ public enum SlashCommand: String, Sendable, CaseIterable {
         case .sessions: "search every stored session"
         case .skills: "browse, edit and curate skills"
         case .mcp: "MCP servers: state, tools, restart"
+        case .backend: "show or switch where commands run"
         case .title: "name this session"
         case .model: "show or switch the model"
         case .theme: "switch the colour theme"
@@ -59,6 +60,19 @@ func runSlash(_ text: String, _ state: inout AppState) -> [AppEffect] {
         return openSkills(&state)
     case .mcp:
         return openMCP(&state)
+    case .backend:
+        guard !argument.isEmpty else {
+            let kinds = BackendKind.allCases.map { "  \($0.rawValue) — \($0.summary)" }.joined(separator: "\n")
+            append(&state, .notice(Notice(.info, "commands and file tools run on \(state.backend). /backend NAME switches (settings from config.yaml):\n\(kinds)")))
+            return []
+        }
+        guard let kind = BackendKind(rawValue: argument == "singularity" ? "apptainer" : argument) else {
+            toast(&state, .error, "no backend \"\(argument)\" (have: \(BackendKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            return []
+        }
+        guard idle() else { return [] }
+        toast(&state, .info, "switching to \(kind.rawValue)…")
+        return [.setBackend(kind)]
     case .title:
         guard !argument.isEmpty else { toast(&state, .warning, "usage: /title NAME"); return [] }
         toast(&state, .info, "titled \(argument)")
@@ -124,6 +138,7 @@ func updateCompletion(_ state: inout AppState) -> [AppEffect] {
         switch parts[0] {
         case "/theme": names = state.themes.keys.sorted()
         case "/keymap": names = state.keymaps.keys.sorted()
+        case "/backend": names = BackendKind.allCases.map(\.rawValue)
         default: state.completion = nil; return []
         }
         let arg = parts.count > 1 ? String(parts[1]) : ""
@@ -175,7 +190,7 @@ func completionKey(_ state: inout AppState, _ key: KeyEvent) -> [AppEffect]? {
         state.completion = nil
         // Enter on a command runs it when it needs no argument; a directory keeps completing.
         if key.key == .enter, c.kind != .path {
-            let takesArgument: Set<String> = ["/resume", "/title", "/model", "/theme", "/keymap", "/sessions"]
+            let takesArgument: Set<String> = ["/resume", "/title", "/model", "/theme", "/keymap", "/sessions", "/backend"]
             if c.kind == .argument || !takesArgument.contains(item) {
                 return perform(.submit, &state)
             }

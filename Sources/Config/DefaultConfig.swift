@@ -25,8 +25,15 @@ public enum DefaultConfig {
         # max_tokens: 4096
         # temperature: 0.2
 
-        # Where commands run: local (more backends come with the execution work).
+        # Where commands and file tools run: local | sandbox | ssh | docker | apptainer | modal |
+        # daytona; /backend switches in the interface. Each has a small section:
         # backend: local
+        # sandbox: {network: false, writable: [~/.cache/pip]}   # bubblewrap: workspace writable, rest read-only
+        # ssh: {host: gpu-box, user: me, port: 22, identity_file: ~/.ssh/id_ed25519, workdir: /home/me/src}
+        # docker: {image: python:3.12-slim, memory: 4g, cpus: 2, pids_limit: 512, network: false}
+        # apptainer: {image: docker://debian:bookworm-slim, network: false}
+        # modal: {container: ta-01ABCDEF}                        # a running container (modal container list)
+        # daytona: {sandbox: my-sandbox}
 
         # Commands that need approval: ask (TUI dialog; refused in -p mode), yes, deny.
         # approvals: ask

@@ -23,6 +23,14 @@ public struct TalariaConfig: Sendable, Hashable {
     public var skills = SkillsSettings()
     /// The `mcp_servers:` section, in file order.
     public var mcpServers: [MCPServerSpec] = []
+    /// Each backend's section (`ssh:`, `docker:`, …), parsed; one without a section has defaults.
+    public var backendSettings: [BackendKind: BackendSpec] = [:]
+
+    /// The backend to start with and its settings.
+    public var backendSpec: BackendSpec { spec(for: backend.flatMap(BackendKind.init(rawValue:)) ?? .local) }
+
+    /// A backend's settings from its section (for `/backend NAME`).
+    public func spec(for kind: BackendKind) -> BackendSpec { backendSettings[kind] ?? BackendSpec(kind: kind) }
 
     public init() {}
 
@@ -32,7 +40,7 @@ public struct TalariaConfig: Sendable, Hashable {
         "context_window": .int, "max_tokens": .int, "temperature": .double, "backend": .string,
         "approvals": .string, "theme": .string, "keymap": .string, "tool_output_limit": .int,
         "system_prompt": .string, "mcp_servers": .section, "skills": .section, "memory": .section,
-        "ssh": .section, "docker": .section, "sandbox": .section,
+        "ssh": .section, "docker": .section, "sandbox": .section, "apptainer": .section, "modal": .section, "daytona": .section,
     ]
 
     enum Kind { case string, int, double, section }
@@ -115,14 +123,27 @@ extension TalariaConfig {
                 config.sections[key] = (try? Yams.serialize(node: value)) ?? ""
                 if key == "skills" { config.skills = try SkillsSettings.parse(value, file: file, line: line ?? 1) }
                 if key == "mcp_servers" { config.mcpServers = try MCPServersConfig.parse(value, file: file, line: line ?? 1) }
+                if let kind = BackendKind(rawValue: key) {
+                    config.backendSettings[kind] = try BackendsConfig.parse(kind, value, file: file, line: line ?? 1)
+                }
             }
         }
         // Running commands somewhere other than asked would be a safety problem, not a detail.
-        if let b = config.backend, b != "local" {
-            let planned = ["sandbox", "ssh", "docker", "apptainer", "singularity", "modal", "daytona"]
-            throw ConfigError(file: file, key: "backend", message: planned.contains(b)
-                ? "'\(b)' is not available in this version; commands run only on this machine (backend: local)"
-                : "must be local, found '\(b)'")
+        if var b = config.backend {
+            if b == "singularity" { b = "apptainer"; config.backend = b }
+            guard let kind = BackendKind(rawValue: b) else {
+                throw ConfigError(file: file, key: "backend",
+                                  message: "must be one of \(BackendKind.allCases.map(\.rawValue).joined(separator: ", ")), found '\(b)'")
+            }
+            let spec = config.spec(for: kind)
+            let missing: String? = switch kind {
+            case .ssh: spec.host == nil ? "ssh: {host: NAME}" : nil
+            case .apptainer: spec.image == nil ? "apptainer: {image: docker://debian:bookworm-slim}" : nil
+            case .modal: spec.target == nil ? "modal: {container: ID}" : nil
+            case .daytona: spec.target == nil ? "daytona: {sandbox: ID}" : nil
+            default: nil
+            }
+            if let missing { throw ConfigError(file: file, key: "backend", message: "'\(b)' needs its section: add `\(missing)`") }
         }
         if let a = config.approvals, !["ask", "yes", "deny"].contains(a) {
             throw ConfigError(file: file, key: "approvals", message: "must be ask, yes or deny, found '\(a)'")

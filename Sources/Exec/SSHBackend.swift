@@ -22,7 +22,7 @@ public final class SSHBackend: WrappingBackend {
         self.controlDirectory = controlDirectory
     }
 
-    var destination: String { spec.user.map { "\($0)@\(spec.host ?? "")" } ?? (spec.host ?? "") }
+    var destination: String { spec.user.map { "\($0)@\(spec.host ?? "?")" } ?? (spec.host ?? "?") }
     public var identity: String { "ssh \(destination)" + (spec.port.map { ":\($0)" } ?? "") }
     public var killsOnTarget: Bool { true }
 

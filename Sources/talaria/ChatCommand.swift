@@ -86,6 +86,15 @@ struct ChatRunner {
         let session = try openSession(settings, transport: transport, cwd: workdir, interactive: promptText == nil,
                                       toolSources: mcp.map { [$0] } ?? [])
         let agent = session.agent
+        // A backend that cannot work (not installed, unreachable) fails here, with its reason,
+        // rather than as every tool call's error.
+        let backend = await agent.executionBackend
+        do { try await backend.prepare() } catch {
+            printError("talaria: backend \(backend.identity): \(error.message)")
+            await agent.submit(.shutdown)
+            await backend.shutdown()
+            throw Exit.usage
+        }
         var ask: (@Sendable (ApprovalRequest) async -> Void)?
         if promptText == nil {
             ask = { request in await Self.askApproval(request, agent: agent) }
@@ -111,6 +120,7 @@ struct ChatRunner {
         }
         await session.agent.submit(.shutdown)
         await events.value // every event printed, so the exit code sees the whole turn
+        await backend.shutdown() // the session's container, the ssh connection
         _ = try? await session.indexer.catchUp()
         await mcp?.stop()
         let exit = await printer.exitCode()
@@ -136,7 +146,8 @@ struct ChatRunner {
 
     /// An agent on `store` for a new session, or continuing `resume`.
     static func makeAgent(_ s: Settings, store: SessionStore, transport: CurlTransport, cwd: String, mode: ApprovalMode,
-                          source: String, resume: String?, toolSources: [any ToolSource] = []) throws -> (agent: Agent, indexer: Indexer) {
+                          source: String, resume: String?, toolSources: [any ToolSource] = [],
+                          backend: (any ExecutionBackend)? = nil) throws -> (agent: Agent, indexer: Indexer) {
         let endpoint = Endpoint(baseURL: URL(string: s.baseURL)!, apiKey: s.apiKey, model: s.model)
         let client = LLMClient(endpoint: endpoint, transport: transport)
         let indexer = Indexer(store: store)
@@ -153,7 +164,8 @@ struct ChatRunner {
         }
         tools.register(SkillManageTool(library: library, writer: SkillWriter(root: s.paths.home + "/skills")))
         let agent = try Agent(config: config, client: client, store: store, indexer: indexer, tools: tools,
-                              backend: LocalBackend(), resumeID: resume,
+                              backend: backend ?? Backends.make(s.config.backendSpec, workspace: cwd, stateDirectory: s.paths.home),
+                              resumeID: resume,
                               contextProbe: ContextWindowProbe(endpoint: endpoint, transport: transport),
                               contextCache: ContextWindowCache(path: s.paths.home + "/context-windows.json"),
                               skills: library.skills.isEmpty ? nil : SkillCatalogPrompt(library: library, budget: s.config.skills.catalogBudget ?? 2_000),

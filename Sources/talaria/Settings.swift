@@ -1,3 +1,4 @@
+import AgentProtocol
 import AgentCore
 import Config
 import CurlTransport
@@ -19,10 +20,17 @@ struct Settings {
     static func resolve(_ o: EndpointOptions, env: [String: String] = ProcessInfo.processInfo.environment,
                         transport: CurlTransport, quiet: Bool = false) async throws -> Settings {
         let paths = TalariaPaths(environment: env)
-        let config: TalariaConfig
+        var config: TalariaConfig
         do { config = try TalariaConfig.load(path: paths.configFile) } catch {
             printError("talaria: \(error)")
             throw Exit.usage
+        }
+        if let b = o.backend {
+            guard let kind = BackendKind(rawValue: b == "singularity" ? "apptainer" : b) else {
+                printError("talaria: --backend must be one of \(BackendKind.allCases.map(\.rawValue).joined(separator: ", ")), found '\(b)'")
+                throw Exit.usage
+            }
+            config.backend = kind.rawValue
         }
         let keyVar = o.apiKeyEnv ?? config.apiKeyEnv ?? "OPENAI_API_KEY"
         let apiKey = env[keyVar].flatMap { $0.isEmpty ? nil : $0 }

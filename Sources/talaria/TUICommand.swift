@@ -70,6 +70,9 @@ struct TUIRunner {
             await mcp.observe { servers in ui.post([.mcpStatus(servers)]) }
             await mcp.start()
         }
+        Task {
+            if let problem = await host.prepareBackend() { ui.post([.toast(.error, problem), .backendProblem(problem)]) }
+        }
         // SIGTERM, SIGHUP and SIGINT reach the UI loop through the backend's self-pipe.
         await ui.finished()
         await host.shutdown()
@@ -83,7 +86,7 @@ struct TUIRunner {
         var state = AppState()
         state.cwd = cwd
         state.model = settings.model
-        state.backend = settings.config.backend ?? "local"
+        state.backend = Backends.make(settings.config.backendSpec, workspace: cwd, stateDirectory: settings.paths.home).identity
         state.yolo = yolo || settings.config.approvals == "yes"
         state.themes = assets.themes
         state.keymaps = assets.keymaps
@@ -169,6 +172,8 @@ actor AgentHost {
     private var sink: (@Sendable (EventEnvelope) -> Void)?
     private var model: String
     private(set) var sessionID = ""
+    /// Where commands run, shared by the sessions of this run (one container, one connection).
+    private(set) var backend: any ExecutionBackend
     private let ops: AsyncStream<Op>.Continuation
     private var opLoop: Task<Void, Never>?
 
@@ -180,6 +185,7 @@ actor AgentHost {
         self.transport = transport
         self.cwd = cwd
         model = settings.model
+        backend = Backends.make(settings.config.backendSpec, workspace: cwd, stateDirectory: settings.paths.home)
         let (stream, continuation) = AsyncStream<Op>.makeStream()
         ops = continuation
         Task { await self.consume(stream) }
@@ -210,7 +216,8 @@ actor AgentHost {
         s.model = newModel ?? model
         let mode: ApprovalMode = yolo || s.config.approvals == "yes" ? .approveAll : s.config.approvals == "deny" ? .denyAll : .ask
         let (agent, indexer) = try ChatRunner.makeAgent(s, store: store, transport: transport, cwd: cwd, mode: mode,
-                                                        source: "tui", resume: resume, toolSources: mcp.map { [$0] } ?? [])
+                                                        source: "tui", resume: resume, toolSources: mcp.map { [$0] } ?? [],
+                                                        backend: backend)
         self.agent = agent
         self.indexer = indexer
         model = s.model
@@ -241,9 +248,28 @@ actor AgentHost {
 
     func catchUpIndex() async { _ = try? await indexer?.catchUp() }
 
+    /// Prepares `kind` (with its settings from config.yaml) and moves the session onto it;
+    /// on failure the session stays where it was. Returns the new backend's identity.
+    func switchBackend(to kind: BackendKind) async throws(ExecError) -> String {
+        let new = Backends.make(settings.config.spec(for: kind), workspace: cwd, stateDirectory: settings.paths.home)
+        try await new.prepare()
+        let old = backend
+        backend = new
+        await agent?.switchBackend(to: new)
+        await old.shutdown()
+        return new.identity
+    }
+
+    /// Readies the configured backend in the background of the first frame; its problem, if any.
+    func prepareBackend() async -> String? {
+        do { try await backend.prepare() } catch { return "backend \(backend.identity): \(error.message)" }
+        return nil
+    }
+
     func shutdown() async {
         ops.finish()
         await stopCurrent()
+        await backend.shutdown()
     }
 }
 

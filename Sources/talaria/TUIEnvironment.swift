@@ -36,6 +36,12 @@ struct TUIEnvironment: AppEnvironment {
             case .newSession:
                 try await host.switchTo(resume: nil)
                 return [.toast(.info, "new session")]
+            case .setBackend(let kind):
+                do {
+                    return [.backendChanged(try await host.switchBackend(to: kind))]
+                } catch {
+                    return [.toast(.error, "cannot switch to \(kind.rawValue): \(error.message)")]
+                }
             case .setModel(let model):
                 let current = await host.sessionID
                 try await host.switchTo(resume: current, model: model)

@@ -53,4 +53,7 @@ struct EndpointOptions: ParsableArguments {
 
     @Option(name: .customLong("max-tokens"), help: "Output token limit per model request.")
     var maxTokens: Int?
+
+    @Option(help: "Where commands and file tools run: local, sandbox, ssh, docker, apptainer, modal, daytona (default: config.yaml's backend).")
+    var backend: String?
 }

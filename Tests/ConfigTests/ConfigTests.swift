@@ -79,15 +79,46 @@ struct ConfigTests {
 
 @Suite("config.yaml: backend")
 struct BackendConfigTests {
-    @Test("only local runs; a backend this version lacks is an error, never a silent fallback to this machine")
+    @Test("backend names one of the backends; each section's settings load; a backend missing what it needs is an error")
     func backend() throws {
-        #expect(try TalariaConfig.parse("backend: local\n", file: "c").backend == "local")
-        #expect(throws: ConfigError(file: "c", key: "backend",
-                                    message: "'docker' is not available in this version; commands run only on this machine (backend: local)")) {
-            try TalariaConfig.parse("backend: docker\n", file: "c")
-        }
-        #expect(throws: ConfigError(file: "c", key: "backend", message: "must be local, found 'vm'")) {
-            try TalariaConfig.parse("backend: vm\n", file: "c")
+        #expect(try TalariaConfig.parse("backend: local\n", file: "c").backendSpec == BackendSpec(kind: .local))
+        #expect(try TalariaConfig.parse("", file: "c").backendSpec.kind == .local)
+        let c = try TalariaConfig.parse("""
+            backend: ssh
+            ssh: {host: gpu-box, user: me, port: 2222, identity_file: /k/id, options: [Compression=yes], workdir: /srv/app}
+            docker: {image: python:3.12-slim, memory: 2g, cpus: 1.5, pids_limit: 256, network: true}
+            sandbox: {network: false, writable: [/var/cache/x]}
+            apptainer: {image: docker://debian:bookworm-slim}
+            modal: {container: ta-01ABC}
+            daytona: {sandbox: sbx-1, workdir: /home/daytona}
+            """, file: "c")
+        var ssh = BackendSpec(kind: .ssh)
+        ssh.host = "gpu-box"; ssh.user = "me"; ssh.port = 2222; ssh.identityFile = "/k/id"
+        ssh.sshOptions = ["Compression=yes"]; ssh.workdir = "/srv/app"
+        #expect(c.backendSpec == ssh)
+        var docker = BackendSpec(kind: .docker)
+        docker.image = "python:3.12-slim"; docker.memory = "2g"; docker.cpus = 1.5; docker.pidsLimit = 256; docker.network = true
+        #expect(c.spec(for: .docker) == docker)
+        #expect(c.spec(for: .sandbox).writable == ["/var/cache/x"])
+        #expect(c.spec(for: .modal).target == "ta-01ABC")
+        #expect(c.spec(for: .daytona).target == "sbx-1" && c.spec(for: .daytona).workdir == "/home/daytona")
+        #expect(try TalariaConfig.parse("backend: singularity\napptainer: {image: x.sif}\n", file: "c").backendSpec.kind == .apptainer)
+        #expect(try TalariaConfig.parse("backend: docker\n", file: "c").backendSpec.image == nil, "docker has a default image")
+    }
+
+    @Test("mistakes name the key and what is expected; never a silent fallback to this machine")
+    func mistakes() throws {
+        let cases: [(String, ConfigError)] = [
+            ("backend: vm\n", ConfigError(file: "c", key: "backend", message: "must be one of local, sandbox, ssh, docker, apptainer, modal, daytona, found 'vm'")),
+            ("backend: ssh\n", ConfigError(file: "c", key: "backend", message: "'ssh' needs its section: add `ssh: {host: NAME}`")),
+            ("backend: modal\n", ConfigError(file: "c", key: "backend", message: "'modal' needs its section: add `modal: {container: ID}`")),
+            ("ssh: {host: h, port: 99999}\n", ConfigError(file: "c", line: 1, key: "ssh.port", message: "must be a port number (1-65535)")),
+            ("docker: {memory: lots}\n", ConfigError(file: "c", line: 1, key: "docker.memory", message: "must be a size such as 512m or 4g")),
+            ("sandbox: {net: true}\n", ConfigError(file: "c", line: 1, key: "sandbox.net", message: "unknown setting (known: network, writable)")),
+            ("docker: ubuntu\n", ConfigError(file: "c", line: 1, key: "docker", message: "must be a mapping of settings (image, memory, cpus, pids_limit, network)")),
+        ]
+        for (text, error) in cases {
+            #expect(throws: error, "\(text)") { try TalariaConfig.parse(text, file: "c") }
         }
     }
 }

@@ -270,6 +270,25 @@ struct TUITests {
         if let pid { #expect(kill(pid, 0) != 0, "talaria \(pid) survived its terminal") }
     }
 
+    @Test("/backend sandbox moves the session into the sandbox: the status line says so and the next command cannot write outside the workspace")
+    func backendSwitch() async throws {
+        let home = TalariaHome()
+        let t = start(home, "--yes")
+        #expect(await t.waitFor("Ask anything") != nil)
+        t.keys("/backend sandbox", "Enter")
+        let moved = await t.waitFor("commands and file tools now run on sandbox")
+        #expect(moved?.split(separator: "\n").last?.contains(" · sandbox · ") == true, "\(t.screen())")
+        let marker = "/usr/talaria-tui-\(UUID().uuidString.prefix(6))"
+        t.keys("try rounds=1 cmd=touch%20made-here%20;touch%20\(marker)", "Enter")
+        #expect(await t.waitFor("Read-only file system", "Done. The answer is 42.") != nil, "\(t.screen())")
+        #expect(FileManager.default.fileExists(atPath: home.work + "/made-here"))
+        #expect(!FileManager.default.fileExists(atPath: marker))
+        t.keys("/backend nowhere", "Enter")
+        #expect(await t.waitFor("no backend \"nowhere\"") != nil)
+        t.keys("C-c")
+        #expect(await t.waitFor("EXITED-0") != nil)
+    }
+
     /// The pid of `parent`'s child process called `name`, read from /proc.
     static func child(of parent: String, named name: String) -> Int32? {
         guard let parentPID = Int32(parent), let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }

@@ -1,6 +1,7 @@
 import AgentProtocol
 import Exec
 import Foundation
+import TestSupport
 import Testing
 
 /// Processes whose command line starts with `marker` (read from /proc: no pgrep, and the

@@ -4,13 +4,13 @@ import Foundation
 
 /// A real OpenSSH server on 127.0.0.1 with a throwaway host key, user key and known_hosts,
 /// for as long as the value lives. `nil` when sshd cannot run here (not root, not installed).
-final class SSHServer: @unchecked Sendable {
-    let dir: String
-    let port: Int
+public final class SSHServer: @unchecked Sendable {
+    public let dir: String
+    public let port: Int
     let pid: Int32
 
     /// The client side: host, port, key, known_hosts with this server's key (strict checking).
-    var spec: BackendSpec {
+    public var spec: BackendSpec {
         var s = BackendSpec(kind: .ssh)
         s.host = "127.0.0.1"
         s.port = port
@@ -20,7 +20,7 @@ final class SSHServer: @unchecked Sendable {
         return s
     }
 
-    static func start() async throws -> SSHServer? {
+    public static func start() async throws -> SSHServer? {
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/sshd") else { return nil }
         let dir = FileManager.default.temporaryDirectory.path + "/talaria-sshd-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
