@@ -88,7 +88,7 @@ public final class SSHBackend: WrappingBackend {
 
     /// A message that says what failed and what to do, from ssh's own words.
     static func explain(_ log: String, destination: String) -> ExecError {
-        let last = log.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.last ?? "ssh failed"
+        let last = log.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }.last ?? "ssh failed"
         if log.contains("Permission denied") {
             return ExecError("\(destination): authentication failed (\(last)). Talaria never prompts: load your key into ssh-agent or set ssh.identity_file")
         }
