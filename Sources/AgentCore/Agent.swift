@@ -38,6 +38,18 @@ public actor Agent {
     let emitter = EventEmitter()
 
     private var history: [ChatMessage]
+    /// The store's row id of each history message (nil for a summary standing in for a range).
+    private var historyIDs: [Int64?]
+    /// Memory (notes, user profile); its prompt section is frozen at the first turn.
+    private let memory: MemoryBook?
+    private var memorySnapshot: String??
+    /// Share of the context window at which older turns are compressed.
+    private let compressAt: Double
+    private var lastCompressionTurn: Int?
+    private var refusedCompressionTurn: Int?
+    private var forceCompression = false
+    /// Characters per token the server reported (prompt characters / prompt tokens), for estimates.
+    private var charsPerToken = 4.0
     private var sessionCreated: Bool
     private var contextWindow: Int?
     private var totalUsage = Usage()
@@ -60,8 +72,11 @@ public actor Agent {
                 contextProbe: ContextWindowProbe? = nil, contextCache: ContextWindowCache? = nil,
                 skills: (any SkillPromptSource)? = nil, skillLibrary: SkillLibrary? = nil,
                 review: SkillReviewSettings? = nil, toolSources: [any ToolSource] = [],
-                redactor: SecretRedactor = SecretRedactor(), approvalMemory: ApprovalMemory? = nil) throws(StoreError) {
+                redactor: SecretRedactor = SecretRedactor(), approvalMemory: ApprovalMemory? = nil,
+                memory: MemoryBook? = nil, compressAt: Double = 0.5) throws(StoreError) {
         self.redactor = redactor
+        self.memory = memory
+        self.compressAt = compressAt
         self.approvalMemory = approvalMemory
         self.sessionApprovals = approvalMemory?.load() ?? []
         self.toolSources = toolSources
@@ -80,11 +95,15 @@ public actor Agent {
         if let resumeID {
             let info = try store.session(id: resumeID)
             sessionID = info.id
-            history = try store.messages(sessionID: info.id).map(\.message).filter { $0.role != .system }
+            // The model's view: compressed ranges come back as their summaries.
+            let stored = try store.contextMessages(sessionID: info.id)
+            history = stored.map(\.message)
+            historyIDs = stored.map { $0.message.role == .assistant && $0.message.content.hasPrefix("[Summary of ") ? nil : $0.id }
             sessionCreated = true
         } else {
             sessionID = SessionStore.makeSessionID()
             history = []
+            historyIDs = []
             sessionCreated = false
         }
         emitter.emit(.sessionConfigured(SessionConfigured(sessionID: sessionID, model: config.model, baseURL: config.baseURL,
@@ -122,6 +141,20 @@ public actor Agent {
             decideProposal(pid, accept: accept, content: content)
         case .undoSkillChange(let pid):
             undoSkillChange(pid)
+        case .undoMemoryChange(let entryID):
+            guard let memory else { break }
+            do {
+                let text = try memory.undo(entryID)
+                emitter.emit(.memoryUpdate(MemoryUpdate(entryID: entryID, target: "memory", action: "undo", text: text)))
+            } catch { emitter.emit(.warning("cannot undo the memory change: \(error)")) }
+        case .compress:
+            forceCompression = true
+            if current == nil {
+                current = Task { [weak self] in
+                    await self?.compressIfNeeded(promptTokens: nil)
+                    await self?.turnEnded()
+                }
+            }
         case .shutdown:
             cancelAll()
             let running = current
@@ -192,6 +225,14 @@ public actor Agent {
         await refreshTools()
         var notes: [String] = []
         for source in toolSources { if let note = await source.promptNote() { notes.append(note) } }
+        if let memory {
+            if memorySnapshot == nil { memorySnapshot = .some(memory.promptSection()) }
+            if let section = memorySnapshot ?? nil { notes.append(section) }
+            let every = memory.limits.nudgeEvery
+            if every > 0, turnCounter % every == 0 {
+                notes.append("Reminder: if the recent turns taught you something durable about the user (preferences, style, tools) or this environment (conventions, quirks, fixes), save it now with the memory tool; skip what only this task needs.")
+            }
+        }
         if !backend.filesAreLocal {
             let dir = await backend.directory(forSession: config.cwd)
             notes.append("Commands and file tools run on \(backend.identity), not directly on the user's machine; they start in \(dir).")
@@ -205,6 +246,7 @@ public actor Agent {
             iteration += 1
             itemCounter += 1
             let itemID = "item-\(itemCounter)"
+            await compressIfNeeded(promptTokens: estimateTokens(systemPrompt))
             let request = LLMRequest(messages: [.system(systemPrompt)] + history,
                                      tools: overBudget ? [] : activeTools.specs, toolChoice: nil,
                                      maxTokens: config.maxTokens, temperature: config.temperature)
@@ -223,6 +265,10 @@ public actor Agent {
                 return
             }
             if let u = response.usage {
+                if u.promptTokens > 100 {
+                    let chars = Double(request.messages.reduce(0) { $0 + $1.content.utf8.count + ($1.reasoning?.utf8.count ?? 0) })
+                    charsPerToken = min(8, max(1.5, chars / Double(u.promptTokens)))
+                }
                 turnUsage = turnUsage + u
                 totalUsage = totalUsage + u
                 emitter.emit(.usage(UsageReport(last: u, total: totalUsage, contextWindow: contextWindow)))
@@ -412,7 +458,9 @@ public actor Agent {
         } catch {
             emitter.emit(.warning("cannot save the result of \(call.name): \(error)"))
             history.append(.tool(callID: call.id, name: call.name, content: shown))
+            historyIDs.append(nil)
         }
+        if let m = output.memoryUpdate { emitter.emit(.memoryUpdate(m)) }
         emitter.emit(.toolCallEnded(ToolCallEnded(callID: call.id, name: call.name, status: output.status, output: shown,
                                                   exitCode: output.exitCode, elapsedMs: elapsedMs)))
     }
@@ -425,6 +473,97 @@ public actor Agent {
         return "\(head)\n[… \(text.count - head.count - tail.count) characters omitted …]\n\(tail)"
     }
 
+    // MARK: - Context compression
+
+    /// Tokens the next request will take, estimated from its characters (calibrated by the
+    /// server's own counts once one came back).
+    private func estimateTokens(_ systemPrompt: String) -> Int {
+        let chars = history.reduce(systemPrompt.utf8.count) { $0 + $1.content.utf8.count + ($1.reasoning?.utf8.count ?? 0)
+            + $1.toolCalls.reduce(0) { $0 + $1.arguments.utf8.count } }
+        return Int(Double(chars) / charsPerToken) + history.count * 4 + (activeTools.specs.count * 80)
+    }
+
+    /// Compresses the middle of the history when the prompt passes `compressAt` of the context
+    /// window (or when `/compress` asked). The first request and the latest user message stay
+    /// verbatim; the middle becomes a summary written by the model — or, when that fails, is
+    /// dropped from the context with a message saying exactly what. The stored messages never
+    /// change; a compaction row records which ones the summary stands for.
+    private func compressIfNeeded(promptTokens: Int?) async {
+        let forced = forceCompression
+        forceCompression = false
+        guard let window = contextWindow, window > 0 else {
+            if forced { emitter.emit(.warning("cannot compress: the context window is unknown (set context_window)")) }
+            return
+        }
+        let tokens = promptTokens ?? estimateTokens("")
+        guard forced || Double(tokens) > Double(window) * compressAt else { return }
+        if !forced, let last = lastCompressionTurn, turnCounter - last < 3 {
+            if refusedCompressionTurn != turnCounter { // once per turn, not per request
+                refusedCompressionTurn = turnCounter
+                emitter.emit(.warning("the context is at \(tokens * 100 / window)% of \(window) tokens, but it was compressed \(turnCounter - last) turn(s) ago; not compressing again so soon (it would loop). /compress forces it, /new starts fresh."))
+            }
+            return
+        }
+        // Forced (/compress): keep only the latest exchange; automatic: a fifth of the window.
+        guard let plan = ContextCompressor.plan(history, tailTokens: forced ? 0 : Int(Double(window) * 0.2)) else {
+            if forced { emitter.emit(.warning("nothing to compress: the conversation is already short")) }
+            return
+        }
+        let middle = Array(history[plan.before] + history[plan.after])
+        var summary: String?
+        do {
+            summary = try await summarize(middle)
+        } catch {
+            if Task.isCancelled { return }
+            summary = nil
+        }
+        let note = summary.map { ContextCompressor.summaryNote($0, messages: plan.compressedCount) }
+        let droppedTools = middle.filter { $0.role == .tool }.count
+        // Record which stored messages the summary stands for (the summary on the range it follows).
+        for (range, carries) in [(plan.before, plan.after.isEmpty), (plan.after, !plan.after.isEmpty)] where !range.isEmpty {
+            let ids = historyIDs[range].compactMap { $0 }
+            guard let first = ids.first, let last = ids.last else { continue }
+            try? store.recordCompaction(Compaction(firstMessageID: first, lastMessageID: last, summary: note == nil ? nil : (carries ? note : "")),
+                                        sessionID: sessionID)
+        }
+        let newHistory = ContextCompressor.apply(plan, to: history, summary: note)
+        var newIDs = Array(historyIDs[plan.head])
+        if let u = plan.latestUser {
+            if plan.after.isEmpty {
+                if note != nil { newIDs.append(nil) }
+                newIDs.append(historyIDs[u])
+            } else {
+                newIDs.append(historyIDs[u])
+                if note != nil { newIDs.append(nil) }
+            }
+        } else if note != nil { newIDs.append(nil) }
+        newIDs += historyIDs[plan.tailStart...]
+        history = newHistory
+        historyIDs = newIDs
+        lastCompressionTurn = turnCounter
+        let after = estimateTokens("")
+        let pct = { (n: Int) in "\(n * 100 / window)%" }
+        let message = note != nil
+            ? "compressed \(plan.compressedCount) earlier messages into a summary (context \(pct(tokens)) → \(pct(after)) of \(window) tokens); your first request and latest message are kept verbatim, and the full conversation stays in the session store"
+            : "could not summarise older turns, so \(plan.compressedCount) messages (\(droppedTools) tool results) between your first request and the recent turns were dropped from the model's context (context \(pct(tokens)) → \(pct(after))); they remain in the session store, and your first request, latest message and the \(newHistory.count - plan.head.count) most recent messages are kept"
+        emitter.emit(.contextCompressed(ContextCompression(messages: plan.compressedCount, summarized: note != nil,
+                                                           tokensBefore: tokens, tokensAfter: after, message: message)))
+    }
+
+    /// Asks the model for a record of `messages` (no tools, no streaming to the UI).
+    private func summarize(_ messages: [ChatMessage]) async throws -> String {
+        let request = LLMRequest(messages: [.system(ContextCompressor.instructions), .user(ContextCompressor.transcript(messages[...]))],
+                                 tools: [], toolChoice: nil, maxTokens: 1024, temperature: 0.2)
+        for try await event in client.stream(request) {
+            if case .completed(let r) = event {
+                let text = r.content.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !text.isEmpty else { throw StringError("the summary was empty") }
+                return text
+            }
+        }
+        throw StringError("the summary stream ended without an answer")
+    }
+
     // MARK: - Store
 
     private func ensureSession() throws(StoreError) {
@@ -434,8 +573,9 @@ public actor Agent {
     }
 
     private func commit(_ message: ChatMessage, usage: Usage? = nil) throws(StoreError) {
-        try store.appendMessage(message, sessionID: sessionID, usage: usage)
+        let id = try store.appendMessage(message, sessionID: sessionID, usage: usage)
         history.append(message)
+        historyIDs.append(id)
     }
 
     private func fail(_ turnID: String, _ message: String) {

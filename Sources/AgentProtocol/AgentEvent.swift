@@ -25,6 +25,10 @@ public enum AgentEvent: Sendable, Hashable, Codable {
     case skillProposal(SkillProposal)
     /// A proposal was applied (by the user or auto-accept), rejected, undone, or failed.
     case skillChange(SkillChange)
+    /// Memory changed: the agent saved, replaced or removed an entry, or the user undid that.
+    case memoryUpdate(MemoryUpdate)
+    /// Older turns were compressed out of the model's context (they stay in the store).
+    case contextCompressed(ContextCompression)
 
     /// Whether consumers may merge this event with neighbours of the same kind.
     public var isDelta: Bool {
@@ -32,7 +36,7 @@ public enum AgentEvent: Sendable, Hashable, Codable {
         case .messageDelta, .reasoningDelta, .toolOutputDelta: true
         case .sessionConfigured, .turnStarted, .messageCompleted, .toolCallBegan, .toolCallEnded,
              .approvalRequested, .usage, .retrying, .turnCompleted, .turnAborted, .error, .warning,
-             .skillProposal, .skillChange: false
+             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed: false
         }
     }
 }
@@ -241,6 +245,43 @@ public struct SkillChange: Sendable, Hashable, Codable {
         self.proposalID = proposalID
         self.name = name
         self.outcome = outcome
+        self.message = message
+    }
+}
+
+/// A change to memory, for the card the user sees (with undo).
+public struct MemoryUpdate: Sendable, Hashable, Codable {
+    public var entryID: Int64
+    /// notes | user | fact
+    public var target: String
+    /// add | replace | remove | confirm | undo
+    public var action: String
+    public var text: String
+
+    public init(entryID: Int64, target: String, action: String, text: String) {
+        self.entryID = entryID
+        self.target = target
+        self.action = action
+        self.text = text
+    }
+}
+
+/// What a context compression did.
+public struct ContextCompression: Sendable, Hashable, Codable {
+    /// Messages taken out of the model's context (they stay stored).
+    public var messages: Int
+    /// Whether a summary stands in for them; false when summarising failed and they were dropped.
+    public var summarized: Bool
+    public var tokensBefore: Int
+    public var tokensAfter: Int
+    /// What the user should know (what was kept, what was dropped).
+    public var message: String
+
+    public init(messages: Int, summarized: Bool, tokensBefore: Int, tokensAfter: Int, message: String) {
+        self.messages = messages
+        self.summarized = summarized
+        self.tokensBefore = tokensBefore
+        self.tokensAfter = tokensAfter
         self.message = message
     }
 }

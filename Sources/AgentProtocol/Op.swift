@@ -12,6 +12,10 @@ public enum Op: Sendable, Hashable, Codable {
     case decideSkillProposal(id: String, accept: Bool, content: String?)
     /// Undo an applied skill change: a created skill is archived, a patched one restored.
     case undoSkillChange(id: String)
+    /// Undo the latest change to a memory entry (the card's undo).
+    case undoMemoryChange(entryID: Int64)
+    /// Compress older turns out of the model's context now (`/compress`).
+    case compress
     /// Finish the session; the event stream ends after this.
     case shutdown
 }

@@ -36,11 +36,14 @@ public struct ToolOutput: Sendable, Hashable {
     public var text: String
     public var status: ToolStatus
     public var exitCode: Int32?
+    /// A change the tool made to memory (the UI shows a card with undo).
+    public var memoryUpdate: MemoryUpdate?
 
-    public init(text: String, status: ToolStatus = .succeeded, exitCode: Int32? = nil) {
+    public init(text: String, status: ToolStatus = .succeeded, exitCode: Int32? = nil, memoryUpdate: MemoryUpdate? = nil) {
         self.text = text
         self.status = status
         self.exitCode = exitCode
+        self.memoryUpdate = memoryUpdate
     }
 
     public static func error(_ text: String) -> ToolOutput { ToolOutput(text: text, status: .failed) }

@@ -18,6 +18,8 @@ public struct AppState: Sendable, Hashable {
     public var backend = "local"
     /// The backend failed to prepare; commands will fail until it is fixed or switched.
     public var backendFailed = false
+    /// The newest memory change Alt-U can undo.
+    public var lastMemoryUpdate: MemoryUpdateMark?
     /// Commands that need approval run without asking (`--yolo`, `approvals: yes`).
     public var yolo = false
     /// Configured MCP servers and their states (the `/mcp` view, the status line).
@@ -354,4 +356,10 @@ public enum AppEffect: Sendable, Hashable {
     case setMCPServerEnabled(name: String, enabled: Bool)
     /// Switch where commands run (`/backend NAME`); fails, with the reason, if it cannot work.
     case setBackend(BackendKind)
+}
+
+/// A memory change and where its card is in the transcript.
+public struct MemoryUpdateMark: Sendable, Hashable {
+    public var update: MemoryUpdate
+    public var entryIndex: Int
 }

@@ -88,6 +88,14 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
             update(&state, i, .proposal(p))
         }
         toast(&state, c.outcome == .failed ? .error : .info, c.message)
+    case .memoryUpdate(let m):
+        let verb = ["add": "saved to", "replace": "changed in", "remove": "removed from", "confirm": "confirmed in", "undo": "undone in"][m.action] ?? m.action
+        let undoable = ["add", "replace", "remove"].contains(m.action)
+        append(&state, .notice(Notice(.info, "memory \(verb) \(m.target): \(m.text)\(undoable ? " — Alt-U undoes" : "")")))
+        state.lastMemoryUpdate = undoable ? MemoryUpdateMark(update: m, entryIndex: state.entries.count - 1) : nil
+    case .contextCompressed(let c):
+        append(&state, .notice(Notice(c.summarized ? .info : .warning, c.message)))
+        toast(&state, c.summarized ? .info : .warning, c.summarized ? "context compressed" : "context: older turns dropped")
     }
     return []
 }

@@ -333,7 +333,14 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
         state.editingProposal = p.proposal.id
         return [.openEditor(p.proposal.content)]
     case .undoSkillChange:
-        guard let p = targetProposal(state, [.applied]) else { toast(&state, .info, "no skill change to undo"); return [] }
+        // The newest undoable change: a memory update after the last applied skill, or that skill.
+        let skill = targetProposal(state, [.applied])
+        let skillEntry = skill.flatMap { p in state.entries.lastIndex { if case .proposal(let q) = $0.item { q.proposal.id == p.proposal.id } else { false } } }
+        if let m = state.lastMemoryUpdate, skillEntry.map({ $0 < m.entryIndex }) ?? true {
+            state.lastMemoryUpdate = nil
+            return [.submit(.undoMemoryChange(entryID: m.update.entryID))]
+        }
+        guard let p = skill else { toast(&state, .info, "nothing to undo"); return [] }
         return [.submit(.undoSkillChange(id: p.proposal.id))]
     // MARK: dialog
     case .approveOnce: return decide(&state, .once)

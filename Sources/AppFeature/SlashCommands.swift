@@ -4,7 +4,7 @@ import TUIKit
 
 /// The slash commands: what the completion popup offers and what `/help` lists.
 public enum SlashCommand: String, Sendable, CaseIterable {
-    case new, resume, sessions, skills, mcp, backend, title, model, theme, keymap, clear, copy, mouse, help, quit
+    case new, resume, sessions, skills, mcp, backend, compress, title, model, theme, keymap, clear, copy, mouse, help, quit
 
     public var summary: String {
         switch self {
@@ -14,6 +14,7 @@ public enum SlashCommand: String, Sendable, CaseIterable {
         case .skills: "browse, edit and curate skills"
         case .mcp: "MCP servers: state, tools, restart"
         case .backend: "show or switch where commands run"
+        case .compress: "compress older turns out of the context now"
         case .title: "name this session"
         case .model: "show or switch the model"
         case .theme: "switch the colour theme"
@@ -73,6 +74,10 @@ func runSlash(_ text: String, _ state: inout AppState) -> [AppEffect] {
         guard idle() else { return [] }
         toast(&state, .info, "switching to \(kind.rawValue)…")
         return [.setBackend(kind)]
+    case .compress:
+        guard idle() else { return [] }
+        toast(&state, .info, "compressing…")
+        return [.submit(.compress)]
     case .title:
         guard !argument.isEmpty else { toast(&state, .warning, "usage: /title NAME"); return [] }
         toast(&state, .info, "titled \(argument)")

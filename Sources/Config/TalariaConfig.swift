@@ -21,6 +21,8 @@ public struct TalariaConfig: Sendable, Hashable {
     public var sections: [String: String] = [:]
     /// The `skills:` section.
     public var skills = SkillsSettings()
+    /// The `memory:` section.
+    public var memory = MemorySettings()
     /// The `mcp_servers:` section, in file order.
     public var mcpServers: [MCPServerSpec] = []
     /// Each backend's section (`ssh:`, `docker:`, …), parsed; one without a section has defaults.
@@ -122,6 +124,7 @@ extension TalariaConfig {
             case .section:
                 config.sections[key] = (try? Yams.serialize(node: value)) ?? ""
                 if key == "skills" { config.skills = try SkillsSettings.parse(value, file: file, line: line ?? 1) }
+                if key == "memory" { config.memory = try MemorySettings.parse(value, file: file, line: line ?? 1) }
                 if key == "mcp_servers" { config.mcpServers = try MCPServersConfig.parse(value, file: file, line: line ?? 1) }
                 if let kind = BackendKind(rawValue: key) {
                     config.backendSettings[kind] = try BackendsConfig.parse(kind, value, file: file, line: line ?? 1)
@@ -249,6 +252,51 @@ public struct SkillsSettings: Sendable, Hashable {
             default:
                 throw ConfigError(file: file, line: at, key: "skills.\(name)",
                                   message: "unknown setting (known: review, review_after, auto_accept, catalog_budget, stale_days)")
+            }
+        }
+        return s
+    }
+}
+
+/// The `memory:` section.
+public struct MemorySettings: Sendable, Hashable {
+    /// `false`: no memory tool, nothing remembered in the prompt.
+    public var enabled: Bool?
+    /// Characters of agent notes in the prompt (default 2200, as Hermes).
+    public var notesLimit: Int?
+    /// Characters of the user profile in the prompt (default 1375).
+    public var userLimit: Int?
+    /// Remind the agent to save what matters every this many user turns (default 10; 0: never).
+    public var nudgeEvery: Int?
+    /// Context compression starts when a prompt passes this share of the context window (default 0.5).
+    public var compressAt: Double?
+
+    public init() {}
+
+    static let known = ["enabled", "notes_limit", "user_limit", "nudge_every", "compress_at"]
+
+    static func parse(_ node: Node, file: String, line: Int) throws(ConfigError) -> MemorySettings {
+        var s = MemorySettings()
+        guard case .mapping(let m) = node else { throw ConfigError(file: file, line: line, key: "memory", message: "must be a mapping of settings") }
+        for (k, v) in m {
+            let name = k.string ?? ""
+            let at = v.mark?.line ?? line
+            func fail(_ what: String) -> ConfigError { ConfigError(file: file, line: at, key: "memory.\(name)", message: what) }
+            func int() throws(ConfigError) -> Int {
+                guard let n = v.int, n >= 0 else { throw fail("must be a non-negative integer") }
+                return n
+            }
+            switch name {
+            case "enabled":
+                guard let b = v.bool else { throw fail("must be true or false") }
+                s.enabled = b
+            case "notes_limit": s.notesLimit = try int()
+            case "user_limit": s.userLimit = try int()
+            case "nudge_every": s.nudgeEvery = try int()
+            case "compress_at":
+                guard let d = v.float, d > 0.05, d < 1 else { throw fail("must be a share of the context window between 0.05 and 1, like 0.5") }
+                s.compressAt = d
+            default: throw fail("unknown setting (known: \(known.joined(separator: ", ")))")
             }
         }
         return s

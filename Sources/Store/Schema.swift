@@ -83,6 +83,66 @@ enum Schema {
                 INSERT INTO index_state(name, last_id) VALUES ('message_fts', 0);
                 """)
         }
+        m.registerMigration("v2-memory") { db in
+            // memory_fact (v1) was never written; memory_entry replaces it.
+            try db.execute(sql: """
+                DROP TABLE memory_fact;
+                CREATE TABLE memory_entry (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    target TEXT NOT NULL,            -- notes | user | fact
+                    text TEXT NOT NULL,
+                    source_session_id TEXT REFERENCES session(id) ON DELETE SET NULL,
+                    confidence REAL NOT NULL DEFAULT 1,
+                    created_at REAL NOT NULL,
+                    confirmed_at REAL NOT NULL,
+                    removed_at REAL,                 -- out of the prompt, still searchable
+                    flag TEXT                        -- why the user should look (a contradiction)
+                );
+                CREATE INDEX memory_entry_target ON memory_entry(target, removed_at);
+                CREATE TABLE memory_history (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    entry_id INTEGER NOT NULL,
+                    action TEXT NOT NULL,            -- add | replace | remove | restore | edit
+                    old_text TEXT,
+                    new_text TEXT,
+                    session_id TEXT,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX memory_history_entry ON memory_history(entry_id);
+                -- Small and written rarely: kept in step by triggers.
+                CREATE VIRTUAL TABLE memory_fts USING fts5(text, content='memory_entry', content_rowid='id',
+                    tokenize='unicode61 remove_diacritics 2');
+                CREATE TRIGGER memory_ai AFTER INSERT ON memory_entry BEGIN
+                    INSERT INTO memory_fts(rowid, text) VALUES (new.id, new.text);
+                END;
+                CREATE TRIGGER memory_ad AFTER DELETE ON memory_entry BEGIN
+                    INSERT INTO memory_fts(memory_fts, rowid, text) VALUES ('delete', old.id, old.text);
+                END;
+                CREATE TRIGGER memory_au AFTER UPDATE OF text ON memory_entry BEGIN
+                    INSERT INTO memory_fts(memory_fts, rowid, text) VALUES ('delete', old.id, old.text);
+                    INSERT INTO memory_fts(rowid, text) VALUES (new.id, new.text);
+                END;
+                -- Context compressions: which stored messages a summary stands for in the
+                -- model's context (the messages themselves stay).
+                CREATE TABLE compaction (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    session_id TEXT NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+                    first_message_id INTEGER NOT NULL,
+                    last_message_id INTEGER NOT NULL,
+                    summary TEXT,                    -- NULL: summarising failed, the range was dropped
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX compaction_session ON compaction(session_id, id);
+                -- session_search summaries, per session and query.
+                CREATE TABLE session_summary (
+                    session_id TEXT NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+                    query TEXT NOT NULL,
+                    summary TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    PRIMARY KEY (session_id, query)
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 }

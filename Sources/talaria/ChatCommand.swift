@@ -163,6 +163,10 @@ struct ChatRunner {
             tools.register(SkillViewTool(library: library))
         }
         tools.register(SkillManageTool(library: library, writer: SkillWriter(root: s.paths.home + "/skills")))
+        let memory = s.config.memory.enabled == false ? nil
+            : MemoryBook(store: store, limits: MemoryLimits(notes: s.config.memory.notesLimit ?? 2200, user: s.config.memory.userLimit ?? 1375,
+                                                            nudgeEvery: s.config.memory.nudgeEvery ?? 10))
+        if let memory { tools.register(MemoryTool(book: memory)) }
         let agent = try Agent(config: config, client: client, store: store, indexer: indexer, tools: tools,
                               backend: backend ?? Backends.make(s.config.backendSpec, workspace: cwd, stateDirectory: s.paths.home),
                               resumeID: resume,
@@ -173,7 +177,8 @@ struct ChatRunner {
                               review: s.config.skills.review == false ? nil
                                   : SkillReviewSettings(reviewAfter: s.config.skills.reviewAfter ?? 10, autoAccept: s.config.skills.autoAccept ?? false,
                                                         root: s.paths.home + "/skills"),
-                              toolSources: toolSources, approvalMemory: ApprovalMemory(path: s.paths.home + "/approvals.json"))
+                              toolSources: toolSources, approvalMemory: ApprovalMemory(path: s.paths.home + "/approvals.json"),
+                              memory: memory, compressAt: s.config.memory.compressAt ?? 0.5)
         return (agent, indexer)
     }
 

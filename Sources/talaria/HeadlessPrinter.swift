@@ -102,6 +102,10 @@ actor HeadlessPrinter {
             }
         case .skillChange(let c):
             printError("talaria: \(c.message)")
+        case .memoryUpdate(let m):
+            if verbose { printError("talaria: memory \(m.action) (\(m.target)): \(m.text)") }
+        case .contextCompressed(let c):
+            printError("talaria: \(c.message)")
         case .sessionConfigured, .turnStarted, .usage:
             break
         }

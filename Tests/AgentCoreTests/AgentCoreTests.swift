@@ -19,17 +19,21 @@ struct Harness {
     init(_ replies: [ScriptedTransport.Reply], maxIterations: Int = 10, approval: ApprovalMode = .approveAll,
          store: SessionStore? = nil, resume: String? = nil, skills: SkillLibrary? = nil,
          toolSources: [any ToolSource] = [], redactor: SecretRedactor = SecretRedactor(environment: [:]),
-         approvalMemory: ApprovalMemory? = nil) throws {
+         approvalMemory: ApprovalMemory? = nil, memory: Bool = false, contextWindow: Int? = nil, compressAt: Double = 0.5) throws {
         transport = ScriptedTransport(replies)
         self.store = try store ?? SessionStore(inMemory: ())
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
                                transport: transport, retry: RetryPolicy(maxRetries: 1, jitter: 0), sleep: { _ in })
-        let config = AgentConfiguration(model: "m", baseURL: "http://x", cwd: dir.path, maxIterations: maxIterations, approvalMode: approval)
+        let config = AgentConfiguration(model: "m", baseURL: "http://x", cwd: dir.path, maxIterations: maxIterations, approvalMode: approval,
+                                        contextWindowOverride: contextWindow)
         var tools = ToolRegistry.builtIn()
         if let skills { tools.register(SkillViewTool(library: skills)) }
+        let book = memory ? MemoryBook(store: self.store, limits: MemoryLimits(notes: 200, user: 120, nudgeEvery: 3), environment: [:]) : nil
+        if let book { tools.register(MemoryTool(book: book)) }
         agent = try Agent(config: config, client: client, store: self.store, tools: tools,
                           backend: LocalBackend(killGrace: 0.3), resumeID: resume, skillLibrary: skills,
-                          toolSources: toolSources, redactor: redactor, approvalMemory: approvalMemory)
+                          toolSources: toolSources, redactor: redactor, approvalMemory: approvalMemory,
+                          memory: book, compressAt: compressAt)
     }
 
     /// Runs one turn and returns its events (after sessionConfigured) up to the turn's end.

@@ -1,0 +1,194 @@
+import AgentCore
+import AgentProtocol
+import AgentTools
+import Exec
+import Foundation
+import LLMClient
+import Store
+import TestSupport
+import Testing
+
+@Suite("Memory")
+struct MemoryTests {
+    let store: SessionStore
+    let book: MemoryBook
+    init() throws {
+        store = try SessionStore(inMemory: ())
+        book = MemoryBook(store: store, limits: MemoryLimits(notes: 80, user: 60), environment: ["MY_API_KEY": "value-of-the-secret-key"])
+    }
+
+    func run(_ args: JSONValue) async -> ToolOutput {
+        await MemoryTool(book: book).run(args, context: ToolContext(cwd: "/tmp", backend: LocalBackend(), callID: "c", sessionID: ""))
+    }
+
+    @Test("add, replace and remove by a unique part of the text; limits refuse with the entries listed; history is kept")
+    func tool() async throws {
+        let added = await run(["action": "add", "content": "this repo uses pnpm"])
+        #expect(added.text.hasPrefix("saved to notes (19/80 chars)"))
+        #expect(added.memoryUpdate?.action == "add")
+        #expect(await run(["action": "add", "content": "tests run with make test"]).status == .succeeded)
+        let over = await run(["action": "add", "content": .string(String(repeating: "long fact ", count: 5))])
+        #expect(over.isError && over.text.contains("notes would be 98/80 characters") && over.text.contains("§ this repo uses pnpm"), "\(over.text)")
+        let ambiguous = await run(["action": "replace", "old_text": "s", "content": "x"])
+        #expect(ambiguous.isError && ambiguous.text.hasPrefix("2 notes entries contain \"s\""))
+        let unknown = await run(["action": "remove", "old_text": "yarn"])
+        #expect(unknown.isError && unknown.text.hasPrefix("no notes entry contains \"yarn\""))
+        let replaced = await run(["action": "replace", "old_text": "pnpm", "content": "this repo uses pnpm 9"])
+        #expect(replaced.text == "replaced in notes: this repo uses pnpm 9")
+        let removed = await run(["action": "remove", "old_text": "make test"])
+        #expect(removed.text.hasPrefix("removed from notes (still searchable)"))
+        #expect(try store.memory(.notes).map(\.text) == ["this repo uses pnpm 9"])
+        // What fell out of the prompt is still found.
+        let found = await run(["action": "search", "query": "tests"])
+        #expect(found.text.hasPrefix("[notes, removed] tests run with make test (today)"), "\(found.text)")
+        let id = try store.memory(.notes)[0].id
+        #expect(try store.memoryHistory(id: id).map(\.action) == ["add", "replace"])
+        #expect(await run(["action": "add", "target": "user", "content": "prefers short answers"]).text.hasPrefix("saved to user"))
+        #expect(await run(["action": "add", "target": "fact", "content": "x"]).text == "target must be notes or user, found 'fact'")
+    }
+
+    @Test("secrets are refused: key shapes, passwords, the environment's secret values", arguments: [
+        "the api key is sk-proj-abcdefghijklmnopqrstuvwx",
+        "password: hunter2hunter2",
+        "token value-of-the-secret-key for deploys",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----",
+    ])
+    func secrets(text: String) async throws {
+        let r = await run(["action": "add", "content": .string(text)])
+        #expect(r.isError && r.text.hasPrefix("refused: the text holds what looks like a secret"))
+        #expect(try store.memory().isEmpty)
+    }
+
+    @Test("undo reverses the latest change of an entry: an add is forgotten, a replace restored, a remove brought back")
+    func undo() throws {
+        guard case .changed(let e, _, _) = book.add(.notes, "uses zsh", sessionID: nil) else { Issue.record("not added"); return }
+        _ = book.replace(.notes, oldText: "zsh", with: "uses fish", sessionID: nil)
+        #expect(try book.undo(e.id) == "restored: uses zsh")
+        _ = book.remove(.notes, oldText: "zsh", sessionID: nil)
+        #expect(try book.undo(e.id) == "brought back: uses zsh")
+        #expect(try store.memory(.notes).map(\.text) == ["uses zsh"])
+        guard case .changed(let f, _, _) = book.add(.user, "likes tea", sessionID: nil) else { return }
+        #expect(try book.undo(f.id) == "forgot: likes tea")
+        #expect(try store.memory(.user).isEmpty)
+    }
+
+    @Test("session 1 saves a preference; session 2's prompt holds it, frozen for the session; the change reached the UI as an event")
+    func acrossSessions() async throws {
+        let first = try Harness([SSE.callTool("memory", arguments: #"{"action":"add","target":"user","content":"prefers tabs over spaces"}"#),
+                                 SSE.answer("noted")], memory: true)
+        let events = await first.turn("I always use tabs, remember that")
+        #expect(events.contains { if case .memoryUpdate(let m) = $0 { m.action == "add" && m.target == "user" && m.text == "prefers tabs over spaces" } else { false } })
+        let firstPrompt = first.transport.requestBodies.first.flatMap { ($0["messages"] as? [[String: Any]])?.first?["content"] as? String } ?? ""
+        #expect(!firstPrompt.contains("prefers tabs"), "memory written this session is not in this session's prompt")
+        let entry = try first.store.memory(.user).first
+        #expect(entry?.sourceSessionID == (await first.agent.sessionID))
+
+        let second = try Harness([SSE.callTool("memory", arguments: #"{"action":"add","content":"the build uses make"}"#), SSE.answer("ok"), SSE.answer("again")],
+                                 store: first.store, memory: true)
+        _ = await second.turn("hello")
+        _ = await second.turn("and again")
+        let prompts = second.transport.requestBodies.compactMap { ($0["messages"] as? [[String: Any]])?.first?["content"] as? String }
+        #expect(prompts.count == 3)
+        #expect(prompts.allSatisfy { $0.contains("About the user [24/120 chars]:\n§ prefers tabs over spaces") }, "\(prompts.first ?? "")")
+        #expect(prompts.allSatisfy { !$0.contains("the build uses make") }, "the snapshot is frozen at session start")
+    }
+
+    @Test("every N user turns the agent is reminded to save what matters")
+    func nudge() async throws {
+        let h = try Harness([SSE.answer("1"), SSE.answer("2"), SSE.answer("3")], memory: true)
+        for t in ["a", "b", "c"] { _ = await h.turn(t) }
+        let prompts = h.transport.requestBodies.compactMap { ($0["messages"] as? [[String: Any]])?.first?["content"] as? String }
+        #expect(prompts.map { $0.contains("Reminder: if the recent turns taught you something durable") } == [false, false, true])
+    }
+}
+
+@Suite("Context compression")
+struct CompressionTests {
+    /// ~8,000 characters (~2,000 tokens): with a 9,000-token window (threshold 4,500) the second
+    /// request of the second turn is the first to pass it.
+    static let big = String(repeating: "output line with some words in it, and more words\n", count: 160)
+
+    static func callBig(_ n: Int) -> ScriptedTransport.Reply {
+        SSE.callTool("terminal", arguments: #"{"command":"cat big.txt"}"#, id: "t\(n)")
+    }
+
+    func messages(_ body: [String: Any]) -> [String] {
+        (body["messages"] as? [[String: Any]] ?? []).compactMap { $0["content"] as? String }
+    }
+
+    func harness(_ replies: [ScriptedTransport.Reply]) throws -> Harness {
+        let h = try Harness(replies, contextWindow: 9000)
+        try Self.big.write(toFile: h.dir.path + "/big.txt", atomically: true, encoding: .utf8)
+        return h
+    }
+
+    @Test("past the threshold the middle is summarised: first request and latest message verbatim, the turn continues, the store keeps everything")
+    func compresses() async throws {
+        let h = try harness([Self.callBig(1), SSE.answer("step 1 done"),
+                             Self.callBig(2), SSE.answer("SUMMARY: the big file was printed once."), SSE.answer("final answer")])
+        #expect(await h.turn("FIRST REQUEST: print big.txt").contains { if case .turnCompleted = $0 { true } else { false } })
+        let events = await h.turn("LATEST: print it again")
+        guard let c = events.compactMap({ if case .contextCompressed(let c) = $0 { c } else { nil } }).first else {
+            Issue.record("no compression: \(names(events))"); return
+        }
+        #expect(c.summarized && c.messages == 3 && c.tokensAfter < c.tokensBefore, "\(c)")
+        #expect(c.message.hasPrefix("compressed 3 earlier messages into a summary (context "))
+        let bodies = h.transport.requestBodies
+        #expect(bodies.count == 5)
+        #expect(messages(bodies[3]).first?.hasPrefix("You compress the middle of a conversation") == true)
+        #expect((bodies[3]["tools"] as? [Any]).map(\.isEmpty) ?? true, "the summary request offers no tools")
+        let after = messages(bodies[4]).dropFirst() // after the system prompt
+        #expect(after.first == "FIRST REQUEST: print big.txt")
+        #expect(after.dropFirst().first?.hasPrefix("[Summary of 3 earlier messages") == true)
+        #expect(after.contains { $0.contains("SUMMARY: the big file was printed once.") })
+        #expect(after.dropFirst(2).first == "LATEST: print it again")
+        #expect(!after.contains("step 1 done"), "the middle left the context")
+        #expect(events.contains { if case .turnCompleted(let t) = $0 { t.finalText == "final answer" } else { false } })
+        // Nothing left the store; a resumed session sees the summary in place of the range.
+        let id = await h.agent.sessionID
+        #expect(try h.store.messages(sessionID: id).contains { $0.message.content == "step 1 done" })
+        let resumed = try h.store.contextMessages(sessionID: id).map(\.message.content)
+        #expect(Array(resumed.prefix(3)).map { String($0.prefix(14)) } == ["FIRST REQUEST:", "[Summary of 3 ", "LATEST: print "])
+    }
+
+    @Test("when summarising fails the tail is kept and the user is told exactly what was dropped; no second compression within 3 turns")
+    func failsAndRefusesLoops() async throws {
+        let h = try harness([Self.callBig(1), SSE.answer("step 1 done"),
+                             Self.callBig(2), .response(status: 400, headers: [:], pieces: [#"{"error":{"message":"no"}}"#]), SSE.answer("carried on"),
+                             Self.callBig(3), SSE.answer("third done")])
+        _ = await h.turn("FIRST")
+        let events = await h.turn("LATEST")
+        guard let c = events.compactMap({ if case .contextCompressed(let c) = $0 { c } else { nil } }).first else {
+            Issue.record("no compression: \(names(events))"); return
+        }
+        #expect(!c.summarized)
+        #expect(c.message.hasPrefix("could not summarise older turns, so 3 messages (1 tool results) between your first request and the recent turns were dropped"), "\(c.message)")
+        #expect(c.message.contains("they remain in the session store"))
+        let after = messages(h.transport.requestBodies[4]).dropFirst()
+        #expect(Array(after.prefix(2)) == ["FIRST", "LATEST"])
+        #expect(events.contains { if case .turnCompleted(let t) = $0 { t.finalText == "carried on" } else { false } })
+        // The next turn passes the threshold again: refused (no loop), said once.
+        let next = await h.turn("three")
+        let warnings = next.compactMap { if case .warning(let w) = $0 { w } else { nil } }
+        #expect(warnings.filter { $0.contains("not compressing again so soon") }.count == 1, "\(warnings)")
+        #expect(!next.contains { if case .contextCompressed = $0 { true } else { false } })
+        #expect(next.contains { if case .turnCompleted(let t) = $0 { t.finalText == "third done" } else { false } })
+    }
+
+    @Test("/compress forces a compression when idle")
+    func forced() async throws {
+        let h = try Harness([SSE.answer("a1"), SSE.answer("a2"), SSE.answer("a3"), SSE.answer("the summary")], contextWindow: 100_000)
+        for t in ["one", "two", "three"] { _ = await h.turn(t) }
+        await h.agent.submit(.compress)
+        for await env in h.agent.events {
+            if case .contextCompressed(let c) = env.event {
+                #expect(c.summarized && c.messages == 3, "\(c)")
+                break
+            }
+            if case .warning(let w) = env.event { Issue.record("\(w)"); break }
+        }
+        let history = await h.agent.messages.map(\.content)
+        #expect(history.count == 4 && history[0] == "one" && history[1].hasPrefix("[Summary of 3 ") && history[2] == "three" && history[3] == "a3",
+                "\(history)")
+    }
+}
