@@ -552,16 +552,7 @@ public actor Agent {
 
     /// Asks the model for a record of `messages` (no tools, no streaming to the UI).
     private func summarize(_ messages: [ChatMessage]) async throws -> String {
-        let request = LLMRequest(messages: [.system(ContextCompressor.instructions), .user(ContextCompressor.transcript(messages[...]))],
-                                 tools: [], toolChoice: nil, maxTokens: 1024, temperature: 0.2)
-        for try await event in client.stream(request) {
-            if case .completed(let r) = event {
-                let text = r.content.trimmingCharacters(in: .whitespacesAndNewlines)
-                guard !text.isEmpty else { throw StringError("the summary was empty") }
-                return text
-            }
-        }
-        throw StringError("the summary stream ended without an answer")
+        try await client.complete(system: ContextCompressor.instructions, user: ContextCompressor.transcript(messages[...]), maxTokens: 1024)
     }
 
     // MARK: - Store

@@ -67,6 +67,21 @@ public final class LLMClient: Sendable {
         self.sleep = sleep
     }
 
+    /// One answer to a system and a user message, without tools: for summaries the user never
+    /// sees streaming. - Throws: ``LLMError`` (`invalidResponse` for an empty answer).
+    public func complete(system: String, user: String, maxTokens: Int, temperature: Double = 0.2) async throws -> String {
+        let request = LLMRequest(messages: [.system(system), .user(user)], tools: [], toolChoice: nil,
+                                 maxTokens: maxTokens, temperature: temperature)
+        for try await event in stream(request) {
+            if case .completed(let r) = event {
+                let text = r.content.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !text.isEmpty else { throw LLMError.invalidResponse(message: "the answer was empty") }
+                return text
+            }
+        }
+        throw LLMError.invalidResponse(message: "the answer was empty")
+    }
+
     /// Streams one assistant response, with retries. The last element is `.completed`.
     ///
     /// - Throws: ``LLMError`` from the stream once retries are exhausted, or `.cancelled`

@@ -167,6 +167,9 @@ struct ChatRunner {
             : MemoryBook(store: store, limits: MemoryLimits(notes: s.config.memory.notesLimit ?? 2200, user: s.config.memory.userLimit ?? 1375,
                                                             nudgeEvery: s.config.memory.nudgeEvery ?? 10))
         if let memory { tools.register(MemoryTool(book: memory)) }
+        tools.register(SessionSearchTool(store: store, summarize: { instructions, text in
+            try? await client.complete(system: instructions, user: text, maxTokens: 300)
+        }))
         let agent = try Agent(config: config, client: client, store: store, indexer: indexer, tools: tools,
                               backend: backend ?? Backends.make(s.config.backendSpec, workspace: cwd, stateDirectory: s.paths.home),
                               resumeID: resume,

@@ -1,0 +1,104 @@
+import AgentProtocol
+import AgentTools
+import Foundation
+import Store
+
+/// `session_search`: the agent searches every past session (FTS5 over all stored messages),
+/// gets the best sessions with their matching lines and, where a model is available, a short
+/// summary of what each session says about the query (cached per session and query).
+public struct SessionSearchTool: Tool {
+    public static let description = """
+        Search all past conversations with the user (every stored session, not this one) for \
+        earlier work, decisions, commands and facts. Returns the best matching sessions with their \
+        matching lines and a short summary of what each says about the query. Use it when the user \
+        refers to something done before ("like last time", "the fix we found") or when past context \
+        would help. All words of the query must appear in a message.
+        """
+    public typealias Summarizer = @Sendable (_ instructions: String, _ text: String) async -> String?
+
+    let store: SessionStore
+    let summarize: Summarizer?
+
+    public init(store: SessionStore, summarize: Summarizer? = nil) {
+        self.store = store
+        self.summarize = summarize
+    }
+
+    public var spec: ToolSpec {
+        ToolSpec(name: "session_search", description: Self.description, parameters: [
+            "type": "object",
+            "properties": [
+                "query": ["type": "string", "description": "Words to find, e.g. \"docker network timeout\"."],
+                "sessions": ["type": "integer", "description": "How many sessions to return (default 3, max 10)."],
+                "summarize": ["type": "boolean", "description": "Summarise each session for the query (default true)."],
+            ],
+            "required": ["query"],
+        ])
+    }
+
+    public func run(_ arguments: JSONValue, context: ToolContext) async -> ToolOutput {
+        let args = ToolArguments(arguments)
+        let query: String, count: Int, wantSummary: Bool
+        do {
+            query = try args.string("query").trimmingCharacters(in: .whitespacesAndNewlines)
+            count = min(max(try args.optionalInt("sessions") ?? 3, 1), 10)
+            wantSummary = try args.optionalBool("summarize") ?? true
+        } catch { return .error(error.message) }
+        guard !query.isEmpty else { return .error("the query is empty") }
+        let hits: [SearchHit]
+        do { hits = try store.search(query, limit: 60) } catch { return .error("cannot search: \(error)") }
+        // Group by session, best first; this session is not "past".
+        var order: [String] = []
+        var bySession: [String: [SearchHit]] = [:]
+        for h in hits where h.sessionID != context.sessionID {
+            if bySession[h.sessionID] == nil { order.append(h.sessionID) }
+            bySession[h.sessionID, default: []].append(h)
+        }
+        guard !order.isEmpty else { return ToolOutput(text: "no past session mentions \(query)") }
+        var out: [String] = []
+        for id in order.prefix(count) {
+            let group = bySession[id]!
+            let info = try? store.session(id: id)
+            let title = info?.title ?? group[0].sessionTitle ?? "untitled"
+            var block = "## \(title) (session \(id.prefix(15)), \(Self.day(info?.updatedAt ?? group[0].createdAt)))"
+            if wantSummary, let summary = await summary(of: id, query: query) { block += "\n" + summary }
+            let lines = group.prefix(3).map { h in
+                "- \(h.role): " + h.snippet.replacingOccurrences(of: SearchHit.highlightStart, with: "**")
+                    .replacingOccurrences(of: SearchHit.highlightEnd, with: "**").replacingOccurrences(of: "\n", with: " ")
+            }
+            block += "\nMatching messages:\n" + lines.joined(separator: "\n")
+            out.append(block)
+        }
+        let more = order.count > count ? "\n\n[\(order.count - count) more sessions match; ask for more with sessions=N]" : ""
+        return ToolOutput(text: out.joined(separator: "\n\n") + more)
+    }
+
+    /// A cached or fresh summary of what session `id` says about `query`.
+    func summary(of id: String, query: String) async -> String? {
+        let key = query.lowercased()
+        if let cached = try? store.sessionSummary(sessionID: id, query: key) { return cached }
+        guard let summarize, let messages = try? store.messages(sessionID: id) else { return nil }
+        var text = ""
+        for m in messages where m.message.role == .user || m.message.role == .assistant {
+            let body = m.message.content.count > 1500 ? String(m.message.content.prefix(1500)) + " […]" : m.message.content
+            guard !body.isEmpty else { continue }
+            text += "[\(m.message.role.rawValue)] \(body)\n\n"
+            if text.count > 16_000 { text += "[… later messages left out]"; break }
+        }
+        let instructions = """
+            Summarise, in at most five sentences, what this past conversation says about: \(query). \
+            Name concrete commands, files, decisions and outcomes. If it says nothing relevant, answer \
+            exactly: nothing relevant.
+            """
+        guard let s = await summarize(instructions, text)?.trimmingCharacters(in: .whitespacesAndNewlines), !s.isEmpty else { return nil }
+        try? store.saveSessionSummary(s, sessionID: id, query: key)
+        return s
+    }
+
+    static func day(_ d: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyy-MM-dd"
+        return f.string(from: d)
+    }
+}
