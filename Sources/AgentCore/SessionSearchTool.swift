@@ -60,7 +60,7 @@ public struct SessionSearchTool: Tool {
             let group = bySession[id]!
             let info = try? store.session(id: id)
             let title = info?.title ?? group[0].sessionTitle ?? "untitled"
-            var block = "## \(title) (session \(id.prefix(15)), \(Self.day(info?.updatedAt ?? group[0].createdAt)))"
+            var block = "## \(title) (session \(id.prefix(15)), \(MemoryTransfer.day(info?.updatedAt ?? group[0].createdAt)))"
             if wantSummary, let summary = await summary(of: id, query: query) { block += "\n" + summary }
             let lines = group.prefix(3).map { h in
                 "- \(h.role): " + h.snippet.replacingOccurrences(of: SearchHit.highlightStart, with: "**")
@@ -93,12 +93,5 @@ public struct SessionSearchTool: Tool {
         guard let s = await summarize(instructions, text)?.trimmingCharacters(in: .whitespacesAndNewlines), !s.isEmpty else { return nil }
         try? store.saveSessionSummary(s, sessionID: id, query: key)
         return s
-    }
-
-    static func day(_ d: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.dateFormat = "yyyy-MM-dd"
-        return f.string(from: d)
     }
 }

@@ -14,7 +14,7 @@ struct Talaria: AsyncParsableCommand {
             (the model's summary is printed); 130 interrupted (Ctrl-C).
             """,
         version: version,
-        subcommands: [ChatCommand.self, TUICommand.self, SessionsCommand.self, SkillsCommand.self, MCPCommand.self, ConfigCommand.self, LocalCommand.self,
+        subcommands: [ChatCommand.self, TUICommand.self, SessionsCommand.self, SkillsCommand.self, MemoryCommand.self, ImportCommand.self, MCPCommand.self, ConfigCommand.self, LocalCommand.self,
                       BenchCommand.self],
         defaultSubcommand: ChatCommand.self
     )

@@ -7,7 +7,8 @@ of the conversation, so one server serves every scenario and client retries are 
   rounds=N        N tool rounds (one `terminal` call each, command from cmd=...), then the final text
   parallel=N      the tool round carries N calls at once (commands `echo call-0` ... )
   cmd=WORD        command for rounds (default `true`; `%20` decodes to a space)
-  tool=NAME       the rounds call this tool (must be offered) with args=JSON (no spaces; default {})
+  tool=NAME       the rounds call this tool (must be offered) with args=JSON (no spaces, `%20` decodes to one; default {})
+  echo=system     the final answer is the system prompt the server received (checks what reached the model)
   format=F        how calls are sent: native (default), hermes (<tool_call> text), fenced (```json), bare
   think=1         the answer starts with <think>…</think> split across chunks
   reasoning=1     the answer streams reasoning_content before content
@@ -144,7 +145,7 @@ class Handler(BaseHTTPRequestHandler):
             tool = p.get("tool") or ("terminal" if "terminal" in tools else tools[0])
             for i in range(parallel):
                 c = cmd if parallel == 1 else f"echo call-{i}"
-                args = p.get("args", "{}") if p.get("tool") else json.dumps({"command": c})
+                args = p.get("args", "{}").replace("%20", " ") if p.get("tool") else json.dumps({"command": c})
                 calls.append({"id": f"call_{uuid.uuid4().hex[:12]}", "name": tool, "arguments": args})
             if fault == "bad_json":
                 calls[0]["arguments"] = '{"command": "true"'
@@ -164,6 +165,9 @@ class Handler(BaseHTTPRequestHandler):
             content = REVIEWS.get(p.get("review", ""), "NONE")
         else:
             content = p.get("final", "Done. The answer is 42.").replace("_", " ")
+            if p.get("echo") == "system":
+                msgs = body.get("messages", [])
+                content = msgs[0].get("content", "") if msgs and msgs[0].get("role") == "system" else "(no system prompt)"
             if p.get("think") == "1":
                 content = "<think>The user wants the answer.</think>" + content
             if p.get("reasoning") == "1":
