@@ -43,6 +43,13 @@ public actor Agent {
     /// Memory (notes, user profile); its prompt section is frozen at the first turn.
     private let memory: MemoryBook?
     private var memorySnapshot: String??
+    /// Facts derived about the user; a pass runs every `factsEvery` user turns and at the end of
+    /// a session with at least two turns since the last pass.
+    private let userModel: UserModel?
+    private let factsEvery: Int
+    private var turnsSinceFacts = 0
+    private var factsFrom = 0
+    private var factsTask: Task<Void, Never>?
     /// Share of the context window at which older turns are compressed.
     private let compressAt: Double
     private var lastCompressionTurn: Int?
@@ -73,9 +80,12 @@ public actor Agent {
                 skills: (any SkillPromptSource)? = nil, skillLibrary: SkillLibrary? = nil,
                 review: SkillReviewSettings? = nil, toolSources: [any ToolSource] = [],
                 redactor: SecretRedactor = SecretRedactor(), approvalMemory: ApprovalMemory? = nil,
-                memory: MemoryBook? = nil, compressAt: Double = 0.5) throws(StoreError) {
+                memory: MemoryBook? = nil, compressAt: Double = 0.5,
+                userModel: UserModel? = nil, factsEvery: Int = 5) throws(StoreError) {
         self.redactor = redactor
         self.memory = memory
+        self.userModel = userModel
+        self.factsEvery = factsEvery
         self.compressAt = compressAt
         self.approvalMemory = approvalMemory
         self.sessionApprovals = approvalMemory?.load() ?? []
@@ -158,8 +168,9 @@ public actor Agent {
         case .shutdown:
             cancelAll()
             let running = current
-            Task { [emitter] in
+            Task { [emitter, weak self] in
                 await running?.value
+                await self?.finishFacts()
                 emitter.finish()
             }
         }
@@ -226,7 +237,10 @@ public actor Agent {
         var notes: [String] = []
         for source in toolSources { if let note = await source.promptNote() { notes.append(note) } }
         if let memory {
-            if memorySnapshot == nil { memorySnapshot = .some(memory.promptSection()) }
+            if memorySnapshot == nil {
+                let parts = [memory.promptSection(), userModel?.promptSection()].compactMap { $0 }
+                memorySnapshot = .some(parts.isEmpty ? nil : parts.joined(separator: "\n\n"))
+            }
             if let section = memorySnapshot ?? nil { notes.append(section) }
             let every = memory.limits.nudgeEvery
             if every > 0, turnCounter % every == 0 {
@@ -291,6 +305,8 @@ public actor Agent {
                 emitter.emit(.turnCompleted(TurnCompleted(turnID: turnID, finalText: response.content, iterations: iteration,
                                                           usage: turnUsage, reachedIterationLimit: overBudget)))
                 scheduleSkillReview(toolIterations: iteration - 1, userText: turn.text)
+                turnsSinceFacts += 1
+                if factsEvery > 0, turnsSinceFacts >= factsEvery { scheduleFactsPass() }
                 return
             }
             let cancelled = await runTools(response.toolCalls, allowed: !overBudget)
@@ -473,6 +489,34 @@ public actor Agent {
         return "\(head)\n[… \(text.count - head.count - tail.count) characters omitted …]\n\(tail)"
     }
 
+    // MARK: - User model
+
+    private func scheduleFactsPass() {
+        guard let userModel else { return }
+        let slice = Array(history[min(factsFrom, history.count)...])
+        factsFrom = history.count
+        turnsSinceFacts = 0
+        let previous = factsTask
+        let (client, emitter, sessionID) = (client, emitter, sessionID)
+        factsTask = Task {
+            await previous?.value
+            let known = (try? userModel.book.store.memory(.fact)) ?? []
+            guard let answer = try? await client.ask(system: UserModel.instructions,
+                                                     user: UserModel.request(known: known, conversation: slice), maxTokens: 400) else { return }
+            for u in userModel.apply(answer, sessionID: sessionID) where u.action != "confirm" { emitter.emit(.memoryUpdate(u)) }
+        }
+    }
+
+    /// At the end of a session: a last pass over the turns since the previous one (two or more).
+    /// Bounded: a slow model must not hold the exit for long (the pass is then skipped).
+    private func finishFacts() async {
+        if turnsSinceFacts >= 2 { scheduleFactsPass() }
+        guard let task = factsTask else { return }
+        let deadline = Task { try? await Task.sleep(for: .seconds(15)); task.cancel() }
+        await task.value
+        deadline.cancel()
+    }
+
     // MARK: - Context compression
 
     /// Tokens the next request will take, estimated from its characters (calibrated by the
@@ -552,7 +596,7 @@ public actor Agent {
 
     /// Asks the model for a record of `messages` (no tools, no streaming to the UI).
     private func summarize(_ messages: [ChatMessage]) async throws -> String {
-        try await client.complete(system: ContextCompressor.instructions, user: ContextCompressor.transcript(messages[...]), maxTokens: 1024)
+        try await client.ask(system: ContextCompressor.instructions, user: ContextCompressor.transcript(messages[...]), maxTokens: 1024)
     }
 
     // MARK: - Store

@@ -270,10 +270,16 @@ public struct MemorySettings: Sendable, Hashable {
     public var nudgeEvery: Int?
     /// Context compression starts when a prompt passes this share of the context window (default 0.5).
     public var compressAt: Double?
+    /// Derive facts about the user in the background (default true).
+    public var deriveFacts: Bool?
+    /// A derivation pass every this many user turns (default 5).
+    public var factsEvery: Int?
+    /// A derived fact unconfirmed this many days is stale and leaves the prompt (default 60).
+    public var staleDays: Int?
 
     public init() {}
 
-    static let known = ["enabled", "notes_limit", "user_limit", "nudge_every", "compress_at"]
+    static let known = ["enabled", "notes_limit", "user_limit", "nudge_every", "compress_at", "derive_facts", "facts_every", "stale_days"]
 
     static func parse(_ node: Node, file: String, line: Int) throws(ConfigError) -> MemorySettings {
         var s = MemorySettings()
@@ -293,6 +299,11 @@ public struct MemorySettings: Sendable, Hashable {
             case "notes_limit": s.notesLimit = try int()
             case "user_limit": s.userLimit = try int()
             case "nudge_every": s.nudgeEvery = try int()
+            case "facts_every": s.factsEvery = try int()
+            case "stale_days": s.staleDays = try int()
+            case "derive_facts":
+                guard let b = v.bool else { throw fail("must be true or false") }
+                s.deriveFacts = b
             case "compress_at":
                 guard let d = v.float, d > 0.05, d < 1 else { throw fail("must be a share of the context window between 0.05 and 1, like 0.5") }
                 s.compressAt = d

@@ -69,7 +69,7 @@ public final class LLMClient: Sendable {
 
     /// One answer to a system and a user message, without tools: for summaries the user never
     /// sees streaming. - Throws: ``LLMError`` (`invalidResponse` for an empty answer).
-    public func complete(system: String, user: String, maxTokens: Int, temperature: Double = 0.2) async throws -> String {
+    public func ask(system: String, user: String, maxTokens: Int, temperature: Double = 0.2) async throws -> String {
         let request = LLMRequest(messages: [.system(system), .user(user)], tools: [], toolChoice: nil,
                                  maxTokens: maxTokens, temperature: temperature)
         for try await event in stream(request) {

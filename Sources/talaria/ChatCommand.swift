@@ -168,7 +168,7 @@ struct ChatRunner {
                                                             nudgeEvery: s.config.memory.nudgeEvery ?? 10))
         if let memory { tools.register(MemoryTool(book: memory)) }
         tools.register(SessionSearchTool(store: store, summarize: { instructions, text in
-            try? await client.complete(system: instructions, user: text, maxTokens: 300)
+            try? await client.ask(system: instructions, user: text, maxTokens: 300)
         }))
         let agent = try Agent(config: config, client: client, store: store, indexer: indexer, tools: tools,
                               backend: backend ?? Backends.make(s.config.backendSpec, workspace: cwd, stateDirectory: s.paths.home),
@@ -181,7 +181,9 @@ struct ChatRunner {
                                   : SkillReviewSettings(reviewAfter: s.config.skills.reviewAfter ?? 10, autoAccept: s.config.skills.autoAccept ?? false,
                                                         root: s.paths.home + "/skills"),
                               toolSources: toolSources, approvalMemory: ApprovalMemory(path: s.paths.home + "/approvals.json"),
-                              memory: memory, compressAt: s.config.memory.compressAt ?? 0.5)
+                              memory: memory, compressAt: s.config.memory.compressAt ?? 0.5,
+                              userModel: memory.flatMap { s.config.memory.deriveFacts == false ? nil : UserModel(book: $0, staleDays: s.config.memory.staleDays ?? 60) },
+                              factsEvery: s.config.memory.factsEvery ?? 5)
         return (agent, indexer)
     }
 

@@ -19,7 +19,7 @@ struct Harness {
     init(_ replies: [ScriptedTransport.Reply], maxIterations: Int = 10, approval: ApprovalMode = .approveAll,
          store: SessionStore? = nil, resume: String? = nil, skills: SkillLibrary? = nil,
          toolSources: [any ToolSource] = [], redactor: SecretRedactor = SecretRedactor(environment: [:]),
-         approvalMemory: ApprovalMemory? = nil, memory: Bool = false, contextWindow: Int? = nil, compressAt: Double = 0.5) throws {
+         approvalMemory: ApprovalMemory? = nil, memory: Bool = false, contextWindow: Int? = nil, compressAt: Double = 0.5, factsEvery: Int = 0) throws {
         transport = ScriptedTransport(replies)
         self.store = try store ?? SessionStore(inMemory: ())
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
@@ -33,7 +33,8 @@ struct Harness {
         agent = try Agent(config: config, client: client, store: self.store, tools: tools,
                           backend: LocalBackend(killGrace: 0.3), resumeID: resume, skillLibrary: skills,
                           toolSources: toolSources, redactor: redactor, approvalMemory: approvalMemory,
-                          memory: book, compressAt: compressAt)
+                          memory: book, compressAt: compressAt,
+                          userModel: book.map { UserModel(book: $0) }, factsEvery: factsEvery)
     }
 
     /// Runs one turn and returns its events (after sessionConfigured) up to the turn's end.
