@@ -172,12 +172,12 @@ public struct MemoryBook: Sendable {
     }
 
     /// Why `text` must not be stored: it holds what looks like a secret.
-    func secretReason(_ text: String) -> String? {
+    public func secretReason(_ text: String) -> String? {
         redactor.redact(text) == text ? nil
             : "refused: the text holds what looks like a secret (API key, token, password or private key); memory never stores secrets. Save where to find it instead (\"the API key is in $OPENAI_API_KEY\")."
     }
 
-    static func age(_ date: Date, now: Date) -> String {
+    public static func age(_ date: Date, now: Date) -> String {
         let days = Int(now.timeIntervalSince(date) / 86_400)
         return days < 1 ? "today" : days == 1 ? "1 day ago" : "\(days) days ago"
     }

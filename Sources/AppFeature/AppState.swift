@@ -18,6 +18,8 @@ public struct AppState: Sendable, Hashable {
     public var backend = "local"
     /// The backend failed to prepare; commands will fail until it is fixed or switched.
     public var backendFailed = false
+    /// The memory entry open in the user's editor.
+    public var editingMemory: Int64?
     /// The newest memory change Alt-U can undo.
     public var lastMemoryUpdate: MemoryUpdateMark?
     /// Commands that need approval run without asking (`--yolo`, `approvals: yes`).
@@ -106,6 +108,7 @@ public enum Overlay: Sendable, Hashable {
     case search(SearchState)
     case skills(SkillBrowserState)
     case mcp(MCPViewState)
+    case memory(MemoryBrowserState)
 }
 
 /// Ctrl-R: live search over every stored session.
@@ -324,6 +327,8 @@ public enum AppAction: Sendable, Hashable {
     case fileEdited(String)
     /// Commands and file tools now run on this backend (its identity, for the status line).
     case backendChanged(String)
+    /// The memory browser's entries (answer to ``AppEffect/loadMemory(query:seq:)``).
+    case memoryLoaded(seq: Int, rows: [MemoryRow])
     /// The backend cannot work (not installed, unreachable): why.
     case backendProblem(String)
 }
@@ -356,6 +361,10 @@ public enum AppEffect: Sendable, Hashable {
     case setMCPServerEnabled(name: String, enabled: Bool)
     /// Switch where commands run (`/backend NAME`); fails, with the reason, if it cannot work.
     case setBackend(BackendKind)
+    /// The memory browser's entries (all when `query` is empty).
+    case loadMemory(query: String, seq: Int)
+    /// Change an entry, then reload the browser (`seq`).
+    case editMemory(MemoryEdit, seq: Int)
 }
 
 /// A memory change and where its card is in the transcript.

@@ -135,6 +135,7 @@ enum BuiltinAssets {
       "search-sessions": ["ctrl-r"],
       "open-skills": ["alt-s", "f3"],
       "open-mcp": ["f4"],
+      "open-memory": ["f5"],
       "accept-proposal": ["alt-y"],
       "reject-proposal": ["alt-x"],
       "edit-proposal": ["alt-e"],
@@ -219,6 +220,17 @@ enum BuiltinAssets {
       "select-next": ["down", "ctrl-n", "j"],
       "restart-server": ["r", "alt-r"],
       "toggle-server": ["d", "alt-d"],
+      "close": ["esc", "q"]
+    },
+    "memory": {
+      "select-previous": ["up", "ctrl-p", "k"],
+      "select-next": ["down", "ctrl-n", "j"],
+      "next-column": ["tab", "right", "l"],
+      "previous-column": ["shift-tab", "left", "h"],
+      "filter": ["/"],
+      "edit-memory": ["e", "enter"],
+      "toggle-memory": ["r"],
+      "delete-memory": ["d"],
       "close": ["esc", "q"]
     },
     "dialog": {

@@ -31,6 +31,9 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case archiveSkill = "archive-skill", allowSkill = "allow-skill"
     // MCP servers view
     case openMCP = "open-mcp", restartServer = "restart-server", toggleServer = "toggle-server"
+    // memory browser
+    case openMemory = "open-memory", nextColumn = "next-column", previousColumn = "previous-column"
+    case filterMemory = "filter", editMemory = "edit-memory", toggleMemory = "toggle-memory", deleteMemory = "delete-memory"
     // skill proposals (the learning loop)
     case acceptProposal = "accept-proposal", rejectProposal = "reject-proposal", editProposal = "edit-proposal"
     case undoSkillChange = "undo-skill-change"
@@ -40,7 +43,7 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
 
 /// Where a key is looked up: the innermost active context first, then `global`.
 public enum KeyContext: String, Sendable, Hashable, CaseIterable {
-    case global, input, transcript, search, skills, mcp, dialog
+    case global, input, transcript, search, skills, mcp, memory, dialog
 }
 
 /// Key bindings per context, resolved from keymap files (`extends` applied, `unbind` applied).

@@ -73,6 +73,13 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
         state.selectedEntry = nil
         return []
     case .editorFinished(let text):
+        if let id = state.editingMemory {
+            state.editingMemory = nil
+            guard let text, case .memory(let b)? = state.overlay else { return [] }
+            let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !t.isEmpty else { toast(&state, .warning, "empty text: nothing changed (d d forgets an entry)"); return [] }
+            return [.editMemory(.edit(id, t), seq: b.seq)]
+        }
         if let id = state.editingProposal {
             // The edited proposal is accepted as edited; a failed editor leaves it pending.
             state.editingProposal = nil
@@ -97,6 +104,9 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
         return []
     case .fileEdited:
         if case .skills? = state.overlay { return reloadSkills(&state) }
+        return []
+    case .memoryLoaded(let seq, let rows):
+        memoryLoaded(&state, seq: seq, rows: rows)
         return []
     case .backendProblem(let text):
         state.backendFailed = true
@@ -133,6 +143,7 @@ private func reduceKey(into state: inout AppState, _ key: KeyEvent) -> [AppEffec
     if case .search(let s)? = state.overlay, s.prompt != nil { return searchPromptKey(&state, key) }
     if case .skills? = state.overlay, state.pendingApproval == nil { return skillsKey(&state, key) }
     if case .mcp? = state.overlay, state.pendingApproval == nil { return mcpKey(&state, key) }
+    if case .memory? = state.overlay, state.pendingApproval == nil { return memoryKey(&state, key) }
     if state.completion != nil, let effects = completionKey(&state, key) { return effects }
     let ctx = context(state)
     if let command = state.keymap.command(for: key, in: ctx) {
@@ -158,7 +169,7 @@ private func reduceKey(into state: inout AppState, _ key: KeyEvent) -> [AppEffec
         state.selectedEntry = nil
         state.input.insert(String(c))
         return updateCompletion(&state)
-    case .global, .dialog, .skills, .mcp:
+    case .global, .dialog, .skills, .mcp, .memory:
         return []
     }
 }
@@ -321,6 +332,10 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
         return openSkills(&state)
     case .openMCP:
         return openMCP(&state)
+    case .openMemory:
+        return openMemory(&state)
+    case .nextColumn, .previousColumn, .filterMemory, .editMemory, .toggleMemory, .deleteMemory:
+        return [] // the memory browser's own keys
     case .restartServer, .toggleServer:
         return [] // the servers view's own keys
     case .editSkill, .newSkill, .disableSkill, .archiveSkill, .allowSkill:

@@ -70,6 +70,7 @@ public func render(_ state: AppState, into buffer: inout ScreenBuffer, layout ca
     case .help(let scroll)?: drawHelp(state, scroll: scroll, into: &buffer)
     case .skills(let b)?: drawSkills(b, state: state, into: &buffer)
     case .mcp(let v)?: drawMCP(v, state: state, into: &buffer)
+    case .memory(let b)?: drawMemory(b, state: state, into: &buffer)
     case nil: break
     }
     drawToasts(state, into: &buffer)
@@ -450,7 +451,7 @@ func helpLines(_ state: AppState) -> [(String, Style)] {
     let theme = state.theme
     var out: [(String, Style)] = [("Keys (keymap: \(state.keymap.name))", theme.accent)]
     let titles: [KeyContext: String] = [.global: "Everywhere", .input: "Editor", .transcript: "Transcript (Alt-↑ or Esc in vim)",
-                                        .search: "Session search (Ctrl-R)", .skills: "Skill browser (Alt-S, /skills)", .mcp: "MCP servers (F4, /mcp)", .dialog: "Approval dialog"]
+                                        .search: "Session search (Ctrl-R)", .skills: "Skill browser (Alt-S, /skills)", .mcp: "MCP servers (F4, /mcp)", .memory: "Memory (F5, /memory)", .dialog: "Approval dialog"]
     for ctx in KeyContext.allCases {
         let map = state.keymap.bindings[ctx] ?? [:]
         guard !map.isEmpty else { continue }

@@ -4,7 +4,7 @@ import TUIKit
 
 /// The slash commands: what the completion popup offers and what `/help` lists.
 public enum SlashCommand: String, Sendable, CaseIterable {
-    case new, resume, sessions, skills, mcp, backend, compress, title, model, theme, keymap, clear, copy, mouse, help, quit
+    case new, resume, sessions, skills, mcp, memory, backend, compress, title, model, theme, keymap, clear, copy, mouse, help, quit
 
     public var summary: String {
         switch self {
@@ -13,6 +13,7 @@ public enum SlashCommand: String, Sendable, CaseIterable {
         case .sessions: "search every stored session"
         case .skills: "browse, edit and curate skills"
         case .mcp: "MCP servers: state, tools, restart"
+        case .memory: "what Talaria remembers: notes, profile, derived facts"
         case .backend: "show or switch where commands run"
         case .compress: "compress older turns out of the context now"
         case .title: "name this session"
@@ -61,6 +62,8 @@ func runSlash(_ text: String, _ state: inout AppState) -> [AppEffect] {
         return openSkills(&state)
     case .mcp:
         return openMCP(&state)
+    case .memory:
+        return openMemory(&state)
     case .backend:
         guard !argument.isEmpty else {
             let kinds = BackendKind.allCases.map { "  \($0.rawValue) — \($0.summary)" }.joined(separator: "\n")

@@ -62,8 +62,9 @@ struct TUIRunner {
             _ = reduce(into: &state, .sessionLoaded(ViewedSession(sessionID: id, title: id), items, resumed: true))
         }
         let skills = SkillLibrary.standard(paths: settings.paths, cwd: cwd)
-        let environment = TUIEnvironment(host: host, store: store, cwd: cwd, skills: skills,
+        var environment = TUIEnvironment(host: host, store: store, cwd: cwd, skills: skills,
                                          writer: SkillWriter(root: settings.paths.home + "/skills"), mcp: mcp)
+        environment.staleDays = settings.config.memory.staleDays ?? 60
         let ui = UIThread.run(state: state, environment: environment, mouse: state.mouseCapture) { op in host.enqueue(op) }
         await host.setSink { ui.post($0) }
         if let mcp {

@@ -1,3 +1,4 @@
+import AgentCore
 import AgentProtocol
 import AppFeature
 import AppRuntime
@@ -16,6 +17,8 @@ struct TUIEnvironment: AppEnvironment {
     let skills: SkillLibrary
     let writer: SkillWriter
     let mcp: MCPHub?
+    /// Derived facts unconfirmed this long are stale (memory.stale_days).
+    var staleDays = 60
 
     func perform(_ effect: AppEffect) async -> [AppAction] {
         do {
@@ -36,6 +39,20 @@ struct TUIEnvironment: AppEnvironment {
             case .newSession:
                 try await host.switchTo(resume: nil)
                 return [.toast(.info, "new session")]
+            case .loadMemory(let query, let seq):
+                return [.memoryLoaded(seq: seq, rows: try memoryRows(query))]
+            case .editMemory(let edit, let seq):
+                switch edit {
+                case .remove(let id): try store.removeMemory(id: id, sessionID: nil)
+                case .restore(let id): try store.restoreMemory(id: id)
+                case .delete(let id): try store.deleteMemory(id: id)
+                case .edit(let id, let text):
+                    guard MemoryBook(store: store).secretReason(text) == nil else {
+                        return [.toast(.error, "not saved: the text looks like it holds a secret"), .memoryLoaded(seq: seq, rows: try memoryRows(""))]
+                    }
+                    try store.replaceMemory(id: id, with: text, sessionID: nil, action: "edit")
+                }
+                return [.memoryLoaded(seq: seq, rows: try memoryRows(""))]
             case .setBackend(let kind):
                 do {
                     return [.backendChanged(try await host.switchBackend(to: kind))]
@@ -110,6 +127,23 @@ struct TUIEnvironment: AppEnvironment {
 
     /// `$VISUAL`, else `$EDITOR`, else vi, on `path`, through sh so the variable may carry
     /// arguments (`code -w`).
+    /// Every entry (removed ones too) or those matching `query`, with source, age and state.
+    func memoryRows(_ query: String, now: Date = Date()) throws -> [MemoryRow] {
+        let entries = query.isEmpty ? try store.memory(includeRemoved: true) : try store.searchMemory(query, limit: 200)
+        let model = UserModel(book: MemoryBook(store: store), staleDays: staleDays)
+        var titles: [String: String] = [:]
+        return entries.map { e in
+            let source = e.sourceSessionID.map { id in
+                if let t = titles[id] { return t }
+                let t = (try? store.session(id: id))?.title ?? String(id.prefix(15))
+                titles[id] = t
+                return t
+            }
+            return MemoryRow(id: e.id, target: e.target.rawValue, text: e.text, source: source, age: MemoryBook.age(e.confirmedAt, now: now),
+                             removed: !e.isActive, stale: e.target == .fact && model.isStale(e, now: now), flag: e.flag, confidence: e.confidence)
+        }
+    }
+
     func editFile(_ path: String) -> Bool {
         let env = ProcessInfo.processInfo.environment
         let editor = [env["VISUAL"], env["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"

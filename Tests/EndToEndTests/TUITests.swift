@@ -289,6 +289,36 @@ struct TUITests {
         #expect(await t.waitFor("EXITED-0") != nil)
     }
 
+    @Test("F5 opens the memory browser: entries with their state; r takes one out of the prompt, d d forgets one, / searches")
+    func memoryBrowser() async throws {
+        let home = TalariaHome()
+        #expect(try await home.run(["memory", "add", "notes", "the repo uses pnpm"]).status == 0)
+        #expect(try await home.run(["memory", "add", "notes", "deploys go through make ship"]).status == 0)
+        #expect(try await home.run(["memory", "add", "user", "prefers short answers"]).status == 0)
+        let t = start(home, cols: 120, rows: 30)
+        #expect(await t.waitFor("Ask anything") != nil)
+        t.keys("F5")
+        let shown = await t.waitFor("Agent notes (2)", "User profile (1)", "• the repo uses pnpm", "• prefers short answers")
+        #expect(shown != nil, "\(t.screen())")
+        t.keys("r")
+        #expect(await t.waitFor("out of the prompt ·") != nil, "\(t.screen())")
+        t.keys("j", "d", "d")
+        #expect(await t.waitFor("forgotten: deploys go through make ship") != nil, "\(t.screen())")
+        t.keys("/", "p", "n", "p", "m")
+        #expect(await t.waitFor("matching \"pnpm\"", "Agent notes (0)") != nil, "\(t.screen())")
+        // One key at a time: Esc followed at once by a key reads as Alt+key.
+        t.keys("Escape")
+        #expect(await t.waitFor("d d forget") != nil)
+        t.keys("Escape")
+        #expect(await t.waitFor("Ask anything") != nil)
+        t.keys("C-c")
+        #expect(await t.waitFor("EXITED-0") != nil)
+        #expect(t.flag("alternate_on") == "0")
+        let list = try await home.run(["memory", "list", "--all"])
+        #expect(list.stdout.contains("\tnotes\tremoved\t") && list.stdout.contains("the repo uses pnpm"))
+        #expect(!list.stdout.contains("make ship"), "\(list.stdout)")
+    }
+
     /// The pid of `parent`'s child process called `name`, read from /proc.
     static func child(of parent: String, named name: String) -> Int32? {
         guard let parentPID = Int32(parent), let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
