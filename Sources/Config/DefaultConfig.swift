@@ -45,6 +45,14 @@ public enum DefaultConfig {
         # system_prompt: |
         #   Prefer small, reviewable changes.
 
+        # Memory: prompt limits (characters), the save reminder, the user model and compression.
+        # memory:
+        #   notes_limit: 2200
+        #   user_limit: 1375
+        #   nudge_every: 10        # remind the agent to save what matters every N user turns (0: never)
+        #   derive_facts: true     # derive facts about you in the background (facts_every: 5, stale_days: 60)
+        #   compress_at: 0.5       # compress older turns past this share of the context window
+
         # theme: dark
         # keymap: default
 

@@ -140,6 +140,18 @@ struct BenchCommand: AsyncParsableCommand {
             print(String(format: "FIGURE search %dk: p50 %.2f ms, p95 %.2f ms, max %.2f ms over %d queries (median %.0f hits)",
                          n / 1000, s.median, s.p95, s.max, qs.count, Stats(hits).median))
             print("  slowest: " + slowest.joined(separator: ", "))
+            // The agent's session_search over the same store (search and grouping; no summaries).
+            let tool = SessionSearchTool(store: store)
+            let context = ToolContext(cwd: "/", backend: LocalBackend(), callID: "bench", sessionID: "")
+            var toolLat: [Double] = []
+            for q in qs.prefix(100) {
+                let t = Date()
+                _ = await tool.run(["query": .string(q), "summarize": false], context: context)
+                toolLat.append(Date().timeIntervalSince(t) * 1000)
+            }
+            let ts = Stats(toolLat)
+            print(String(format: "FIGURE session_search %dk: p50 %.2f ms, p95 %.2f ms over %d queries (search, grouping by session, output)",
+                         n / 1000, ts.median, ts.p95, toolLat.count))
         }
 
         func loadCorpus(_ path: String, limit: Int, into store: SessionStore) throws -> Int {
