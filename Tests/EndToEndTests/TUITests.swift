@@ -294,11 +294,14 @@ struct TUITests {
         let home = TalariaHome()
         #expect(try await home.run(["memory", "add", "notes", "the repo uses pnpm"]).status == 0)
         #expect(try await home.run(["memory", "add", "notes", "deploys go through make ship"]).status == 0)
-        #expect(try await home.run(["memory", "add", "user", "prefers short answers"]).status == 0)
+        // The agent saves a preference in an earlier session: the browser names that session.
+        let saved = try await home.run(["-p", "keep this rounds=1 tool=memory args={\"action\":\"add\",\"target\":\"user\",\"content\":\"prefers%20short%20answers\"}",
+                                        "--base-url", server.baseURL, "--model", "fake-model"])
+        #expect(saved.status == 0, "\(saved.stderr)")
         let t = start(home, cols: 120, rows: 30)
         #expect(await t.waitFor("Ask anything") != nil)
         t.keys("F5")
-        let shown = await t.waitFor("Agent notes (2)", "User profile (1)", "• the repo uses pnpm", "• prefers short answers")
+        let shown = await t.waitFor("Agent notes (2)", "User profile (1)", "• the repo uses pnpm", "• prefers short answers", "from keep this rounds=1")
         #expect(shown != nil, "\(t.screen())")
         t.keys("r")
         #expect(await t.waitFor("out of the prompt ·") != nil, "\(t.screen())")
