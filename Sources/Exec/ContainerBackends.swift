@@ -124,22 +124,11 @@ public struct ModalBackend: WrappingBackend {
     public func directory(forSession local: String) async -> String { spec.workdir ?? "/" }
 
     public func prepare() async throws(ExecError) {
-        let probe = wrap("exit 0", tty: false)
-        let (program, target) = (program, spec.target)
-        try await preparation.run { () async throws(ExecError) in
-            guard target?.isEmpty == false else {
-                throw ExecError("the modal backend needs a running container: add `modal: {container: ID}` to config.yaml (`modal container list` shows them)")
-            }
-            guard Capture.isInstalled(program) else {
-                throw ExecError("the modal backend needs the Modal CLI, which is not installed: pip install modal, then modal token new")
-            }
-            let r = try await Capture.run(probe)
-            guard r.status == 0 else {
-                let t = r.errorText
-                throw ExecError(t.lowercased().contains("token") ? "modal is not logged in (\(t)): run modal token new"
-                                                                  : "cannot reach modal container \(target ?? ""): \(t)")
-            }
-        }
+        try await CloudCLI(program: program, target: spec.target, probe: wrap("exit 0", tty: false),
+                           noTarget: "the modal backend needs a running container: add `modal: {container: ID}` to config.yaml (`modal container list` shows them)",
+                           notInstalled: "the modal backend needs the Modal CLI, which is not installed: pip install modal, then modal token new",
+                           loginWords: ["token"], loggedOut: "modal is not logged in", login: "modal token new", what: "modal container")
+            .prepare(preparation)
     }
 }
 
@@ -165,20 +154,37 @@ public struct DaytonaBackend: WrappingBackend {
     public func directory(forSession local: String) async -> String { spec.workdir ?? "/" }
 
     public func prepare() async throws(ExecError) {
-        let probe = wrap("exit 0", tty: false)
-        let (program, target) = (program, spec.target)
+        try await CloudCLI(program: program, target: spec.target, probe: wrap("exit 0", tty: false),
+                           noTarget: "the daytona backend needs a sandbox: add `daytona: {sandbox: ID}` to config.yaml (`daytona create` makes one)",
+                           notInstalled: "the daytona backend needs the Daytona CLI, which is not installed: see daytona.io/docs (tools/cli), then daytona login",
+                           loginWords: ["login", "api key"], loggedOut: "daytona is not logged in", login: "daytona login", what: "daytona sandbox")
+            .prepare(preparation)
+    }
+}
+
+/// The checks a cloud CLI backend makes before its first command: a target is configured, the CLI
+/// is installed, and a trivial command runs there — with "not logged in" told apart.
+struct CloudCLI: Sendable {
+    var program: String
+    var target: String?
+    var probe: [String]
+    var noTarget: String
+    var notInstalled: String
+    var loginWords: [String]
+    var loggedOut: String
+    var login: String
+    var what: String
+
+    func prepare(_ preparation: Preparation) async throws(ExecError) {
+        let cli = self
         try await preparation.run { () async throws(ExecError) in
-            guard target?.isEmpty == false else {
-                throw ExecError("the daytona backend needs a sandbox: add `daytona: {sandbox: ID}` to config.yaml (`daytona create` makes one)")
-            }
-            guard Capture.isInstalled(program) else {
-                throw ExecError("the daytona backend needs the Daytona CLI, which is not installed: see daytona.io/docs (tools/cli), then daytona login")
-            }
-            let r = try await Capture.run(probe)
+            guard cli.target?.isEmpty == false else { throw ExecError(cli.noTarget) }
+            guard Capture.isInstalled(cli.program) else { throw ExecError(cli.notInstalled) }
+            let r = try await Capture.run(cli.probe)
             guard r.status == 0 else {
                 let t = r.errorText
-                throw ExecError(t.lowercased().contains("login") || t.lowercased().contains("api key")
-                                ? "daytona is not logged in (\(t)): run daytona login" : "cannot reach daytona sandbox \(target ?? ""): \(t)")
+                throw ExecError(cli.loginWords.contains { t.lowercased().contains($0) } ? "\(cli.loggedOut) (\(t)): run \(cli.login)"
+                                                                                    : "cannot reach \(cli.what) \(cli.target ?? ""): \(t)")
             }
         }
     }

@@ -31,6 +31,14 @@ struct MemoryCommand: AsyncParsableCommand {
         return t
     }
 
+    /// Applies `body` to entry `id` and says what happened to it.
+    static func change(_ id: Int64, _ verb: String, _ body: (SessionStore, Int64) throws -> Void) throws {
+        let store = try book().store
+        guard let e = try store.memoryEntry(id: id) else { printError("talaria: no entry \(id)"); throw Exit.failed }
+        try body(store, id)
+        print("\(verb): \(e.text)")
+    }
+
     static func line(_ e: MemoryEntry) -> String {
         "\(e.id)\t\(e.target.rawValue)\t\(e.isActive ? "active" : "removed")\t\(MemoryTransfer.day(e.confirmedAt))\t\(e.sourceSessionID ?? "-")\t\(e.text.replacingOccurrences(of: "\n", with: " "))\(e.flag.map { "\t⚑ \($0)" } ?? "")"
     }
@@ -76,34 +84,19 @@ struct MemoryCommand: AsyncParsableCommand {
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "remove", abstract: "Take an entry out of the prompt (it stays searchable).")
         @Argument var id: Int64
-        func run() async throws {
-            let store = try MemoryCommand.book().store
-            guard let e = try store.memoryEntry(id: id) else { printError("talaria: no entry \(id)"); throw Exit.failed }
-            try store.removeMemory(id: id, sessionID: nil)
-            print("removed: \(e.text)")
-        }
+        func run() async throws { try MemoryCommand.change(id, "removed") { store, id in try store.removeMemory(id: id, sessionID: nil) } }
     }
 
     struct Restore: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "restore", abstract: "Bring a removed entry back into the prompt.")
         @Argument var id: Int64
-        func run() async throws {
-            let store = try MemoryCommand.book().store
-            guard let e = try store.memoryEntry(id: id) else { printError("talaria: no entry \(id)"); throw Exit.failed }
-            try store.restoreMemory(id: id)
-            print("restored: \(e.text)")
-        }
+        func run() async throws { try MemoryCommand.change(id, "restored") { store, id in try store.restoreMemory(id: id) } }
     }
 
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "delete", abstract: "Forget an entry for good (with its history).")
         @Argument var id: Int64
-        func run() async throws {
-            let store = try MemoryCommand.book().store
-            guard let e = try store.memoryEntry(id: id) else { printError("talaria: no entry \(id)"); throw Exit.failed }
-            try store.deleteMemory(id: id)
-            print("deleted: \(e.text)")
-        }
+        func run() async throws { try MemoryCommand.change(id, "deleted") { store, id in try store.deleteMemory(id: id) } }
     }
 
     struct Export: AsyncParsableCommand {
