@@ -46,7 +46,7 @@ public struct SessionSearchTool: Tool {
         } catch { return .error(error.message) }
         guard !query.isEmpty else { return .error("the query is empty") }
         let hits: [SearchHit]
-        do { hits = try store.search(query, limit: 60) } catch { return .error("cannot search: \(error)") }
+        do { hits = try store.search(query, limit: 30) } catch { return .error("cannot search: \(error)") }
         // Group by session, best first; this session is not "past".
         var order: [String] = []
         var bySession: [String: [SearchHit]] = [:]
@@ -58,9 +58,9 @@ public struct SessionSearchTool: Tool {
         var out: [String] = []
         for id in order.prefix(count) {
             let group = bySession[id]!
-            let info = try? store.session(id: id)
-            let title = info?.title ?? group[0].sessionTitle ?? "untitled"
-            var block = "## \(title) (session \(id.prefix(15)), \(MemoryTransfer.day(info?.updatedAt ?? group[0].createdAt)))"
+            // The hits carry what the header needs: no per-session query on the search path.
+            let title = group[0].sessionTitle ?? "untitled"
+            var block = "## \(title) (session \(id.prefix(15)), \(MemoryTransfer.day(group.map(\.createdAt).max() ?? group[0].createdAt)))"
             if wantSummary, let summary = await summary(of: id, query: query) { block += "\n" + summary }
             let lines = group.prefix(3).map { h in
                 "- \(h.role): " + h.snippet.replacingOccurrences(of: SearchHit.highlightStart, with: "**")
