@@ -79,8 +79,13 @@ public struct MCPServerStatus: Sendable, Hashable {
         self.serverInfo = serverInfo
     }
 
+    /// Seconds before reconnect attempt 1, 2, …; after the last one fails a server is `failed`.
+    /// Here, beside the states that count the attempts, so the two cannot drift apart.
+    public static let backoff: [Double] = [1, 2, 4, 8, 16]
+
     /// One line: `ready, 2 tools` / `retrying in 4 s (attempt 3 of 5): connection refused`.
-    public func summary(now: Date = Date(), maxAttempts: Int = 5) -> String {
+    public func summary(now: Date = Date()) -> String {
+        let maxAttempts = Self.backoff.count
         let error = lastError.map { ": \($0)" } ?? ""
         switch state {
         case .disabled: return "disabled"

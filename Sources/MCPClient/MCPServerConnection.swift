@@ -27,7 +27,7 @@ public struct SystemSleeper: MCPSleeper {
 /// prompt and tool list) always see the real state.
 public actor MCPServerConnection {
     /// Seconds before retry 1, 2, …; after the last one fails the server is `failed`.
-    public static let backoff: [Double] = [1, 2, 4, 8, 16]
+    public static let backoff = MCPServerStatus.backoff
 
     public nonisolated let spec: MCPServerSpec
     private let http: any HTTPStreamTransport
