@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the SSE and tool-call parsers (FUZZ_SECONDS, default 600), then the terminal parsers,
-# then the approval policy's shell reader.
+# then the approval policy's shell reader, then memory's text formats.
 # The parsers and the harness are compiled as one module with -sanitize=fuzzer,address.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,3 +34,11 @@ for f in Sources/AgentTools/ShellWords.swift Sources/AgentTools/CommandPolicy.sw
 swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzShell -swift-version 6 \
     "$SOUT"/src/*.swift -o "$SOUT/fuzz-shell"
 "$SOUT/fuzz-shell" -max_total_time="${FUZZ_SHELL_SECONDS:-300}" -timeout=5 -max_len=1024 -print_final_stats=1 fuzz-corpus-shell
+
+# Memory's text formats: imported files and the user-model answers (FUZZ_MEMORY_SECONDS, default 120).
+MOUT=$OUT/memory
+mkdir -p "$MOUT/src" fuzz-corpus-memory
+for f in Sources/AgentCore/MemoryText.swift Fuzz/memory/FuzzMemory.swift; do cp "$f" "$MOUT/src/"; done
+swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzMemory -swift-version 6 \
+    "$MOUT"/src/*.swift -o "$MOUT/fuzz-memory"
+"$MOUT/fuzz-memory" -max_total_time="${FUZZ_MEMORY_SECONDS:-120}" -timeout=5 -max_len=4096 -print_final_stats=1 fuzz-corpus-memory

@@ -14,27 +14,8 @@ public enum MemoryTransfer {
         return s
     }
 
-    /// Entries in `text`: Markdown bullets (comments dropped), or Hermes' `§`-separated blocks.
-    public static func entries(in text: String) -> [String] {
-        if text.contains("\n§\n") || text.hasPrefix("§") || text.contains("\n§ ") {
-            return text.components(separatedBy: "§").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
-        }
-        var out: [String] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let t = line.trimmingCharacters(in: .whitespaces)
-            guard t.hasPrefix("- ") || t.hasPrefix("* ") else { continue }
-            var body = String(t.dropFirst(2))
-            if let c = body.range(of: "<!--") { body = String(body[..<c.lowerBound]) }
-            body = body.trimmingCharacters(in: .whitespaces)
-            if !body.isEmpty { out.append(body) }
-        }
-        if out.isEmpty {
-            // Plain paragraphs.
-            out = text.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-                .filter { !$0.isEmpty && !$0.hasPrefix("#") && !$0.hasPrefix("<!--") }
-        }
-        return out
-    }
+    /// Entries in `text` (see ``MemoryText/entries(in:)``).
+    public static func entries(in text: String) -> [String] { MemoryText.entries(in: text) }
 
     public struct Report: Sendable, Hashable {
         public var added = 0

@@ -70,35 +70,27 @@ public struct UserModel: Sendable {
     public func apply(_ answer: String, sessionID: String?, now: Date = Date()) -> [MemoryUpdate] {
         var updates: [MemoryUpdate] = []
         let known = Dictionary(uniqueKeysWithValues: ((try? book.store.memory(.fact)) ?? []).map { ($0.id, $0) })
-        for raw in answer.split(separator: "\n") {
-            let words = raw.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true).map(String.init)
-            guard let verb = words.first?.uppercased() else { continue }
-            switch verb {
-            case "NEW" where words.count >= 3:
-                guard let c = Double(words[1]) else { continue }
-                let text = words.dropFirst(2).joined(separator: " ")
+        for change in MemoryText.factChanges(in: answer) {
+            switch change {
+            case .new(let c, let text):
                 if let same = known.values.first(where: { $0.text.caseInsensitiveCompare(text) == .orderedSame }) {
                     try? book.store.confirmMemory(id: same.id, confidence: max(same.confidence, c), now: now)
                     updates.append(MemoryUpdate(entryID: same.id, target: "fact", action: "confirm", text: same.text))
                     continue
                 }
                 guard book.secretReason(text) == nil,
-                      let e = try? book.store.addMemory(.fact, text, sessionID: sessionID, confidence: min(1, max(0, c)), now: now) else { continue }
+                      let e = try? book.store.addMemory(.fact, text, sessionID: sessionID, confidence: c, now: now) else { continue }
                 updates.append(MemoryUpdate(entryID: e.id, target: "fact", action: "add", text: text))
-            case "CONFIRM" where words.count >= 2:
-                guard let id = Int64(words[1]), let f = known[id] else { continue }
+            case .confirm(let id):
+                guard let f = known[id] else { continue }
                 try? book.store.confirmMemory(id: id, confidence: min(1, f.confidence + 0.1), now: now)
                 updates.append(MemoryUpdate(entryID: id, target: "fact", action: "confirm", text: f.text))
-            case "CONTRADICT" where words.count >= 4:
-                guard let id = Int64(words[1]), let old = known[id], let c = Double(words[2]) else { continue }
-                let text = words[3]
-                guard book.secretReason(text) == nil,
-                      let e = try? book.store.addMemory(.fact, text, sessionID: sessionID, confidence: min(1, max(0, c)), now: now) else { continue }
+            case .contradict(let id, let c, let text):
+                guard let old = known[id], book.secretReason(text) == nil,
+                      let e = try? book.store.addMemory(.fact, text, sessionID: sessionID, confidence: c, now: now) else { continue }
                 try? book.store.flagMemory(id: e.id, "contradicts #\(id): \(old.text)")
                 try? book.store.flagMemory(id: id, "contradicted by #\(e.id): \(text)")
                 updates.append(MemoryUpdate(entryID: e.id, target: "fact", action: "add", text: text + " (contradicts an earlier fact: check /memory)"))
-            default:
-                continue
             }
         }
         return updates
