@@ -12,7 +12,15 @@ final class SearchFixture: @unchecked Sendable {
     let store: SessionStore
     let planted: [String]
 
-    static let shared = Result { try SearchFixture() }
+    /// Built once, on its own thread: 100,000 inserts must not hold a thread of the cooperative
+    /// pool (two here), which would stall every other running test.
+    static let shared = Task { () throws -> SearchFixture in
+        try await withCheckedThrowingContinuation { c in
+            let t = Thread { c.resume(with: Result { try SearchFixture() }) }
+            t.stackSize = 1 << 20
+            t.start()
+        }
+    }
 
     private init() throws {
         store = try SessionStore(inMemory: ())
@@ -57,7 +65,7 @@ final class SearchFixture: @unchecked Sendable {
 @Suite("session_search", .serialized)
 struct SessionSearchTests {
     func fixture() async throws -> SearchFixture {
-        let f = try SearchFixture.shared.get()
+        let f = try await SearchFixture.shared.value
         try await f.index()
         return f
     }

@@ -24,13 +24,19 @@ public final class FakeLLMServer: @unchecked Sendable {
         p.standardError = FileHandle.nullDevice
         try p.run()
         process = p
-        let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline {
+        // Generous: under the whole suite's load on two cores a Python start can take seconds,
+        // and a stalled cooperative pool must not turn a started server into a failure.
+        let deadline = Date().addingTimeInterval(60)
+        repeat {
             if let s = try? String(contentsOfFile: portFile, encoding: .utf8), let n = Int(s) {
                 port = n
                 return
             }
             try await Task.sleep(for: .milliseconds(20))
+        } while Date() < deadline
+        if let s = try? String(contentsOfFile: portFile, encoding: .utf8), let n = Int(s) {
+            port = n
+            return
         }
         p.terminate()
         throw NSError(domain: "FakeLLMServer", code: 1, userInfo: [NSLocalizedDescriptionKey: "fake server did not start"])
