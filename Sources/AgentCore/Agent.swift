@@ -553,7 +553,7 @@ public actor Agent {
             if forced { emitter.emit(.warning("nothing to compress: the conversation is already short")) }
             return
         }
-        let middle = Array(history[plan.before] + history[plan.after])
+        let middle = plan.removals.flatMap { history[$0.range] }
         var summary: String?
         do {
             summary = try await summarize(middle)
@@ -563,32 +563,24 @@ public actor Agent {
         }
         let note = summary.map { ContextCompressor.summaryNote($0, messages: plan.compressedCount) }
         let droppedTools = middle.filter { $0.role == .tool }.count
-        // Record which stored messages the summary stands for (the summary on the range it follows).
-        for (range, carries) in [(plan.before, plan.after.isEmpty), (plan.after, !plan.after.isEmpty)] where !range.isEmpty {
+        // Record which stored messages the summary stands for; the live history and a resumed
+        // session's are built by the same rule from the same ranges.
+        for (range, carries) in plan.removals {
             let ids = historyIDs[range].compactMap { $0 }
             guard let first = ids.first, let last = ids.last else { continue }
             try? store.recordCompaction(Compaction(firstMessageID: first, lastMessageID: last, summary: note == nil ? nil : (carries ? note : "")),
                                         sessionID: sessionID)
         }
-        let newHistory = ContextCompressor.apply(plan, to: history, summary: note)
-        var newIDs = Array(historyIDs[plan.head])
-        if let u = plan.latestUser {
-            if plan.after.isEmpty {
-                if note != nil { newIDs.append(nil) }
-                newIDs.append(historyIDs[u])
-            } else {
-                newIDs.append(historyIDs[u])
-                if note != nil { newIDs.append(nil) }
-            }
-        } else if note != nil { newIDs.append(nil) }
-        newIDs += historyIDs[plan.tailStart...]
+        let newHistory = ContextCompressor.apply(plan, to: history, summary: note.map { ChatMessage.assistant($0) })
+        let summaryID: Int64?? = note == nil ? .none : .some(nil) // a summary has no row of its own
+        let newIDs = ContextCompressor.apply(plan, to: historyIDs, summary: summaryID)
         history = newHistory
         historyIDs = newIDs
         lastCompressionTurn = turnCounter
         let after = estimateTokens("")
         let pct = { (n: Int) in "\(n * 100 / window)%" }
         let message = note != nil
-            ? "compressed \(plan.compressedCount) earlier messages into a summary (context \(pct(tokens)) → \(pct(after)) of \(window) tokens); your first request and latest message are kept verbatim, and the full conversation stays in the session store"
+            ? "compressed \(plan.compressedCount) earlier messages into a summary (context \(pct(tokens)) → \(pct(after)) of \(window) tokens); your first request, latest message\(plan.keptPlan == nil ? "" : " and the agent's latest plan") are kept verbatim, and the full conversation stays in the session store"
             : "could not summarise older turns, so \(plan.compressedCount) messages (\(droppedTools) tool results) between your first request and the recent turns were dropped from the model's context (context \(pct(tokens)) → \(pct(after))); they remain in the session store, and your first request, latest message and the \(newHistory.count - plan.head.count) most recent messages are kept"
         emitter.emit(.contextCompressed(ContextCompression(messages: plan.compressedCount, summarized: note != nil,
                                                            tokensBefore: tokens, tokensAfter: after, message: message)))

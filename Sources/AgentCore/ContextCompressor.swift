@@ -17,7 +17,29 @@ struct CompressionPlan: Equatable {
     /// First index of the verbatim tail.
     var tailStart: Int
 
-    var compressedCount: Int { before.count + after.count }
+    /// The newest plan the agent wrote in the middle (a numbered or checkbox list, or a "Plan"
+    /// heading): kept verbatim where it was.
+    var keptPlan: Int?
+
+    /// What leaves the context: the middle without the kept plan, as ranges in time order, and
+    /// whether each carries the summary (the last range that will be replaced: the one after the
+    /// latest user message when there is one, so the summary follows that message).
+    var removals: [(range: Range<Int>, carriesSummary: Bool)] {
+        func split(_ r: Range<Int>) -> [Range<Int>] {
+            guard let p = keptPlan, r.contains(p) else { return r.isEmpty ? [] : [r] }
+            return [r.lowerBound..<p, (p + 1)..<r.upperBound].filter { !$0.isEmpty }
+        }
+        let before = split(self.before), after = split(self.after)
+        let carrier = after.first ?? before.first
+        return (before + after).map { ($0, $0 == carrier) }
+    }
+
+    var compressedCount: Int { before.count + after.count - (keptPlan == nil ? 0 : 1) }
+
+    static func == (a: CompressionPlan, b: CompressionPlan) -> Bool {
+        a.head == b.head && a.latestUser == b.latestUser && a.before == b.before && a.after == b.after && a.tailStart == b.tailStart
+            && a.keptPlan == b.keptPlan
+    }
 }
 
 enum ContextCompressor {
@@ -47,26 +69,40 @@ enum ContextCompressor {
         } else {
             plan = CompressionPlan(head: 0...first, latestUser: nil, before: (first + 1)..<t, after: t..<t, tailStart: t)
         }
-        if plan.compressedCount < 2 { return nil }
-        return plan
+        var withPlan = plan
+        withPlan.keptPlan = (Array(plan.after) + Array(plan.before)).sorted(by: >).first { isPlan(history[$0]) }
+        if withPlan.compressedCount < 2 { return nil }
+        return withPlan
     }
 
-    /// The history after compression: head, latest user message and summary in time order, tail.
-    static func apply(_ plan: CompressionPlan, to history: [ChatMessage], summary: String?) -> [ChatMessage] {
-        var out = Array(history[plan.head])
-        let note = summary.map { ChatMessage.assistant($0) }
-        if let u = plan.latestUser {
-            if plan.after.isEmpty {
-                if let note { out.append(note) }
-                out.append(history[u])
-            } else {
-                out.append(history[u])
-                if let note { out.append(note) }
-            }
-        } else if let note {
-            out.append(note)
+    /// Whether an assistant message lays out a plan: a "Plan" heading, or two or more numbered or
+    /// checkbox lines.
+    static func isPlan(_ m: ChatMessage) -> Bool {
+        guard m.role == .assistant, !m.content.isEmpty else { return false }
+        var items = 0
+        for line in m.content.split(separator: "\n") {
+            let t = line.trimmingCharacters(in: .whitespaces)
+            let lower = t.lowercased()
+            if lower.hasPrefix("plan:") || lower.hasPrefix("## plan") || lower.hasPrefix("# plan") || lower.hasPrefix("**plan") { return true }
+            if t.hasPrefix("- [ ]") || t.hasPrefix("- [x]") || t.range(of: #"^\d+[.)] "#, options: .regularExpression) != nil { items += 1 }
         }
-        out += history[plan.tailStart...]
+        return items >= 2
+    }
+
+    /// `items` with the plan's removals applied: each removed range gone, the summary (if any) at
+    /// the start of the range that carries it. The store's `contextMessages` does the same with
+    /// the recorded ranges, so a resumed session sees what the live one saw.
+    static func apply<T>(_ plan: CompressionPlan, to items: [T], summary: T?) -> [T] {
+        let removals = plan.removals
+        var out: [T] = []
+        out.reserveCapacity(items.count)
+        for (i, item) in items.enumerated() {
+            if let r = removals.first(where: { $0.range.contains(i) }) {
+                if i == r.range.lowerBound, r.carriesSummary, let summary { out.append(summary) }
+                continue
+            }
+            out.append(item)
+        }
         return out
     }
 
@@ -76,7 +112,7 @@ enum ContextCompressor {
         - The task and the user's requirements, constraints and preferences stated so far (quote them).
         - What was done: commands run, files read or changed (with paths), and their results.
         - Facts learned (versions, paths, errors and their causes, decisions and why).
-        - The current plan and what remains to do, verbatim where the agent wrote one.
+        - What remains to do (the agent's latest plan is kept separately, word for word).
         Write only the record. Do not address the user, do not answer or continue the task.
         """
 

@@ -175,6 +175,27 @@ struct CompressionTests {
         #expect(next.contains { if case .turnCompleted(let t) = $0 { t.finalText == "third done" } else { false } })
     }
 
+    @Test("the agent's latest plan in the compressed middle stays verbatim where it was, live and after a resume")
+    func keepsPlan() async throws {
+        let plan = "Plan:\n1. read the config\n2. fix the parser\n3. run the tests"
+        let h = try Harness([SSE.answer("hello"), SSE.answer(plan), SSE.answer("read it"), SSE.answer("fixed"), SSE.answer("the summary")],
+                            contextWindow: 100_000)
+        for t in ["one", "make a plan", "go on", "next"] { _ = await h.turn(t) }
+        await h.agent.submit(.compress)
+        for await env in h.agent.events {
+            if case .contextCompressed(let c) = env.event {
+                #expect(c.message.contains("and the agent's latest plan"), "\(c.message)")
+                break
+            }
+            if case .warning(let w) = env.event { Issue.record("\(w)"); break }
+        }
+        let history = await h.agent.messages.map(\.content)
+        #expect(history.count == 5 && history[0] == "one" && history[1].hasPrefix("[Summary of 4 ") && history[2] == plan
+                && history[3] == "next" && history[4] == "fixed", "\(history)")
+        let resumed = try h.store.contextMessages(sessionID: await h.agent.sessionID).map(\.message.content)
+        #expect(resumed == history, "a resumed session sees what the live one saw")
+    }
+
     @Test("/compress forces a compression when idle")
     func forced() async throws {
         let h = try Harness([SSE.answer("a1"), SSE.answer("a2"), SSE.answer("a3"), SSE.answer("the summary")], contextWindow: 100_000)
