@@ -363,6 +363,7 @@ public actor Agent {
     /// Runs the calls concurrently; commits each result as it finishes. Returns whether the user interrupted.
     private func runTools(_ calls: [ToolCall], allowed: Bool) async -> Bool {
         let cwd = await backend.directory(forSession: config.cwd)
+        let home = await backend.homeDirectory()
         var settled: [(Int, ToolOutput)] = []
         await withTaskGroup(of: (Int, ToolOutput, Int).self) { group in
             for (index, call) in calls.enumerated() {
@@ -371,7 +372,7 @@ public actor Agent {
                     settled.append((index, ToolOutput(text: "[not run: the iteration limit was reached; answer with what you have]", status: .cancelled)))
                     continue
                 }
-                switch await prepare(call, cwd: cwd) {
+                switch await prepare(call, cwd: cwd, home: home) {
                 case .done(let output):
                     settled.append((index, output))
                 case .run(let tool, let args, let context):
@@ -398,7 +399,7 @@ public actor Agent {
         case run(any Tool, JSONValue, ToolContext)
     }
 
-    private func prepare(_ call: ToolCall, cwd: String) async -> Prepared {
+    private func prepare(_ call: ToolCall, cwd: String, home: String?) async -> Prepared {
         guard let tool = activeTools[call.name] else {
             return .done(.error("unknown tool '\(call.name)'. Available tools: \(activeTools.names.joined(separator: ", "))"))
         }
@@ -409,9 +410,10 @@ public actor Agent {
         }
         let emitter = self.emitter
         let callID = call.id
-        let context = ToolContext(cwd: cwd, backend: backend, callID: call.id, sessionID: sessionID) { chunk in
+        var context = ToolContext(cwd: cwd, backend: backend, callID: call.id, sessionID: sessionID) { chunk in
             emitter.emit(.toolOutputDelta(callID: callID, chunk: chunk))
         }
+        context.home = home
         if let reason = tool.approvalReason(for: args, context: context) {
             let decision = await approval(for: call, reason: reason, arguments: args)
             if !decision.isApproved {

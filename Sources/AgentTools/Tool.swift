@@ -12,6 +12,8 @@ public struct ToolContext: Sendable {
     public var emitOutput: @Sendable (String) -> Void
     /// The session the call belongs to (provenance of what tools create).
     public var sessionID: String
+    /// Where `~` points on the backend; nil: this machine's home.
+    public var home: String?
 
     public init(cwd: String, backend: any ExecutionBackend, callID: String, sessionID: String = "",
                 emitOutput: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -24,7 +26,12 @@ public struct ToolContext: Sendable {
 
     /// Resolves `path` (absolute, `~/…` or relative to `cwd`) to a standardized absolute path.
     public func resolve(_ path: String) -> String {
-        let expanded = (path as NSString).expandingTildeInPath
+        var expanded: String
+        if let home, path == "~" || path.hasPrefix("~/") {
+            expanded = home + path.dropFirst()
+        } else {
+            expanded = (path as NSString).expandingTildeInPath
+        }
         let abs = expanded.hasPrefix("/") ? expanded : (cwd as NSString).appendingPathComponent(expanded)
         return (abs as NSString).standardizingPath
     }

@@ -22,6 +22,8 @@ public final class DockerBackend: WrappingBackend {
 
     var image: String { spec.image ?? "debian:bookworm-slim" }
     public var identity: String { "docker \(image)" }
+    /// The container runs as the user's uid with `HOME=/tmp`.
+    public func homeDirectory() async -> String? { "/tmp" }
     public var killsOnTarget: Bool { true }
 
     /// `docker run` for the session's container.

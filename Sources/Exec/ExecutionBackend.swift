@@ -85,6 +85,10 @@ public protocol ExecutionBackend: Sendable {
     /// where the workspace is shared or mounted; `workdir` or the remote home on a remote host).
     func directory(forSession local: String) async -> String
 
+    /// The home directory on the target, where `~` in a tool's path points; nil when it is this
+    /// machine's (or unknown).
+    func homeDirectory() async -> String?
+
     /// Releases what `prepare` made (a session's container, a control connection).
     func shutdown() async
 }
@@ -93,5 +97,6 @@ extension ExecutionBackend {
     public var filesAreLocal: Bool { false }
     public func prepare() async throws(ExecError) {}
     public func directory(forSession local: String) async -> String { local }
+    public func homeDirectory() async -> String? { nil }
     public func shutdown() async {}
 }

@@ -66,11 +66,10 @@ public final class SSHBackend: WrappingBackend {
                 let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
                 throw Self.explain(text, destination: identity)
             }
-            if spec.workdir == nil {
-                let r = try await Capture.run(wrap("pwd", tty: false))
-                let dir = String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                if r.status == 0, dir.hasPrefix("/") { home.withLock { $0 = dir } }
-            }
+            // The remote home: where commands start without a workdir, and where `~` points.
+            let r = try await Capture.run(wrap("cd && pwd", tty: false))
+            let dir = String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if r.status == 0, dir.hasPrefix("/") { home.withLock { $0 = dir } }
         }
     }
 
@@ -79,6 +78,11 @@ public final class SSHBackend: WrappingBackend {
         if let w = spec.workdir { return w }
         try? await prepare()
         return home.withLock { $0 } ?? "/"
+    }
+
+    public func homeDirectory() async -> String? {
+        try? await prepare()
+        return home.withLock { $0 }
     }
 
     public func shutdown() async {

@@ -56,6 +56,16 @@ struct BackendFileToolsTests {
         #expect(sandboxed == local, "\(tool) \(args)\n--- local:\n\(local.text)\n--- sandbox:\n\(sandboxed.text)")
     }
 
+    @Test("~ in a path points at the backend's home when it has its own")
+    func remoteHome() {
+        var context = ToolContext(cwd: "/srv/app", backend: LocalBackend(), callID: "c")
+        #expect(context.resolve("~/notes.txt") == NSHomeDirectory() + "/notes.txt")
+        context.home = "/home/remote"
+        #expect(context.resolve("~/notes.txt") == "/home/remote/notes.txt")
+        #expect(context.resolve("~") == "/home/remote")
+        #expect(context.resolve("src/../a.txt") == "/srv/app/a.txt")
+    }
+
     @Test("write_file and patch act inside the backend: the workspace changes, a read-only path refuses")
     func writes() async throws {
         let sandbox = SandboxBackend(workspace: dir)

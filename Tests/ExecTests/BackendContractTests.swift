@@ -163,6 +163,7 @@ struct SSHBackendTests {
         guard server != nil else { Issue.record("sshd cannot run here"); return }
         let ssh = try backend()
         #expect(await ssh.directory(forSession: "/local") == NSHomeDirectory())
+        #expect(await ssh.homeDirectory() == NSHomeDirectory(), "where ~ points on the host")
         await ssh.shutdown()
     }
 
