@@ -70,16 +70,62 @@ public struct MCPTool: AgentTools.Tool {
 }
 
 extension JSONValue {
-    /// Converts an MCP SDK value (through its JSON form).
+    /// Converts an MCP SDK value case by case (schemas, arguments and structured results pass
+    /// here on every call: no detour through JSON text).
     init?(mcp value: MCP.Value) {
-        guard let data = try? JSONEncoder().encode(value) else { return nil }
-        guard let v = JSONValue.parse(String(decoding: data, as: UTF8.self)) else { return nil }
-        self = v
+        switch value {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .int(let n): self = .number(Double(n))
+        case .double(let d): self = .number(d)
+        case .string(let s): self = .string(s)
+        case .data:
+            // Binary data travels as a data: URL string; the SDK's own encoding says which.
+            guard let data = try? JSONEncoder().encode(value), let v = JSONValue.parse(String(decoding: data, as: UTF8.self)) else { return nil }
+            self = v
+        case .array(let items):
+            var out: [JSONValue] = []
+            out.reserveCapacity(items.count)
+            for item in items {
+                guard let v = JSONValue(mcp: item) else { return nil }
+                out.append(v)
+            }
+            self = .array(out)
+        case .object(let fields):
+            var out: [String: JSONValue] = [:]
+            out.reserveCapacity(fields.count)
+            for (k, item) in fields {
+                guard let v = JSONValue(mcp: item) else { return nil }
+                out[k] = v
+            }
+            self = .object(out)
+        }
     }
 
-    /// The MCP SDK value for this JSON.
+    /// The MCP SDK value for this JSON (integral numbers as integers, as JSON decoding would).
     var mcpValue: MCP.Value? {
-        try? JSONDecoder().decode(MCP.Value.self, from: Data(jsonText.utf8))
+        switch self {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .number(let d):
+            if d.rounded() == d, abs(d) < 9.0e15 { return .int(Int(d)) }
+            return d.isFinite ? .double(d) : nil
+        case .string(let s): return .string(s)
+        case .array(let items):
+            var out: [MCP.Value] = []
+            for item in items {
+                guard let v = item.mcpValue else { return nil }
+                out.append(v)
+            }
+            return .array(out)
+        case .object(let fields):
+            var out: [String: MCP.Value] = [:]
+            for (k, item) in fields {
+                guard let v = item.mcpValue else { return nil }
+                out[k] = v
+            }
+            return .object(out)
+        }
     }
 }
 

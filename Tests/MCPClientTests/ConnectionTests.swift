@@ -229,3 +229,20 @@ struct FakeServerTests {
         await hub.stop()
     }
 }
+
+@Suite("JSON values to and from the MCP SDK")
+struct MCPValueTests {
+    @Test("schemas, arguments and results convert case by case and round-trip; integral numbers go as integers")
+    func roundTrip() throws {
+        let json = try #require(JSONValue.parse(#"{"a":1,"b":2.5,"c":[true,null,"x",{"d":-3}],"e":{},"f":1e20}"#))
+        let mcp = try #require(json.mcpValue)
+        guard case .object(let o) = mcp else { Issue.record("not an object"); return }
+        #expect(o["a"] == .int(1) && o["b"] == .double(2.5) && o["f"] == .double(1e20))
+        #expect(o["c"] == .array([.bool(true), .null, .string("x"), .object(["d": .int(-3)])]))
+        #expect(JSONValue(mcp: mcp) == json)
+        // The same as going through JSON text, the way the SDK would decode it.
+        let viaText = try JSONDecoder().decode(MCP.Value.self, from: Data(json.jsonText.utf8))
+        #expect(JSONValue(mcp: viaText) == json)
+        #expect(JSONValue.number(.infinity).mcpValue == nil)
+    }
+}
