@@ -16,7 +16,7 @@ public actor Agent {
     public nonisolated let sessionID: String
 
     private let config: AgentConfiguration
-    private let client: LLMClient
+    let client: LLMClient
     let store: SessionStore
     private let indexer: Indexer?
     private let skills: (any SkillPromptSource)?
@@ -31,34 +31,34 @@ public actor Agent {
     /// Tools that come and go (MCP servers); merged into `tools` before each model request.
     private let toolSources: [any ToolSource]
     /// The tools of the current iteration: built-ins plus what the sources offer now.
-    private var activeTools: ToolRegistry
+    var activeTools: ToolRegistry
     private var backend: any ExecutionBackend
     /// Secrets leave tool output here, before the store, the model and the UI see it.
     private let redactor: SecretRedactor
     let emitter = EventEmitter()
 
-    private var history: [ChatMessage]
+    var history: [ChatMessage]
     /// The store's row id of each history message (nil for a summary standing in for a range).
-    private var historyIDs: [Int64?]
+    var historyIDs: [Int64?]
     /// Memory (notes, user profile); its prompt section is frozen at the first turn.
     private let memory: MemoryBook?
     private var memorySnapshot: String??
     /// Facts derived about the user; a pass runs every `factsEvery` user turns and at the end of
     /// a session with at least two turns since the last pass.
-    private let userModel: UserModel?
-    private let factsEvery: Int
-    private var turnsSinceFacts = 0
-    private var factsFrom = 0
-    private var factsTask: Task<Void, Never>?
+    let userModel: UserModel?
+    let factsEvery: Int
+    var turnsSinceFacts = 0
+    var factsFrom = 0
+    var factsTask: Task<Void, Never>?
     /// Share of the context window at which older turns are compressed.
-    private let compressAt: Double
-    private var lastCompressionTurn: Int?
-    private var refusedCompressionTurn: Int?
-    private var forceCompression = false
+    let compressAt: Double
+    var lastCompressionTurn: Int?
+    var refusedCompressionTurn: Int?
+    var forceCompression = false
     /// Characters per token the server reported (prompt characters / prompt tokens), for estimates.
-    private var charsPerToken = 4.0
+    var charsPerToken = 4.0
     private var sessionCreated: Bool
-    private var contextWindow: Int?
+    var contextWindow: Int?
     private var totalUsage = Usage()
     private var submissionCounter = 0
     private var queue: [(Int, UserTurn)] = []
@@ -70,7 +70,7 @@ public actor Agent {
     /// Skills read this session (skill_view) and the tools their `allowed-tools` pre-approve.
     var activeSkills: [String: AllowedTools] = [:]
     private var itemCounter = 0
-    private var turnCounter = 0
+    var turnCounter = 0
 
     /// - Parameters:
     ///   - resumeID: continue a stored session (its messages become the history).
@@ -108,7 +108,7 @@ public actor Agent {
             // The model's view: compressed ranges come back as their summaries.
             let stored = try store.contextMessages(sessionID: info.id)
             history = stored.map(\.message)
-            historyIDs = stored.map { $0.message.role == .assistant && $0.message.content.hasPrefix("[Summary of ") ? nil : $0.id }
+            historyIDs = stored.map { ContextCompressor.isSummary($0.message) ? nil : $0.id }
             sessionCreated = true
         } else {
             sessionID = SessionStore.makeSessionID()
@@ -279,10 +279,7 @@ public actor Agent {
                 return
             }
             if let u = response.usage {
-                if u.promptTokens > 100 {
-                    let chars = Double(request.messages.reduce(0) { $0 + $1.content.utf8.count + ($1.reasoning?.utf8.count ?? 0) })
-                    charsPerToken = min(8, max(1.5, chars / Double(u.promptTokens)))
-                }
+                calibrateTokens(request.messages, promptTokens: u.promptTokens)
                 turnUsage = turnUsage + u
                 totalUsage = totalUsage + u
                 emitter.emit(.usage(UsageReport(last: u, total: totalUsage, contextWindow: contextWindow)))
@@ -489,108 +486,6 @@ public actor Agent {
         let head = text.prefix(limit * 6 / 10)
         let tail = text.suffix(limit * 4 / 10)
         return "\(head)\n[… \(text.count - head.count - tail.count) characters omitted …]\n\(tail)"
-    }
-
-    // MARK: - User model
-
-    private func scheduleFactsPass() {
-        guard let userModel else { return }
-        let slice = Array(history[min(factsFrom, history.count)...])
-        factsFrom = history.count
-        turnsSinceFacts = 0
-        let previous = factsTask
-        let (client, emitter, sessionID) = (client, emitter, sessionID)
-        factsTask = Task {
-            await previous?.value
-            let known = (try? userModel.book.store.memory(.fact)) ?? []
-            guard let answer = try? await client.ask(system: UserModel.instructions,
-                                                     user: UserModel.request(known: known, conversation: slice), maxTokens: 400) else { return }
-            for u in userModel.apply(answer, sessionID: sessionID) where u.action != "confirm" { emitter.emit(.memoryUpdate(u)) }
-        }
-    }
-
-    /// At the end of a session: a last pass over the turns since the previous one (two or more).
-    /// Bounded: a slow model must not hold the exit for long (the pass is then skipped).
-    private func finishFacts() async {
-        if turnsSinceFacts >= 2 { scheduleFactsPass() }
-        guard let task = factsTask else { return }
-        let deadline = Task { try? await Task.sleep(for: .seconds(15)); task.cancel() }
-        await task.value
-        deadline.cancel()
-    }
-
-    // MARK: - Context compression
-
-    /// Tokens the next request will take, estimated from its characters (calibrated by the
-    /// server's own counts once one came back).
-    private func estimateTokens(_ systemPrompt: String) -> Int {
-        let chars = history.reduce(systemPrompt.utf8.count) { $0 + $1.content.utf8.count + ($1.reasoning?.utf8.count ?? 0)
-            + $1.toolCalls.reduce(0) { $0 + $1.arguments.utf8.count } }
-        return Int(Double(chars) / charsPerToken) + history.count * 4 + (activeTools.specs.count * 80)
-    }
-
-    /// Compresses the middle of the history when the prompt passes `compressAt` of the context
-    /// window (or when `/compress` asked). The first request and the latest user message stay
-    /// verbatim; the middle becomes a summary written by the model — or, when that fails, is
-    /// dropped from the context with a message saying exactly what. The stored messages never
-    /// change; a compaction row records which ones the summary stands for.
-    private func compressIfNeeded(promptTokens: Int?) async {
-        let forced = forceCompression
-        forceCompression = false
-        guard let window = contextWindow, window > 0 else {
-            if forced { emitter.emit(.warning("cannot compress: the context window is unknown (set context_window)")) }
-            return
-        }
-        let tokens = promptTokens ?? estimateTokens("")
-        guard forced || Double(tokens) > Double(window) * compressAt else { return }
-        if !forced, let last = lastCompressionTurn, turnCounter - last < 3 {
-            if refusedCompressionTurn != turnCounter { // once per turn, not per request
-                refusedCompressionTurn = turnCounter
-                emitter.emit(.warning("the context is at \(tokens * 100 / window)% of \(window) tokens, but it was compressed \(turnCounter - last) turn(s) ago; not compressing again so soon (it would loop). /compress forces it, /new starts fresh."))
-            }
-            return
-        }
-        // Forced (/compress): keep only the latest exchange; automatic: a fifth of the window.
-        guard let plan = ContextCompressor.plan(history, tailTokens: forced ? 0 : Int(Double(window) * 0.2)) else {
-            if forced { emitter.emit(.warning("nothing to compress: the conversation is already short")) }
-            return
-        }
-        let middle = plan.removals.flatMap { history[$0.range] }
-        var summary: String?
-        do {
-            summary = try await summarize(middle)
-        } catch {
-            if Task.isCancelled { return }
-            summary = nil
-        }
-        let note = summary.map { ContextCompressor.summaryNote($0, messages: plan.compressedCount) }
-        let droppedTools = middle.filter { $0.role == .tool }.count
-        // Record which stored messages the summary stands for; the live history and a resumed
-        // session's are built by the same rule from the same ranges.
-        for (range, carries) in plan.removals {
-            let ids = historyIDs[range].compactMap { $0 }
-            guard let first = ids.first, let last = ids.last else { continue }
-            try? store.recordCompaction(Compaction(firstMessageID: first, lastMessageID: last, summary: note == nil ? nil : (carries ? note : "")),
-                                        sessionID: sessionID)
-        }
-        let newHistory = ContextCompressor.apply(plan, to: history, summary: note.map { ChatMessage.assistant($0) })
-        let summaryID: Int64?? = note == nil ? .none : .some(nil) // a summary has no row of its own
-        let newIDs = ContextCompressor.apply(plan, to: historyIDs, summary: summaryID)
-        history = newHistory
-        historyIDs = newIDs
-        lastCompressionTurn = turnCounter
-        let after = estimateTokens("")
-        let pct = { (n: Int) in "\(n * 100 / window)%" }
-        let message = note != nil
-            ? "compressed \(plan.compressedCount) earlier messages into a summary (context \(pct(tokens)) → \(pct(after)) of \(window) tokens); your first request, latest message\(plan.keptPlan == nil ? "" : " and the agent's latest plan") are kept verbatim, and the full conversation stays in the session store"
-            : "could not summarise older turns, so \(plan.compressedCount) messages (\(droppedTools) tool results) between your first request and the recent turns were dropped from the model's context (context \(pct(tokens)) → \(pct(after))); they remain in the session store, and your first request, latest message and the \(newHistory.count - plan.head.count) most recent messages are kept"
-        emitter.emit(.contextCompressed(ContextCompression(messages: plan.compressedCount, summarized: note != nil,
-                                                           tokensBefore: tokens, tokensAfter: after, message: message)))
-    }
-
-    /// Asks the model for a record of `messages` (no tools, no streaming to the UI).
-    private func summarize(_ messages: [ChatMessage]) async throws -> String {
-        try await client.ask(system: ContextCompressor.instructions, user: ContextCompressor.transcript(messages[...]), maxTokens: 1024)
     }
 
     // MARK: - Store

@@ -43,10 +43,13 @@ struct CompressionPlan: Equatable {
 }
 
 enum ContextCompressor {
-    /// Rough tokens of a message: ~4 characters a token, plus framing.
-    static func tokens(_ m: ChatMessage) -> Int {
-        (m.content.utf8.count + (m.reasoning?.utf8.count ?? 0) + m.toolCalls.reduce(0) { $0 + $1.arguments.utf8.count + $1.name.utf8.count }) / 4 + 6
+    /// The characters a message puts into a request: text, reasoning, tool calls.
+    static func characters(_ m: ChatMessage) -> Int {
+        m.content.utf8.count + (m.reasoning?.utf8.count ?? 0) + m.toolCalls.reduce(0) { $0 + $1.arguments.utf8.count + $1.name.utf8.count }
     }
+
+    /// Rough tokens of a message: ~4 characters a token, plus framing.
+    static func tokens(_ m: ChatMessage) -> Int { characters(m) / 4 + 6 }
 
     static func plan(_ history: [ChatMessage], tailTokens: Int) -> CompressionPlan? {
         guard let first = history.firstIndex(where: { $0.role == .user }),
@@ -126,7 +129,12 @@ enum ContextCompressor {
         }.joined(separator: "\n\n")
     }
 
+    static let summaryPrefix = "[Summary of "
+
+    /// Whether `m` is a summary standing in for compressed messages.
+    static func isSummary(_ m: ChatMessage) -> Bool { m.role == .assistant && m.content.hasPrefix(summaryPrefix) }
+
     static func summaryNote(_ summary: String, messages: Int) -> String {
-        "[Summary of \(messages) earlier messages of this session, written when the context filled up. It is a record of what already happened, not a new request; the full messages remain in the session store.]\n\n" + summary
+        summaryPrefix + "\(messages) earlier messages of this session, written when the context filled up. It is a record of what already happened, not a new request; the full messages remain in the session store.]\n\n" + summary
     }
 }

@@ -20,7 +20,10 @@ public struct UserModel: Sendable {
         self.budget = budget
     }
 
-    public func isStale(_ e: MemoryEntry, now: Date = Date()) -> Bool {
+    public func isStale(_ e: MemoryEntry, now: Date = Date()) -> Bool { Self.isStale(e, staleDays: staleDays, now: now) }
+
+    /// Unconfirmed for more than `staleDays`.
+    public static func isStale(_ e: MemoryEntry, staleDays: Int, now: Date = Date()) -> Bool {
         now.timeIntervalSince(e.confirmedAt) > Double(staleDays) * 86_400
     }
 

@@ -130,7 +130,6 @@ struct TUIEnvironment: AppEnvironment {
     /// Every entry (removed ones too) or those matching `query`, with source, age and state.
     func memoryRows(_ query: String, now: Date = Date()) throws -> [MemoryRow] {
         let entries = query.isEmpty ? try store.memory(includeRemoved: true) : try store.searchMemory(query, limit: 200)
-        let model = UserModel(book: MemoryBook(store: store), staleDays: staleDays)
         var titles: [String: String] = [:]
         return entries.map { e in
             let source = e.sourceSessionID.map { id in
@@ -140,7 +139,7 @@ struct TUIEnvironment: AppEnvironment {
                 return t
             }
             return MemoryRow(id: e.id, target: e.target.rawValue, text: e.text, source: source, age: MemoryBook.age(e.confirmedAt, now: now),
-                             removed: !e.isActive, stale: e.target == .fact && model.isStale(e, now: now), flag: e.flag, confidence: e.confidence)
+                             removed: !e.isActive, stale: e.target == .fact && UserModel.isStale(e, staleDays: staleDays, now: now), flag: e.flag, confidence: e.confidence)
         }
     }
 
