@@ -38,7 +38,8 @@ extension Agent {
     /// Tokens the next request will take, estimated from its characters (calibrated by the
     /// server's own counts once one came back).
     func estimateTokens(_ systemPrompt: String) -> Int {
-        let chars = history.reduce(systemPrompt.utf8.count) { $0 + ContextCompressor.characters($1) }
+        let notes = turnNotes.values.reduce(0) { $0 + $1.utf8.count }
+        let chars = history.reduce(systemPrompt.utf8.count + notes) { $0 + ContextCompressor.characters($1) }
         return Int(Double(chars) / charsPerToken) + history.count * 4 + (activeTools.specs.count * 80)
     }
 
@@ -98,6 +99,8 @@ extension Agent {
         let newIDs = ContextCompressor.apply(plan, to: historyIDs, summary: summaryID)
         history = newHistory
         historyIDs = newIDs
+        let kept = Set(newIDs.compactMap { $0 })
+        turnNotes = turnNotes.filter { kept.contains($0.key) }
         lastCompressionTurn = turnCounter
         let after = estimateTokens("")
         let pct = { (n: Int) in "\(n * 100 / window)%" }

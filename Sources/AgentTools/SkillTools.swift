@@ -84,10 +84,14 @@ public struct SkillViewTool: Tool {
     }
 }
 
-/// What the system prompt says about skills for a turn.
+/// What the model is told about skills: a section of the session's system prompt, frozen at
+/// the first turn, and for later turns a note on the skills that section does not list.
 public protocol SkillPromptSource: Sendable {
-    /// The skills section for a turn whose request is `query`; nil when there are no skills.
+    /// The skills section for a session whose first request is `query`; nil when there are no skills.
     func promptSection(for query: String) -> String?
+    /// For a later turn whose request is `query`: the skills most relevant to it (or created or
+    /// changed since) that `section` does not list; nil when it lists them all.
+    func turnNote(for query: String, besides section: String?) -> String?
 }
 
 /// The catalog from a library: every skill while they fit `budget` tokens, else the most
@@ -112,6 +116,16 @@ public struct SkillCatalogPrompt: SkillPromptSource {
             text += " Only the \(entries.count) most relevant of \(library.skills.count) skills are listed; skills_list shows them all."
         }
         return text + "\n" + SkillCatalog.prompt(entries)
+    }
+
+    public func turnNote(for query: String, besides section: String?) -> String? {
+        library.refresh()
+        guard !library.skills.isEmpty else { return nil }
+        // A quarter of the budget: the note joins the conversation for good, turn after turn.
+        let missing = library.catalog(for: query, budget: budget / 4).entries.filter { !(section ?? "").contains(SkillCatalog.block($0)) }
+        guard !missing.isEmpty else { return nil }
+        return "Skills that may fit this request, besides those in the system prompt (new, changed or more relevant now):\n"
+            + SkillCatalog.prompt(missing)
     }
 }
 

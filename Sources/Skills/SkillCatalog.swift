@@ -17,13 +17,13 @@ public enum SkillCatalog {
 
     /// The block, one tag or value a line, name and description HTML-escaped (as the reference).
     public static func prompt(_ entries: [Entry]) -> String {
-        var out = ["<available_skills>"]
-        for e in entries {
-            out += ["<skill>", "<name>", escape(e.name), "</name>", "<description>", escape(e.description), "</description>",
-                    "<location>", e.location, "</location>", "</skill>"]
-        }
-        out.append("</available_skills>")
-        return out.joined(separator: "\n")
+        (["<available_skills>"] + entries.map(block) + ["</available_skills>"]).joined(separator: "\n")
+    }
+
+    /// One entry's `<skill>` element, as `prompt` writes it.
+    public static func block(_ e: Entry) -> String {
+        ["<skill>", "<name>", escape(e.name), "</name>", "<description>", escape(e.description), "</description>",
+         "<location>", e.location, "</location>", "</skill>"].joined(separator: "\n")
     }
 
     /// Python's `html.escape(s, quote=True)`.

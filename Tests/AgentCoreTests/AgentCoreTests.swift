@@ -19,7 +19,8 @@ struct Harness {
     init(_ replies: [ScriptedTransport.Reply], maxIterations: Int = 10, approval: ApprovalMode = .approveAll,
          store: SessionStore? = nil, resume: String? = nil, skills: SkillLibrary? = nil,
          toolSources: [any ToolSource] = [], redactor: SecretRedactor = SecretRedactor(environment: [:]),
-         approvalMemory: ApprovalMemory? = nil, memory: Bool = false, contextWindow: Int? = nil, compressAt: Double = 0.5, factsEvery: Int = 0) throws {
+         approvalMemory: ApprovalMemory? = nil, memory: Bool = false, contextWindow: Int? = nil, compressAt: Double = 0.5, factsEvery: Int = 0,
+         catalogBudget: Int? = nil) throws {
         transport = ScriptedTransport(replies)
         self.store = try store ?? SessionStore(inMemory: ())
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
@@ -31,7 +32,8 @@ struct Harness {
         let book = memory ? MemoryBook(store: self.store, limits: MemoryLimits(notes: 200, user: 120, nudgeEvery: 3), environment: [:]) : nil
         if let book { tools.register(MemoryTool(book: book)) }
         agent = try Agent(config: config, client: client, store: self.store, tools: tools,
-                          backend: LocalBackend(killGrace: 0.3), resumeID: resume, skillLibrary: skills,
+                          backend: LocalBackend(killGrace: 0.3), resumeID: resume,
+                          skills: catalogBudget.flatMap { b in skills.map { SkillCatalogPrompt(library: $0, budget: b) } }, skillLibrary: skills,
                           toolSources: toolSources, redactor: redactor, approvalMemory: approvalMemory,
                           memory: book, compressAt: compressAt,
                           userModel: book.map { UserModel(book: $0) }, factsEvery: factsEvery)
@@ -301,7 +303,7 @@ struct StubEchoTool: Tool {
 
 @Suite("Agent with tool sources (MCP)")
 struct ToolSourceTests {
-    @Test("a source's tools are offered and run; one that appears mid-turn is offered at the next request; its note reaches the prompt")
+    @Test("a source's tools are offered and run; one that appears mid-turn is offered at the next request; its note rides on the turn's message")
     func dynamicTools() async throws {
         let source = StubToolSource()
         await source.add(StubEchoTool(name: "mcp__stub__echo", source: source))
@@ -319,8 +321,9 @@ struct ToolSourceTests {
         #expect(toolNames(bodies[0]).contains("terminal"))
         #expect(!toolNames(bodies[0]).contains("mcp__stub__later"))
         #expect(toolNames(bodies[1]).contains("mcp__stub__later"))
-        let system = messages(bodies[0]).first?["content"] as? String ?? ""
-        #expect(system.contains("- broken: failed: boom"))
+        let sent = messages(bodies[0]).compactMap { $0["content"] as? String }
+        #expect(sent.count == 2 && sent[1].hasPrefix("go\n\n<system-reminder>\nMCP servers not available right now:\n- broken: failed: boom"), "\(sent)")
+        #expect(!sent[0].contains("broken"), "the system prompt stays the same whatever the servers do")
     }
 
     @Test("a source tool that is gone is an unknown tool for the model, with the tools that exist")

@@ -97,8 +97,10 @@ struct MemoryTests {
     func nudge() async throws {
         let h = try Harness([SSE.answer("1"), SSE.answer("2"), SSE.answer("3")], memory: true)
         for t in ["a", "b", "c"] { _ = await h.turn(t) }
-        let prompts = h.transport.requestBodies.compactMap { ($0["messages"] as? [[String: Any]])?.first?["content"] as? String }
-        #expect(prompts.map { $0.contains("Reminder: if the recent turns taught you something durable") } == [false, false, true])
+        // On the turn's own message, where later requests send it again: the system prompt stays put.
+        let sent = h.transport.requestBodies.map { (($0["messages"] as? [[String: Any]]) ?? []).compactMap { $0["content"] as? String } }
+        #expect(sent.map { $0.last?.contains("Reminder: if the recent turns taught you something durable") } == [false, false, true])
+        #expect(Set(sent.compactMap(\.first)).count == 1)
     }
 }
 
