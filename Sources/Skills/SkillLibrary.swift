@@ -44,7 +44,9 @@ public final class SkillLibrary: @unchecked Sendable {
     public let disabledFile: String?
     private var disabled: Set<String> = []
     private let lock = NSLock()
-    private var cache: [String: (mtime: Double, skill: Skill?, warning: String?)] = [:]
+    /// A parsed SKILL.md (or why it was skipped), with the modification time it was read at.
+    typealias LoadedSkill = (mtime: Double, skill: Skill?, warning: String?)
+    private var cache: [String: LoadedSkill] = [:]
     private var current: [Skill] = []
     private var currentWarnings: [String] = []
 
@@ -96,49 +98,60 @@ public final class SkillLibrary: @unchecked Sendable {
                 .map { Set($0.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }) } ?? []
         }
         let off = names(disabledFile), yes = names(allowedFile)
+        // Find every SKILL.md with its modification time (a stat or two a skill) ...
+        let located = roots.flatMap { root in
+            Self.skillDirectories(under: root.path).map { (dir: $0.dir, file: $0.file, source: root.source, mtime: max(Self.modified($0.file), Self.modified($0.dir))) }
+        }
+        // ... parse the new and changed ones on every core (parsing, validation and the scan
+        // are pure; at 1,000 skills this halves a cold start on two cores) ...
+        let cached = lock.withLock { cache }
+        let changed = located.indices.filter { cached[located[$0].file]?.mtime != located[$0].mtime }
+        var parsed = [LoadedSkill?](repeating: nil, count: changed.count)
+        parsed.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: changed.count) { i in
+                let l = located[changed[i]]
+                out[i] = Self.load(dir: l.dir, file: l.file, source: l.source, mtime: l.mtime)
+            }
+        }
+        var entries = cached
+        for (i, index) in changed.enumerated() { entries[located[index].file] = parsed[i] }
+        // ... and resolve names in precedence order, one thread.
         var found: [Skill] = []
         var warnings: [String] = []
         var taken: [String: Skill] = [:]
-        var seenFiles: Set<String> = []
-        for root in roots {
-            for dir in Self.skillDirectories(under: root.path) {
-                guard let file = SkillFile.locate(in: dir) else { continue }
-                seenFiles.insert(file)
-                func modified(_ p: String) -> Double {
-                    var st = stat()
-                    guard stat(p, &st) == 0 else { return 0 }
-                    return Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
-                }
-                let mtime = max(modified(file), modified(dir))
-                let entry: (mtime: Double, skill: Skill?, warning: String?)
-                if let c = lock.withLock({ cache[file] }), c.mtime == mtime { entry = c } else {
-                    entry = Self.load(dir: dir, file: file, source: root.source, mtime: mtime)
-                    lock.withLock { cache[file] = entry }
-                }
-                if let w = entry.warning { warnings.append(w) }
-                guard var skill = entry.skill else { continue }
-                skill.source = root.source
-                if let first = taken[skill.name] {
-                    warnings.append("skill \"\(skill.name)\" in \(dir) is hidden by the one in \(first.directory)")
-                    continue
-                }
-                taken[skill.name] = skill
-                found.append(skill)
-                if skill.safety == .dangerous, !yes.contains(skill.name), let f = skill.findings.first {
-                    warnings.append("skill \"\(skill.name)\" is withheld: \(f.rule) at \(f.file):\(f.line); allow it in the skill browser (Alt-Y) if you trust it")
-                }
+        for l in located {
+            guard let entry = entries[l.file] else { continue }
+            if let w = entry.warning { warnings.append(w) }
+            guard var skill = entry.skill else { continue }
+            skill.source = l.source
+            if let first = taken[skill.name] {
+                warnings.append("skill \"\(skill.name)\" in \(l.dir) is hidden by the one in \(first.directory)")
+                continue
+            }
+            taken[skill.name] = skill
+            found.append(skill)
+            if skill.safety == .dangerous, !yes.contains(skill.name), let f = skill.findings.first {
+                warnings.append("skill \"\(skill.name)\" is withheld: \(f.rule) at \(f.file):\(f.line); allow it in the skill browser (Alt-Y) if you trust it")
             }
         }
+        let seenFiles = Set(located.map(\.file))
         lock.withLock {
             disabled = off
             allowed = yes
-            cache = cache.filter { seenFiles.contains($0.key) }
+            cache = entries.filter { seenFiles.contains($0.key) }
             current = found
             currentWarnings = warnings
         }
     }
 
-    static func load(dir: String, file: String, source: SkillRoot.Source, mtime: Double) -> (mtime: Double, skill: Skill?, warning: String?) {
+    static func modified(_ path: String) -> Double {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return 0 }
+        return Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+    }
+
+    static func load(dir: String, file: String, source: SkillRoot.Source, mtime: Double) -> LoadedSkill {
         do {
             let parsed = try SkillFile.read(file: file)
             let props = try SkillProperties(parsed)
@@ -157,15 +170,15 @@ public final class SkillLibrary: @unchecked Sendable {
 
     /// Folders holding a SKILL.md below `root`, up to three levels deep (category folders
     /// such as `skills/apple/notes` are common); a skill's own subfolders are not searched.
-    static func skillDirectories(under root: String) -> [String] {
-        var out: [String] = []
+    static func skillDirectories(under root: String) -> [(dir: String, file: String)] {
+        var out: [(dir: String, file: String)] = []
         func walk(_ dir: String, depth: Int) {
             guard depth <= 3, let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
             for name in names.sorted() where !name.hasPrefix(".") {
                 let path = dir + "/" + name
                 var st = stat()
                 guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { continue }
-                if SkillFile.locate(in: path) != nil { out.append(path) } else { walk(path, depth: depth + 1) }
+                if let file = SkillFile.locate(in: path) { out.append((path, file)) } else { walk(path, depth: depth + 1) }
             }
         }
         walk(root, depth: 1)
