@@ -170,7 +170,7 @@ public final class SkillLibrary: @unchecked Sendable {
 
     /// Folders holding a SKILL.md below `root`, up to three levels deep (category folders
     /// such as `skills/apple/notes` are common); a skill's own subfolders are not searched.
-    static func skillDirectories(under root: String) -> [(dir: String, file: String)] {
+    public static func skillDirectories(under root: String) -> [(dir: String, file: String)] {
         var out: [(dir: String, file: String)] = []
         func walk(_ dir: String, depth: Int) {
             guard depth <= 3, let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }

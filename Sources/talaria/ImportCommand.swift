@@ -38,7 +38,7 @@ struct ImportCommand: AsyncParsableCommand {
             let skillsRoot = dir + "/skills"
             let destRoot = paths.home + "/skills"
             var copied: [String] = [], skipped: [String] = []
-            for skillDir in Self.skillDirectories(skillsRoot) {
+            for (skillDir, _) in SkillLibrary.skillDirectories(under: skillsRoot) {
                 let name = (skillDir as NSString).lastPathComponent
                 let dest = destRoot + "/" + name
                 if FileManager.default.fileExists(atPath: dest) { skipped.append("\(name) (exists)"); continue }
@@ -93,18 +93,6 @@ struct ImportCommand: AsyncParsableCommand {
             } else {
                 print("  skipped config.yaml: not there")
             }
-        }
-
-        static func skillDirectories(_ root: String, depth: Int = 0) -> [String] {
-            guard depth < 4, let names = try? FileManager.default.contentsOfDirectory(atPath: root) else { return [] }
-            var out: [String] = []
-            for name in names.sorted() where !name.hasPrefix(".") {
-                let path = root + "/" + name
-                var isDir: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else { continue }
-                if FileManager.default.fileExists(atPath: path + "/SKILL.md") { out.append(path) } else { out += skillDirectories(path, depth: depth + 1) }
-            }
-            return out
         }
 
         static func yamlScalar(_ s: String) -> String {
