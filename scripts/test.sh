@@ -41,7 +41,15 @@ else
     echo "[test] $PEERS not found: real-model and MCP tests will be skipped (they fail under CI=true)"
 fi
 
-# Swift Testing and XCTest both run; parallel inside the process, 2 cores here.
-swift test --skip-build 2>&1 | tee .build/test.log
+# Swift Testing and XCTest both run; parallel inside the process, 2 cores here. Line-buffered,
+# so the log is whole up to the moment something goes wrong; a run that hangs is stopped long
+# before CI's limit and names the tests that never finished.
+timeout -k 30s "${TEST_TIMEOUT:-40m}" stdbuf -oL -eL swift test --skip-build 2>&1 | tee .build/test.log
 status=${PIPESTATUS[0]}
+if [ "$status" = 124 ]; then
+    echo "[test] the tests did not finish within ${TEST_TIMEOUT:-40m}; started and never finished:" >&2
+    sed -n 's/^.*Test "\(.*\)" started\.$/\1/p' .build/test.log | sort -u > .build/test-started.txt
+    sed -n 's/^.*Test "\(.*\)" \(with [0-9]* test cases \)\{0,1\}\(passed\|failed\|skipped\).*/\1/p' .build/test.log | sort -u > .build/test-ended.txt
+    comm -23 .build/test-started.txt .build/test-ended.txt | sed 's/^/  /' >&2
+fi
 exit "$status"

@@ -106,13 +106,9 @@ public final class SkillLibrary: @unchecked Sendable {
         // are pure; at 1,000 skills this halves a cold start on two cores) ...
         let cached = lock.withLock { cache }
         let changed = located.indices.filter { cached[located[$0].file]?.mtime != located[$0].mtime }
-        var parsed = [LoadedSkill?](repeating: nil, count: changed.count)
-        parsed.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            DispatchQueue.concurrentPerform(iterations: changed.count) { i in
-                let l = located[changed[i]]
-                out[i] = Self.load(dir: l.dir, file: l.file, source: l.source, mtime: l.mtime)
-            }
+        let parsed = Self.inParallel(changed.count) { i in
+            let l = located[changed[i]]
+            return Self.load(dir: l.dir, file: l.file, source: l.source, mtime: l.mtime)
         }
         var entries = cached
         for (i, index) in changed.enumerated() { entries[located[index].file] = parsed[i] }
@@ -143,6 +139,25 @@ public final class SkillLibrary: @unchecked Sendable {
             current = found
             currentWarnings = warnings
         }
+    }
+
+    /// `body(0..<count)`, split over this thread and up to a core's worth of threads of its own
+    /// — never a dispatch or Swift concurrency pool thread: `refresh` is called from actors, and
+    /// waiting there for work queued behind the pool's own is how a pool stalls. Small batches
+    /// (a refresh after one edit) stay on this thread.
+    static func inParallel<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) -> T) -> [T] {
+        let threads = min(ProcessInfo.processInfo.activeProcessorCount, count / 64)
+        guard threads > 1 else { return (0..<count).map(body) }
+        let slots = ParallelSlots<T>(threads)
+        let done = DispatchSemaphore(value: 0)
+        // Thread k takes k, k + threads, k + 2·threads, …; this thread takes k = 0.
+        for k in 1..<threads {
+            let t = Thread { slots.fill(k, count: count, body); done.signal() }
+            t.start()
+        }
+        slots.fill(0, count: count, body)
+        for _ in 1..<threads { done.wait() }
+        return (0..<count).map { slots[$0] }
     }
 
     static func modified(_ path: String) -> Double {
@@ -254,4 +269,16 @@ enum BM25 {
         }
         return scores.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.map(\.0)
     }
+}
+
+/// The results of `SkillLibrary.inParallel`: one box per thread, each written by its thread
+/// alone and read after every thread has signalled.
+private final class ParallelSlots<T: Sendable>: @unchecked Sendable {
+    final class Box { var values: [T] = [] }
+    let boxes: [Box]
+    init(_ threads: Int) { boxes = (0..<threads).map { _ in Box() } }
+    func fill(_ k: Int, count: Int, _ body: (Int) -> T) {
+        boxes[k].values = stride(from: k, to: count, by: boxes.count).map(body)
+    }
+    subscript(i: Int) -> T { boxes[i % boxes.count].values[i / boxes.count] }
 }
