@@ -167,13 +167,9 @@ public actor Agent {
                 emitter.emit(.memoryUpdate(MemoryUpdate(entryID: entryID, target: "memory", action: "undo", text: text)))
             } catch { emitter.emit(.warning("cannot undo the memory change: \(error)")) }
         case .compress:
+            // Idle: now. During a turn: before its next request, or when it ends (`turnEnded`).
             forceCompression = true
-            if current == nil {
-                current = Task { [weak self] in
-                    await self?.compressIfNeeded(promptTokens: nil)
-                    await self?.turnEnded()
-                }
-            }
+            compressIfIdle()
         case .shutdown:
             cancelAll()
             let running = current
@@ -221,7 +217,18 @@ public actor Agent {
 
     private func turnEnded() {
         current = nil
+        compressIfIdle()
         startNextTurnIfIdle()
+    }
+
+    /// Runs a compression asked for (`/compress`) that no request has applied yet, unless a
+    /// turn or another compression is running; it counts as the current task, so turns wait.
+    private func compressIfIdle() {
+        guard forceCompression, current == nil else { return }
+        current = Task { [weak self] in
+            await self?.compressIfNeeded(promptTokens: nil)
+            await self?.turnEnded()
+        }
     }
 
     // MARK: - The turn loop

@@ -198,6 +198,29 @@ struct CompressionTests {
         #expect(resumed == history, "a resumed session sees what the live one saw")
     }
 
+    @Test("/compress sent the moment a turn completes always runs, without waiting for another turn")
+    func forcedAtTurnEnd() async throws {
+        // The turn's completion reaches the UI before the agent has finished the turn: a
+        // /compress sent right then once found the turn still "running" and waited, silently,
+        // for a next request. Many rounds, each hitting that moment as closely as a user can.
+        for round in 0..<60 {
+            let h = try Harness([SSE.answer("a1"), SSE.answer("a2"), SSE.answer("a3"), SSE.answer("the summary")], contextWindow: 100_000)
+            for t in ["one", "two", "three"] { _ = await h.turn(t) }
+            await h.agent.submit(.compress)
+            let waiter = Task {
+                for await env in h.agent.events {
+                    if case .contextCompressed(let c) = env.event { return Optional(c) }
+                }
+                return nil
+            }
+            let timeout = Task { try await Task.sleep(for: .seconds(10)); waiter.cancel() }
+            let compressed = await waiter.value
+            timeout.cancel()
+            #expect(compressed?.summarized == true, "round \(round): no compression within 10 s of the turn's end")
+            if compressed == nil { return }
+        }
+    }
+
     @Test("/compress forces a compression when idle")
     func forced() async throws {
         let h = try Harness([SSE.answer("a1"), SSE.answer("a2"), SSE.answer("a3"), SSE.answer("the summary")], contextWindow: 100_000)

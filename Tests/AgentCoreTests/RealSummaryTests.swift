@@ -13,7 +13,7 @@ private let peer = ProcessInfo.processInfo.environment["LLM_BASE_URL"]
 private let underCI = ProcessInfo.processInfo.environment["CI"] == "true"
 
 /// The summariser of context compression against the real llama.cpp peer (`make test` starts it).
-@Suite("Compression against the real llama.cpp peer", .llmPeer, .enabled(if: peer != nil || underCI, "LLM peer not running: make test starts it"))
+@Suite("Compression against the real llama.cpp peer", .llmPeer, .timeLimit(.minutes(10)), .enabled(if: peer != nil || underCI, "LLM peer not running: make test starts it"))
 struct RealSummaryTests {
     @Test("/compress: the real model writes the summary; the first and latest messages stay; the next turn still answers")
     func realSummary() async throws {

@@ -336,7 +336,7 @@ struct TUITests {
     }
 }
 
-@Suite("talaria tui against the real llama.cpp peer", .serialized, .llmPeer, .enabled(if: llmBaseURL != nil || isCI, "LLM peer not running: make test starts it"))
+@Suite("talaria tui against the real llama.cpp peer", .serialized, .llmPeer, .timeLimit(.minutes(10)), .enabled(if: llmBaseURL != nil || isCI, "LLM peer not running: make test starts it"))
 struct TUIRealModelTests {
     @Test("a real model's answer streams into the TUI and the turn ends within the iteration limit")
     func realModel() async throws {
