@@ -154,6 +154,8 @@ public actor MCPServerConnection {
         }
         self.client = client
         self.transport = transport
+        // Stopped during the awaits above: `stop` found nothing to drop, so start nothing.
+        try Task.checkCancellation()
         let result = try await Self.timed(spec.connectTimeout, "initialize", onTimeout: { await client.disconnect() }) {
             try await client.connect(transport: transport)
         }
@@ -240,10 +242,11 @@ public actor MCPServerConnection {
 
     private func dropClient() async {
         generation += 1 // calls still waiting learn their connection is gone
-        let client = self.client
+        let client = self.client, transport = self.transport
         self.client = nil
-        transport = nil
-        await client?.disconnect() // fails the calls still waiting, and stops the transport
+        self.transport = nil
+        await client?.disconnect() // fails the calls still waiting, and stops the transport ...
+        await transport?.disconnect() // ... if the SDK got as far as connecting it: else this does
     }
 
     private func setState(_ state: MCPServerStatus.State) {
@@ -354,11 +357,21 @@ public actor MCPServerConnection {
     /// disconnects or cancels the request), since a task group waits for all its children.
     static func timed<T: Sendable>(_ seconds: Double, _ what: String, onTimeout: @escaping @Sendable () async -> Void,
                                    _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let fired = Flag()
+        let fired = Flag(), finished = Flag()
         return try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
             group.addTask {
-                try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                defer { finished.set() }
+                return try await body()
+            }
+            group.addTask {
+                do {
+                    try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                } catch {
+                    // Cancelled while the body still waits (the connection is being stopped): it
+                    // may wait for an answer that never comes, and the group would wait for it.
+                    if !finished.isSet { await onTimeout() }
+                    throw error
+                }
                 fired.set()
                 await onTimeout()
                 throw MCPClientError.timeout(what, seconds: seconds)

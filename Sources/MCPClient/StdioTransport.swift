@@ -18,6 +18,9 @@ public actor StdioTransport: Transport {
     private let environment: [String: String]
     private let cwd: String?
     private var process: StdioProcess?
+    /// Set by `disconnect`, which can come first (the connection was stopped while the SDK was
+    /// still on its way to `connect`): the child must then never start.
+    private var closed = false
     private var pump: Task<Void, Never>?
     private let stream: AsyncThrowingStream<Data, any Error>
     private let continuation: AsyncThrowingStream<Data, any Error>.Continuation
@@ -35,6 +38,7 @@ public actor StdioTransport: Transport {
     }
 
     public func connect() async throws {
+        guard !closed else { throw MCPClientError(.closed, "stopped before the server started") }
         let process: StdioProcess
         do {
             process = try StdioProcess.start(command: command, arguments: arguments, environment: environment, cwd: cwd)
@@ -58,6 +62,7 @@ public actor StdioTransport: Transport {
     private func isCurrent(_ p: StdioProcess) -> Bool { process === p }
 
     public func disconnect() async {
+        closed = true
         guard let process else { return }
         self.process = nil
         await process.terminate(grace: 1)

@@ -100,6 +100,30 @@ struct LifeTests {
         #expect(await eventually(30) { (try? await sh("pgrep -f 'fake_mcp_stdio.py --no-answer [-]-log \(marker)'")) == 1 })
     }
 
+    @Test("a stdio transport stopped before it connected never starts its server")
+    func disconnectFirst() async throws {
+        let marker = "/tmp/early-\(UUID().uuidString.prefix(8))"
+        let t = StdioTransport(command: "python3", arguments: [fakeServerPath, "--no-answer", "--log", marker], environment: [:], cwd: nil)
+        await t.disconnect()
+        await #expect(throws: MCPClientError.self) { try await t.connect() }
+        #expect(await t.pid == nil)
+    }
+
+    @Test("stopping a connection at any moment of its start leaves no server process behind")
+    func stopWhileStarting() async throws {
+        let marker = "/tmp/churn-\(UUID().uuidString.prefix(8))"
+        for round in 0..<12 {
+            let c = connection(MCPServerSpec(name: "churn", transport: .stdio(command: "python3", arguments: [fakeServerPath, "--no-answer", "--log", marker],
+                                                                              environment: [:], cwd: nil),
+                                             connectTimeout: 0.2))
+            await c.start()
+            try await Task.sleep(for: .milliseconds(round * 40)) // before, during and after the timeouts and retries
+            await c.stop()
+        }
+        #expect(await eventually(30) { (try? await sh("pgrep -f 'fake_mcp_stdio.py --no-answer [-]-log \(marker)'")) == 1 },
+                "a stopped connection left its server running")
+    }
+
     @Test("a protocol version Talaria does not speak fails with a message naming both")
     func badVersion() async throws {
         let c = connection(MCPServerSpec(name: "future", transport: .stdio(command: "python3", arguments: [fakeServerPath, "--version", "2099-01-01"],
