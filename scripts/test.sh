@@ -49,7 +49,7 @@ status=${PIPESTATUS[0]}
 if [ "$status" = 124 ]; then
     echo "[test] the tests did not finish within ${TEST_TIMEOUT:-40m}; started and never finished:" >&2
     sed -n 's/^.*Test "\(.*\)" started\.$/\1/p' .build/test.log | sort -u > .build/test-started.txt
-    sed -n 's/^.*Test "\(.*\)" \(with [0-9]* test cases \)\{0,1\}\(passed\|failed\|skipped\).*/\1/p' .build/test.log | sort -u > .build/test-ended.txt
+    sed -n 's/^.*Test "\(.*\)" \(with [0-9]* test cases\{0,1\} \)\{0,1\}\(passed\|failed\|skipped\).*/\1/p' .build/test.log | sort -u > .build/test-ended.txt
     comm -23 .build/test-started.txt .build/test-ended.txt | sed 's/^/  /' >&2
 fi
 exit "$status"
