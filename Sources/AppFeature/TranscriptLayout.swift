@@ -34,12 +34,17 @@ public final class TranscriptLayout: @unchecked Sendable {
     /// outside a code fence are rendered once and reused; only the tail is parsed each frame,
     /// so a long answer costs the same per frame at its end as at its start.
     func streamingMarkdown(id: Int, text: String, width: Int, theme: Theme) -> [StyledLine] {
-        guard let split = stableSplit(text) else { return Markdown.render(text, width: width, styles: theme.markdown) }
+        let utf8 = text.utf8
         let key = HeadKey(id: id, width: width, theme: theme)
-        let splitOffset = split.utf16Offset(in: text)
-        var head = streamingHead?.key == key && streamingHead!.end <= splitOffset ? streamingHead! : (key: key, end: 0, lines: [])
+        let cached = streamingHead.flatMap { $0.key == key && $0.end <= utf8.count ? $0 : nil }
+        // The head ends at a split point, so the search for the next one starts there: a frame
+        // scans what arrived since, not the whole answer again.
+        let resume = cached.flatMap { $0.end > 0 ? utf8.index(utf8.startIndex, offsetBy: $0.end) : nil }
+        guard let split = stableSplit(text, from: resume) else { return Markdown.render(text, width: width, styles: theme.markdown) }
+        let splitOffset = utf8.distance(from: utf8.startIndex, to: split)
+        var head = cached ?? (key: key, end: 0, lines: [])
         if head.end < splitOffset {
-            let from = String.Index(utf16Offset: head.end, in: text)
+            let from = utf8.index(utf8.startIndex, offsetBy: head.end)
             let segment = Markdown.render(String(text[from..<split]), width: width, styles: theme.markdown)
             if !segment.isEmpty {
                 if !head.lines.isEmpty { head.lines.append(StyledLine()) }
@@ -156,22 +161,27 @@ func layout(_ item: TranscriptItem, width: Int, theme: Theme, paneShown: Bool,
 }
 
 /// Where a streaming markdown text can be cut into a finished head and a tail: after the last
-/// blank line that is outside a code fence (only for texts worth it, ≥ 2 KB).
-func stableSplit(_ text: String) -> String.Index? {
-    guard text.utf8.count > 2048 else { return nil }
+/// blank line that is outside a code fence (only for texts worth it, ≥ 2 KB). `from` is an
+/// earlier answer for a prefix of this text: a split point is outside any fence and follows a
+/// blank line, so the scan resumes there. Bytes, not Characters: blank lines and fences are
+/// defined by spaces, tabs and backticks.
+func stableSplit(_ text: String, from start: String.Index? = nil) -> String.Index? {
+    let utf8 = text.utf8
+    guard utf8.count > 2048 else { return nil }
+    func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
     var inFence = false
-    var lastBlank: String.Index?
-    var lineStart = text.startIndex
-    var previousBlank = false
-    for i in text.indices where text[i] == "\n" {
-        let line = text[lineStart..<i]
-        if line.trimmingCharacters(in: .whitespaces).hasPrefix("```") { inFence.toggle() }
-        let blank = line.trimmingCharacters(in: .whitespaces).isEmpty
-        if blank, !previousBlank, !inFence { lastBlank = text.index(after: i) }
+    var lastBlank = start
+    var previousBlank = start != nil
+    var lineStart = start ?? utf8.startIndex
+    while let newline = utf8[lineStart...].firstIndex(of: 0x0A) {
+        let content = utf8[lineStart..<newline].drop(while: isSpace)
+        if content.starts(with: [0x60, 0x60, 0x60]) { inFence.toggle() } // ```
+        let blank = content.isEmpty
+        if blank, !previousBlank, !inFence { lastBlank = utf8.index(after: newline) }
         previousBlank = blank
-        lineStart = text.index(after: i)
+        lineStart = utf8.index(after: newline)
     }
-    guard let split = lastBlank, split < text.endIndex, text.distance(from: text.startIndex, to: split) > 1024 else { return nil }
+    guard let split = lastBlank, split < utf8.endIndex, utf8.distance(from: utf8.startIndex, to: split) > 1024 else { return nil }
     return split
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A minimal, instant OpenAI-compatible server on 127.0.0.1 for `talaria bench`.
 ///
@@ -8,6 +9,9 @@ import Foundation
 final class InstantLLMServer: @unchecked Sendable {
     let port: UInt16
     private let fd: Int32
+    /// When a `stream=N` answer sent its first and its last token (the streaming benchmark
+    /// measures the screen against these, not against when it typed the prompt).
+    static let streamTimes = Mutex<(first: ContinuousClock.Instant?, last: ContinuousClock.Instant?)>((nil, nil))
 
     init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -95,6 +99,7 @@ final class InstantLLMServer: @unchecked Sendable {
         func send(_ s: String) { _ = s.utf8CString.withUnsafeBufferPointer { p in write(c, p.baseAddress, p.count - 1) } }
         send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n")
         let start = Date()
+        streamTimes.withLock { $0 = (ContinuousClock.now, nil) }
         for i in 0..<tokens {
             let piece = i % 60 == 59 ? "\\n\\n" : (i % 15 == 0 ? "**w\(i)** " : "word\(i) ")
             send("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\(piece)\"},\"finish_reason\":null}]}\n\n")
@@ -103,6 +108,7 @@ final class InstantLLMServer: @unchecked Sendable {
             if wait > 0 { usleep(UInt32(wait * 1e6)) }
         }
         send("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"END-OF-STREAM\"},\"finish_reason\":\"stop\"}]}\n\n")
+        streamTimes.withLock { $0.last = ContinuousClock.now }
         send("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":\(tokens)}}\n\ndata: [DONE]\n\n")
     }
 

@@ -175,3 +175,30 @@ struct RenderPropertyTests {
         #expect(b.lines().contains { $0.hasPrefix("▌› message 4") })
     }
 }
+
+@Suite("Streaming markdown")
+struct StreamingMarkdownTests {
+    /// Markdown-ish text from a seeded generator: paragraphs, blank and space-only lines, code
+    /// fences with blank lines inside, CRLF now and then, multi-byte text.
+    static func text(seed: UInt64, pieces: Int) -> [String] {
+        var state = seed
+        func next(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int((state >> 33) % UInt64(n)) }
+        let parts = ["word ", "**bold** ", "é ünïcode ", "日本語 ", "\n", "\n\n", "  \n", "\t\n", "```swift\nlet x = 1\n\nlet y = 2\n", "```\n", "\r\n", "- item\n", "> quote\n"]
+        return (0..<pieces).map { _ in parts[next(parts.count)] }
+    }
+
+    @Test("resuming the split search from an earlier answer finds what a full scan finds", arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
+    func resumedSplit(seed: UInt64) {
+        var text = ""
+        var previous: Int? // the split of a prefix, as a UTF-8 offset
+        for piece in Self.text(seed: seed, pieces: 1_500) {
+            text += piece
+            let from = previous.map { text.utf8.index(text.utf8.startIndex, offsetBy: $0) }
+            let resumed = stableSplit(text, from: from), full = stableSplit(text)
+            #expect(resumed == full, "seed \(seed) at \(text.utf8.count) bytes")
+            if resumed != full { return }
+            if let full { previous = text.utf8.distance(from: text.utf8.startIndex, to: full) }
+        }
+        #expect(previous != nil, "the text never split: the test would prove nothing")
+    }
+}
