@@ -15,11 +15,11 @@ public actor Agent {
     public nonisolated let events: AsyncStream<EventEnvelope>
     public nonisolated let sessionID: String
 
-    private let config: AgentConfiguration
+    let config: AgentConfiguration
     let client: LLMClient
     let store: SessionStore
     private let indexer: Indexer?
-    private let skills: (any SkillPromptSource)?
+    let skills: (any SkillPromptSource)?
     let skillLibrary: SkillLibrary?
     let reviewSettings: SkillReviewSettings?
     /// Proposals waiting for the user, and applied changes that can be undone.
@@ -29,10 +29,10 @@ public actor Agent {
     var proposalCounter = 0
     private let tools: ToolRegistry
     /// Tools that come and go (MCP servers); merged into `tools` before each model request.
-    private let toolSources: [any ToolSource]
+    let toolSources: [any ToolSource]
     /// The tools of the current iteration: built-ins plus what the sources offer now.
     var activeTools: ToolRegistry
-    private var backend: any ExecutionBackend
+    var backend: any ExecutionBackend
     /// Secrets leave tool output here, before the store, the model and the UI see it.
     private let redactor: SecretRedactor
     let emitter = EventEmitter()
@@ -41,13 +41,13 @@ public actor Agent {
     /// The store's row id of each history message (nil for a summary standing in for a range).
     var historyIDs: [Int64?]
     /// Memory (notes, user profile); its prompt section is frozen at the first turn.
-    private let memory: MemoryBook?
-    private var memorySnapshot: String??
+    let memory: MemoryBook?
+    var memorySnapshot: String??
     /// The session's system prompt, built at its first turn and then sent unchanged, so that
     /// every request of the session starts with the same prefix and the server's prompt cache
     /// (llama.cpp's KV cache, a provider's prefix cache) never re-reads the conversation. Built
     /// again only when what it describes changes: the backend, or the set of tools.
-    private var frozenPrompt: (key: String, text: String, skills: String?)?
+    var frozenPrompt: (key: String, text: String, skills: String?)?
     /// What a turn adds for the model besides the user's words (skills the frozen prompt does
     /// not list, the memory nudge, MCP servers that are down), by the store id of the user
     /// message it rides on: later requests send it again exactly as the first time.
@@ -483,59 +483,6 @@ public actor Agent {
         let head = text.prefix(limit * 6 / 10)
         let tail = text.suffix(limit * 4 / 10)
         return "\(head)\n[… \(text.count - head.count - tail.count) characters omitted …]\n\(tail)"
-    }
-
-    // MARK: - The prompt
-
-    /// The frozen system prompt (see `frozenPrompt`), built now if this is the session's first
-    /// turn or the backend or the tools changed.
-    private func sessionPrompt(for request: String) async -> (text: String, fresh: Bool) {
-        let key = backend.identity + "\u{0}" + activeTools.names.joined(separator: ",")
-        if let frozen = frozenPrompt, frozen.key == key { return (frozen.text, false) }
-        let skillSection = skills?.promptSection(for: request)
-        var parts: [String?] = [config.extraInstructions, skillSection]
-        if let memory {
-            if memorySnapshot == nil {
-                let sections = [memory.promptSection(), userModel?.promptSection()].compactMap { $0 }
-                memorySnapshot = .some(sections.isEmpty ? nil : sections.joined(separator: "\n\n"))
-            }
-            parts.append(memorySnapshot ?? nil)
-        }
-        if !backend.filesAreLocal {
-            let dir = await backend.directory(forSession: config.cwd)
-            parts.append("Commands and file tools run on \(backend.identity), not directly on the user's machine; they start in \(dir).")
-        }
-        let extra = parts.compactMap { $0 }.joined(separator: "\n\n")
-        let text = SystemPrompt.make(cwd: config.cwd, tools: activeTools.names, extra: extra.isEmpty ? nil : extra)
-        frozenPrompt = (key, text, skillSection)
-        return (text, true)
-    }
-
-    /// What this turn adds to its user message (see `turnNotes`); nil when nothing. `skills`:
-    /// whether to look for skills the frozen prompt does not list (not when it was just built).
-    private func turnNote(for request: String, skills checkSkills: Bool) async -> String? {
-        var notes: [String] = []
-        if checkSkills, let frozen = frozenPrompt, let skills, let note = skills.turnNote(for: request, besides: frozen.skills) { notes.append(note) }
-        for source in toolSources { if let note = await source.promptNote() { notes.append(note) } }
-        if let memory, memory.limits.nudgeEvery > 0, turnCounter % memory.limits.nudgeEvery == 0 {
-            notes.append("Reminder: if the recent turns taught you something durable about the user (preferences, style, tools) or this environment (conventions, quirks, fixes), save it now with the memory tool; skip what only this task needs.")
-        }
-        return notes.isEmpty ? nil : notes.joined(separator: "\n\n")
-    }
-
-    /// The request's messages: the system prompt, then the history with each turn's note on
-    /// its user message, inside a tag that says these are not the user's words.
-    func requestMessages(system: String) -> [ChatMessage] {
-        var out: [ChatMessage] = [.system(system)]
-        out.reserveCapacity(history.count + 1)
-        guard !turnNotes.isEmpty else { return out + history }
-        for (m, id) in zip(history, historyIDs) {
-            guard m.role == .user, let id, let note = turnNotes[id] else { out.append(m); continue }
-            var sent = m
-            sent.content += "\n\n<system-reminder>\n" + note + "\n</system-reminder>"
-            out.append(sent)
-        }
-        return out
     }
 
     // MARK: - Store
