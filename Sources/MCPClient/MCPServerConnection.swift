@@ -273,6 +273,9 @@ public actor MCPServerConnection {
     // MARK: - Calls
 
     /// Calls `tool`; never throws and never hangs: every failure is a message for the model.
+    /// Calls sent to the server and not answered yet.
+    public private(set) var callsInFlight = 0
+
     public func call(tool: String, arguments: JSONValue, progress: @escaping @Sendable (String) -> Void) async -> ToolOutput {
         if status.state != .ready { await waitForReady(seconds: min(spec.callTimeout, 15)) }
         guard status.state == .ready, let client else {
@@ -291,6 +294,8 @@ public actor MCPServerConnection {
         let request = CallTool.request(.init(name: tool, arguments: mcpArguments, meta: Metadata(progressToken: .string(token))))
         do {
             let context = try await client.send(request)
+            callsInFlight += 1
+            defer { callsInFlight -= 1 }
             let id = context.requestID
             let result = try await withTaskCancellationHandler {
                 try await Self.timed(spec.callTimeout, "the call to \(tool)", onTimeout: {

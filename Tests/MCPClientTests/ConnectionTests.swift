@@ -201,7 +201,7 @@ struct FakeServerTests {
         await c.start()
         #expect(await eventually { await isReady(c) })
         let call = Task { await c.call(tool: "hang", arguments: [:], progress: { _ in }) }
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(await eventually { await c.callsInFlight == 1 }, "the call was never sent")
         let start = ContinuousClock.now
         call.cancel()
         let out = await call.value

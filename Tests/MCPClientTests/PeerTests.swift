@@ -148,7 +148,7 @@ struct PeerTests {
         // Stopped, the server cannot answer: the call is in flight when it dies.
         kill(pid, SIGSTOP)
         let call = Task { await c.call(tool: "get_current_time", arguments: ["timezone": "UTC"], progress: { _ in }) }
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(await eventually { await c.callsInFlight == 1 }, "the call was never sent")
         kill(pid, SIGKILL)
         let out = await call.value
         #expect(out.status == .failed)
