@@ -292,11 +292,19 @@ public actor MCPServerConnection {
         defer { progressSinks[token] = nil }
         let gen = generation
         let request = CallTool.request(.init(name: tool, arguments: mcpArguments, meta: Metadata(progressToken: .string(token))))
+        let context: RequestContext<CallTool.Result>
         do {
-            let context = try await client.send(request)
-            callsInFlight += 1
-            defer { callsInFlight -= 1 }
-            let id = context.requestID
+            context = try await client.send(request)
+        } catch {
+            if let closed = error as? MCPClientError, closed.code == .closed {
+                return .error("The MCP server '\(spec.name)' is unreachable: \(closed.message). Talaria is reconnecting; try again shortly.")
+            }
+            return .error("The MCP call failed: \(Self.describe(error))")
+        }
+        callsInFlight += 1
+        defer { callsInFlight -= 1 }
+        let id = context.requestID
+        do {
             let result = try await withTaskCancellationHandler {
                 try await Self.timed(spec.callTimeout, "the call to \(tool)", onTimeout: {
                     try? await client.cancelRequest(id, reason: "timed out")
@@ -310,15 +318,16 @@ public actor MCPServerConnection {
             return ToolOutput(text: "The MCP tool \(tool) did not answer within \(spec.callTimeout.formatted(.number.precision(.fractionLength(0...1)))) s (the server's `timeout:`); the call was cancelled on the server.", status: .timedOut)
         } catch is CancellationError where Task.isCancelled {
             return ToolOutput(text: "[cancelled by the user]", status: .cancelled)
-        } catch let error as MCPError {
-            if gen != generation {
-                return .error("The MCP server '\(spec.name)' disconnected during the call (\(status.lastError ?? "connection closed")); Talaria is reconnecting (\(status.summary())). Try the call again shortly.")
-            }
-            return .error("MCP error \(error.code): \(error.errorDescription ?? "\(error)")")
         } catch {
-            if let closed = error as? MCPClientError, closed.code == .closed {
-                return .error("The MCP server '\(spec.name)' is unreachable: \(closed.message). Talaria is reconnecting; try again shortly.")
+            // Sent, then the connection went: the transport's own error (its stream ended) or
+            // the SDK's once the connection dropped the client — whichever reached the call first.
+            let closed = (error as? MCPClientError).flatMap { $0.code == .closed ? $0 : nil }
+            if closed != nil || gen != generation {
+                let reason = closed?.message ?? status.lastError ?? "connection closed"
+                let state = status.state == .ready ? "" : " (\(status.summary()))"
+                return .error("The MCP server '\(spec.name)' disconnected during the call (\(reason)); Talaria is reconnecting\(state). Try the call again shortly.")
             }
+            if let error = error as? MCPError { return .error("MCP error \(error.code): \(error.errorDescription ?? "\(error)")") }
             return .error("The MCP call failed: \(Self.describe(error))")
         }
     }
