@@ -203,17 +203,13 @@ public struct MemoryTool: Tool {
     public init(book: MemoryBook) { self.book = book }
 
     public var spec: ToolSpec {
-        ToolSpec(name: "memory", description: Self.description, parameters: [
-            "type": "object",
-            "properties": [
-                "action": ["type": "string", "enum": ["add", "replace", "remove", "search"]],
-                "target": ["type": "string", "enum": ["notes", "user"], "description": "notes (default) or user"],
-                "content": ["type": "string", "description": "The entry's text (add, replace)."],
-                "old_text": ["type": "string", "description": "A unique part of the entry to replace or remove."],
-                "query": ["type": "string", "description": "Words to search for (search)."],
-            ],
-            "required": ["action"],
-        ])
+        ToolSpec(name: "memory", description: Self.description, parameters: schema([
+            "action": ["type": "string", "enum": ["add", "replace", "remove", "search"]],
+            "target": ["type": "string", "enum": ["notes", "user"], "description": "notes (default) or user"],
+            "content": ["type": "string", "description": "The entry's text (add, replace)."],
+            "old_text": ["type": "string", "description": "A unique part of the entry to replace or remove."],
+            "query": ["type": "string", "description": "Words to search for (search)."],
+        ], required: ["action"]))
     }
 
     public func run(_ arguments: JSONValue, context: ToolContext) async -> ToolOutput {

@@ -25,15 +25,11 @@ public struct SessionSearchTool: Tool {
     }
 
     public var spec: ToolSpec {
-        ToolSpec(name: "session_search", description: Self.description, parameters: [
-            "type": "object",
-            "properties": [
-                "query": ["type": "string", "description": "Words to find, e.g. \"docker network timeout\"."],
-                "sessions": ["type": "integer", "description": "How many sessions to return (default 3, max 10)."],
-                "summarize": ["type": "boolean", "description": "Summarise each session for the query (default true)."],
-            ],
-            "required": ["query"],
-        ])
+        ToolSpec(name: "session_search", description: Self.description, parameters: schema([
+            "query": ["type": "string", "description": "Words to find, e.g. \"docker network timeout\"."],
+            "sessions": ["type": "integer", "description": "How many sessions to return (default 3, max 10)."],
+            "summarize": ["type": "boolean", "description": "Summarise each session for the query (default true)."],
+        ], required: ["query"]))
     }
 
     public func run(_ arguments: JSONValue, context: ToolContext) async -> ToolOutput {

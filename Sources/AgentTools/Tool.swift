@@ -108,7 +108,7 @@ public struct ToolArgumentError: Error, Sendable {
 }
 
 /// Builds a JSON Schema object for a tool's parameters.
-func schema(_ properties: [String: JSONValue], required: [String]) -> JSONValue {
+public func schema(_ properties: [String: JSONValue], required: [String]) -> JSONValue {
     ["type": "object", "properties": .object(properties), "required": .array(required.map { .string($0) })]
 }
 
