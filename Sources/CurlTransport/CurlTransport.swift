@@ -3,12 +3,15 @@ import Foundation
 import LLMClient
 import Synchronization
 
-/// ``HTTPStreamTransport`` over libcurl: each request runs `curl_easy_perform` on its own
-/// thread and yields the response head and body bytes as they arrive.
+/// ``HTTPStreamTransport`` over libcurl: each request runs on its own thread (one easy handle in
+/// its own multi handle) and yields the response head and body bytes as they arrive.
 ///
 /// Linux Foundation has no streaming `URLSession.bytes(for:)`, and libcurl is already on
-/// every machine. Cancellation is cooperative: the transfer callback checks a flag that
-/// the stream's termination handler sets, and curl then aborts within one poll interval.
+/// every machine. Cancelling is immediate: the stream's termination handler sets a flag and
+/// wakes the thread's `curl_multi_poll`, which then closes the connection — and closing it is
+/// how a server learns to stop generating (llama.cpp has no cancel request). With
+/// `curl_easy_perform` only the progress callback could notice, and curl documents it as
+/// slowing to about one call a second while nothing arrives (a model reading a long prompt).
 public struct CurlTransport: HTTPStreamTransport {
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
@@ -19,7 +22,7 @@ public struct CurlTransport: HTTPStreamTransport {
     public func stream(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPStreamPart, any Error> {
         let (stream, continuation) = AsyncThrowingStream<HTTPStreamPart, any Error>.makeStream()
         let transfer = Transfer(request: request, continuation: continuation)
-        continuation.onTermination = { _ in transfer.cancelled.store(true, ordering: .relaxed) }
+        continuation.onTermination = { _ in transfer.cancel() }
         let thread = Thread { transfer.run() }
         thread.name = "talaria.curl"
         thread.stackSize = 256 * 1024
@@ -38,10 +41,19 @@ private final class Transfer: @unchecked Sendable {
     var status = 0
     var headSent = false
     var handle: UnsafeMutableRawPointer?
+    /// The multi handle while the transfer runs, for `cancel()`'s wake-up from another thread.
+    private let multi = Mutex<UInt>(0) // the CURLM pointer's bits; 0 when not running
 
     init(request: HTTPRequest, continuation: AsyncThrowingStream<HTTPStreamPart, any Error>.Continuation) {
         self.request = request
         self.continuation = continuation
+    }
+
+    /// Stops the transfer now: the flag is read by the callbacks and the poll loop, the
+    /// wake-up ends a poll that waits for a server sending nothing.
+    func cancel() {
+        cancelled.store(true, ordering: .relaxed)
+        multi.withLock { bits in if let m = UnsafeMutableRawPointer(bitPattern: bits) { _ = curl_multi_wakeup(m) } }
     }
 
     func sendHead() {
@@ -126,7 +138,7 @@ private final class Transfer: @unchecked Sendable {
         })
         _ = tl_setopt_ptr(curl, CURLOPT_XFERINFODATA, me)
 
-        let code = curl_easy_perform(curl)
+        let code = perform(curl)
         if code == CURLE_OK {
             sendHead()
             continuation.finish()
@@ -146,5 +158,29 @@ private final class Transfer: @unchecked Sendable {
         default: kind = .other
         }
         continuation.finish(throwing: TransportError(kind, "\(message) (\(request.url.host ?? "?"):\(request.url.port.map(String.init) ?? ""))"))
+    }
+
+    /// Runs the transfer to its end in a multi handle whose poll `cancel()` can wake.
+    private func perform(_ curl: UnsafeMutableRawPointer) -> CURLcode {
+        guard let m = curl_multi_init() else { return CURLE_FAILED_INIT }
+        _ = curl_multi_add_handle(m, curl)
+        multi.withLock { $0 = UInt(bitPattern: m) }
+        defer {
+            multi.withLock { $0 = 0 }
+            _ = curl_multi_remove_handle(m, curl)
+            _ = curl_multi_cleanup(m)
+        }
+        var running: Int32 = 1
+        while running > 0 {
+            if cancelled.load(ordering: .relaxed) { return CURLE_ABORTED_BY_CALLBACK }
+            let rc = curl_multi_perform(m, &running)
+            guard rc == CURLM_OK else { return CURLE_FAILED_INIT }
+            if running > 0 { _ = curl_multi_poll(m, nil, 0, 1000, nil) }
+        }
+        var left: Int32 = 0
+        while let msg = curl_multi_info_read(m, &left) {
+            if msg.pointee.msg == CURLMSG_DONE { return tl_msg_result(msg) }
+        }
+        return cancelled.load(ordering: .relaxed) ? CURLE_ABORTED_BY_CALLBACK : CURLE_OK
     }
 }

@@ -36,7 +36,7 @@ struct CurlTransportTests {
         }
     }
 
-    @Test("cancelling a hanging request returns within a second")
+    @Test("cancelling a request the server answers nothing to ends it within half a second")
     func cancel() async throws {
         let server = try await FakeLLMServer()
         let req = HTTPRequest(url: URL(string: "\(server.baseURL)/chat/completions")!, method: "POST",
@@ -47,6 +47,8 @@ struct CurlTransportTests {
         let start = ContinuousClock.now
         task.cancel()
         _ = try? await task.value
-        #expect(ContinuousClock.now - start < .seconds(10), "cancel waited for the server's 30 s hang")
+        // The wake-up ends the poll at once (curl documents its progress callback, the only
+        // other way to notice, as slowing to about once a second while nothing arrives).
+        #expect(ContinuousClock.now - start < .milliseconds(500), "cancel waited \(ContinuousClock.now - start)")
     }
 }
