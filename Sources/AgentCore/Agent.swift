@@ -72,6 +72,8 @@ public actor Agent {
     private var submissionCounter = 0
     private var queue: [(Int, UserTurn)] = []
     private var current: Task<Void, Never>?
+    /// Set by `.shutdown`: the session takes no more turns; the task ends with the event stream.
+    private var closing: Task<Void, Never>?
     private var approvalWaiters: [String: CheckedContinuation<ApprovalDecision, Never>] = [:]
     private var sessionApprovals: Set<String> = []
     /// "Always" answers, from earlier sessions and this one.
@@ -150,6 +152,12 @@ public actor Agent {
         let id = submissionCounter
         switch op {
         case .userTurn(let turn):
+            guard closing == nil else {
+                // Every turn the agent is given ends with an event, or a front-end waits forever.
+                emitter.emit(.turnAborted(TurnAborted(turnID: "turn-refused-\(id)", reason: .failed,
+                                                      message: "this session has ended; the message was not sent")), submission: id)
+                break
+            }
             queue.append((id, turn))
             startNextTurnIfIdle()
         case .interrupt:
@@ -171,9 +179,10 @@ public actor Agent {
             forceCompression = true
             compressIfIdle()
         case .shutdown:
+            guard closing == nil else { break }
             cancelAll()
             let running = current
-            Task { [emitter, weak self] in
+            closing = Task { [emitter, weak self] in
                 await running?.value
                 await self?.finishFacts()
                 emitter.finish()
@@ -198,8 +207,17 @@ public actor Agent {
         await reviewTask?.value
     }
 
-    /// Drops queued turns, cancels the running one and denies pending approvals.
+    /// Waits until a shut-down session has finished: its turn ended, its end-of-session pass
+    /// done (bounded), its event stream finished. Returns at once if it was never shut down.
+    public func waitUntilClosed() async { await closing?.value }
+
+    /// Drops queued turns (each answered as interrupted), cancels the running one and denies
+    /// pending approvals.
     private func cancelAll() {
+        for (id, _) in queue {
+            emitter.emit(.turnAborted(TurnAborted(turnID: "turn-queued-\(id)", reason: .interrupted,
+                                                  message: "interrupted before it started")), submission: id)
+        }
         queue.removeAll()
         current?.cancel()
         for (_, waiter) in approvalWaiters { waiter.resume(returning: .deny) }

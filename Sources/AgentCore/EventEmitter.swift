@@ -23,5 +23,13 @@ final class EventEmitter: Sendable {
         }
     }
 
+    /// Emits one event for another submission than the running one (a queued turn dropped).
+    func emit(_ event: AgentEvent, submission: Int) {
+        state.withLock { s in
+            s.seq += 1
+            continuation.yield(EventEnvelope(submissionID: submission, seq: s.seq, event: event))
+        }
+    }
+
     func finish() { continuation.finish() }
 }

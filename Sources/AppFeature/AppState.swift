@@ -12,6 +12,8 @@ public struct AppState: Sendable, Hashable {
     var historyDraft = ""
     var killBuffer = ""
     public var isBusy = false
+    /// Esc or Ctrl-C asked the running turn to stop; the agent has not confirmed yet.
+    public var isInterrupting = false
     /// Prompts typed while a turn runs; sent in order when it ends.
     public var queued: [String] = []
     public var model = ""
@@ -331,40 +333,6 @@ public enum AppAction: Sendable, Hashable {
     case memoryLoaded(seq: Int, rows: [MemoryRow])
     /// The backend cannot work (not installed, unreachable): why.
     case backendProblem(String)
-}
-
-/// Work for the runtime; results come back as actions.
-public enum AppEffect: Sendable, Hashable {
-    case submit(Op)
-    case quit
-    case redraw
-    case searchSessions(query: String, includeArchived: Bool, seq: Int)
-    case loadPreview(sessionID: String, messageID: Int64?, seq: Int)
-    case openSession(String)
-    case resumeSession(String)
-    case newSession
-    case setModel(String)
-    case updateSession(id: String, title: String?, tags: [String]?, archived: Bool?)
-    case completePaths(prefix: String, seq: Int)
-    case openEditor(String)
-    case copyToClipboard(String)
-    case setMouseCapture(Bool)
-    case loadSkills(seq: Int)
-    case loadSkillText(path: String, seq: Int)
-    /// Opens a file in the user's editor (the runtime gives it the terminal).
-    case editFile(String)
-    case createSkill(name: String)
-    case setSkillDisabled(name: String, disabled: Bool)
-    case setSkillAllowed(name: String, allowed: Bool)
-    case archiveSkill(directory: String)
-    case restartMCPServer(name: String)
-    case setMCPServerEnabled(name: String, enabled: Bool)
-    /// Switch where commands run (`/backend NAME`); fails, with the reason, if it cannot work.
-    case setBackend(BackendKind)
-    /// The memory browser's entries (all when `query` is empty).
-    case loadMemory(query: String, seq: Int)
-    /// Change an entry, then reload the browser (`seq`).
-    case editMemory(MemoryEdit, seq: Int)
 }
 
 /// A memory change and where its card is in the transcript.

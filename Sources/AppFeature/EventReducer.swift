@@ -54,10 +54,12 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
         toast(&state, .warning, "\(r.reason) — retrying in \(max(1, r.delayMs / 1000)) s (\(r.attempt)/\(r.maxAttempts))")
     case .turnCompleted:
         state.isBusy = false
+        state.isInterrupting = false
         state.turnStartedAt = nil
         if !state.queued.isEmpty { return send(state.queued.removeFirst(), into: &state) }
     case .turnAborted(let a):
         state.isBusy = false
+        state.isInterrupting = false
         state.turnStartedAt = nil
         state.pendingApproval = nil
         if a.reason == .interrupted { append(&state, .notice(Notice(.info, "interrupted"))) }

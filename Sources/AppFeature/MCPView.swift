@@ -45,12 +45,12 @@ func mcpKey(_ state: inout AppState, _ key: KeyEvent) -> [AppEffect] {
         guard let s = current else { return [] }
         guard s.state != .disabled else { toast(&state, .warning, "\(s.name) is disabled — enable it first"); return [] }
         toast(&state, .info, "restarting \(s.name)")
-        return [.restartMCPServer(name: s.name)]
+        return [.io(.restartMCPServer(name: s.name))]
     case .toggleServer:
         guard let s = current else { return [] }
         let enable = s.state == .disabled
         toast(&state, .info, enable ? "enabled \(s.name) for this run" : "disabled \(s.name) for this run: its tools are withdrawn")
-        return [.setMCPServerEnabled(name: s.name, enabled: enable)]
+        return [.io(.setMCPServerEnabled(name: s.name, enabled: enable))]
     case .close, .interrupt, .cancel:
         state.overlay = nil
     default:

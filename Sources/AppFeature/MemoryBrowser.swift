@@ -69,7 +69,7 @@ func openMemory(_ state: inout AppState) -> [AppEffect] {
     b.seq = state.nextSeq()
     state.overlay = .memory(b)
     state.completion = nil
-    return [.loadMemory(query: "", seq: b.seq)]
+    return [.io(.loadMemory(query: "", seq: b.seq))]
 }
 
 func memoryLoaded(_ state: inout AppState, seq: Int, rows: [MemoryRow]) {
@@ -96,7 +96,7 @@ func memoryKey(_ state: inout AppState, _ key: KeyEvent) -> [AppEffect] {
         }
         b.seq = state.nextSeq()
         state.overlay = .memory(b)
-        return [.loadMemory(query: b.query, seq: b.seq)]
+        return [.io(.loadMemory(query: b.query, seq: b.seq))]
     }
     guard let command = state.keymap.command(for: key, in: .memory) else { return [] }
     let pendingDelete = b.confirmDelete
@@ -119,13 +119,13 @@ func memoryKey(_ state: inout AppState, _ key: KeyEvent) -> [AppEffect] {
         guard let row = b.current else { break }
         toast(&state, .info, row.removed ? "back in the prompt: \(row.text)" : "out of the prompt (still searchable): \(row.text)")
         state.overlay = .memory(b)
-        return [.editMemory(row.removed ? .restore(row.id) : .remove(row.id), seq: b.seq)]
+        return [.io(.editMemory(row.removed ? .restore(row.id) : .remove(row.id), seq: b.seq))]
     case .deleteMemory:
         guard let row = b.current else { break }
         if pendingDelete == row.id {
             toast(&state, .info, "forgotten: \(row.text)")
             state.overlay = .memory(b)
-            return [.editMemory(.delete(row.id), seq: b.seq)]
+            return [.io(.editMemory(.delete(row.id), seq: b.seq))]
         }
         b.confirmDelete = row.id
         toast(&state, .warning, "press d again to forget it for good (r only takes it out of the prompt)")

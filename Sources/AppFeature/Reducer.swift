@@ -78,7 +78,7 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
             guard let text, case .memory(let b)? = state.overlay else { return [] }
             let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !t.isEmpty else { toast(&state, .warning, "empty text: nothing changed (d d forgets an entry)"); return [] }
-            return [.editMemory(.edit(id, t), seq: b.seq)]
+            return [.io(.editMemory(.edit(id, t), seq: b.seq))]
         }
         if let id = state.editingProposal {
             // The edited proposal is accepted as edited; a failed editor leaves it pending.
@@ -185,7 +185,7 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
         if state.overlay != nil { state.overlay = nil; return [] }
         if state.completion != nil { state.completion = nil; return [] }
         if !state.input.text.isEmpty { state.input = InputBuffer(); return [] }
-        if state.isBusy { return [.submit(.interrupt)] }
+        if state.isBusy { return interrupt(&state) }
         if state.viewing != nil { return closeViewer(&state) }
         return [.quit]
     case .quitIfEmpty:
@@ -195,7 +195,7 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
     case .interrupt:
         if state.overlay != nil { state.overlay = nil; return [] }
         if state.completion != nil { state.completion = nil; return [] }
-        if state.isBusy { return [.submit(.interrupt)] }
+        if state.isBusy { return interrupt(&state) }
         if state.viewing != nil { return closeViewer(&state) }
         if state.focus == .transcript { state.focus = .input; state.selectedEntry = nil }
         return []
@@ -311,7 +311,7 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
     // MARK: search
     case .openSession:
         guard case .search(let s)? = state.overlay, let hit = s.selectedHit else { return [] }
-        return [.openSession(hit.sessionID)]
+        return [.io(.openSession(hit.sessionID, messageID: hit.messageID))]
     case .titleSession, .tagSession:
         guard case .search(var s)? = state.overlay, let hit = s.selectedHit else { return [] }
         s.prompt = command == .titleSession ? SearchPrompt(kind: .title, text: hit.title)
@@ -320,7 +320,7 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
     case .archiveSession:
         guard case .search(let s)? = state.overlay, let hit = s.selectedHit else { return [] }
         toast(&state, .info, hit.archived ? "restored \(hit.title)" : "archived \(hit.title) (Alt-H shows archived)")
-        return [.updateSession(id: hit.sessionID, title: nil, tags: nil, archived: !hit.archived)] + runSearch(&state, keepSelection: true)
+        return [.io(.updateSession(id: hit.sessionID, title: nil, tags: nil, archived: !hit.archived))] + runSearch(&state, keepSelection: true)
     case .showArchived:
         guard case .search(var s)? = state.overlay else { return [] }
         s.showArchived.toggle()
@@ -370,6 +370,12 @@ extension InputBuffer {
     mutating func deleteForward() {
         if cursor < text.count { _ = delete(cursor..<(cursor + 1)) }
     }
+}
+
+/// Asks the running turn to stop; the status line says so until the agent confirms.
+private func interrupt(_ state: inout AppState) -> [AppEffect] {
+    state.isInterrupting = true
+    return [.submit(.interrupt)]
 }
 
 private func decide(_ state: inout AppState, _ decision: ApprovalDecision) -> [AppEffect] {

@@ -242,7 +242,7 @@ private func drawStatus(_ state: AppState, into buffer: inout ScreenBuffer, y: I
     if state.isBusy {
         let frame = spinner[Int(state.now * 10) % spinner.count]
         let elapsed = state.turnStartedAt.map { " " + formatElapsed(max(0, state.now - $0)) } ?? ""
-        left.append("\(frame) working\(elapsed)")
+        left.append("\(frame) \(state.isInterrupting ? "interrupting" : "working")\(elapsed)")
     }
     left.append(state.model.isEmpty ? "talaria" : state.model)
     if state.backend != "local" || state.backendFailed { left.append(state.backend + (state.backendFailed ? " ✗" : "")) }

@@ -15,7 +15,7 @@ func runSearch(_ state: inout AppState, keepSelection: Bool = false) -> [AppEffe
         s.preview = nil
     }
     state.overlay = .search(s)
-    return [.searchSessions(query: s.query, includeArchived: s.showArchived, seq: s.seq)]
+    return [.io(.searchSessions(query: s.query, includeArchived: s.showArchived, seq: s.seq))]
 }
 
 func loadPreview(_ state: inout AppState) -> [AppEffect] {
@@ -23,7 +23,7 @@ func loadPreview(_ state: inout AppState) -> [AppEffect] {
     state.requestSeq += 1
     s.seq = state.requestSeq
     state.overlay = .search(s)
-    return [.loadPreview(sessionID: hit.sessionID, messageID: hit.messageID, seq: s.seq)]
+    return [.io(.loadPreview(sessionID: hit.sessionID, messageID: hit.messageID, seq: s.seq))]
 }
 
 func moveSearchSelection(_ state: inout AppState, _ delta: Int) -> [AppEffect] {
@@ -50,10 +50,10 @@ func searchPromptKey(_ state: inout AppState, _ key: KeyEvent) -> [AppEffect] {
         state.overlay = .search(s)
         let value = prompt.text.trimmingCharacters(in: .whitespaces)
         if prompt.kind == .title {
-            return [.updateSession(id: hit.sessionID, title: value, tags: nil, archived: nil)] + runSearch(&state, keepSelection: true)
+            return [.io(.updateSession(id: hit.sessionID, title: value, tags: nil, archived: nil))] + runSearch(&state, keepSelection: true)
         }
         let tags = value.split(whereSeparator: { $0 == " " || $0 == "," }).map { String($0.drop { $0 == "#" }) }.filter { !$0.isEmpty }
-        return [.updateSession(id: hit.sessionID, title: nil, tags: tags, archived: nil)] + runSearch(&state, keepSelection: true)
+        return [.io(.updateSession(id: hit.sessionID, title: nil, tags: tags, archived: nil))] + runSearch(&state, keepSelection: true)
     case .backspace:
         if !prompt.text.isEmpty { prompt.text.removeLast() }
         s.prompt = prompt

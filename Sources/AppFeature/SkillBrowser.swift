@@ -79,7 +79,7 @@ func reloadSkills(_ state: inout AppState) -> [AppEffect] {
     state.requestSeq += 1
     b.seq = state.requestSeq
     state.overlay = .skills(b)
-    return [.loadSkills(seq: b.seq)]
+    return [.io(.loadSkills(seq: b.seq))]
 }
 
 private func loadSelectedText(_ state: inout AppState) -> [AppEffect] {
@@ -88,7 +88,7 @@ private func loadSelectedText(_ state: inout AppState) -> [AppEffect] {
     b.seq = state.requestSeq
     b.text = nil
     state.overlay = .skills(b)
-    return [.loadSkillText(path: row.file, seq: b.seq)]
+    return [.io(.loadSkillText(path: row.file, seq: b.seq))]
 }
 
 func skillsLoaded(_ state: inout AppState, seq: Int, rows: [SkillRow], warnings: [String]) -> [AppEffect] {
@@ -118,7 +118,7 @@ func skillsKey(_ state: inout AppState, _ key: KeyEvent) -> [AppEffect] {
             b.newName = nil
             state.overlay = .skills(b)
             let clean = name.trimmingCharacters(in: .whitespaces)
-            return clean.isEmpty ? [] : [.createSkill(name: clean)]
+            return clean.isEmpty ? [] : [.io(.createSkill(name: clean))]
         case .backspace: if !name.isEmpty { name.removeLast() }; b.newName = name
         case .character(let c) where key.modifiers.subtracting(.shift).isEmpty: name.append(c); b.newName = name
         default: break
@@ -144,16 +144,16 @@ func skillsKey(_ state: inout AppState, _ key: KeyEvent) -> [AppEffect] {
         case .disableSkill:
             guard let row = b.selectedRow else { return [] }
             toast(&state, .info, row.disabled ? "enabled \(row.name)" : "disabled \(row.name): the agent will not see it")
-            return [.setSkillDisabled(name: row.name, disabled: !row.disabled)]
+            return [.io(.setSkillDisabled(name: row.name, disabled: !row.disabled))]
         case .allowSkill:
             guard let row = b.selectedRow, row.safety == "dangerous" else { return [] }
             toast(&state, row.allowed ? .info : .warning, row.allowed ? "withheld \(row.name) again" : "allowed \(row.name) despite the scanner's findings")
-            return [.setSkillAllowed(name: row.name, allowed: !row.allowed)]
+            return [.io(.setSkillAllowed(name: row.name, allowed: !row.allowed))]
         case .archiveSkill:
             guard let row = b.selectedRow else { return [] }
             guard row.source != "external" else { toast(&state, .warning, "\(row.name) belongs to another agent: read-only"); return [] }
             toast(&state, .info, "archived \(row.name) (talaria skills restore \(row.name) brings it back)")
-            return [.archiveSkill(directory: row.directory)]
+            return [.io(.archiveSkill(directory: row.directory))]
         case .deleteBack, .killLineStart:
             guard !b.filter.isEmpty else { return [] }
             if command == .killLineStart { b.filter = "" } else { b.filter.removeLast() }

@@ -84,7 +84,7 @@ func runSlash(_ text: String, _ state: inout AppState) -> [AppEffect] {
     case .title:
         guard !argument.isEmpty else { toast(&state, .warning, "usage: /title NAME"); return [] }
         toast(&state, .info, "titled \(argument)")
-        return [.updateSession(id: state.sessionID, title: argument, tags: nil, archived: nil)]
+        return [.io(.updateSession(id: state.sessionID, title: argument, tags: nil, archived: nil))]
     case .model:
         guard !argument.isEmpty else {
             append(&state, .notice(Notice(.info, "model: \(state.model) — /model NAME switches (the conversation continues)")))
@@ -164,7 +164,7 @@ func updateCompletion(_ state: inout AppState) -> [AppEffect] {
         c.start = start + 1
         c.seq = state.requestSeq
         state.completion = c
-        return [.completePaths(prefix: prefix, seq: c.seq)]
+        return [.io(.completePaths(prefix: prefix, seq: c.seq))]
     }
     state.completion = nil
     return []

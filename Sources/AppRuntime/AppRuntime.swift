@@ -4,10 +4,10 @@ import Foundation
 import Synchronization
 import TUIKit
 
-/// The I/O behind effects: the store, the agent's sessions, the file system.
+/// The I/O behind effects: the store, the file system, the servers.
 public protocol AppEnvironment: Sendable {
     /// Performs an effect off the UI thread; the actions it returns are fed back in order.
-    func perform(_ effect: AppEffect) async -> [AppAction]
+    func perform(_ effect: IOEffect) async -> [AppAction]
     /// Edits `text` in the user's editor, on this terminal, blocking; `nil` if it failed.
     func edit(_ text: String) -> String?
     /// Opens `path` in the user's editor, on this terminal, blocking; false if it failed.
@@ -24,7 +24,8 @@ public protocol AppEnvironment: Sendable {
 public final class AppRuntime: @unchecked Sendable {
     private let backend: any TerminalBackend
     private let environment: any AppEnvironment
-    private let submit: @Sendable (Op) -> Void
+    /// Session effects go to the host synchronously, in the order the reducer returned them.
+    private let submit: @Sendable (SessionEffect) -> Void
     private let inbox = Mutex<[AppAction]>([])
     private var wake: [Int32] = [-1, -1]
     private let stopRequested = Atomic<Bool>(false)
@@ -39,18 +40,18 @@ public final class AppRuntime: @unchecked Sendable {
     public private(set) var cellsWritten = 0
     /// Effects for the environment, performed one at a time in order (an update and the
     /// search that shows it must not race).
-    private let effects: AsyncStream<AppEffect>.Continuation
+    private let effects: AsyncStream<IOEffect>.Continuation
     private var effectLoop: Task<Void, Never>?
 
     public init(backend: any TerminalBackend, environment: any AppEnvironment, state: AppState = AppState(),
-                frameInterval: Double = 1.0 / 60, submit: @escaping @Sendable (Op) -> Void) {
+                frameInterval: Double = 1.0 / 60, submit: @escaping @Sendable (SessionEffect) -> Void) {
         self.backend = backend
         self.environment = environment
         self.state = state
         self.submit = submit
         self.frameInterval = frameInterval
         screen = ScreenBuffer(cols: 0, rows: 0)
-        let (stream, continuation) = AsyncStream<AppEffect>.makeStream()
+        let (stream, continuation) = AsyncStream<IOEffect>.makeStream()
         effects = continuation
         _ = pipe(&wake)
         for fd in wake { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -154,28 +155,34 @@ public final class AppRuntime: @unchecked Sendable {
         while let action = queue.popFirst() {
             for effect in reduce(into: &state, action) {
                 switch effect {
-                case .submit(let op): submit(op)
-                case .quit: stopRequested.store(true, ordering: .relaxed)
-                case .redraw: force = true
-                case .copyToClipboard(let text): backend.copyToClipboard(text)
-                case .setMouseCapture(let on): backend.setMouseCapture(on)
-                case .openEditor(let text):
-                    var result: String?
-                    backend.suspend { result = environment.edit(text) }
-                    queue.append(.editorFinished(result))
-                    if result == nil { queue.append(.toast(.error, "the editor failed; set $VISUAL or $EDITOR")) }
-                    force = true
-                case .editFile(let path):
-                    var ok = false
-                    backend.suspend { ok = environment.editFile(path) }
-                    queue.append(ok ? .fileEdited(path) : .toast(.error, "the editor failed; set $VISUAL or $EDITOR"))
-                    force = true
-                default:
-                    effects.yield(effect)
+                case .session(let e): submit(e)
+                case .io(let e): effects.yield(e)
+                case .terminal(let e): perform(e, queue: &queue, force: &force)
                 }
             }
         }
         return force
+    }
+
+    /// The runtime's own effects, on the UI thread.
+    private func perform(_ effect: TerminalEffect, queue: inout ArraySlice<AppAction>, force: inout Bool) {
+        switch effect {
+        case .quit: stopRequested.store(true, ordering: .relaxed)
+        case .redraw: force = true
+        case .copyToClipboard(let text): backend.copyToClipboard(text)
+        case .setMouseCapture(let on): backend.setMouseCapture(on)
+        case .openEditor(let text):
+            var result: String?
+            backend.suspend { result = environment.edit(text) }
+            queue.append(.editorFinished(result))
+            if result == nil { queue.append(.toast(.error, "the editor failed; set $VISUAL or $EDITOR")) }
+            force = true
+        case .editFile(let path):
+            var ok = false
+            backend.suspend { ok = environment.editFile(path) }
+            queue.append(ok ? .fileEdited(path) : .toast(.error, "the editor failed; set $VISUAL or $EDITOR"))
+            force = true
+        }
     }
 
     private func mouseAction(_ m: MouseEvent) -> [AppAction] {

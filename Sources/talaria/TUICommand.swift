@@ -65,8 +65,8 @@ struct TUIRunner {
         var environment = TUIEnvironment(host: host, store: store, cwd: cwd, skills: skills,
                                          writer: SkillWriter(root: settings.paths.home + "/skills"), mcp: mcp)
         environment.staleDays = settings.config.memory.staleDays ?? 60
-        let ui = UIThread.run(state: state, environment: environment, mouse: state.mouseCapture) { op in host.enqueue(op) }
-        await host.setSink { ui.post($0) }
+        let ui = UIThread.run(state: state, environment: environment, mouse: state.mouseCapture) { host.enqueue($0) }
+        await host.setSinks(events: { ui.post($0) }, replies: { ui.post($0) })
         if let mcp {
             await mcp.observe { servers in ui.post([.mcpStatus(servers)]) }
             await mcp.start()
@@ -132,7 +132,7 @@ final class UIThread: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
 
     static func run(state: AppState, environment: any AppEnvironment, mouse: Bool,
-                    submit: @escaping @Sendable (Op) -> Void) -> UIThread {
+                    submit: @escaping @Sendable (SessionEffect) -> Void) -> UIThread {
         let ui = UIThread()
         let thread = Thread {
             let runtime = AppRuntime(backend: CursesBackend(mouse: mouse), environment: environment, state: state, submit: submit)
@@ -159,7 +159,14 @@ final class UIThread: @unchecked Sendable {
 }
 
 /// The agent behind the TUI, replaceable: /new, /resume and /model start another one on the
-/// same store. Ops reach the current agent in the order the user caused them.
+/// same store.
+///
+/// Everything the interface asks of the session — ops and session changes alike — arrives on
+/// one ordered queue and is handled one at a time, so a turn typed after `/new` reaches the new
+/// session. A switch never waits for the old agent: the new one takes over at once, the old
+/// one's events stop reaching the screen, and it is interrupted and shut down in the
+/// background (its turn cancelled, its end-of-session pass and index catch-up allowed to
+/// finish before the program exits).
 actor AgentHost {
     private let settings: Settings
     private let store: SessionStore
@@ -170,13 +177,15 @@ actor AgentHost {
     private var agent: Agent?
     private var indexer: Indexer?
     private var forwarding: Task<Void, Never>?
-    private var sink: (@Sendable (EventEnvelope) -> Void)?
+    private var events: (@Sendable (EventEnvelope) -> Void)?
+    private var replies: (@Sendable ([AppAction]) -> Void)?
     private var model: String
     private(set) var sessionID = ""
     /// Where commands run, shared by the sessions of this run (one container, one connection).
     private(set) var backend: any ExecutionBackend
-    private let ops: AsyncStream<Op>.Continuation
-    private var opLoop: Task<Void, Never>?
+    private let commands: AsyncStream<SessionEffect>.Continuation
+    /// Agents being shut down after a switch.
+    private var retiring: [Task<Void, Never>] = []
 
     init(settings: Settings, store: SessionStore, transport: CurlTransport, cwd: String, mcp: MCPHub? = nil, yolo: Bool = false) {
         self.mcp = mcp
@@ -187,28 +196,57 @@ actor AgentHost {
         self.cwd = cwd
         model = settings.model
         backend = Backends.make(settings.config.backendSpec, workspace: cwd, stateDirectory: settings.paths.home)
-        let (stream, continuation) = AsyncStream<Op>.makeStream()
-        ops = continuation
+        let (stream, continuation) = AsyncStream<SessionEffect>.makeStream()
+        commands = continuation
         Task { await self.consume(stream) }
     }
 
-    private func consume(_ stream: AsyncStream<Op>) async {
-        for await op in stream {
-            var op = op
+    private func consume(_ stream: AsyncStream<SessionEffect>) async {
+        for await command in stream { await handle(command) }
+    }
+
+    /// Queues a command for the session, in order (any thread).
+    nonisolated func enqueue(_ command: SessionEffect) { commands.yield(command) }
+
+    /// Where the current session's events and the answers to session commands go.
+    func setSinks(events: @escaping @Sendable (EventEnvelope) -> Void, replies: @escaping @Sendable ([AppAction]) -> Void) {
+        self.events = events
+        self.replies = replies
+        startForwarding()
+    }
+
+    private func reply(_ actions: AppAction...) { replies?(actions) }
+
+    private func handle(_ command: SessionEffect) async {
+        switch command {
+        case .op(var op):
             if case .userTurn(var turn) = op {
                 turn.text = Mentions.expand(turn.text, cwd: cwd)
                 op = .userTurn(turn)
             }
             _ = await agent?.submit(op)
+        case .newSession:
+            do {
+                try switchTo(resume: nil)
+                reply(.toast(.info, "new session"))
+            } catch { reply(.toast(.error, "\(error)")) }
+        case .resumeSession(let id):
+            do {
+                let info = try store.session(id: id)
+                try switchTo(resume: info.id)
+                reply(.sessionLoaded(ViewedSession(sessionID: info.id, title: TUIEnvironment.title(info)),
+                                     try StoredTranscript.items(store: store, sessionID: info.id), resumed: true))
+            } catch { reply(.toast(.error, "\(error)")) }
+        case .setModel(let newModel):
+            do {
+                try switchTo(resume: sessionID, model: newModel)
+                reply(.toast(.info, "model: \(newModel)"))
+            } catch { reply(.toast(.error, "\(error)")) }
+        case .setBackend(let kind):
+            do { reply(.backendChanged(try await switchBackend(to: kind))) } catch {
+                reply(.toast(.error, "cannot switch to \(kind.rawValue): \(error.message)"))
+            }
         }
-    }
-
-    /// Queues an op for the current agent (any thread).
-    nonisolated func enqueue(_ op: Op) { ops.yield(op) }
-
-    func setSink(_ sink: @escaping @Sendable (EventEnvelope) -> Void) {
-        self.sink = sink
-        startForwarding()
     }
 
     /// Starts a session: new, or continuing `resume`; `model` overrides the model.
@@ -227,24 +265,27 @@ actor AgentHost {
     }
 
     private func startForwarding() {
-        guard let agent, let sink, forwarding == nil else { return }
-        forwarding = Task { for await e in agent.events { sink(e) } }
+        guard let agent, let events, forwarding == nil else { return }
+        forwarding = Task { for await e in agent.events { events(e) } }
     }
 
-    /// Ends the current session (interrupting a running turn) and starts another.
-    func switchTo(resume: String?, model newModel: String? = nil) async throws {
-        await stopCurrent()
-        try start(resume: resume, model: newModel)
-    }
-
-    private func stopCurrent() async {
-        guard let agent else { return }
-        _ = await agent.submit(.interrupt)
-        _ = await agent.submit(.shutdown)
-        await forwarding?.value
+    /// Replaces the current agent at once (see the type's comment); on failure nothing changes.
+    private func switchTo(resume: String?, model newModel: String? = nil) throws {
+        let (old, oldForwarding, oldIndexer) = (agent, forwarding, indexer)
         forwarding = nil
-        _ = try? await indexer?.catchUp()
-        self.agent = nil
+        do { try start(resume: resume, model: newModel) } catch {
+            forwarding = oldForwarding
+            throw error
+        }
+        // The old session's late events (its interrupted turn, its end-of-session pass) are its own.
+        oldForwarding?.cancel()
+        guard let old else { return }
+        retiring.append(Task {
+            _ = await old.submit(.interrupt)
+            _ = await old.submit(.shutdown)
+            await old.waitUntilClosed()
+            _ = try? await oldIndexer?.catchUp()
+        })
     }
 
     func catchUpIndex() async { _ = try? await indexer?.catchUp() }
@@ -268,8 +309,16 @@ actor AgentHost {
     }
 
     func shutdown() async {
-        ops.finish()
-        await stopCurrent()
+        commands.finish()
+        if let agent {
+            _ = await agent.submit(.interrupt)
+            _ = await agent.submit(.shutdown)
+            await agent.waitUntilClosed()
+            forwarding?.cancel()
+            _ = try? await indexer?.catchUp()
+            self.agent = nil
+        }
+        for task in retiring { await task.value }
         await backend.shutdown()
     }
 }

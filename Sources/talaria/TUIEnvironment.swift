@@ -8,8 +8,8 @@ import MCPClient
 import Skills
 import Store
 
-/// The TUI's I/O: session search and loading on the store, session switching on the host,
-/// path completion on the file system, the user's editor.
+/// The TUI's I/O: session search and loading on the store, path completion on the file
+/// system, skills, memory and MCP servers, the user's editor. (Session changes are the host's.)
 struct TUIEnvironment: AppEnvironment {
     let host: AgentHost
     let store: SessionStore
@@ -20,25 +20,17 @@ struct TUIEnvironment: AppEnvironment {
     /// Derived facts unconfirmed this long are stale (memory.stale_days).
     var staleDays = 60
 
-    func perform(_ effect: AppEffect) async -> [AppAction] {
+    func perform(_ effect: IOEffect) async -> [AppAction] {
         do {
             switch effect {
             case .searchSessions(let query, let includeArchived, let seq):
                 return [.searchResults(seq: seq, hits: try await search(query, includeArchived: includeArchived), error: nil)]
             case .loadPreview(let sessionID, let messageID, let seq):
                 return [.previewLoaded(seq: seq, try preview(sessionID, around: messageID))]
-            case .openSession(let id):
+            case .openSession(let id, _):
                 let info = try store.session(id: id)
                 return [.sessionLoaded(ViewedSession(sessionID: info.id, title: Self.title(info)),
                                        try StoredTranscript.items(store: store, sessionID: info.id), resumed: false)]
-            case .resumeSession(let id):
-                let info = try store.session(id: id)
-                try await host.switchTo(resume: info.id)
-                return [.sessionLoaded(ViewedSession(sessionID: info.id, title: Self.title(info)),
-                                       try StoredTranscript.items(store: store, sessionID: info.id), resumed: true)]
-            case .newSession:
-                try await host.switchTo(resume: nil)
-                return [.toast(.info, "new session")]
             case .loadMemory(let query, let seq):
                 return [.memoryLoaded(seq: seq, rows: try memoryRows(query))]
             case .editMemory(let edit, let seq):
@@ -53,16 +45,6 @@ struct TUIEnvironment: AppEnvironment {
                     try store.replaceMemory(id: id, with: text, sessionID: nil, action: "edit")
                 }
                 return [.memoryLoaded(seq: seq, rows: try memoryRows(""))]
-            case .setBackend(let kind):
-                do {
-                    return [.backendChanged(try await host.switchBackend(to: kind))]
-                } catch {
-                    return [.toast(.error, "cannot switch to \(kind.rawValue): \(error.message)")]
-                }
-            case .setModel(let model):
-                let current = await host.sessionID
-                try await host.switchTo(resume: current, model: model)
-                return [.toast(.info, "model: \(model)")]
             case .updateSession(let id, let title, let tags, let archived):
                 if let title { try store.setTitle(title, sessionID: id) }
                 if let tags { try store.setTags(tags, sessionID: id) }
@@ -117,8 +99,6 @@ struct TUIEnvironment: AppEnvironment {
             case .setMCPServerEnabled(let name, let on):
                 await mcp?.setEnabled(name, on)
                 return []
-            case .submit, .quit, .redraw, .openEditor, .copyToClipboard, .setMouseCapture, .editFile:
-                return [] // the runtime's own
             }
         } catch {
             return [.toast(.error, "\(error)")]

@@ -240,7 +240,7 @@ struct EditorReducerTests {
     func pathCompletion() {
         var s = AppState()
         type("read @Sou", into: &s)
-        guard case .completePaths(let prefix, let seq)? = key("r", &s).first else { Issue.record("no request"); return }
+        guard case .io(.completePaths(let prefix, let seq))? = key("r", &s).first else { Issue.record("no request"); return }
         #expect(prefix == "Sour")
         _ = reduce(into: &s, .pathCompletions(seq: seq - 1, ["stale/"]))
         #expect(s.completion?.items.isEmpty == true)
@@ -263,7 +263,7 @@ struct EditorReducerTests {
         #expect(run("/theme light") == [] && s.theme.name == "light")
         #expect(run("/theme nope") == [] && s.theme.name == "light" && s.toasts.last?.kind == .error)
         #expect(run("/keymap vim") == [] && s.keymap.name == "vim")
-        #expect(run("/title My work") == [.updateSession(id: "s1", title: "My work", tags: nil, archived: nil)])
+        #expect(run("/title My work") == [.io(.updateSession(id: "s1", title: "My work", tags: nil, archived: nil))])
         #expect(run("/model other") == [.setModel("other")])
         s.entries = [Entry(id: 1, item: .user("x"))]
         #expect(run("/clear") == [] && s.entries.isEmpty)
@@ -330,28 +330,28 @@ struct NavigationReducerTests {
     @Test("Ctrl-R searches as you type; stale results are dropped; selection loads a preview")
     func search() {
         var s = AppState()
-        guard case .searchSessions("", false, let seq0)? = key("ctrl-r", &s).first else { Issue.record("no search"); return }
+        guard case .io(.searchSessions("", false, let seq0))? = key("ctrl-r", &s).first else { Issue.record("no search"); return }
         let fx = key("c", &s)
-        guard case .searchSessions("c", false, let seq1)? = fx.first else { Issue.record("no search"); return }
+        guard case .io(.searchSessions("c", false, let seq1))? = fx.first else { Issue.record("no search"); return }
         let hits = [SessionHit(sessionID: "s1", title: "one", date: 0, snippet: "**c**at", messageID: 7),
                     SessionHit(sessionID: "s2", title: "two", date: 0, snippet: "**c**ow", messageID: 9)]
         #expect(reduce(into: &s, .searchResults(seq: seq0, hits: [hits[1]], error: nil)) == [])
         guard case .search(let st)? = s.overlay else { return }
         #expect(st.results.isEmpty && st.isLoading)
         let preview = reduce(into: &s, .searchResults(seq: seq1, hits: hits, error: nil))
-        guard case .loadPreview("s1", 7, let pseq)? = preview.first else { Issue.record("no preview"); return }
+        guard case .io(.loadPreview("s1", 7, let pseq))? = preview.first else { Issue.record("no preview"); return }
         _ = reduce(into: &s, .previewLoaded(seq: pseq, SessionPreview(sessionID: "s1", lines: [PreviewLine(role: "user", text: "cat", isHit: true)])))
-        guard case .loadPreview("s2", 9, _)? = key("down", &s).first else { Issue.record("no preview for the next hit"); return }
-        #expect(key("enter", &s) == [.openSession("s2")])
+        guard case .io(.loadPreview("s2", 9, _))? = key("down", &s).first else { Issue.record("no preview for the next hit"); return }
+        #expect(key("enter", &s) == [.io(.openSession("s2", messageID: 9))])
         #expect(key("ctrl-o", &s) == [.resumeSession("s2")])
-        guard case .updateSession("s2", nil, nil, true)? = key("alt-a", &s).first else { Issue.record("no archive"); return }
+        guard case .io(.updateSession("s2", nil, nil, true))? = key("alt-a", &s).first else { Issue.record("no archive"); return }
         key("alt-t", &s)
         key("ctrl-u", &s)
         type("New title", into: &s)
-        guard case .updateSession("s2", "New title", nil, nil)? = key("enter", &s).first else { Issue.record("no title"); return }
+        guard case .io(.updateSession("s2", "New title", nil, nil))? = key("enter", &s).first else { Issue.record("no title"); return }
         key("alt-g", &s)
         type("#work, infra", into: &s)
-        guard case .updateSession("s2", nil, ["work", "infra"], nil)? = key("enter", &s).first else { Issue.record("no tags"); return }
+        guard case .io(.updateSession("s2", nil, ["work", "infra"], nil))? = key("enter", &s).first else { Issue.record("no tags"); return }
         key("backspace", &s)
         guard case .search(let after)? = s.overlay else { return }
         #expect(after.query.isEmpty)
@@ -400,7 +400,7 @@ struct NavigationReducerTests {
         key("i", &s)
         #expect(s.focus == .input)
         key("esc", &s)
-        guard case .searchSessions? = key("/", &s).first else { Issue.record("/ does not search"); return }
+        guard case .io(.searchSessions)? = key("/", &s).first else { Issue.record("/ does not search"); return }
     }
 }
 

@@ -22,7 +22,7 @@ struct MemoryBrowserTests {
         var s = state([])
         s.input = InputBuffer(text: "/memory")
         let effects = key("enter", &s)
-        guard case .memory(let b)? = s.overlay, effects == [.loadMemory(query: "", seq: b.seq)] else { Issue.record("not opened: \(effects)"); return s }
+        guard case .memory(let b)? = s.overlay, effects == [.io(.loadMemory(query: "", seq: b.seq))] else { Issue.record("not opened: \(effects)"); return s }
         _ = reduce(into: &s, .memoryLoaded(seq: b.seq, rows: memoryRows))
         return s
     }
@@ -32,7 +32,7 @@ struct MemoryBrowserTests {
         var s = state([])
         let effects = key("f5", &s)
         guard case .memory(let b)? = s.overlay else { Issue.record("F5 did not open it"); return }
-        #expect(effects == [.loadMemory(query: "", seq: b.seq)])
+        #expect(effects == [.io(.loadMemory(query: "", seq: b.seq))])
         _ = reduce(into: &s, .memoryLoaded(seq: b.seq - 1, rows: memoryRows))
         guard case .memory(let after)? = s.overlay else { return }
         #expect(after.rows.isEmpty && !after.loaded)
@@ -44,18 +44,18 @@ struct MemoryBrowserTests {
         key("down", &s)
         guard case .memory(var b)? = s.overlay else { return }
         #expect(b.current?.id == 2)
-        #expect(key("r", &s) == [.editMemory(.remove(2), seq: b.seq)])
+        #expect(key("r", &s) == [.io(.editMemory(.remove(2), seq: b.seq))])
         key("tab", &s); key("tab", &s)
         guard case .memory(let facts)? = s.overlay else { return }
         #expect(facts.column == 2 && facts.current?.id == 5)
         #expect(key("d", &s) == [] && s.toasts.last?.text.hasPrefix("press d again") == true)
-        #expect(key("d", &s) == [.editMemory(.delete(5), seq: facts.seq)])
+        #expect(key("d", &s) == [.io(.editMemory(.delete(5), seq: facts.seq))])
         #expect(key("e", &s) == [.openEditor("Uses vim as their editor")])
-        #expect(reduce(into: &s, .editorFinished("Uses Helix\n")) == [.editMemory(.edit(5, "Uses Helix"), seq: facts.seq)])
+        #expect(reduce(into: &s, .editorFinished("Uses Helix\n")) == [.io(.editMemory(.edit(5, "Uses Helix"), seq: facts.seq))])
         key("/", &s)
         let typed = key("p", &s)
         guard case .memory(let searching)? = s.overlay else { return }
-        #expect(searching.filtering && searching.query == "p" && typed == [.loadMemory(query: "p", seq: searching.seq)])
+        #expect(searching.filtering && searching.query == "p" && typed == [.io(.loadMemory(query: "p", seq: searching.seq))])
         key("esc", &s)
         guard case .memory(b)? = s.overlay else { return }
         #expect(!b.filtering && b.query == "")

@@ -20,7 +20,7 @@ let skillText = "---\nname: deploy-app\ndescription: Deploy the app.\n---\n# Dep
 struct SkillBrowserReducerTests {
     func opened() -> (AppState, Int) {
         var s = AppState()
-        guard case .loadSkills(let seq)? = key("alt-s", &s).first else { Issue.record("Alt-S does not load skills"); return (s, 0) }
+        guard case .io(.loadSkills(let seq))? = key("alt-s", &s).first else { Issue.record("Alt-S does not load skills"); return (s, 0) }
         return (s, seq)
     }
 
@@ -29,14 +29,14 @@ struct SkillBrowserReducerTests {
         var (s, seq) = opened()
         #expect(reduce(into: &s, .skillsLoaded(seq: seq - 1, rows: [], warnings: [])) == [])
         let fx = reduce(into: &s, .skillsLoaded(seq: seq, rows: skillRows, warnings: ["skill \"x\" is hidden"]))
-        guard case .loadSkillText(let path, let tseq)? = fx.first else { Issue.record("no text request"); return }
+        guard case .io(.loadSkillText(let path, let tseq))? = fx.first else { Issue.record("no text request"); return }
         #expect(path == skillRows[0].file)
         _ = reduce(into: &s, .skillTextLoaded(seq: tseq, text: skillText))
         guard case .skills(let b)? = s.overlay else { return }
         #expect(b.text == skillText && b.warnings.count == 1)
         var t = AppState()
         t.input = InputBuffer(text: "/skills")
-        guard case .loadSkills? = key("enter", &t).first else { Issue.record("/skills does not open"); return }
+        guard case .io(.loadSkills)? = key("enter", &t).first else { Issue.record("/skills does not open"); return }
     }
 
     @Test("typing filters; arrows select; Ctrl-E edits; Alt-N names and creates; Alt-D disables; Alt-A archives; another agent's skill is read-only")
@@ -47,16 +47,16 @@ struct SkillBrowserReducerTests {
         guard case .skills(let b)? = s.overlay else { return }
         #expect(b.visible.map(\.name) == ["pdf-tools"])
         #expect(key("ctrl-e", &s) == [.editFile(skillRows[1].file)])
-        #expect(key("alt-d", &s) == [.setSkillDisabled(name: "pdf-tools", disabled: true)])
-        #expect(key("alt-a", &s) == [.archiveSkill(directory: skillRows[1].directory)])
+        #expect(key("alt-d", &s) == [.io(.setSkillDisabled(name: "pdf-tools", disabled: true))])
+        #expect(key("alt-a", &s) == [.io(.archiveSkill(directory: skillRows[1].directory))])
         for _ in 0..<3 { key("backspace", &s) }
         key("down", &s)
         key("down", &s)
         #expect(key("ctrl-e", &s) == [] && s.toasts.last?.text.contains("read-only") == true)
         key("alt-n", &s)
         type("my-new-skill", into: &s)
-        #expect(key("enter", &s) == [.createSkill(name: "my-new-skill")])
-        guard case .loadSkills? = reduce(into: &s, .fileEdited("/x")).first else { Issue.record("no reload after an edit"); return }
+        #expect(key("enter", &s) == [.io(.createSkill(name: "my-new-skill"))])
+        guard case .io(.loadSkills)? = reduce(into: &s, .fileEdited("/x")).first else { Issue.record("no reload after an edit"); return }
         key("esc", &s)
         #expect(s.overlay == nil)
     }

@@ -109,6 +109,56 @@ struct TUITests {
         #expect(await t.waitFor("EXITED-0") != nil)
     }
 
+    @Test("/new after an interrupted turn: the next prompt reaches the new session while the old one winds down, and Esc still stops a turn")
+    func newAfterInterrupt() async throws {
+        let home = TalariaHome()
+        let t = start(home, cols: 120, rows: 40)
+        #expect(await t.waitFor("Ask anything") != nil)
+        // Two finished turns: the old session then owes an end-of-session user-model pass, which
+        // (like every answer in that conversation, slow=) takes seconds — the window in which a
+        // switch that waited for the old agent let the next prompt reach it.
+        t.keys("old one slow=400 final=a_b_c_d_e_f_g", "Enter")
+        #expect(await t.waitFor("a b c d e f g") != nil, "\(t.screen())")
+        t.keys("old two", "Enter")
+        #expect(await t.waitFor("› old two") != nil)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await t.waitFor("Ask anything", timeout: 20) != nil, "\(t.screen())")
+        t.keys("old three", "Enter")
+        #expect(await t.waitFor("working") != nil)
+        t.keys("Escape")
+        #expect(await t.waitFor("· interrupted") != nil, "\(t.screen())")
+        t.keys("/new", "Enter")
+        // Type as soon as the screen is fresh, as a person does (not after the "new session" toast).
+        #expect(await t.waitFor("Ask for anything; the agent works in") != nil, "\(t.screen())")
+        t.keys("say hi slow=300 final=h_e_l_l_o", "Enter")
+        let answered = await t.waitFor("h e l l o", "Ask anything", timeout: 30)
+        #expect(answered != nil, "the new session never answered: \(t.screen())")
+        #expect(answered?.contains("a b c") == false, "the old session's answer reached the new transcript: \(answered ?? "")")
+        // Esc stops the new session's next turn at once, and the screen says so.
+        t.keys("and again", "Enter")
+        #expect(await t.waitFor("working") != nil)
+        let pressed = Date()
+        t.keys("Escape")
+        let stopped = await t.waitFor("· interrupted", timeout: 5)
+        #expect(stopped != nil, "\(t.screen())")
+        #expect(Date().timeIntervalSince(pressed) < 2, "Esc took \(Date().timeIntervalSince(pressed)) s")
+        t.keys("C-c")
+        #expect(await t.waitFor("EXITED-0", timeout: 30) != nil)
+        // The store agrees: the new prompt is in the new session, the old session got nothing after /new.
+        let list = try await home.run(["sessions", "list", "--json"])
+        let ids = list.stdout.split(separator: "\n").compactMap { line -> String? in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["id"] as? String
+        }
+        #expect(ids.count == 2, "\(list.stdout)")
+        var owners: [String: [String]] = [:]
+        for id in ids {
+            let shown = try await home.run(["sessions", "show", id])
+            owners[id] = ["old three", "say hi", "and again"].filter { shown.stdout.contains("› " + $0) }
+        }
+        #expect(owners.values.contains(["old three"]), "\(owners)")
+        #expect(owners.values.contains(["say hi", "and again"]), "\(owners)")
+    }
+
     @Test("Ctrl-R finds an earlier session as you type; Enter opens it read-only; r resumes it")
     func sessionSearch() async throws {
         let home = TalariaHome()

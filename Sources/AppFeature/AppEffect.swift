@@ -1,0 +1,77 @@
+import AgentProtocol
+
+/// Work the reducer asks for; results come back as actions.
+///
+/// Three kinds, each with one handler, so the compiler lists whatever a new effect needs:
+/// - ``session(_:)``: for the session host, delivered synchronously in the order they happened —
+///   a turn typed after `/new` must reach the new session, never the old one.
+/// - ``io(_:)``: store, file-system and server work, performed one at a time off the UI thread
+///   (an update and the search that shows it cannot race).
+/// - ``terminal(_:)``: the runtime's own (the screen, the user's editor, the clipboard, quitting).
+public enum AppEffect: Sendable, Hashable {
+    case session(SessionEffect)
+    case io(IOEffect)
+    case terminal(TerminalEffect)
+}
+
+/// What the session host does for the interface: ops to the session, and session changes.
+public enum SessionEffect: Sendable, Hashable {
+    case op(Op)
+    case newSession
+    case resumeSession(String)
+    /// Continue the conversation with another model.
+    case setModel(String)
+    /// Switch where commands run (`/backend NAME`); fails, with the reason, if it cannot work.
+    case setBackend(BackendKind)
+}
+
+/// Store, file-system and server work (the environment's).
+public enum IOEffect: Sendable, Hashable {
+    case searchSessions(query: String, includeArchived: Bool, seq: Int)
+    case loadPreview(sessionID: String, messageID: Int64?, seq: Int)
+    /// Open a stored session read-only, at `messageID` when given (a search hit).
+    case openSession(String, messageID: Int64?)
+    case updateSession(id: String, title: String?, tags: [String]?, archived: Bool?)
+    case completePaths(prefix: String, seq: Int)
+    case loadSkills(seq: Int)
+    case loadSkillText(path: String, seq: Int)
+    case createSkill(name: String)
+    case setSkillDisabled(name: String, disabled: Bool)
+    case setSkillAllowed(name: String, allowed: Bool)
+    case archiveSkill(directory: String)
+    case restartMCPServer(name: String)
+    case setMCPServerEnabled(name: String, enabled: Bool)
+    /// The memory browser's entries (all when `query` is empty).
+    case loadMemory(query: String, seq: Int)
+    /// Change an entry, then reload the browser (`seq`).
+    case editMemory(MemoryEdit, seq: Int)
+}
+
+/// The runtime's own effects.
+public enum TerminalEffect: Sendable, Hashable {
+    case quit
+    case redraw
+    /// Edit text in the user's editor (the result comes back as ``AppAction/editorFinished(_:)``).
+    case openEditor(String)
+    /// Open a file in the user's editor (the runtime gives it the terminal).
+    case editFile(String)
+    case copyToClipboard(String)
+    case setMouseCapture(Bool)
+}
+
+// MARK: - Shorthands the reducer and its tests read as verbs
+
+extension AppEffect {
+    public static func submit(_ op: Op) -> AppEffect { .session(.op(op)) }
+    public static var newSession: AppEffect { .session(.newSession) }
+    public static func resumeSession(_ id: String) -> AppEffect { .session(.resumeSession(id)) }
+    public static func setModel(_ model: String) -> AppEffect { .session(.setModel(model)) }
+    public static func setBackend(_ kind: BackendKind) -> AppEffect { .session(.setBackend(kind)) }
+
+    public static var quit: AppEffect { .terminal(.quit) }
+    public static var redraw: AppEffect { .terminal(.redraw) }
+    public static func openEditor(_ text: String) -> AppEffect { .terminal(.openEditor(text)) }
+    public static func editFile(_ path: String) -> AppEffect { .terminal(.editFile(path)) }
+    public static func copyToClipboard(_ text: String) -> AppEffect { .terminal(.copyToClipboard(text)) }
+    public static func setMouseCapture(_ on: Bool) -> AppEffect { .terminal(.setMouseCapture(on)) }
+}
