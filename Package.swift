@@ -82,6 +82,6 @@ let package = Package(
         .testTarget(name: "TUIKitTests", dependencies: ["TUIKit"], swiftSettings: strict),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"], swiftSettings: strict),
         .testTarget(name: "AppFeatureTests", dependencies: ["AppFeature"], exclude: ["__Snapshots__"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "AgentProtocol", "LLMClient"], swiftSettings: strict),
     ]
 )

@@ -82,6 +82,9 @@ public actor Agent {
     var activeSkills: [String: AllowedTools] = [:]
     private var itemCounter = 0
     var turnCounter = 0
+    /// The running turn's repeated-call watch and its record of what ran.
+    private var loopGuard = LoopGuard(settings: .off)
+    private var turnLog = TurnLog()
 
     /// - Parameters:
     ///   - resumeID: continue a stored session (its messages become the history).
@@ -251,6 +254,20 @@ public actor Agent {
 
     // MARK: - The turn loop
 
+    /// What the next model request of a turn is for.
+    private enum NextRequest: Equatable {
+        /// Tools offered, the model chooses.
+        case work
+        /// Tools offered but not to be called (`tool_choice: "none"`): the result the model
+        /// repeated is known, so it should answer.
+        case answer
+        /// The turn's last request: no tool runs whatever comes back, and the model is asked
+        /// to say what it did and what remains.
+        case last(TurnStop, reason: String)
+
+        var isLast: Bool { if case .last = self { true } else { false } }
+    }
+
     private func runTurn(_ turn: UserTurn, submission: Int) async {
         emitter.setSubmission(submission)
         turnCounter += 1
@@ -268,18 +285,27 @@ public actor Agent {
         await refreshTools()
         let (systemPrompt, fresh) = await sessionPrompt(for: turn.text)
         if let note = await turnNote(for: turn.text, skills: !fresh), let id = historyIDs.last ?? nil { turnNotes[id] = note }
+        loopGuard = LoopGuard(settings: config.loopGuard)
+        turnLog = TurnLog()
+        var next = NextRequest.work
         var iteration = 0
         while true {
             if iteration > 0 { await refreshTools() }
-            let overBudget = iteration >= config.maxIterations
+            if iteration >= config.maxIterations, !next.isLast {
+                next = .last(.iterationLimit, reason: "the turn reached its limit of \(config.maxIterations) model requests (max_iterations)")
+            }
             iteration += 1
             itemCounter += 1
             let itemID = "item-\(itemCounter)"
             await compressIfNeeded(promptTokens: estimateTokens(systemPrompt))
-            let request = LLMRequest(messages: requestMessages(system: systemPrompt),
-                                     tools: overBudget ? [] : activeTools.specs, toolChoice: nil,
+            // The tools stay in every request, even when none may be called: they are part of
+            // the prompt's prefix, which the server's cache keeps (see "One prefix per session").
+            var messages = requestMessages(system: systemPrompt)
+            if case .last(_, let reason) = next { messages.append(.user(Self.lastRequestNote(reason))) }
+            let request = LLMRequest(messages: messages, tools: activeTools.specs,
+                                     toolChoice: next == .work || activeTools.specs.isEmpty ? nil : "none",
                                      maxTokens: config.maxTokens, temperature: config.temperature)
-            let response: AssistantResponse
+            var response: AssistantResponse
             do {
                 response = try await streamResponse(request, itemID: itemID)
             } catch LLMError.cancelled {
@@ -299,6 +325,23 @@ public actor Agent {
                 totalUsage = totalUsage + u
                 emitter.emit(.usage(UsageReport(last: u, total: totalUsage, contextWindow: contextWindow)))
             }
+            var stop: TurnStop?
+            var stopReason: String?
+            if case .last(let why, let reason) = next { (stop, stopReason) = (why, reason) }
+            if next != .work, !response.toolCalls.isEmpty {
+                // The request allowed no tool (small models write one anyway, as text): nothing
+                // runs. Without words of its own, the answer is a plain account of the turn.
+                response.toolCalls = []
+                response.unreadableCalls = [:]
+                if response.content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    if stopReason == nil {
+                        stop = .loopGuard
+                        stopReason = "the model kept calling \(loopGuard.lastRepeat ?? "a tool") after its result was known"
+                    }
+                    response.content = turnLog.plainAnswer(stoppedBecause: stopReason!)
+                    emitter.emit(.messageDelta(itemID: itemID, text: response.content))
+                }
+            }
             let assistant = ChatMessage.assistant(response.content, reasoning: response.reasoning.isEmpty ? nil : response.reasoning,
                                                   toolCalls: response.toolCalls)
             do { try commit(assistant, usage: response.usage) } catch {
@@ -308,25 +351,38 @@ public actor Agent {
             emitter.emit(.messageCompleted(MessageCompleted(itemID: itemID, text: response.content, reasoning: assistant.reasoning,
                                                             toolCalls: response.toolCalls)))
             if response.toolCalls.isEmpty {
-                if overBudget {
-                    emitter.emit(.warning("stopped after \(config.maxIterations) tool iterations (max_iterations); the answer above is the model's summary"))
-                }
+                if let stopReason { emitter.emit(.warning("stopped: \(stopReason); the answer above is the summary")) }
                 if response.finishReason == .length {
                     emitter.emit(.warning("the answer was cut off at the output token limit"))
                 }
                 emitter.emit(.turnCompleted(TurnCompleted(turnID: turnID, finalText: response.content, iterations: iteration,
-                                                          usage: turnUsage, reachedIterationLimit: overBudget)))
+                                                          usage: turnUsage, stoppedBy: stop)))
                 scheduleSkillReview(toolIterations: iteration - 1, userText: turn.text)
                 turnsSinceFacts += 1
                 if factsEvery > 0, turnsSinceFacts >= factsEvery { scheduleFactsPass() }
                 return
             }
-            let cancelled = await runTools(response.toolCalls, allowed: !overBudget)
+            let (cancelled, verdict) = await runTools(response.toolCalls, unreadable: response.unreadableCalls)
             if cancelled || Task.isCancelled {
                 aborted(turnID, .interrupted, "interrupted by the user")
                 return
             }
+            switch verdict {
+            case .stop(let reason):
+                emitter.emit(.warning("loop guard: \(reason); asking the model for its answer"))
+                next = .last(.loopGuard, reason: reason)
+            case .answerNow:
+                next = .answer
+            case .warn, .fine:
+                next = .work
+            }
         }
+    }
+
+    /// The turn's last request asks for the answer in so many words.
+    static func lastRequestNote(_ reason: String) -> String {
+        "<system-reminder>\nNo more tools can run in this turn: \(reason). Answer now in plain text, without calling a tool: "
+            + "what you did, what you found, and what is left to do.\n</system-reminder>"
     }
 
     /// Consumes one model stream, forwarding deltas as events.
@@ -372,16 +428,19 @@ public actor Agent {
         activeTools = registry
     }
 
-    /// Runs the calls concurrently; commits each result as it finishes. Returns whether the user interrupted.
-    private func runTools(_ calls: [ToolCall], allowed: Bool) async -> Bool {
+    /// Runs the calls concurrently; commits each result as it finishes. Returns whether the user
+    /// interrupted, and what the loop guard makes of the round.
+    private func runTools(_ calls: [ToolCall], unreadable: [String: String]) async -> (cancelled: Bool, verdict: LoopGuard.Verdict) {
         let cwd = await backend.directory(forSession: config.cwd)
         let home = await backend.homeDirectory()
         var settled: [(Int, ToolOutput)] = []
+        var verdict = LoopGuard.Verdict.fine
         await withTaskGroup(of: (Int, ToolOutput, Int).self) { group in
             for (index, call) in calls.enumerated() {
                 emitter.emit(.toolCallBegan(ToolCallBegan(callID: call.id, name: call.name, arguments: call.arguments)))
-                guard allowed else {
-                    settled.append((index, ToolOutput(text: "[not run: the iteration limit was reached; answer with what you have]", status: .cancelled)))
+                if let problem = unreadable[call.id] {
+                    settled.append((index, .error("Your tool call could not be read: \(problem). Nothing ran. Write the call again as valid JSON "
+                        + "({\"name\": \"tool\", \"arguments\": {…}}), or answer in plain text.")))
                     continue
                 }
                 switch await prepare(call, cwd: cwd, home: home) {
@@ -395,11 +454,11 @@ public actor Agent {
                     }
                 }
             }
-            for await (index, output, ms) in group { finishTool(calls[index], output: output, elapsedMs: ms) }
+            for await (index, output, ms) in group { verdict = verdict.merged(finishTool(calls[index], output: output, elapsedMs: ms)) }
         }
-        // Calls that never ran (denied, invalid, over budget) are answered too, in call order.
-        for (index, output) in settled { finishTool(calls[index], output: output, elapsedMs: 0) }
-        return Task.isCancelled
+        // Calls that never ran (denied, invalid, unreadable) are answered too, in call order.
+        for (index, output) in settled { verdict = verdict.merged(finishTool(calls[index], output: output, elapsedMs: 0)) }
+        return (Task.isCancelled, verdict)
     }
 
     static func milliseconds(_ d: Duration) -> Int {
@@ -474,9 +533,17 @@ public actor Agent {
         try store.recordSkillEvent(skill: skill, kind: kind, outcome: output.isError ? "failed" : "ok", sessionID: sessionID)
     }
 
-    private func finishTool(_ call: ToolCall, output raw: ToolOutput, elapsedMs: Int) {
+    /// Redacts, checks for loops, caps, records and announces one result.
+    @discardableResult
+    private func finishTool(_ call: ToolCall, output raw: ToolOutput, elapsedMs: Int) -> LoopGuard.Verdict {
         var output = raw
         output.text = redactor.redact(raw.text)
+        turnLog.record(call, output: output)
+        let verdict = output.status == .cancelled ? .fine : loopGuard.record(call, output: output)
+        if case .warn(let note, let told) = verdict {
+            output.text += "\n\n<system-reminder>\n\(note)\n</system-reminder>"
+            emitter.emit(.warning("loop guard: \(told)"))
+        }
         let shown = Self.cap(output.text, limit: config.toolOutputLimit, callID: call.id)
         do {
             try store.recordToolRun(ToolRunRecord(callID: call.id, name: call.name, arguments: call.arguments,
@@ -493,6 +560,7 @@ public actor Agent {
         if let m = output.memoryUpdate { emitter.emit(.memoryUpdate(m)) }
         emitter.emit(.toolCallEnded(ToolCallEnded(callID: call.id, name: call.name, status: output.status, output: shown,
                                                   exitCode: output.exitCode, elapsedMs: elapsedMs)))
+        return verdict
     }
 
     /// Keeps the head and tail of long output; the full text is in the store's tool_run.

@@ -28,10 +28,14 @@ public struct AgentConfiguration: Sendable, Hashable {
     public var source: String
     /// Extra text appended to the system prompt (config `system_prompt`).
     public var extraInstructions: String?
+    /// When repeated or failing calls end a turn early (config `loop_guard:`).
+    public var loopGuard: LoopGuardSettings
 
     public init(model: String, baseURL: String, cwd: String, maxIterations: Int = 50, approvalMode: ApprovalMode = .ask,
                 toolOutputLimit: Int = 16_000, contextWindowOverride: Int? = nil, maxTokens: Int? = nil,
-                temperature: Double? = nil, source: String = "cli", extraInstructions: String? = nil) {
+                temperature: Double? = nil, source: String = "cli", extraInstructions: String? = nil,
+                loopGuard: LoopGuardSettings = LoopGuardSettings()) {
+        self.loopGuard = loopGuard
         self.model = model
         self.baseURL = baseURL
         self.cwd = cwd

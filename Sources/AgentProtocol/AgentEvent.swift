@@ -163,6 +163,14 @@ public struct Retrying: Sendable, Hashable, Codable {
     }
 }
 
+/// Why a turn ended before the model chose to answer.
+public enum TurnStop: String, Sendable, Hashable, Codable {
+    /// The iteration budget ran out (`max_iterations`).
+    case iterationLimit
+    /// The loop guard saw the model repeat itself or fail without progress.
+    case loopGuard
+}
+
 public struct TurnCompleted: Sendable, Hashable, Codable {
     public var turnID: String
     public var finalText: String
@@ -171,13 +179,17 @@ public struct TurnCompleted: Sendable, Hashable, Codable {
     public var usage: Usage
     /// The iteration budget ran out; `finalText` is the model's summary without tools.
     public var reachedIterationLimit: Bool
+    /// Set when the turn was stopped rather than answered: `finalText` is then the model's
+    /// summary without tools or, when it gave none, a plain account of what the turn did.
+    public var stoppedBy: TurnStop?
 
-    public init(turnID: String, finalText: String, iterations: Int, usage: Usage, reachedIterationLimit: Bool = false) {
+    public init(turnID: String, finalText: String, iterations: Int, usage: Usage, stoppedBy: TurnStop? = nil) {
         self.turnID = turnID
         self.finalText = finalText
         self.iterations = iterations
         self.usage = usage
-        self.reachedIterationLimit = reachedIterationLimit
+        self.reachedIterationLimit = stoppedBy == .iterationLimit
+        self.stoppedBy = stoppedBy
     }
 }
 

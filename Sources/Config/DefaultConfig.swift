@@ -35,6 +35,12 @@ public enum DefaultConfig {
         # modal: {container: ta-01ABCDEF}                        # a running container (modal container list)
         # daytona: {sandbox: my-sandbox}
 
+        # Loop guard: a call repeated with the same result (same tool, arguments and output) is
+        # pointed out to the model after warn_after repeats; after stop_after the turn ends with
+        # the model's summary (or a plain account of what ran). failure_streak failed calls in a
+        # row warn too, twice that many end the turn. A call whose result changed never counts.
+        # loop_guard: {warn_after: 2, stop_after: 4, failure_streak: 6, enabled: true}
+
         # Commands that need approval: ask (TUI dialog; refused in -p mode), yes, deny.
         # approvals: ask
 

@@ -23,6 +23,8 @@ public struct TalariaConfig: Sendable, Hashable {
     public var skills = SkillsSettings()
     /// The `memory:` section.
     public var memory = MemorySettings()
+    /// The `loop_guard:` section.
+    public var loopGuard = LoopGuardConfig()
     /// The `mcp_servers:` section, in file order.
     public var mcpServers: [MCPServerSpec] = []
     /// Each backend's section (`ssh:`, `docker:`, …), parsed; one without a section has defaults.
@@ -41,7 +43,7 @@ public struct TalariaConfig: Sendable, Hashable {
         "model": .string, "base_url": .string, "api_key_env": .string, "max_iterations": .int,
         "context_window": .int, "max_tokens": .int, "temperature": .double, "backend": .string,
         "approvals": .string, "theme": .string, "keymap": .string, "tool_output_limit": .int,
-        "system_prompt": .string, "mcp_servers": .section, "skills": .section, "memory": .section,
+        "system_prompt": .string, "mcp_servers": .section, "skills": .section, "memory": .section, "loop_guard": .section,
         "ssh": .section, "docker": .section, "sandbox": .section, "apptainer": .section, "modal": .section, "daytona": .section,
     ]
 
@@ -125,6 +127,7 @@ extension TalariaConfig {
                 config.sections[key] = (try? Yams.serialize(node: value)) ?? ""
                 if key == "skills" { config.skills = try SkillsSettings.parse(value, file: file, line: line ?? 1) }
                 if key == "memory" { config.memory = try MemorySettings.parse(value, file: file, line: line ?? 1) }
+                if key == "loop_guard" { config.loopGuard = try LoopGuardConfig.parse(value, file: file, line: line ?? 1) }
                 if key == "mcp_servers" { config.mcpServers = try MCPServersConfig.parse(value, file: file, line: line ?? 1) }
                 if let kind = BackendKind(rawValue: key) {
                     config.backendSettings[kind] = try BackendsConfig.parse(kind, value, file: file, line: line ?? 1)
@@ -309,6 +312,47 @@ public struct MemorySettings: Sendable, Hashable {
                 s.compressAt = d
             default: throw fail("unknown setting (known: \(known.joined(separator: ", ")))")
             }
+        }
+        return s
+    }
+}
+
+/// The `loop_guard:` section: when repeated or failing tool calls end a turn early. Unset
+/// values keep the agent's defaults (`LoopGuardSettings`).
+public struct LoopGuardConfig: Sendable, Hashable {
+    /// `false`: never step in.
+    public var enabled: Bool?
+    public var warnAfter: Int?
+    public var stopAfter: Int?
+    public var failureStreak: Int?
+
+    public init() {}
+
+    static let known = ["enabled", "warn_after", "stop_after", "failure_streak"]
+
+    static func parse(_ node: Node, file: String, line: Int) throws(ConfigError) -> LoopGuardConfig {
+        var s = LoopGuardConfig()
+        guard case .mapping(let m) = node else { throw ConfigError(file: file, line: line, key: "loop_guard", message: "must be a mapping of settings") }
+        for (k, v) in m {
+            let name = k.string ?? ""
+            let at = v.mark?.line ?? line
+            func fail(_ what: String) -> ConfigError { ConfigError(file: file, line: at, key: "loop_guard.\(name)", message: what) }
+            func count() throws(ConfigError) -> Int {
+                guard let n = v.int, n >= 1 else { throw fail("must be a whole number of at least 1") }
+                return n
+            }
+            switch name {
+            case "enabled":
+                guard let b = v.bool else { throw fail("must be true or false") }
+                s.enabled = b
+            case "warn_after": s.warnAfter = try count()
+            case "stop_after": s.stopAfter = try count()
+            case "failure_streak": s.failureStreak = try count()
+            default: throw fail("unknown setting (known: \(known.joined(separator: ", ")))")
+            }
+        }
+        if let w = s.warnAfter, let st = s.stopAfter, st <= w {
+            throw ConfigError(file: file, line: line, key: "loop_guard.stop_after", message: "must be more than warn_after (\(w)): the model is warned before the turn stops")
         }
         return s
     }

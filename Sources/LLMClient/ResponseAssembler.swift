@@ -25,15 +25,21 @@ public struct AssistantResponse: Sendable, Hashable {
     public var usage: Usage?
     /// How many of `toolCalls` were recognised in text rather than sent natively.
     public var textToolCalls: Int
+    /// Calls the model tried to write as text that cannot run (cut off, malformed, naming no
+    /// tool), by call id: what is wrong. They are in `toolCalls` so that the model gets the
+    /// problem back as the call's failed result; their text is never shown as the answer.
+    public var unreadableCalls: [String: String]
 
     public init(content: String = "", reasoning: String = "", toolCalls: [ToolCall] = [],
-                finishReason: FinishReason? = nil, usage: Usage? = nil, textToolCalls: Int = 0) {
+                finishReason: FinishReason? = nil, usage: Usage? = nil, textToolCalls: Int = 0,
+                unreadableCalls: [String: String] = [:]) {
         self.content = content
         self.reasoning = reasoning
         self.toolCalls = toolCalls
         self.finishReason = finishReason
         self.usage = usage
         self.textToolCalls = textToolCalls
+        self.unreadableCalls = unreadableCalls
     }
 }
 
@@ -62,6 +68,8 @@ struct ResponseAssembler {
     private var splitter = ContentSplitter()
     private var calls: [Int: PartialCall] = [:]
     private var hermesCalls: [ToolCall] = []
+    /// `<tool_call>` blocks whose body is not a call, until `finish` gives them ids.
+    private var unreadableHermes: [(attempt: TextToolCalls.AttemptedCall, body: String)] = []
     private var content = ""
     private var reasoning = ""
     private var held = ""
@@ -108,7 +116,8 @@ struct ResponseAssembler {
         return out
     }
 
-    /// Ends the message: flushes held text and recognises text tool calls.
+    /// Ends the message: flushes held text and recognises text tool calls — and attempts at
+    /// them that cannot run, which become failed calls instead of answer text.
     mutating func finish(makeID: () -> String) -> (events: [LLMStreamEvent], response: AssistantResponse) {
         var out: [LLMStreamEvent] = []
         for segment in splitter.finish() { out += apply(segment) }
@@ -116,35 +125,67 @@ struct ResponseAssembler {
             guard let p = calls[i], !p.name.isEmpty else { return nil }
             return ToolCall(id: p.id ?? makeID(), name: p.name, arguments: p.arguments.isEmpty ? "{}" : p.arguments)
         }
-        var textCalls = hermesCalls.count
+        var unreadable: [String: String] = [:]
+        func addUnreadable(_ attempt: TextToolCalls.AttemptedCall, raw: String) {
+            // Arguments that are valid JSON: servers render the history through templates that parse them.
+            let call = ToolCall(id: makeID(), name: attempt.name, arguments: JSONValue.object(["unparsed": .string(raw)]).jsonText)
+            toolCalls.append(call)
+            unreadable[call.id] = attempt.problem
+        }
+        var textCalls = hermesCalls.count + unreadableHermes.count
         toolCalls += hermesCalls
+        for (attempt, body) in unreadableHermes { addUnreadable(attempt, raw: "<tool_call>" + body + "</tool_call>") }
         if toolCalls.isEmpty, holding == true {
             let (found, remainder) = TextToolCalls.recognize(in: held, known: knownTools, makeID: makeID)
-            if found.isEmpty {
-                content += held
-                out.append(.textDelta(held))
-            } else {
+            if !found.isEmpty {
                 toolCalls = found
                 textCalls = found.count
                 content += remainder
                 if !remainder.isEmpty { out.append(.textDelta(remainder)) }
+            } else if let attempt = TextToolCalls.attemptedCall(in: held, known: knownTools) {
+                addUnreadable(attempt, raw: held)
+                textCalls = 1
+            } else {
+                content += held
+                out.append(.textDelta(held))
             }
         } else if !held.isEmpty {
             content += held
             out.append(.textDelta(held))
         } else if toolCalls.isEmpty, !knownTools.isEmpty {
-            // A fenced call after some prose: the prose was shown, the call still runs.
+            // A fenced call after some prose: the prose was shown, the call still runs (or, when
+            // it cannot, goes back to the model as a failed call and leaves the answer).
             let (found, remainder) = TextToolCalls.recognize(in: content, known: knownTools, makeID: makeID)
             if !found.isEmpty {
                 toolCalls = found
                 textCalls = found.count
                 content = remainder
+            } else if let (block, attempt) = Self.attemptedBlock(in: content, known: knownTools) {
+                addUnreadable(attempt, raw: String(content[block]))
+                textCalls = 1
+                content.removeSubrange(block)
+                content = content.trimmingCharacters(in: .whitespacesAndNewlines)
             }
         }
         held = ""
         let finish: FinishReason? = !toolCalls.isEmpty && finishReason != .length ? .toolCalls : finishReason
         return (out, AssistantResponse(content: content, reasoning: reasoning, toolCalls: toolCalls,
-                                       finishReason: finish, usage: usage, textToolCalls: textCalls))
+                                       finishReason: finish, usage: usage, textToolCalls: textCalls, unreadableCalls: unreadable))
+    }
+
+    /// The last fenced block of `text` (closed or cut off at the end) that is an attempted call.
+    static func attemptedBlock(in text: String, known: Set<String>) -> (Range<String.Index>, TextToolCalls.AttemptedCall)? {
+        var found: (Range<String.Index>, TextToolCalls.AttemptedCall)?
+        var cursor = text.startIndex
+        while let open = text.range(of: "```", range: cursor..<text.endIndex) {
+            let afterOpen = text[open.upperBound...].firstIndex(of: "\n") ?? text.endIndex
+            let close = afterOpen < text.endIndex ? text.range(of: "```", range: afterOpen..<text.endIndex) : nil
+            let block = open.lowerBound..<(close?.upperBound ?? text.endIndex)
+            if let attempt = TextToolCalls.attemptedCall(in: String(text[block]), known: known) { found = (block, attempt) }
+            guard let close else { break }
+            cursor = close.upperBound
+        }
+        return found
     }
 
     private mutating func apply(_ segment: ContentSplitter.Segment) -> [LLMStreamEvent] {
@@ -157,8 +198,9 @@ struct ResponseAssembler {
                 hermesCalls.append(call)
                 return []
             }
-            // Not JSON: show it rather than lose it.
-            return appendText("<tool_call>" + body + "</tool_call>")
+            // The tags say it was meant as a call: the model hears what is wrong with it.
+            unreadableHermes.append((TextToolCalls.unreadableHermes(body), body))
+            return []
         case .text(let t):
             return appendText(t)
         }

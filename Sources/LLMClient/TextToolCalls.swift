@@ -52,6 +52,74 @@ public enum TextToolCalls {
         return (calls, remainder.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    /// A tool call the model tried to write that cannot run.
+    public struct AttemptedCall: Sendable, Hashable {
+        /// The tool it names.
+        public var name: String
+        /// What is wrong, for the model ("the JSON ends before its closing brackets").
+        public var problem: String
+    }
+
+    /// Whether `text` — a whole message, or one fenced block — is an attempt at a tool call that
+    /// did not come out as one: JSON (possibly cut off or malformed) naming a tool the agent
+    /// offered, or shaped like a call (`"name"` and `"arguments"`) naming one it did not.
+    /// Such text is never an answer: the model is told what is wrong instead.
+    ///
+    /// JSON the user asked for (`{"name": "Alice", "age": 3}`) is not an attempt: its name is
+    /// no tool and it has no arguments. Nothing is an attempt when no tools are known.
+    public static func attemptedCall(in text: String, known: Set<String>) -> AttemptedCall? {
+        guard !known.isEmpty else { return nil }
+        var body = Substring(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        if body.hasPrefix("```") {
+            body = body.drop { $0 != "\n" }.dropFirst()
+            if let close = body.range(of: "```", options: .backwards) { body = body[..<close.lowerBound] }
+            body = Substring(body.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        guard body.first == "{" || body.first == "[" else { return nil }
+        guard let nameMatch = body.firstMatch(of: /"name"\s*:\s*"([^"\\]{1,80})"/) else { return nil }
+        let name = String(nameMatch.1)
+        let hasArguments = body.contains(/"(arguments|parameters)"\s*:/)
+        guard known.contains(name) || hasArguments else { return nil }
+        let problem: String
+        if JSONValue.parse(String(body)) != nil {
+            problem = known.contains(name) ? "it is not in the form of a tool call" :
+                "there is no tool named '\(name)' (the tools are: \(known.sorted().joined(separator: ", ")))"
+        } else if isCutOff(body) {
+            problem = "the JSON ends before its closing brackets (the call was cut off)"
+        } else {
+            problem = "it is not valid JSON (check the quotes, commas and brackets)"
+        }
+        return AttemptedCall(name: name, problem: problem)
+    }
+
+    /// A `<tool_call>` block whose body is not a call: the tool it seems to name, and why.
+    public static func unreadableHermes(_ body: String) -> AttemptedCall {
+        let trimmed = Substring(body.trimmingCharacters(in: .whitespacesAndNewlines))
+        let name = trimmed.firstMatch(of: /"name"\s*:\s*"([^"\\]{1,80})"/).map { String($0.1) } ?? "unknown"
+        let problem = trimmed.isEmpty ? "the <tool_call> block is empty"
+            : isCutOff(trimmed) ? "the JSON ends before its closing brackets (the call was cut off)"
+            : "the <tool_call> block does not hold a JSON object with \"name\" and \"arguments\""
+        return AttemptedCall(name: name, problem: problem)
+    }
+
+    /// Whether JSON text ends inside a string or with brackets still open.
+    static func isCutOff(_ text: Substring) -> Bool {
+        var depth = 0, inString = false, escaped = false
+        for c in text.utf8 {
+            if inString {
+                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch c {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            default: break
+            }
+        }
+        return inString || depth > 0
+    }
+
     private static func calls(from value: JSONValue, known: Set<String>, makeID: () -> String) -> [ToolCall] {
         let items = value.arrayValue ?? [value]
         var out: [ToolCall] = []

@@ -151,10 +151,18 @@ struct ChatRunner {
         let endpoint = Endpoint(baseURL: URL(string: s.baseURL)!, apiKey: s.apiKey, model: s.model)
         let client = LLMClient(endpoint: endpoint, transport: transport)
         let indexer = Indexer(store: store)
+        var loopGuard = LoopGuardSettings()
+        let lg = s.config.loopGuard
+        if lg.enabled == false { loopGuard = .off } else {
+            if let n = lg.warnAfter { loopGuard.warnAfter = n }
+            if let n = lg.stopAfter { loopGuard.stopAfter = n }
+            if let n = lg.failureStreak { loopGuard.failureStreak = n }
+        }
         let config = AgentConfiguration(model: s.model, baseURL: s.baseURL, cwd: cwd, maxIterations: s.maxIterations,
                                         approvalMode: mode, toolOutputLimit: s.config.toolOutputLimit ?? 16_000,
                                         contextWindowOverride: s.contextWindow, maxTokens: s.maxTokens,
-                                        temperature: s.config.temperature, source: source, extraInstructions: s.config.systemPrompt)
+                                        temperature: s.config.temperature, source: source, extraInstructions: s.config.systemPrompt,
+                                        loopGuard: loopGuard)
         // Skills: the project's, the user's, other agents' (DESIGN.md §3); their tools only when some exist.
         let library = SkillLibrary.standard(paths: s.paths, cwd: cwd)
         var tools = ToolRegistry.builtIn()

@@ -95,7 +95,11 @@ actor HeadlessPrinter {
             if a.reason == .maxIterations { printError("talaria: \(a.message)") }
         case .turnCompleted(let c):
             if wroteText && !endedWithNewline { out("\n") }
-            if c.reachedIterationLimit { printError("talaria: stopped at the iteration limit") }
+            switch c.stoppedBy {
+            case .iterationLimit?: printError("talaria: stopped at the iteration limit")
+            case .loopGuard?: printError("talaria: stopped: the model was repeating itself (loop_guard)")
+            case nil: break
+            }
         case .skillProposal(let p):
             if !p.applied {
                 printError("talaria: skill proposal (\(p.action.rawValue) \(p.name)): \(p.reason) — not applied; accept proposals in the TUI, or set skills: {auto_accept: true}")
@@ -124,7 +128,7 @@ actor HeadlessPrinter {
         switch event {
         case .turnStarted: lastAbort = nil; reachedLimit = false
         case .turnAborted(let a): lastAbort = a.reason; turnsEnded += 1
-        case .turnCompleted(let c): reachedLimit = c.reachedIterationLimit; turnsEnded += 1
+        case .turnCompleted(let c): reachedLimit = c.stoppedBy != nil; turnsEnded += 1
         default: break
         }
     }

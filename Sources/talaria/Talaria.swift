@@ -10,8 +10,8 @@ struct Talaria: AsyncParsableCommand {
         abstract: "A fast, self-improving AI agent for the terminal.",
         discussion: """
             Exit codes: 0 success; 1 the turn failed (model or server error, printed on stderr); \
-            2 bad usage or configuration; 3 no model endpoint found; 4 stopped at the iteration limit \
-            (the model's summary is printed); 130 interrupted (Ctrl-C).
+            2 bad usage or configuration; 3 no model endpoint found; 4 stopped early by the iteration limit or the loop guard \
+            (a summary is printed); 130 interrupted (Ctrl-C).
             """,
         version: version,
         subcommands: [ChatCommand.self, TUICommand.self, SessionsCommand.self, SkillsCommand.self, MemoryCommand.self, ImportCommand.self, MCPCommand.self, ConfigCommand.self, LocalCommand.self,

@@ -20,13 +20,13 @@ struct Harness {
          store: SessionStore? = nil, resume: String? = nil, skills: SkillLibrary? = nil,
          toolSources: [any ToolSource] = [], redactor: SecretRedactor = SecretRedactor(environment: [:]),
          approvalMemory: ApprovalMemory? = nil, memory: Bool = false, contextWindow: Int? = nil, compressAt: Double = 0.5, factsEvery: Int = 0,
-         catalogBudget: Int? = nil) throws {
+         catalogBudget: Int? = nil, loopGuard: LoopGuardSettings = LoopGuardSettings()) throws {
         transport = ScriptedTransport(replies)
         self.store = try store ?? SessionStore(inMemory: ())
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
                                transport: transport, retry: RetryPolicy(maxRetries: 1, jitter: 0), sleep: { _ in })
         let config = AgentConfiguration(model: "m", baseURL: "http://x", cwd: dir.path, maxIterations: maxIterations, approvalMode: approval,
-                                        contextWindowOverride: contextWindow)
+                                        contextWindowOverride: contextWindow, loopGuard: loopGuard)
         var tools = ToolRegistry.builtIn()
         if let skills { tools.register(SkillViewTool(library: skills)) }
         let book = memory ? MemoryBook(store: self.store, limits: MemoryLimits(notes: 200, user: 120, nudgeEvery: 3), environment: [:]) : nil
@@ -127,17 +127,39 @@ struct AgentCoreTests {
         #expect(names(events).last == "turnCompleted")
     }
 
-    @Test("the iteration budget ends with a tool-less summary request and says so")
+    @Test("the iteration budget ends with a request that may call no tool (tools still listed, for the prompt cache) and asks for the answer")
     func iterationLimit() async throws {
-        let h = try Harness([SSE.callTool("terminal", arguments: #"{"command":"true"}"#, id: "a"), SSE.callTool("terminal", arguments: #"{"command":"true"}"#, id: "b"),
+        let h = try Harness([SSE.callTool("terminal", arguments: #"{"command":"echo 1"}"#, id: "a"), SSE.callTool("terminal", arguments: #"{"command":"echo 2"}"#, id: "b"),
                              SSE.answer("summary")], maxIterations: 2)
         let events = await h.turn("loop")
         guard case .turnCompleted(let done)? = events.last else { Issue.record("no completion"); return }
         #expect(done.reachedIterationLimit)
+        #expect(done.stoppedBy == .iterationLimit)
         #expect(done.finalText == "summary")
         #expect(h.transport.requestBodies.count == 3)
-        #expect(h.transport.requestBodies[2]["tools"] == nil)
+        let last = h.transport.requestBodies[2]
+        #expect(last["tool_choice"] as? String == "none")
+        #expect((last["tools"] as? [Any])?.isEmpty == false)
+        #expect((messages(last).last?["content"] as? String)?.contains("No more tools can run in this turn") == true)
         #expect(events.contains { if case .warning(let w) = $0 { w.contains("max_iterations") } else { false } })
+        // The note is for that request only: the store keeps the user's words.
+        #expect(try h.store.messages(sessionID: h.agent.sessionID).filter { $0.message.role == .user }.map(\.message.content) == ["loop"])
+    }
+
+    @Test("at the limit, an answer that is only a tool call is not shown and does not run: the user gets a plain account of what ran")
+    func iterationLimitWithoutSummary() async throws {
+        let h = try Harness([SSE.callTool("terminal", arguments: #"{"command":"echo one"}"#, id: "a"),
+                             SSE.answer("```json\n{\"name\": \"terminal\", \"arguments\": {\"command\": \"echo again\"}}\n```")], maxIterations: 1)
+        let events = await h.turn("go")
+        guard case .turnCompleted(let done)? = events.last else { Issue.record("no completion"); return }
+        #expect(done.stoppedBy == .iterationLimit)
+        #expect(done.finalText.hasPrefix("I stopped before finishing: the turn reached its limit of 1 model requests"))
+        #expect(done.finalText.contains("- terminal `echo one` — exit 0: one"), "\(done.finalText)")
+        #expect(!done.finalText.contains("```"))
+        #expect(events.filter { if case .toolCallBegan = $0 { true } else { false } }.count == 1, "the call at the limit must not run")
+        let stored = try h.store.messages(sessionID: h.agent.sessionID).last?.message
+        #expect(stored?.content == done.finalText)
+        #expect(stored?.toolCalls.isEmpty == true)
     }
 
     @Test("interrupt stops a running tool at once; the next turn's request is still valid")

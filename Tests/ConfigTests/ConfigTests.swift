@@ -123,6 +123,27 @@ struct BackendConfigTests {
     }
 }
 
+@Suite("config.yaml: loop_guard")
+struct LoopGuardConfigTests {
+    @Test("the section loads; unset values stay unset (the agent's defaults apply)")
+    func loads() throws {
+        let c = try TalariaConfig.parse("loop_guard: {warn_after: 3, stop_after: 6}\n", file: "c")
+        #expect(c.loopGuard.warnAfter == 3 && c.loopGuard.stopAfter == 6)
+        #expect(c.loopGuard.failureStreak == nil && c.loopGuard.enabled == nil)
+        #expect(try TalariaConfig.parse("loop_guard: {enabled: false}\n", file: "c").loopGuard.enabled == false)
+    }
+
+    @Test("mistakes name the setting", arguments: [
+        ("loop_guard: {warn_after: 0}\n", ConfigError(file: "c", line: 1, key: "loop_guard.warn_after", message: "must be a whole number of at least 1")),
+        ("loop_guard: {stop: 3}\n", ConfigError(file: "c", line: 1, key: "loop_guard.stop", message: "unknown setting (known: enabled, warn_after, stop_after, failure_streak)")),
+        ("loop_guard: {warn_after: 4, stop_after: 4}\n", ConfigError(file: "c", line: 1, key: "loop_guard.stop_after", message: "must be more than warn_after (4): the model is warned before the turn stops")),
+        ("loop_guard: on\n", ConfigError(file: "c", line: 1, key: "loop_guard", message: "must be a mapping of settings")),
+    ])
+    func mistakes(text: String, error: ConfigError) {
+        #expect(throws: error) { try TalariaConfig.parse(text, file: "c") }
+    }
+}
+
 @Suite("config.yaml: mcp_servers")
 struct MCPServersConfigTests {
     @Test("stdio and HTTP servers load in file order with their settings and defaults")

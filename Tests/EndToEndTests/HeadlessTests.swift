@@ -31,6 +31,46 @@ struct HeadlessTests {
         #expect(show.stdout.contains("▸ terminal"))
     }
 
+    @Test("a model that repeats a failing call is stopped by the loop guard well before --max-iterations: exit 4 and a plain account on stdout",
+          .enabled(if: BenchFakeLLM.isAvailable || isCI, "../shared/bench/fake_llm.py not found"))
+    func loopGuard() async throws {
+        // The shared scripted server asks for the same command every time, whatever tool_choice says.
+        let fake = try await BenchFakeLLM(script: Self.repeating("primes"))
+        let r = try await TalariaHome().run(["-p", "print the first ten primes", "--base-url", fake.baseURL, "--model", "fake-model", "--max-iterations", "15"])
+        #expect(r.status == 4, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("I stopped before finishing: the model made the same call 5 times with the same result (terminal `primes`)."), "\(r.stdout)")
+        #expect(r.stdout.contains("- terminal `primes` — 5 times, exit 127: "), "\(r.stdout)")
+        #expect(r.stdout.contains("command not found"))
+        #expect(!r.stdout.contains("{\""), "no raw tool call is shown as the answer")
+        #expect(r.stderr.contains("loop guard: terminal `primes` ran 3 times with the same result"), "\(r.stderr)")
+        #expect(r.stderr.contains("talaria: stopped: the model was repeating itself"))
+        // Five calls and the last request (which allowed no tool): 6 of the 15 allowed.
+        #expect(fake.chatRequests.count == 6, "\(fake.chatRequests.count) requests")
+    }
+
+    @Test("a repeated call that succeeds: the next request allows no tool; a model that writes one anyway is stopped at once",
+          .enabled(if: BenchFakeLLM.isAvailable || isCI, "../shared/bench/fake_llm.py not found"))
+    func loopGuardAfterSuccess() async throws {
+        let fake = try await BenchFakeLLM(script: Self.repeating("primes | head -n 10"))
+        let r = try await TalariaHome().run(["-p", "print the first ten primes", "--base-url", fake.baseURL, "--model", "fake-model", "--max-iterations", "15"])
+        #expect(r.status == 4, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("I stopped before finishing: the model kept calling terminal `primes | head -n 10` after its result was known."), "\(r.stdout)")
+        #expect(r.stdout.contains("- terminal `primes | head -n 10` — 2 times, exit 0: "), "\(r.stdout)")
+        #expect(fake.chatRequests.count == 3)
+    }
+
+    static func repeating(_ command: String) -> String {
+        let step = #"{"tool": "terminal", "args": {"command": "\#(command)"}}"#
+        return "[" + Array(repeating: step, count: 30).joined(separator: ",") + "]"
+    }
+
+    @Test("with a server that honours tool_choice, a repeated successful call gets a text answer at once")
+    func loopGuardAnswers() async throws {
+        let r = try await oneShot(TalariaHome(), "count rounds=20 cmd=echo%20same", ["--max-iterations", "15"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "Done. The answer is 42.\n")
+    }
+
     @Test("sessions resume continues a stored session with its history")
     func resume() async throws {
         let home = TalariaHome()
@@ -91,7 +131,8 @@ struct HeadlessTests {
 
     @Test("the iteration limit stops the loop, prints the summary and exits 4")
     func iterationLimit() async throws {
-        let r = try await oneShot(TalariaHome(), "forever rounds=50", ["--max-iterations", "3"])
+        // A command whose output changes every time: never a repeat, so only the limit stops it.
+        let r = try await oneShot(TalariaHome(), "forever rounds=50 cmd=date%20+%N", ["--max-iterations", "3"])
         #expect(r.status == 4)
         #expect(r.stdout == "Done. The answer is 42.\n")
         #expect(r.stderr.contains("iteration"))

@@ -1,4 +1,6 @@
+import AgentProtocol
 import Foundation
+import LLMClient
 import TestSupport
 import Testing
 
@@ -21,6 +23,21 @@ struct RealModelTests {
         #expect(search.stdout.contains("**count**"), "\(search.stdout)")
         let json = try await home.run(["sessions", "list", "--json"])
         #expect(json.stdout.contains("\"model\":\"qwen2.5-coder-0.5b-instruct\""))
+    }
+
+    @Test("a small model that repeats itself is stopped by the loop guard well before the iteration limit, and no raw tool call is the answer")
+    func loopGuard() async throws {
+        let base = try #require(llmBaseURL)
+        let home = TalariaHome()
+        let r = try await home.run(["-p", "what is 2+2", "--base-url", base, "--max-iterations", "15", "--max-tokens", "128", "--json"])
+        #expect([0, 4].contains(r.status), "exit \(r.status): \(r.stderr)")
+        let events = r.stdout.split(separator: "\n").compactMap { try? JSONDecoder().decode(EventEnvelope.self, from: Data($0.utf8)).event }
+        guard case .turnCompleted(let done)? = events.last else { Issue.record("the turn did not complete: \(r.stdout.suffix(500))"); return }
+        #expect(done.iterations <= 7, "\(done.iterations) model requests for 'what is 2+2'")
+        #expect(!done.finalText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+        #expect(TextToolCalls.attemptedCall(in: done.finalText, known: ["terminal", "read_file", "write_file", "patch", "list_dir", "search_files"]) == nil,
+                "a tool call was shown as the answer: \(done.finalText)")
+        #expect(!done.finalText.contains("\"arguments\""), "\(done.finalText)")
     }
 
     @Test("the context window is read from the server, not guessed")

@@ -98,4 +98,31 @@ struct TextToolCallTests {
         let r = TextToolCalls.recognize(in: #"[{"name":"a","arguments":{}},{"name":"b","arguments":{}}]"#, known: ["a", "b"], makeID: ids())
         #expect(r.calls.map(\.name) == ["a", "b"])
     }
+
+    @Test("an attempted call that does not parse is recognised as one, with what is wrong", arguments: [
+        // (text, the tool it names, a word of the problem) — one row per shape small models write.
+        (#"{"name": "skill_view", "arguments": {"name": "x""#, "skill_view", "ends before"),
+        ("```json\n{\"name\": \"terminal\", \"arguments\": {\"command\": \"ls\"\n```", "terminal", "ends before"),
+        (#"{"name": "terminal", "arguments": {command: ls}}"#, "terminal", "not valid JSON"),
+        (#"{"name": "read_file", "arguments": {"path": "a.txt"}} trailing words"#, "read_file", "not valid JSON"),
+        (#"[{"name": "terminal", "arguments": {"command": "ls"}"#, "terminal", "ends before"),
+    ])
+    func attempted(text: String, tool: String, problem: String) {
+        let a = TextToolCalls.attemptedCall(in: text, known: ["terminal", "read_file", "skill_view"])
+        #expect(a?.name == tool)
+        #expect(a?.problem.contains(problem) == true, "\(a?.problem ?? "nil")")
+    }
+
+    @Test("a call to a tool that is not offered is an attempt too (the model is told which exist); other JSON is not")
+    func attemptedOrNot() {
+        let known: Set<String> = ["terminal"]
+        let unknown = TextToolCalls.attemptedCall(in: #"{"name": "run_shell", "arguments": {"cmd": "ls"}}"#, known: known)
+        #expect(unknown?.name == "run_shell")
+        #expect(unknown?.problem.contains("no tool named") == true)
+        // JSON the user asked for: no "arguments", a name that is not a tool.
+        #expect(TextToolCalls.attemptedCall(in: #"{"name": "Alice", "age": 3}"#, known: known) == nil)
+        #expect(TextToolCalls.attemptedCall(in: "The answer is {\"name\": \"terminal\"} as text.", known: known) == nil)
+        #expect(TextToolCalls.attemptedCall(in: "Plain prose.", known: known) == nil)
+        #expect(TextToolCalls.attemptedCall(in: #"{"name": "terminal", "arguments": {}}"#, known: []) == nil)
+    }
 }

@@ -90,6 +90,26 @@ struct LLMClientTests {
         #expect(r?.toolCalls == [])
     }
 
+    @Test("a tool call written as text that does not parse is never answer text: it becomes a failed call with the problem", arguments: [
+        #"{"name": "terminal", "arguments": {"command": "ls""#,
+        "```json\n{\"name\": \"terminal\", \"arguments\": {command: ls}}\n```",
+        "<tool_call>{\"name\": \"terminal\", \"arguments\": {\"command\": </tool_call>",
+        "Let me look.\n```json\n{\"name\": \"terminal\", \"arguments\": {\"command\": \"ls\"",
+    ])
+    func unreadableCall(answer: String) async throws {
+        let t = ScriptedTransport([SSE.answer(answer)])
+        let (events, r) = try await collect(LLMClient(endpoint: endpoint, transport: t), LLMRequest(messages: [.user("x")], tools: [terminalSpec]))
+        let call = try #require(r?.toolCalls.first)
+        #expect(call.name == "terminal")
+        #expect(r?.unreadableCalls[call.id]?.isEmpty == false)
+        #expect(JSONValue.parse(call.arguments) != nil, "the history must stay valid JSON for the server's template")
+        #expect(r?.content.contains("{") == false, "\(r?.content ?? "")")
+        #expect(r?.finishReason == .toolCalls)
+        // Held from the start, nothing of it was shown; after prose, the prose alone stays the message.
+        #expect(!text(events).contains("\"name\"") || answer.hasPrefix("Let me look."))
+        if answer.hasPrefix("Let me look.") { #expect(r?.content == "Let me look.") }
+    }
+
     @Test("429 waits for Retry-After, then succeeds; the wait is reported")
     func retryAfter() async throws {
         let log = SleepLog()

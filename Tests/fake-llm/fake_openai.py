@@ -4,7 +4,8 @@
 The behaviour of each request is chosen by `key=value` words in the *first* user message
 of the conversation, so one server serves every scenario and client retries are safe:
 
-  rounds=N        N tool rounds (one `terminal` call each, command from cmd=...), then the final text
+  rounds=N        N tool rounds (one `terminal` call each, command from cmd=...), then the final text;
+                  a request with tool_choice "none" gets the final text at once (as llama.cpp honours it)
   parallel=N      the tool round carries N calls at once (commands `echo call-0` ... )
   cmd=WORD        command for rounds (default `true`; `%20` decodes to a space)
   tool=NAME       the rounds call this tool (must be offered) with args=JSON (no spaces, `%20` decodes to one; default {})
@@ -141,7 +142,8 @@ class Handler(BaseHTTPRequestHandler):
         fmt = p.get("format", "native")
         cmd = p.get("cmd", "true").replace("%20", " ")
         calls, content, reasoning = [], "", ""
-        if tools and done < want:
+        # tool_choice "none" is honoured, as llama.cpp does: the answer is text.
+        if tools and done < want and body.get("tool_choice") != "none":
             tool = p.get("tool") or ("terminal" if "terminal" in tools else tools[0])
             for i in range(parallel):
                 c = cmd if parallel == 1 else f"echo call-{i}"
