@@ -65,8 +65,8 @@ extension Agent {
         let tokens = promptTokens ?? estimateTokens("")
         guard forced || Double(tokens) > Double(window) * compressAt else { return }
         if !forced, let last = lastCompressionTurn, turnCounter - last < 3 {
-            if refusedCompressionTurn != turnCounter { // once per turn, not per request
-                refusedCompressionTurn = turnCounter
+            if !refusalAnnounced { // once until the next compression, not every turn
+                refusalAnnounced = true
                 emitter.emit(.warning("the context is at \(tokens * 100 / window)% of \(window) tokens, but it was compressed \(turnCounter - last) turn(s) ago; not compressing again so soon (it would loop). /compress forces it, /new starts fresh."))
             }
             return
@@ -84,30 +84,34 @@ extension Agent {
             if Task.isCancelled { return }
             summary = nil
         }
-        let note = summary.map { ContextCompressor.summaryNote($0, messages: plan.compressedCount) }
+        // A summary that frees nothing (a small model copying the transcript out) or none at all:
+        // a record extracted without the model stands in instead.
+        let byModel = summary.map { ContextCompressor.isUsableSummary($0, for: middle) } ?? false
+        let replaced = middle.reduce(0) { $0 + ContextCompressor.characters($1) }
+        let record = byModel ? summary! : ContextCompressor.extract(middle, limit: max(400, replaced / 4))
+        let note = ContextCompressor.summaryNote(record, messages: plan.compressedCount)
         let droppedTools = middle.filter { $0.role == .tool }.count
         // Record which stored messages the summary stands for; the live history and a resumed
         // session's are built by the same rule from the same ranges.
         for (range, carries) in plan.removals {
             let ids = historyIDs[range].compactMap { $0 }
             guard let first = ids.first, let last = ids.last else { continue }
-            try? store.recordCompaction(Compaction(firstMessageID: first, lastMessageID: last, summary: note == nil ? nil : (carries ? note : "")),
+            try? store.recordCompaction(Compaction(firstMessageID: first, lastMessageID: last, summary: carries ? note : ""),
                                         sessionID: sessionID)
         }
-        let newHistory = ContextCompressor.apply(plan, to: history, summary: note.map { ChatMessage.assistant($0) })
-        let summaryID: Int64?? = note == nil ? .none : .some(nil) // a summary has no row of its own
-        let newIDs = ContextCompressor.apply(plan, to: historyIDs, summary: summaryID)
-        history = newHistory
-        historyIDs = newIDs
-        let kept = Set(newIDs.compactMap { $0 })
-        turnNotes = turnNotes.filter { kept.contains($0.key) }
+        history = ContextCompressor.apply(plan, to: history, summary: ChatMessage.assistant(note))
+        historyIDs = ContextCompressor.apply(plan, to: historyIDs, summary: .some(nil)) // a summary has no row of its own
+        let remaining = Set(historyIDs.compactMap { $0 })
+        turnNotes = turnNotes.filter { remaining.contains($0.key) }
         lastCompressionTurn = turnCounter
+        refusalAnnounced = false
         let after = estimateTokens("")
         let pct = { (n: Int) in "\(n * 100 / window)%" }
-        let message = note != nil
-            ? "compressed \(plan.compressedCount) earlier messages into a summary (context \(pct(tokens)) → \(pct(after)) of \(window) tokens); your first request, latest message\(plan.keptPlan == nil ? "" : " and the agent's latest plan") are kept verbatim, and the full conversation stays in the session store"
-            : "could not summarise older turns, so \(plan.compressedCount) messages (\(droppedTools) tool results) between your first request and the recent turns were dropped from the model's context (context \(pct(tokens)) → \(pct(after))); they remain in the session store, and your first request, latest message and the \(newHistory.count - plan.head.count) most recent messages are kept"
-        emitter.emit(.contextCompressed(ContextCompression(messages: plan.compressedCount, summarized: note != nil,
+        let kept = "your first request, latest message\(plan.keptPlan == nil ? "" : " and the agent's latest plan") are kept verbatim, and the full conversation stays in the session store"
+        let message = byModel
+            ? "compressed \(plan.compressedCount) earlier messages into a summary (context \(pct(tokens)) → \(pct(after)) of \(window) tokens); \(kept)"
+            : "the model's summary was \(summary == nil ? "not available" : "no shorter than what it replaced"), so \(plan.compressedCount) earlier messages (\(droppedTools) tool results) were replaced by an extract of their requests, files, commands and results (context \(pct(tokens)) → \(pct(after)) of \(window) tokens); \(kept)"
+        emitter.emit(.contextCompressed(ContextCompression(messages: plan.compressedCount, summarized: byModel,
                                                            tokensBefore: tokens, tokensAfter: after, message: message)))
     }
 

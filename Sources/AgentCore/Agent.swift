@@ -62,7 +62,8 @@ public actor Agent {
     /// Share of the context window at which older turns are compressed.
     let compressAt: Double
     var lastCompressionTurn: Int?
-    var refusedCompressionTurn: Int?
+    /// The refusal to compress again so soon was said (once until the next compression).
+    var refusalAnnounced = false
     var forceCompression = false
     /// Characters per token the server reported (prompt characters / prompt tokens), for estimates.
     var charsPerToken = 4.0

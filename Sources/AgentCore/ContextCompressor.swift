@@ -129,6 +129,68 @@ enum ContextCompressor {
         }.joined(separator: "\n\n")
     }
 
+    /// Whether the model's summary can stand in for `messages`: it must be clearly shorter than
+    /// what it replaces (a small model sometimes copies the transcript out verbatim, and the
+    /// compression then frees nothing and repeats every turn). A few hundred characters always
+    /// do: what they replace was small.
+    static func isUsableSummary(_ summary: String, for messages: [ChatMessage]) -> Bool {
+        let replaced = messages.reduce(0) { $0 + characters($1) }
+        return !summary.isEmpty && (summary.utf8.count <= replaced * 6 / 10 || summary.utf8.count <= 500)
+    }
+
+    /// A record of `messages` without the model, when its summary failed or was too long: the
+    /// user's requests, the files touched, the commands run with how they ended, and what the
+    /// agent said — each shortened, the whole within `limit` characters.
+    ///
+    /// ```
+    /// Requests: "fix the build"
+    /// Files touched: Sources/main.swift (patch), Package.swift (read_file)
+    /// Commands run:
+    /// - `swift build` → exit 1: error: cannot find 'foo' in scope
+    /// Agent notes:
+    /// - The build fails because foo was renamed.
+    /// ```
+    static func extract(_ messages: [ChatMessage], limit: Int) -> String {
+        var requests: [String] = []
+        var files: [(String, String)] = []
+        var commands: [String] = []
+        var notes: [String] = []
+        var calls: [String: ToolCall] = [:]
+        func short(_ text: String, _ n: Int) -> String {
+            let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
+            return flat.count > n ? String(flat.prefix(n - 1)) + "…" : flat
+        }
+        for m in messages {
+            switch m.role {
+            case .user:
+                requests.append("\"" + short(m.content, 200) + "\"")
+            case .assistant:
+                if !m.content.isEmpty, !isSummary(m) { notes.append("- " + short(m.content, 200)) }
+                for c in m.toolCalls {
+                    calls[c.id] = c
+                    if let path = JSONValue.parse(c.arguments)?["path"]?.stringValue, !files.contains(where: { $0.0 == path }) {
+                        files.append((path, c.name))
+                    }
+                }
+            case .tool:
+                guard let id = m.toolCallID, let call = calls[id], call.name == "terminal",
+                      let command = JSONValue.parse(call.arguments)?["command"]?.stringValue else { continue }
+                let exit = m.content.firstMatch(of: /\[exit code (-?\d+)\]/).map { "exit \($0.1)" } ?? "ok"
+                let first = m.content.split(whereSeparator: \.isNewline).first.map { short(String($0), 120) } ?? ""
+                commands.append("- `\(short(command, 120))` → \(exit)\(first.isEmpty ? "" : ": " + first)")
+            case .system:
+                continue
+            }
+        }
+        var parts: [String] = []
+        if !requests.isEmpty { parts.append("Requests: " + requests.joined(separator: "; ")) }
+        if !files.isEmpty { parts.append("Files touched: " + files.map { "\($0.0) (\($0.1))" }.joined(separator: ", ")) }
+        if !commands.isEmpty { parts.append("Commands run:\n" + commands.suffix(20).joined(separator: "\n")) }
+        if !notes.isEmpty { parts.append("Agent notes:\n" + notes.suffix(10).joined(separator: "\n")) }
+        let text = parts.isEmpty ? "(nothing but tool output)" : parts.joined(separator: "\n")
+        return text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
+    }
+
     static let summaryPrefix = "[Summary of "
 
     /// Whether `m` is a summary standing in for compressed messages.

@@ -153,28 +153,50 @@ struct CompressionTests {
         #expect(Array(resumed.prefix(3)).map { String($0.prefix(14)) } == ["FIRST REQUEST:", "[Summary of 3 ", "LATEST: print "])
     }
 
-    @Test("when summarising fails the tail is kept and the user is told exactly what was dropped; no second compression within 3 turns")
+    @Test("when summarising fails an extract stands in and the user is told; no second compression within 3 turns, and that is said once, not every turn")
     func failsAndRefusesLoops() async throws {
         let h = try harness([Self.callBig(1), SSE.answer("step 1 done"),
                              Self.callBig(2), .response(status: 400, headers: [:], pieces: [#"{"error":{"message":"no"}}"#]), SSE.answer("carried on"),
-                             Self.callBig(3), SSE.answer("third done")])
+                             Self.callBig(3), SSE.answer("third done"), Self.callBig(4), SSE.answer("fourth done")])
         _ = await h.turn("FIRST")
         let events = await h.turn("LATEST")
         guard let c = events.compactMap({ if case .contextCompressed(let c) = $0 { c } else { nil } }).first else {
             Issue.record("no compression: \(names(events))"); return
         }
         #expect(!c.summarized)
-        #expect(c.message.hasPrefix("could not summarise older turns, so 3 messages (1 tool results) between your first request and the recent turns were dropped"), "\(c.message)")
-        #expect(c.message.contains("they remain in the session store"))
+        #expect(c.message.hasPrefix("the model's summary was not available, so 3 earlier messages (1 tool results) were replaced by an extract"), "\(c.message)")
+        #expect(c.message.contains("the full conversation stays in the session store"))
+        #expect(c.tokensAfter < c.tokensBefore)
         let after = messages(h.transport.requestBodies[4]).dropFirst()
-        #expect(Array(after.prefix(2)) == ["FIRST", "LATEST"])
+        #expect(after.first == "FIRST")
+        let record = after.first { $0.hasPrefix("[Summary of 3 earlier messages") }
+        #expect(record?.contains("Commands run:\n- `cat big.txt` → ok: output line with some words in it") == true, "\(record ?? "")")
+        #expect(record?.contains("Agent notes:\n- step 1 done") == true)
         #expect(events.contains { if case .turnCompleted(let t) = $0 { t.finalText == "carried on" } else { false } })
-        // The next turn passes the threshold again: refused (no loop), said once.
-        let next = await h.turn("three")
+        // The next turns pass the threshold again: refused (no loop), said once for both.
+        let next = await h.turn("three") + (await h.turn("four"))
         let warnings = next.compactMap { if case .warning(let w) = $0 { w } else { nil } }
         #expect(warnings.filter { $0.contains("not compressing again so soon") }.count == 1, "\(warnings)")
         #expect(!next.contains { if case .contextCompressed = $0 { true } else { false } })
-        #expect(next.contains { if case .turnCompleted(let t) = $0 { t.finalText == "third done" } else { false } })
+        #expect(next.contains { if case .turnCompleted(let t) = $0 { t.finalText == "fourth done" } else { false } })
+    }
+
+    @Test("a summary no shorter than what it replaces (a small model copying the transcript out) is not used: an extract stands in")
+    func tooLongSummary() async throws {
+        let copy = String(repeating: "[tool] output line with some words in it, and more words\n", count: 200)
+        let h = try harness([Self.callBig(1), SSE.answer("step 1 done"), Self.callBig(2), SSE.answer(copy), SSE.answer("final answer")])
+        _ = await h.turn("FIRST REQUEST: print big.txt")
+        let events = await h.turn("LATEST: print it again")
+        guard let c = events.compactMap({ if case .contextCompressed(let c) = $0 { c } else { nil } }).first else {
+            Issue.record("no compression: \(names(events))"); return
+        }
+        #expect(!c.summarized)
+        #expect(c.message.hasPrefix("the model's summary was no shorter than what it replaced, so 3 earlier messages"), "\(c.message)")
+        let after = messages(h.transport.requestBodies[4])
+        #expect(!after.joined(separator: "\n").contains(copy), "the copied transcript must not enter the context")
+        let record = try #require(after.first { $0.hasPrefix("[Summary of 3 earlier messages") })
+        #expect(record.count < copy.count / 4, "the extract is \(record.count) characters")
+        #expect(c.tokensAfter < c.tokensBefore)
     }
 
     @Test("the agent's latest plan in the compressed middle stays verbatim where it was, live and after a resume")
