@@ -13,12 +13,14 @@ extension Agent {
         factsFrom = history.count
         turnsSinceFacts = 0
         let previous = factsTask
-        let (client, emitter, sessionID) = (client, emitter, sessionID)
+        let (emitter, sessionID) = (emitter, sessionID)
         factsTask = Task {
             await previous?.value
             let known = (try? userModel.book.store.memory(.fact)) ?? []
-            guard let answer = try? await client.ask(system: UserModel.instructions,
-                                                     user: UserModel.request(known: known, conversation: slice), maxTokens: 400) else { return }
+            let alone = LLMRequest(messages: [.system(UserModel.instructions), .user(UserModel.request(known: known, conversation: slice))],
+                                   tools: [], maxTokens: 400, temperature: 0.2, extra: self.config.extraBody)
+            guard case .success(let answer)? = await self.backgroundAnswer(UserModel.forkInstructions(known: known), maxTokens: 400, alone: alone,
+                                                                           purpose: .userModel) else { return }
             for u in userModel.apply(answer, sessionID: sessionID) where u.action != "confirm" { emitter.emit(.memoryUpdate(u)) }
         }
     }
@@ -115,8 +117,13 @@ extension Agent {
                                                            tokensBefore: tokens, tokensAfter: after, message: message)))
     }
 
-    /// Asks the model for a record of `messages` (no tools, no streaming to the UI).
+    /// Asks the model for a record of `messages` (not streamed to the UI): as a fork of the
+    /// conversation, whose prompt the server has cached, or — before the session's first
+    /// request, when there is none — over a transcript of them.
     func summarize(_ messages: [ChatMessage]) async throws -> String {
-        try await client.ask(system: ContextCompressor.instructions, user: ContextCompressor.transcript(messages[...]), maxTokens: 1024)
+        let request = forkRequest(ContextCompressor.forkInstructions, maxTokens: 1024)
+            ?? LLMRequest(messages: [.system(ContextCompressor.instructions), .user(ContextCompressor.transcript(messages[...]))],
+                          maxTokens: 1024, temperature: 0.2, extra: config.extraBody)
+        return try await sideRequest(request, purpose: .compression)
     }
 }

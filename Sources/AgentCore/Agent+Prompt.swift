@@ -1,6 +1,7 @@
 import AgentProtocol
 import AgentTools
 import Foundation
+import LLMClient
 
 /// What the model is told besides the conversation: the session's system prompt, built once
 /// (see `frozenPrompt`), and each turn's note on its user message (see `turnNotes`).
@@ -54,5 +55,58 @@ extension Agent {
             out.append(sent)
         }
         return out
+    }
+
+    // MARK: - Side requests that keep the prefix
+
+    /// A side request that extends the conversation's prompt instead of replacing it: the
+    /// messages the session's requests send (system prompt, history, turn notes), then
+    /// `instructions` as a user message, with the tools listed — they are part of the prefix —
+    /// but not to be called. The server's cache serves the whole conversation and evaluates
+    /// only the instructions, and the next turn still finds the conversation cached (on a
+    /// one-slot server any other prompt would have evicted it). Nil before the first turn.
+    func forkRequest(_ instructions: String, maxTokens: Int) -> LLMRequest? {
+        guard let frozen = frozenPrompt else { return nil }
+        var messages = requestMessages(system: frozen.text)
+        messages.append(.user(instructions))
+        return LLMRequest(messages: messages, tools: activeTools.specs, toolChoice: activeTools.specs.isEmpty ? nil : "none",
+                          maxTokens: maxTokens, temperature: 0.2, extra: config.extraBody)
+    }
+
+    /// Asks the model `instructions` in the background: on the lane (only while no turn runs,
+    /// again later if one starts), as a fork of the conversation, or as `alone` before there is one.
+    ///
+    /// - Returns: the answer or why it failed; `nil` when the lane gave up or the caller was cancelled.
+    func backgroundAnswer(_ instructions: String, maxTokens: Int, alone: LLMRequest, purpose: RequestPurpose) async -> Result<String, any Error>? {
+        await lane.run { [weak self] () async throws -> Result<String, any Error> in
+            guard let self else { throw CancellationError() }
+            let request = await self.forkRequest(instructions, maxTokens: maxTokens) ?? alone
+            do {
+                return .success(try await self.sideRequest(request, purpose: purpose))
+            } catch {
+                // A preempted request runs again; only a real failure is an answer.
+                if Task.isCancelled { throw error }
+                return .failure(error)
+            }
+        }
+    }
+
+    /// Asks the model a question in the middle of a turn (a tool's summary), as a fork.
+    func sideAnswer(_ instructions: String, maxTokens: Int) async -> String? {
+        guard let request = forkRequest(instructions, maxTokens: maxTokens) else { return nil }
+        return try? await sideRequest(request, purpose: .tool)
+    }
+
+    /// Sends a request beside the turn's own; its tokens count in the session's total.
+    func sideRequest(_ request: LLMRequest, purpose: RequestPurpose) async throws -> String {
+        let (text, usage) = try await client.respond(request)
+        if let usage { account(usage, purpose: purpose) }
+        return text
+    }
+
+    /// Adds a request's tokens to the session's total and reports them.
+    func account(_ usage: Usage, purpose: RequestPurpose) {
+        totalUsage = totalUsage + usage
+        emitter.emit(.usage(UsageReport(last: usage, total: totalUsage, contextWindow: contextWindow, purpose: purpose)))
     }
 }

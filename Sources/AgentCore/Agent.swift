@@ -36,6 +36,8 @@ public actor Agent {
     /// Secrets leave tool output here, before the store, the model and the UI see it.
     private let redactor: SecretRedactor
     let emitter = EventEmitter()
+    /// Where background requests wait for turns (shared by the sessions on one server).
+    let lane: BackgroundLane
 
     var history: [ChatMessage]
     /// The store's row id of each history message (nil for a summary standing in for a range).
@@ -69,7 +71,7 @@ public actor Agent {
     var charsPerToken = 4.0
     private var sessionCreated: Bool
     var contextWindow: Int?
-    private var totalUsage = Usage()
+    var totalUsage = Usage()
     private var submissionCounter = 0
     private var queue: [(Int, UserTurn)] = []
     private var current: Task<Void, Never>?
@@ -96,7 +98,8 @@ public actor Agent {
                 review: SkillReviewSettings? = nil, toolSources: [any ToolSource] = [],
                 redactor: SecretRedactor = SecretRedactor(), approvalMemory: ApprovalMemory? = nil,
                 memory: MemoryBook? = nil, compressAt: Double = 0.5,
-                userModel: UserModel? = nil, factsEvery: Int = 5) throws(StoreError) {
+                userModel: UserModel? = nil, factsEvery: Int = 5, lane: BackgroundLane = BackgroundLane()) throws(StoreError) {
+        self.lane = lane
         self.redactor = redactor
         self.memory = memory
         self.userModel = userModel
@@ -141,8 +144,6 @@ public actor Agent {
         }
     }
 
-    /// The model client, for the background skill review.
-    var reviewClient: LLMClient { client }
 
     /// The conversation so far (without the system prompt).
     public var messages: [ChatMessage] { history }
@@ -211,6 +212,12 @@ public actor Agent {
         await reviewTask?.value
     }
 
+    /// Waits for the background passes scheduled so far (skill review, user model) to finish.
+    public func waitForBackground() async {
+        await reviewTask?.value
+        await factsTask?.value
+    }
+
     /// Waits until a shut-down session has finished: its turn ended, its end-of-session pass
     /// done (bounded), its event stream finished. Returns at once if it was never shut down.
     public func waitUntilClosed() async { await closing?.value }
@@ -231,8 +238,10 @@ public actor Agent {
     private func startNextTurnIfIdle() {
         guard current == nil, !queue.isEmpty else { return }
         let (id, turn) = queue.removeFirst()
-        current = Task { [weak self] in
+        current = Task { [weak self, lane] in
+            await lane.beginForeground()
             await self?.runTurn(turn, submission: id)
+            await lane.endForeground()
             await self?.turnEnded()
         }
     }
@@ -247,8 +256,10 @@ public actor Agent {
     /// turn or another compression is running; it counts as the current task, so turns wait.
     private func compressIfIdle() {
         guard forceCompression, current == nil else { return }
-        current = Task { [weak self] in
+        current = Task { [weak self, lane] in
+            await lane.beginForeground()
             await self?.compressIfNeeded(promptTokens: nil)
+            await lane.endForeground()
             await self?.turnEnded()
         }
     }
@@ -305,7 +316,7 @@ public actor Agent {
             if case .last(_, let reason) = next { messages.append(.user(Self.lastRequestNote(reason))) }
             let request = LLMRequest(messages: messages, tools: activeTools.specs,
                                      toolChoice: next == .work || activeTools.specs.isEmpty ? nil : "none",
-                                     maxTokens: config.maxTokens, temperature: config.temperature)
+                                     maxTokens: config.maxTokens, temperature: config.temperature, extra: config.extraBody)
             var response: AssistantResponse
             do {
                 response = try await streamResponse(request, itemID: itemID)
@@ -323,8 +334,7 @@ public actor Agent {
             if let u = response.usage {
                 calibrateTokens(request.messages, promptTokens: u.promptTokens)
                 turnUsage = turnUsage + u
-                totalUsage = totalUsage + u
-                emitter.emit(.usage(UsageReport(last: u, total: totalUsage, contextWindow: contextWindow)))
+                account(u, purpose: .turn)
             }
             var stop: TurnStop?
             var stopReason: String?
@@ -486,6 +496,7 @@ public actor Agent {
             emitter.emit(.toolOutputDelta(callID: callID, chunk: chunk))
         }
         context.home = home
+        context.askModel = { [weak self] instructions, maxTokens in await self?.sideAnswer(instructions, maxTokens: maxTokens) }
         if let reason = tool.approvalReason(for: args, context: context) {
             let decision = await approval(for: call, reason: reason, arguments: args)
             if !decision.isApproved {

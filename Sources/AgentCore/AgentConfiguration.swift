@@ -30,12 +30,16 @@ public struct AgentConfiguration: Sendable, Hashable {
     public var extraInstructions: String?
     /// When repeated or failing calls end a turn early (config `loop_guard:`).
     public var loopGuard: LoopGuardSettings
+    /// Fields added to every chat request body (config `extra_body:`): a server's own sampling
+    /// settings (`top_k`), llama.cpp's `id_slot`.
+    public var extraBody: [String: JSONValue]
 
     public init(model: String, baseURL: String, cwd: String, maxIterations: Int = 50, approvalMode: ApprovalMode = .ask,
                 toolOutputLimit: Int = 16_000, contextWindowOverride: Int? = nil, maxTokens: Int? = nil,
                 temperature: Double? = nil, source: String = "cli", extraInstructions: String? = nil,
-                loopGuard: LoopGuardSettings = LoopGuardSettings()) {
+                loopGuard: LoopGuardSettings = LoopGuardSettings(), extraBody: [String: JSONValue] = [:]) {
         self.loopGuard = loopGuard
+        self.extraBody = extraBody
         self.model = model
         self.baseURL = baseURL
         self.cwd = cwd

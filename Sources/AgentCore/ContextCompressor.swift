@@ -109,14 +109,31 @@ enum ContextCompressor {
         return out
     }
 
-    static let instructions = """
-        You compress the middle of a conversation between a user and an AI agent that uses tools, so \
-        the agent can continue the same task with less context. Write a concise record in Markdown:
+    /// What the record holds.
+    static let contents = """
+        Write a concise record in Markdown:
         - The task and the user's requirements, constraints and preferences stated so far (quote them).
         - What was done: commands run, files read or changed (with paths), and their results.
         - Facts learned (versions, paths, errors and their causes, decisions and why).
         - What remains to do (the agent's latest plan is kept separately, word for word).
         Write only the record. Do not address the user, do not answer or continue the task.
+        """
+
+    /// The summary as a request of its own, over a transcript of the middle.
+    static let instructions = """
+        You compress the middle of a conversation between a user and an AI agent that uses tools, so \
+        the agent can continue the same task with less context. \(contents)
+        """
+
+    /// The summary as the last message of a fork of the conversation (see `Agent.forkRequest`):
+    /// the server's cache already holds the conversation, so only this is read — a standalone
+    /// summary request read the whole middle again first (minutes for a long session on a CPU).
+    static let forkInstructions = """
+        <system-reminder>
+        This is not a message from the user, and calls for no tool. The conversation above is being \
+        compressed: everything after the user's first request will be replaced by your record (the \
+        latest messages are also kept as they are), so the agent can continue the same task from it. \(contents)
+        </system-reminder>
         """
 
     /// The messages to summarise, as text (long tool output shortened).

@@ -57,7 +57,7 @@ public struct SessionSearchTool: Tool {
             // The hits carry what the header needs: no per-session query on the search path.
             let title = group[0].sessionTitle ?? "untitled"
             var block = "## \(title) (session \(id.prefix(15)), \(MemoryTransfer.day(group.map(\.createdAt).max() ?? group[0].createdAt)))"
-            if wantSummary, let summary = await summary(of: id, query: query) { block += "\n" + summary }
+            if wantSummary, let summary = await summary(of: id, query: query, ask: context.askModel) { block += "\n" + summary }
             let lines = group.prefix(3).map { h in
                 "- \(h.role): " + h.snippet.replacingOccurrences(of: SearchHit.highlightStart, with: "**")
                     .replacingOccurrences(of: SearchHit.highlightEnd, with: "**").replacingOccurrences(of: "\n", with: " ")
@@ -69,11 +69,12 @@ public struct SessionSearchTool: Tool {
         return ToolOutput(text: out.joined(separator: "\n\n") + more)
     }
 
-    /// A cached or fresh summary of what session `id` says about `query`.
-    func summary(of id: String, query: String) async -> String? {
+    /// A cached or fresh summary of what session `id` says about `query`: asked of the session's
+    /// model as a fork of the conversation when the tool runs in one (`ask`), else of `summarize`.
+    func summary(of id: String, query: String, ask: (@Sendable (String, Int) async -> String?)? = nil) async -> String? {
         let key = query.lowercased()
         if let cached = try? store.sessionSummary(sessionID: id, query: key) { return cached }
-        guard let summarize, let messages = try? store.messages(sessionID: id) else { return nil }
+        guard ask != nil || summarize != nil, let messages = try? store.messages(sessionID: id) else { return nil }
         var text = ""
         for m in messages where m.message.role == .user || m.message.role == .assistant {
             let body = m.message.content.count > 1500 ? String(m.message.content.prefix(1500)) + " […]" : m.message.content
@@ -86,7 +87,14 @@ public struct SessionSearchTool: Tool {
             Name concrete commands, files, decisions and outcomes. If it says nothing relevant, answer \
             exactly: nothing relevant.
             """
-        guard let s = await summarize(instructions, text)?.trimmingCharacters(in: .whitespacesAndNewlines), !s.isEmpty else { return nil }
+        let answer: String?
+        if let ask {
+            let forked = await ask("<system-reminder>\nA tool needs this, not the user: \(instructions)\n\nThe past conversation:\n\(text)\n</system-reminder>", 300)
+            if let forked { answer = forked } else { answer = await summarize?(instructions, text) }
+        } else {
+            answer = await summarize?(instructions, text)
+        }
+        guard let s = answer?.trimmingCharacters(in: .whitespacesAndNewlines), !s.isEmpty else { return nil }
         try? store.saveSessionSummary(s, sessionID: id, query: key)
         return s
     }

@@ -21,9 +21,9 @@ public struct SkillReviewSettings: Sendable, Hashable {
 
 /// The review's prompt and the parsing of its answer (pure).
 public enum SkillReviewPrompt {
-    public static let system = """
-        You review a finished task to improve the agent's skills: short Markdown procedures it \
-        reuses for tasks that recur. Decide one of:
+    /// What the review decides and how it answers.
+    static let criteria = """
+        Decide one of:
         - a new skill, when the task took several steps that worked and will likely recur;
         - a patch to an existing skill that was used and turned out wrong or incomplete;
         - nothing, which is the usual answer.
@@ -32,6 +32,21 @@ public enum SkillReviewPrompt {
         {"action":"patch","name":"existing-skill","old":"exact text in its SKILL.md","new":"replacement","reason":"why"}
         or the word NONE.
         """
+
+    /// The review as a request of its own (when the session has no prompt to extend).
+    public static let system = """
+        You review a finished task to improve the agent's skills: short Markdown procedures it \
+        reuses for tasks that recur. \(criteria)
+        """
+
+    /// The review as the last message of a fork of the conversation (see `Agent.forkRequest`):
+    /// the model reads the task itself, and the server's cache serves all of it.
+    public static func forkInstructions(existing: [Skill]) -> String {
+        "<system-reminder>\nThis is not a message from the user. Review the finished task above to improve your skills: "
+            + "short Markdown procedures you reuse for tasks that recur. Call no tool. \(criteria)\nExisting skills: "
+            + (existing.isEmpty ? "none" : existing.map { "\($0.name) (\($0.description))" }.joined(separator: "; "))
+            + "\n</system-reminder>"
+    }
 
     /// The user message: the task's first request first, then what happened.
     public static func transcript(_ history: [ChatMessage], existing: [Skill], limit: Int = 12_000) -> String {
@@ -136,13 +151,16 @@ extension Agent {
 
     private func review(_ snapshot: [ChatMessage]) async {
         skillLibrary?.refresh()
-        let request = LLMRequest(messages: [.system(SkillReviewPrompt.system),
-                                            .user(SkillReviewPrompt.transcript(snapshot, existing: skillLibrary?.skills ?? []))],
-                                 tools: [], toolChoice: nil, maxTokens: 1024, temperature: 0.2)
+        let existing = skillLibrary?.skills ?? []
+        let alone = LLMRequest(messages: [.system(SkillReviewPrompt.system), .user(SkillReviewPrompt.transcript(snapshot, existing: existing))],
+                               tools: [], toolChoice: nil, maxTokens: 1024, temperature: 0.2, extra: config.extraBody)
         let answer: String
-        do { answer = try await reviewClient.complete(request).content } catch {
+        switch await backgroundAnswer(SkillReviewPrompt.forkInstructions(existing: existing), maxTokens: 1024, alone: alone, purpose: .skillReview) {
+        case .success(let text)?: answer = text
+        case .failure(let error)?:
             emitter.emit(.warning("skill review failed: \(error)"))
             return
+        case nil: return // the session ended first, or the user kept it busy
         }
         proposalCounter += 1
         let proposal: SkillProposal?

@@ -56,6 +56,15 @@ public struct UserModel: Sendable {
         Answer NONE when nothing durable about the user appears. Each fact one short sentence.
         """
 
+    /// The pass as the last message of a fork of the conversation: the model reads the
+    /// conversation itself (and the server's cache serves it).
+    static func forkInstructions(known: [MemoryEntry]) -> String {
+        var s = "<system-reminder>\nThis is not a message from the user, and calls for no tool. " + instructions + "\nKnown facts:\n"
+        s += known.isEmpty ? "(none)" : known.map { "[\($0.id)] \($0.text)" }.joined(separator: "\n")
+        s += "\nThe conversation is everything above; consider the user's own messages.\n</system-reminder>"
+        return s
+    }
+
     /// The derivation request's user message: known facts, then the user's side of the session.
     static func request(known: [MemoryEntry], conversation: [ChatMessage]) -> String {
         var s = "Known facts:\n"

@@ -135,17 +135,44 @@ public struct ApprovalRequest: Sendable, Hashable, Codable {
     }
 }
 
+/// What a model request was for: the turn's own, or work beside it.
+public enum RequestPurpose: String, Sendable, Hashable, Codable {
+    /// A request of the turn (its prompt is the context in use).
+    case turn
+    /// A context compression's summary.
+    case compression
+    /// The skill review after a turn.
+    case skillReview
+    /// The user-model pass.
+    case userModel
+    /// A tool asked the model (session_search's summaries).
+    case tool
+}
+
 public struct UsageReport: Sendable, Hashable, Codable {
     /// This request's usage.
     public var last: Usage
     /// The session's running total.
     public var total: Usage
     public var contextWindow: Int?
+    /// What the request was for; only a turn's request shows how full the context is.
+    public var purpose: RequestPurpose
 
-    public init(last: Usage, total: Usage, contextWindow: Int?) {
+    public init(last: Usage, total: Usage, contextWindow: Int?, purpose: RequestPurpose = .turn) {
         self.last = last
         self.total = total
         self.contextWindow = contextWindow
+        self.purpose = purpose
+    }
+
+    enum CodingKeys: String, CodingKey { case last, total, contextWindow, purpose }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        last = try c.decode(Usage.self, forKey: .last)
+        total = try c.decode(Usage.self, forKey: .total)
+        contextWindow = try c.decodeIfPresent(Int.self, forKey: .contextWindow)
+        purpose = try c.decodeIfPresent(RequestPurpose.self, forKey: .purpose) ?? .turn
     }
 }
 

@@ -14,6 +14,9 @@ public struct ToolContext: Sendable {
     public var sessionID: String
     /// Where `~` points on the backend; nil: this machine's home.
     public var home: String?
+    /// Asks the session's model a side question (a summary a tool needs) as a fork of the
+    /// conversation, so the server's prompt cache keeps serving it; nil where there is no session.
+    public var askModel: (@Sendable (_ instructions: String, _ maxTokens: Int) async -> String?)?
 
     public init(cwd: String, backend: any ExecutionBackend, callID: String, sessionID: String = "",
                 emitOutput: @escaping @Sendable (String) -> Void = { _ in }) {

@@ -48,7 +48,7 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
         state.overlay = nil
     case .usage(let u):
         state.usage = u.total
-        state.lastPromptTokens = u.last.promptTokens
+        if u.purpose == .turn { state.lastPromptTokens = u.last.promptTokens }
         state.contextWindow = u.contextWindow ?? state.contextWindow
     case .retrying(let r):
         toast(&state, .warning, "\(r.reason) — retrying in \(max(1, r.delayMs / 1000)) s (\(r.attempt)/\(r.maxAttempts))")

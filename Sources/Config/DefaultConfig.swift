@@ -21,6 +21,9 @@ public enum DefaultConfig {
         # The model's context window in tokens. Unset: read from the server.
         # context_window: 32768
 
+        # Fields added to every chat request body: a server's own settings.
+        # extra_body: {top_k: 20, repeat_penalty: 1.1}
+
         # Output token limit per request, and sampling temperature.
         # max_tokens: 4096
         # temperature: 0.2

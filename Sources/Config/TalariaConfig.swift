@@ -25,6 +25,8 @@ public struct TalariaConfig: Sendable, Hashable {
     public var memory = MemorySettings()
     /// The `loop_guard:` section.
     public var loopGuard = LoopGuardConfig()
+    /// The `extra_body:` section: fields added to every chat request.
+    public var extraBody: [String: JSONValue] = [:]
     /// The `mcp_servers:` section, in file order.
     public var mcpServers: [MCPServerSpec] = []
     /// Each backend's section (`ssh:`, `docker:`, …), parsed; one without a section has defaults.
@@ -43,7 +45,7 @@ public struct TalariaConfig: Sendable, Hashable {
         "model": .string, "base_url": .string, "api_key_env": .string, "max_iterations": .int,
         "context_window": .int, "max_tokens": .int, "temperature": .double, "backend": .string,
         "approvals": .string, "theme": .string, "keymap": .string, "tool_output_limit": .int,
-        "system_prompt": .string, "mcp_servers": .section, "skills": .section, "memory": .section, "loop_guard": .section,
+        "system_prompt": .string, "mcp_servers": .section, "skills": .section, "memory": .section, "loop_guard": .section, "extra_body": .section,
         "ssh": .section, "docker": .section, "sandbox": .section, "apptainer": .section, "modal": .section, "daytona": .section,
     ]
 
@@ -128,6 +130,12 @@ extension TalariaConfig {
                 if key == "skills" { config.skills = try SkillsSettings.parse(value, file: file, line: line ?? 1) }
                 if key == "memory" { config.memory = try MemorySettings.parse(value, file: file, line: line ?? 1) }
                 if key == "loop_guard" { config.loopGuard = try LoopGuardConfig.parse(value, file: file, line: line ?? 1) }
+                if key == "extra_body" {
+                    guard case .object(let fields) = jsonValue(value) else {
+                        throw ConfigError(file: file, line: line, key: key, message: "must be a mapping of request fields, like {top_k: 20}")
+                    }
+                    config.extraBody = fields
+                }
                 if key == "mcp_servers" { config.mcpServers = try MCPServersConfig.parse(value, file: file, line: line ?? 1) }
                 if let kind = BackendKind(rawValue: key) {
                     config.backendSettings[kind] = try BackendsConfig.parse(kind, value, file: file, line: line ?? 1)
@@ -201,6 +209,27 @@ extension TalariaConfig {
         case .sequence: "a list"
         case .alias: "an alias"
         }
+    }
+}
+
+/// A YAML node as JSON: scalars typed as YAML 1.1 reads them (numbers, booleans, null).
+func jsonValue(_ node: Node) -> JSONValue {
+    switch node {
+    case .scalar(let s):
+        if s.style != .plain { return .string(s.string) }
+        if let b = node.bool { return .bool(b) }
+        if let n = node.int { return .number(Double(n)) }
+        if let d = node.float { return .number(d) }
+        if node.null != nil { return .null }
+        return .string(s.string)
+    case .mapping(let m):
+        var object: [String: JSONValue] = [:]
+        for (k, v) in m { object[k.string ?? ""] = jsonValue(v) }
+        return .object(object)
+    case .sequence(let seq):
+        return .array(seq.map(jsonValue))
+    case .alias:
+        return .null
     }
 }
 

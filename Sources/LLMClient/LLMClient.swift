@@ -70,13 +70,24 @@ public final class LLMClient: Sendable {
     /// One answer to a system and a user message, without tools: for summaries the user never
     /// sees streaming. - Throws: ``LLMError`` (`invalidResponse` for an empty answer).
     public func ask(system: String, user: String, maxTokens: Int, temperature: Double = 0.2) async throws -> String {
-        let request = LLMRequest(messages: [.system(system), .user(user)], tools: [], toolChoice: nil,
-                                 maxTokens: maxTokens, temperature: temperature)
+        try await answer(LLMRequest(messages: [.system(system), .user(user)], tools: [], toolChoice: nil,
+                                    maxTokens: maxTokens, temperature: temperature))
+    }
+
+    /// The text of the answer to `request`, streamed (with the stream's retries) but not shown:
+    /// background passes and summaries. - Throws: ``LLMError`` (`invalidResponse` for an empty answer).
+    public func answer(_ request: LLMRequest) async throws -> String {
+        try await respond(request).text
+    }
+
+    /// The answer to `request` (trimmed, never empty) and what it cost, streamed but not shown.
+    /// - Throws: ``LLMError`` (`invalidResponse` for an empty answer).
+    public func respond(_ request: LLMRequest) async throws -> (text: String, usage: Usage?) {
         for try await event in stream(request) {
             if case .completed(let r) = event {
                 let text = r.content.trimmingCharacters(in: .whitespacesAndNewlines)
                 guard !text.isEmpty else { throw LLMError.invalidResponse(message: "the answer was empty") }
-                return text
+                return (text, r.usage)
             }
         }
         throw LLMError.invalidResponse(message: "the answer was empty")

@@ -12,7 +12,8 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure start-up, agent loop, indexing, search, the TUI and skills; prints FIGURE lines.",
-        subcommands: [All.self, OneShot.self, Loop.self, Search.self, TUIBench.self, SkillsBench.self, MCPBench.self, ExecBench.self]
+        subcommands: [All.self, OneShot.self, Loop.self, Search.self, TUIBench.self, SkillsBench.self, MCPBench.self, ExecBench.self,
+                      CacheBench.self]
     )
 
     struct All: AsyncParsableCommand {

@@ -147,7 +147,7 @@ struct ChatRunner {
     /// An agent on `store` for a new session, or continuing `resume`.
     static func makeAgent(_ s: Settings, store: SessionStore, transport: CurlTransport, cwd: String, mode: ApprovalMode,
                           source: String, resume: String?, toolSources: [any ToolSource] = [],
-                          backend: (any ExecutionBackend)? = nil) throws -> (agent: Agent, indexer: Indexer) {
+                          backend: (any ExecutionBackend)? = nil, lane: BackgroundLane = BackgroundLane()) throws -> (agent: Agent, indexer: Indexer) {
         let endpoint = Endpoint(baseURL: URL(string: s.baseURL)!, apiKey: s.apiKey, model: s.model)
         let client = LLMClient(endpoint: endpoint, transport: transport)
         let indexer = Indexer(store: store)
@@ -162,7 +162,7 @@ struct ChatRunner {
                                         approvalMode: mode, toolOutputLimit: s.config.toolOutputLimit ?? 16_000,
                                         contextWindowOverride: s.contextWindow, maxTokens: s.maxTokens,
                                         temperature: s.config.temperature, source: source, extraInstructions: s.config.systemPrompt,
-                                        loopGuard: loopGuard)
+                                        loopGuard: loopGuard, extraBody: s.config.extraBody)
         // Skills: the project's, the user's, other agents' (DESIGN.md §3); their tools only when some exist.
         let library = SkillLibrary.standard(paths: s.paths, cwd: cwd)
         var tools = ToolRegistry.builtIn()
@@ -191,7 +191,7 @@ struct ChatRunner {
                               toolSources: toolSources, approvalMemory: ApprovalMemory(path: s.paths.home + "/approvals.json"),
                               memory: memory, compressAt: s.config.memory.compressAt ?? 0.5,
                               userModel: memory.flatMap { s.config.memory.deriveFacts == false ? nil : UserModel(book: $0, staleDays: s.config.memory.staleDays ?? 60) },
-                              factsEvery: s.config.memory.factsEvery ?? 5)
+                              factsEvery: s.config.memory.factsEvery ?? 5, lane: lane)
         return (agent, indexer)
     }
 

@@ -186,6 +186,8 @@ actor AgentHost {
     private let commands: AsyncStream<SessionEffect>.Continuation
     /// Agents being shut down after a switch.
     private var retiring: [Task<Void, Never>] = []
+    /// One lane for every session of this run: a session winding down waits for the new one's turns.
+    private let lane = BackgroundLane()
 
     init(settings: Settings, store: SessionStore, transport: CurlTransport, cwd: String, mcp: MCPHub? = nil, yolo: Bool = false) {
         self.mcp = mcp
@@ -256,7 +258,7 @@ actor AgentHost {
         let mode: ApprovalMode = yolo || s.config.approvals == "yes" ? .approveAll : s.config.approvals == "deny" ? .denyAll : .ask
         let (agent, indexer) = try ChatRunner.makeAgent(s, store: store, transport: transport, cwd: cwd, mode: mode,
                                                         source: "tui", resume: resume, toolSources: mcp.map { [$0] } ?? [],
-                                                        backend: backend)
+                                                        backend: backend, lane: lane)
         self.agent = agent
         self.indexer = indexer
         model = s.model

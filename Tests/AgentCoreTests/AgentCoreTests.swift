@@ -20,8 +20,9 @@ struct Harness {
          store: SessionStore? = nil, resume: String? = nil, skills: SkillLibrary? = nil,
          toolSources: [any ToolSource] = [], redactor: SecretRedactor = SecretRedactor(environment: [:]),
          approvalMemory: ApprovalMemory? = nil, memory: Bool = false, contextWindow: Int? = nil, compressAt: Double = 0.5, factsEvery: Int = 0,
-         catalogBudget: Int? = nil, loopGuard: LoopGuardSettings = LoopGuardSettings()) throws {
-        transport = ScriptedTransport(replies)
+         catalogBudget: Int? = nil, loopGuard: LoopGuardSettings = LoopGuardSettings(), reviewAfter: Int? = nil,
+         fallback: ScriptedTransport.Reply? = nil) throws {
+        transport = ScriptedTransport(replies, fallback: fallback)
         self.store = try store ?? SessionStore(inMemory: ())
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
                                transport: transport, retry: RetryPolicy(maxRetries: 1, jitter: 0), sleep: { _ in })
@@ -34,6 +35,7 @@ struct Harness {
         agent = try Agent(config: config, client: client, store: self.store, tools: tools,
                           backend: LocalBackend(killGrace: 0.3), resumeID: resume,
                           skills: catalogBudget.flatMap { b in skills.map { SkillCatalogPrompt(library: $0, budget: b) } }, skillLibrary: skills,
+                          review: reviewAfter.map { [root = dir.path + "/skills"] in SkillReviewSettings(reviewAfter: $0, root: root) },
                           toolSources: toolSources, redactor: redactor, approvalMemory: approvalMemory,
                           memory: book, compressAt: compressAt,
                           userModel: book.map { UserModel(book: $0) }, factsEvery: factsEvery)

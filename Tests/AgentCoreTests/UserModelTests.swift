@@ -60,8 +60,15 @@ struct UserModelTests {
             if case .memoryUpdate(let m) = env.event { derived = m; break }
         }
         #expect(derived?.text == "Uses vim as their editor" && derived?.target == "fact")
-        let request = first.transport.requestBodies.last.flatMap { ($0["messages"] as? [[String: Any]])?.last?["content"] as? String } ?? ""
-        #expect(request.contains("[user] I edit everything in vim") && request.contains("[user] yes, vim, always"))
+        // The pass is a fork of the conversation: the session's last request, then the pass's
+        // instructions — so a one-slot server's cache serves it and still holds the conversation.
+        let bodies = first.transport.requestBodies
+        let pass = try #require(bodies.last.flatMap { $0["messages"] as? [[String: Any]] })
+        let previous = try #require(bodies.dropLast().last.flatMap { $0["messages"] as? [[String: Any]] })
+        #expect(pass.count == previous.count + 2, "the previous request, its answer, the instructions")
+        #expect(zip(previous, pass).allSatisfy { ($0["content"] as? String) == ($1["content"] as? String) }, "the pass extends the conversation's prompt")
+        #expect((pass.last?["content"] as? String)?.contains("Known facts:\n(none)") == true)
+        #expect(bodies.last?["tool_choice"] as? String == "none")
         let fact = try #require(try first.store.memory(.fact).first)
         #expect(fact.sourceSessionID == (await first.agent.sessionID))
 

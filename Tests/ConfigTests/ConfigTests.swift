@@ -123,6 +123,22 @@ struct BackendConfigTests {
     }
 }
 
+@Suite("config.yaml: extra_body")
+struct ExtraBodyConfigTests {
+    @Test("fields keep their YAML types; quoted values stay strings")
+    func types() throws {
+        let c = try TalariaConfig.parse("extra_body: {top_k: 20, min_p: 0.05, cache_prompt: true, grammar: \"20\", stop: [END, \"---\"]}\n", file: "c")
+        #expect(c.extraBody == ["top_k": 20, "min_p": 0.05, "cache_prompt": true, "grammar": "20", "stop": ["END", "---"]])
+    }
+
+    @Test("a scalar is a mistake with its line")
+    func mistake() {
+        #expect(throws: ConfigError(file: "c", line: 1, key: "extra_body", message: "must be a mapping of request fields, like {top_k: 20}")) {
+            try TalariaConfig.parse("extra_body: 20\n", file: "c")
+        }
+    }
+}
+
 @Suite("config.yaml: loop_guard")
 struct LoopGuardConfigTests {
     @Test("the section loads; unset values stay unset (the agent's defaults apply)")

@@ -67,8 +67,13 @@ REVIEWS = {
 
 
 def is_review(body):
+    # A review of its own (system prompt), or a fork of the conversation (its last message).
     msgs = body.get("messages", [])
-    return bool(msgs) and msgs[0].get("role") == "system" and "You review a finished task" in (msgs[0].get("content") or "")
+    if not msgs:
+        return False
+    first, last = msgs[0].get("content") or "", msgs[-1].get("content") or ""
+    return (msgs[0].get("role") == "system" and "You review a finished task" in first) or \
+        (msgs[-1].get("role") == "user" and "Review the finished task above" in last)
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
