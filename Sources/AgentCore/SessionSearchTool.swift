@@ -41,27 +41,20 @@ public struct SessionSearchTool: Tool {
             wantSummary = try args.optionalBool("summarize") ?? true
         } catch { return .error(error.message) }
         guard !query.isEmpty else { return .error("the query is empty") }
-        let hits: [SearchHit]
-        do { hits = try store.search(query, limit: 30) } catch { return .error("cannot search: \(error)") }
-        // Group by session, best first; this session is not "past".
-        var order: [String] = []
-        var bySession: [String: [SearchHit]] = [:]
-        for h in hits where h.sessionID != context.sessionID {
-            if bySession[h.sessionID] == nil { order.append(h.sessionID) }
-            bySession[h.sessionID, default: []].append(h)
+        let groups: [SessionMatches]
+        do { groups = try store.searchSessions(query, sessions: 11).filter { $0.sessionID != context.sessionID } } catch {
+            return .error("cannot search: \(error)")
         }
-        guard !order.isEmpty else { return ToolOutput(text: "no past session mentions \(query)") }
+        // This session is not "past".
+        let order = groups.map(\.sessionID)
+        guard !groups.isEmpty else { return ToolOutput(text: "no past session mentions \(query)") }
         var out: [String] = []
-        for id in order.prefix(count) {
-            let group = bySession[id]!
+        for group in groups.prefix(count) {
             // The hits carry what the header needs: no per-session query on the search path.
-            let title = group[0].sessionTitle ?? "untitled"
-            var block = "## \(title) (session \(id.prefix(15)), \(MemoryTransfer.day(group.map(\.createdAt).max() ?? group[0].createdAt)))"
-            if wantSummary, let summary = await summary(of: id, query: query, ask: context.askModel) { block += "\n" + summary }
-            let lines = group.prefix(3).map { h in
-                "- \(h.role): " + h.snippet.replacingOccurrences(of: SearchHit.highlightStart, with: "**")
-                    .replacingOccurrences(of: SearchHit.highlightEnd, with: "**").replacingOccurrences(of: "\n", with: " ")
-            }
+            let title = group.sessionTitle ?? "untitled"
+            var block = "## \(title) (session \(group.sessionID.prefix(15)), \(MemoryTransfer.day(group.newest)), \(group.matchCount)\(group.isCountComplete ? "" : "+") matching messages)"
+            if wantSummary, let summary = await summary(of: group.sessionID, query: query, ask: context.askModel) { block += "\n" + summary }
+            let lines = group.hits.map { h in "- \(h.role): " + h.snippet(markingWith: "**", "**").replacingOccurrences(of: "\n", with: " ") }
             block += "\nMatching messages:\n" + lines.joined(separator: "\n")
             out.append(block)
         }

@@ -140,29 +140,54 @@ public struct SearchPrompt: Sendable, Hashable {
     }
 }
 
-/// A search result (a matching message, or a recent session when the query is empty).
+/// A search result: a session whose messages match (or, with no query, a recent session).
 public struct SessionHit: Sendable, Hashable {
     public var sessionID: String
     public var title: String
-    /// Seconds since 1970.
+    /// Seconds since 1970: the newest matching message, or the session's last update.
     public var date: Double
-    /// Text around the match; `**` marks matched terms.
-    public var snippet: String
-    public var messageID: Int64?
-    public var role: String
+    /// How many of its messages match (0 for a recent session).
+    public var matches: Int
+    /// Whether `matches` counts every match (else it is a lower bound: "50+").
+    public var matchesComplete: Bool
+    /// The best matching messages, best first.
+    public var snippets: [HitSnippet]
+    /// For a recent session: "12 messages · model · folder".
+    public var summary: String
     public var archived: Bool
     public var tags: [String]
 
-    public init(sessionID: String, title: String, date: Double, snippet: String, messageID: Int64? = nil,
-                role: String = "", archived: Bool = false, tags: [String] = []) {
+    public init(sessionID: String, title: String, date: Double, matches: Int = 0, matchesComplete: Bool = true,
+                snippets: [HitSnippet] = [], summary: String = "", archived: Bool = false, tags: [String] = []) {
         self.sessionID = sessionID
         self.title = title
         self.date = date
-        self.snippet = snippet
-        self.messageID = messageID
-        self.role = role
+        self.matches = matches
+        self.matchesComplete = matchesComplete
+        self.snippets = snippets
+        self.summary = summary
         self.archived = archived
         self.tags = tags
+    }
+
+    /// The message the preview shows and Enter opens at: the best match.
+    public var messageID: Int64? { snippets.first?.messageID }
+}
+
+/// One matching message of a ``SessionHit``.
+public struct HitSnippet: Sendable, Hashable {
+    public var role: String
+    /// Text around the match; matched terms are between ``HitSnippet/matchStart`` and ``HitSnippet/matchEnd``.
+    public var text: String
+    public var messageID: Int64
+
+    public static let matchStart = "\u{2}"
+    public static let matchEnd = "\u{3}"
+
+    public init(role: String, text: String, messageID: Int64) {
+        self.role = role
+        self.text = text
+        self.messageID = messageID
     }
 }
 
@@ -317,8 +342,9 @@ public enum AppAction: Sendable, Hashable {
     case searchResults(seq: Int, hits: [SessionHit], error: String?)
     case previewLoaded(seq: Int, SessionPreview)
     case pathCompletions(seq: Int, [String])
-    /// A stored session's messages, to view read-only or (resumed) to continue.
-    case sessionLoaded(ViewedSession, [TranscriptItem], resumed: Bool)
+    /// A stored session's messages, to view read-only or (resumed) to continue; `focus`: the
+    /// item to select and show (the search hit it was opened at).
+    case sessionLoaded(ViewedSession, [TranscriptItem], resumed: Bool, focus: Int? = nil)
     case editorFinished(String?)
     case toast(Notice.Kind, String)
     case skillsLoaded(seq: Int, rows: [SkillRow], warnings: [String])

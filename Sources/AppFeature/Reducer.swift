@@ -53,7 +53,7 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
         c.selected = 0
         state.completion = c.items.isEmpty ? nil : c
         return []
-    case .sessionLoaded(let session, let items, let resumed):
+    case .sessionLoaded(let session, let items, let resumed, let focus):
         state.overlay = nil
         if resumed {
             state.viewing = nil
@@ -70,7 +70,8 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
             state.focus = .transcript
         }
         state.scrollBack = 0
-        state.selectedEntry = nil
+        // Opened at a search hit: that message is selected, so it is shown and marked.
+        state.selectedEntry = focus.flatMap { state.entries.indices.contains($0) && !resumed ? state.entries[$0].id : nil }
         return []
     case .editorFinished(let text):
         if let id = state.editingMemory {

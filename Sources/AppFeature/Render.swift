@@ -343,8 +343,13 @@ private func drawSearch(_ s: SearchState, state: AppState, into buffer: inout Sc
     let x0 = 0, y0 = 0
     let width = buffer.cols, height = buffer.rows - 1
     guard width >= 10, height >= 5 else { return }
-    let count = s.isLoading ? "searching…" : "\(s.results.count) \(s.query.isEmpty ? "recent" : "found")\(s.showArchived ? " · with archived" : "")"
-    drawBox(&buffer, x: x0, y: y0, width: width, height: height, style: theme.accent, title: "Sessions · \(count)")
+    let total = s.results.reduce(0) { $0 + $1.matches }
+    let more = s.results.contains { !$0.matchesComplete } ? "+" : ""
+    let count = s.isLoading ? "searching…"
+        : s.query.isEmpty ? "\(s.results.count) recent"
+        : "\(s.results.count) \(s.results.count == 1 ? "session" : "sessions") · \(total)\(more) \(total == 1 ? "match" : "matches")"
+    let archived = s.showArchived ? " · with archived" : ""
+    drawBox(&buffer, x: x0, y: y0, width: width, height: height, style: theme.accent, title: "Sessions · \(count)\(archived)")
     // Query (or the title/tags being edited).
     let promptLabel: String, promptText: String
     if let p = s.prompt {
@@ -370,27 +375,33 @@ private func drawSearch(_ s: SearchState, state: AppState, into buffer: inout Sc
     if s.results.isEmpty, !s.isLoading, s.error == nil {
         buffer.put(s.query.isEmpty ? "No stored sessions yet." : "Nothing matches \"\(s.query)\".", x: x0 + 2, y: bodyTop, style: theme.dim)
     }
-    // Two rows per hit: title and date, then the snippet.
-    let perPage = max(1, listHeight / 2)
+    // Three rows per session: its title, count and date, then its two best snippets (or, for a
+    // recent session, what it is).
+    let perPage = max(1, listHeight / 3)
     let first = max(0, min(s.selected - perPage + 1, s.results.count - perPage))
     for (i, hit) in s.results.dropFirst(first).prefix(perPage).enumerated() {
-        let y = bodyTop + i * 2
+        let y = bodyTop + i * 3
         let selected = first + i == s.selected
         let rowStyle = selected ? theme.selection : theme.text
         if selected {
-            buffer.put(String(repeating: " ", count: listWidth), x: x0 + 2, y: y, style: rowStyle)
-            buffer.put(String(repeating: " ", count: listWidth), x: x0 + 2, y: y + 1, style: rowStyle)
+            for dy in 0..<3 where y + dy <= bodyBottom {
+                buffer.put(String(repeating: " ", count: listWidth), x: x0 + 2, y: y + dy, style: rowStyle)
+            }
         }
         var title = hit.title + (hit.archived ? " [archived]" : "")
         if !hit.tags.isEmpty { title += " " + hit.tags.map { "#" + $0 }.joined(separator: " ") }
-        let date = relativeDate(hit.date, now: state.now)
-        let tx = buffer.put(clip(title, listWidth - DisplayWidth.of(date) - 2), x: x0 + 2, y: y,
+        var right = relativeDate(hit.date, now: state.now)
+        if hit.matches > 0 { right = "\(hit.matches)\(hit.matchesComplete ? "" : "+") · " + right }
+        let tx = buffer.put(clip(title, listWidth - DisplayWidth.of(right) - 2), x: x0 + 2, y: y,
                             style: selected ? rowStyle : theme.accent, maxX: x0 + 2 + listWidth)
-        if tx + DisplayWidth.of(date) + 1 < x0 + 2 + listWidth {
-            buffer.put(date, x: x0 + 2 + listWidth - DisplayWidth.of(date), y: y, style: selected ? rowStyle : theme.dim)
+        if tx + DisplayWidth.of(right) + 1 < x0 + 2 + listWidth {
+            buffer.put(right, x: x0 + 2 + listWidth - DisplayWidth.of(right), y: y, style: selected ? rowStyle : theme.dim)
         }
-        if y + 1 <= bodyBottom {
-            drawSnippet(hit.snippet, x: x0 + 4, y: y + 1, width: listWidth - 2, base: selected ? rowStyle : theme.dim,
+        let lines = hit.snippets.isEmpty ? [HitSnippet(role: "", text: hit.summary, messageID: 0)] : Array(hit.snippets.prefix(2))
+        for (j, snippet) in lines.enumerated() where y + 1 + j <= bodyBottom {
+            let lead = snippet.role.isEmpty ? "" : snippet.role + ": "
+            let lx = buffer.put(clip(lead, listWidth / 3), x: x0 + 4, y: y + 1 + j, style: selected ? rowStyle : theme.dim)
+            drawSnippet(snippet.text, x: lx, y: y + 1 + j, width: x0 + 2 + listWidth - lx, base: selected ? rowStyle : theme.dim,
                         match: (selected ? rowStyle : theme.warning).merged(Style(attributes: .bold)), into: &buffer)
         }
     }
@@ -421,14 +432,22 @@ private func drawSearch(_ s: SearchState, state: AppState, into buffer: inout Sc
     }
 }
 
-/// Draws a snippet whose matched terms are marked `**like this**`.
+/// Draws a snippet whose matched terms are between ``HitSnippet/matchStart`` and ``HitSnippet/matchEnd``
+/// (control characters, so a snippet of Markdown with its own `**` stays as written).
 private func drawSnippet(_ snippet: String, x: Int, y: Int, width: Int, base: Style, match: Style, into buffer: inout ScreenBuffer) {
     let flat = snippet.replacingOccurrences(of: "\n", with: " ")
     var col = x
-    for (i, part) in flat.components(separatedBy: "**").enumerated() {
-        col = buffer.put(part, x: col, y: y, style: i % 2 == 1 ? match : base, maxX: x + width)
-        if col >= x + width { break }
+    var inMatch = false
+    var part = ""
+    func flush() {
+        if !part.isEmpty { col = buffer.put(part, x: col, y: y, style: inMatch ? match : base, maxX: x + width) }
+        part = ""
     }
+    for c in flat {
+        if String(c) == HitSnippet.matchStart { flush(); inMatch = true } else if String(c) == HitSnippet.matchEnd { flush(); inMatch = false } else { part.append(c) }
+        if col >= x + width { return }
+    }
+    flush()
 }
 
 func relativeDate(_ date: Double, now: Double) -> String {

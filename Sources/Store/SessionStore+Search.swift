@@ -17,6 +17,27 @@ public struct SearchHit: Sendable, Hashable, Codable {
 
     public static let highlightStart = "\u{2}"
     public static let highlightEnd = "\u{3}"
+
+    /// The snippet with its matches between `start` and `end` (terminal bold, or nothing).
+    public func snippet(markingWith start: String, _ end: String) -> String {
+        snippet.replacingOccurrences(of: Self.highlightStart, with: start).replacingOccurrences(of: Self.highlightEnd, with: end)
+    }
+}
+
+/// One session's matches for a query (``SessionStore/searchSessions(_:sessions:hitsPerSession:includeArchived:now:)``).
+public struct SessionMatches: Sendable, Hashable, Codable {
+    public var sessionID: String
+    public var sessionTitle: String?
+    public var archived: Bool
+    public var tags: [String]
+    /// How many of the session's messages match; a lower bound when `isCountComplete` is false
+    /// (only the most recent matches of a very common query are counted).
+    public var matchCount: Int
+    public var isCountComplete: Bool
+    /// When its newest matching message was written.
+    public var newest: Date
+    /// The best matching messages, best first.
+    public var hits: [SearchHit]
 }
 
 extension SessionStore {
@@ -39,42 +60,97 @@ extension SessionStore {
     /// counts every match of every term to compute IDF, which at 1M messages costs tens of
     /// milliseconds for common words; all terms must match anyway, so IDF adds little here.)
     public func search(_ query: String, limit: Int = 20, includeArchived: Bool = false, now: Date = Date()) throws(StoreError) -> [SearchHit] {
-        let terms = Self.searchTerms(query)
-        guard let match = Self.ftsQuery(query) else { return [] }
-        let matcher = TermMatcher(terms: terms)
+        guard let matcher = Self.matcher(query) else { return [] }
         return try read { db in
-            var candidates: [Row]
-            if let last = terms.last, last.count > Self.minPrefix, let short = Self.ftsQuery(query, shortenLastTo: Self.minPrefix) {
-                // A long prefix (`that*`) would make FTS5 merge every matching term's whole
-                // doclist; its 3-letter prefix is served by the prefix index lazily. Keep the
-                // candidates that really have the long prefix; if too few do, ask exactly.
-                candidates = try Self.candidates(db, short).filter { matcher.matchesAll($0["content"]) }
-                if candidates.count < limit { candidates = try Self.candidates(db, match) }
-            } else {
-                candidates = try Self.candidates(db, match)
+            let ranked = try Self.ranked(db, query, matcher: matcher, needed: limit, includeArchived: includeArchived, now: now)
+            return ranked.matches.prefix(limit).map { Self.hit($0, matcher: matcher) }
+        }
+    }
+
+    /// Full-text search grouped by session: the sessions whose messages match, best first,
+    /// each with how many of its messages match and its best `hitsPerSession` of them — a list
+    /// of sessions to open, not fifty rows of one. Same ranking as ``search(_:limit:includeArchived:now:)``.
+    public func searchSessions(_ query: String, sessions: Int = 20, hitsPerSession: Int = 3, includeArchived: Bool = false,
+                               now: Date = Date()) throws(StoreError) -> [SessionMatches] {
+        guard let matcher = Self.matcher(query) else { return [] }
+        return try read { db in
+            let ranked = try Self.ranked(db, query, matcher: matcher, needed: Self.searchWindow, includeArchived: includeArchived, now: now)
+            var order: [String] = []
+            var groups: [String: [Ranked]] = [:]
+            for m in ranked.matches {
+                if groups[m.sessionID] == nil { order.append(m.sessionID) }
+                groups[m.sessionID, default: []].append(m)
             }
-            let nowT = now.timeIntervalSince1970
-            var scored: [(row: Row, score: Double)] = candidates.map { r in
-                let ageDays = max(0, (nowT - (r["created_at"] as Double)) / 86_400)
-                return (r, matcher.relevance(of: r["content"]) / (1 + ageDays / 30))
-            }
-            scored.sort { $0.score != $1.score ? $0.score > $1.score : ($0.row["id"] as Int64) > ($1.row["id"] as Int64) }
-            // Archived sessions' hits are dropped after ranking: take extra to still fill `limit`.
-            let top = scored.prefix(includeArchived ? limit : limit * 3)
-            guard !top.isEmpty else { return [] }
-            var meta: [Int64: Row] = [:]
-            for r in try Row.fetchAll(db, sql: """
-                SELECT m.id, m.session_id, m.role, s.title, s.archived, s.tags FROM message m JOIN session s ON s.id = m.session_id
-                WHERE m.id IN (\(top.map { String($0.row["id"] as Int64) }.joined(separator: ",")))
-                """) { meta[r["id"]] = r }
-            let kept = top.filter { r, _ in meta[r["id"]].map { includeArchived || ($0["archived"] as Int) == 0 } ?? false }
-            return kept.prefix(limit).compactMap { r, score in
-                guard let m = meta[r["id"]] else { return nil }
-                return SearchHit(messageID: r["id"], sessionID: m["session_id"], sessionTitle: m["title"], role: m["role"],
-                                 createdAt: Date(timeIntervalSince1970: r["created_at"]), snippet: matcher.snippet(of: r["content"]), score: score,
-                                 archived: (m["archived"] as Int) != 0, tags: (m["tags"] as String).split(separator: " ").map(String.init))
+            return order.prefix(sessions).compactMap { id in
+                guard let group = groups[id], let best = group.first else { return nil }
+                return SessionMatches(sessionID: id, sessionTitle: best.title, archived: best.archived, tags: best.tags,
+                                      matchCount: group.count, isCountComplete: !ranked.windowFull,
+                                      newest: group.map(\.createdAt).max() ?? best.createdAt,
+                                      hits: group.prefix(hitsPerSession).map { Self.hit($0, matcher: matcher) })
             }
         }
+    }
+
+    /// A scored match with what the hit and its group need.
+    struct Ranked {
+        var id: Int64
+        var content: String
+        var createdAt: Date
+        var score: Double
+        var sessionID: String
+        var role: String
+        var title: String?
+        var archived: Bool
+        var tags: [String]
+    }
+
+    static func matcher(_ query: String) -> TermMatcher? {
+        ftsQuery(query) == nil ? nil : TermMatcher(terms: searchTerms(query))
+    }
+
+    static func hit(_ m: Ranked, matcher: TermMatcher) -> SearchHit {
+        SearchHit(messageID: m.id, sessionID: m.sessionID, sessionTitle: m.title, role: m.role, createdAt: m.createdAt,
+                  snippet: matcher.snippet(of: m.content), score: m.score, archived: m.archived, tags: m.tags)
+    }
+
+    /// The candidates scored and sorted, with their sessions, archived ones dropped unless asked
+    /// for; `needed` bounds how many get their session looked up. `windowFull`: the candidate
+    /// window was full, so older matches exist that were not scored.
+    static func ranked(_ db: Database, _ query: String, matcher: TermMatcher, needed: Int, includeArchived: Bool,
+                       now: Date) throws -> (matches: [Ranked], windowFull: Bool) {
+        let terms = searchTerms(query)
+        guard let match = ftsQuery(query) else { return ([], false) }
+        var candidates: [Row]
+        if let last = terms.last, last.count > minPrefix, let short = ftsQuery(query, shortenLastTo: minPrefix) {
+            // A long prefix (`that*`) would make FTS5 merge every matching term's whole
+            // doclist; its 3-letter prefix is served by the prefix index lazily. Keep the
+            // candidates that really have the long prefix; if too few do, ask exactly.
+            candidates = try Self.candidates(db, short).filter { matcher.matchesAll($0["content"]) }
+            if candidates.count < needed { candidates = try Self.candidates(db, match) }
+        } else {
+            candidates = try Self.candidates(db, match)
+        }
+        let nowT = now.timeIntervalSince1970
+        var scored: [(row: Row, score: Double)] = candidates.map { r in
+            let ageDays = max(0, (nowT - (r["created_at"] as Double)) / 86_400)
+            return (r, matcher.relevance(of: r["content"]) / (1 + ageDays / 30))
+        }
+        scored.sort { $0.score != $1.score ? $0.score > $1.score : ($0.row["id"] as Int64) > ($1.row["id"] as Int64) }
+        // Archived sessions' hits are dropped after ranking: take extra to still fill `needed`.
+        let top = scored.prefix(includeArchived ? needed : needed * 3)
+        guard !top.isEmpty else { return ([], false) }
+        var meta: [Int64: Row] = [:]
+        for r in try Row.fetchAll(db, sql: """
+            SELECT m.id, m.session_id, m.role, s.title, s.archived, s.tags FROM message m JOIN session s ON s.id = m.session_id
+            WHERE m.id IN (\(top.map { String($0.row["id"] as Int64) }.joined(separator: ",")))
+            """) { meta[r["id"]] = r }
+        let matches = top.compactMap { r, score -> Ranked? in
+            guard let m = meta[r["id"]], includeArchived || (m["archived"] as Int) == 0 else { return nil }
+            return Ranked(id: r["id"], content: r["content"], createdAt: Date(timeIntervalSince1970: r["created_at"]), score: score,
+                          sessionID: m["session_id"], role: m["role"], title: m["title"], archived: (m["archived"] as Int) != 0,
+                          tags: (m["tags"] as String).split(separator: " ").map(String.init))
+        }
+        return (matches, candidates.count >= searchWindow)
     }
 
     /// The ``searchWindow`` newest matches: first among the newest 100k messages, then among
@@ -217,8 +293,12 @@ struct TermMatcher {
         let from = max(0, min(first - 3, ranges.count - words))
         let to = min(ranges.count, from + words)
         let bytes = Array(text.utf8)
+        // Start after the previous word, not at this one: `/bin/bash: primes` keeps its slashes.
         var out: [UInt8] = from > 0 ? Array("…".utf8) : []
-        var cursor = ranges[from].0.lowerBound
+        var cursor = from > 0 ? ranges[from - 1].0.upperBound : 0
+        while cursor < ranges[from].0.lowerBound, bytes[cursor] == UInt8(ascii: " ") || bytes[cursor] == UInt8(ascii: "\n") || bytes[cursor] == UInt8(ascii: "\t") {
+            cursor += 1
+        }
         for (r, hit) in ranges[from..<to] {
             out += bytes[cursor..<r.lowerBound]
             if hit { out += Array(SearchHit.highlightStart.utf8) }

@@ -86,26 +86,25 @@ struct SessionsCommand: AsyncParsableCommand {
     }
 
     struct Search: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "search", abstract: "Full-text search over every stored message.")
-        @Argument(help: "Words to find (all must match; each matches as a prefix).") var query: [String]
-        @Option var limit = 20
-        @Flag var json = false
+        static let configuration = CommandConfiguration(commandName: "search", abstract: "Full-text search over every stored message, grouped by session.")
+        @Argument(help: "Words to find (all must match; the last matches as a prefix).") var query: [String]
+        @Option(help: "How many sessions.") var limit = 20
+        @Flag(help: "One JSON object per session: its id, title, match count and best matches.") var json = false
 
         func run() async throws {
             let store = try SessionsCommand.openStore()
             // Index anything a crashed or still-running session left unindexed.
             try await Indexer(store: store).catchUp()
-            let hits = try store.search(query.joined(separator: " "), limit: limit)
-            if json { hits.forEach { print(SessionsCommand.jsonLine($0)) }; return }
-            if hits.isEmpty { print("no matches"); return }
-            let color = isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-            let (on, off) = color ? ("\u{1B}[1;33m", "\u{1B}[0m") : ("**", "**")
-            for h in hits {
-                let snippet = h.snippet.replacingOccurrences(of: "\n", with: " ")
-                    .replacingOccurrences(of: SearchHit.highlightStart, with: on)
-                    .replacingOccurrences(of: SearchHit.highlightEnd, with: off)
-                print("\(h.sessionID)  \(SessionsCommand.date(h.createdAt))  \(h.sessionTitle ?? "")")
-                print("    \(h.role): \(snippet)")
+            let groups = try store.searchSessions(query.joined(separator: " "), sessions: limit)
+            if json { groups.forEach { print(SessionsCommand.jsonLine($0)) }; return }
+            if groups.isEmpty { print("no matches"); return }
+            // Bold matches on a terminal; plain text for pipes and files (never Markdown markers).
+            let bold = isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) != false
+            let (on, off) = bold ? ("\u{1B}[1m", "\u{1B}[22m") : ("", "")
+            for g in groups {
+                let count = "\(g.matchCount)\(g.isCountComplete ? "" : "+") matching message\(g.matchCount == 1 ? "" : "s")"
+                print("\(g.sessionID)  \(SessionsCommand.date(g.newest))  \(g.sessionTitle ?? "(untitled)")  · \(count)")
+                for h in g.hits { print("    \(h.role): \(h.snippet(markingWith: on, off))") }
             }
         }
     }

@@ -27,10 +27,11 @@ struct TUIEnvironment: AppEnvironment {
                 return [.searchResults(seq: seq, hits: try await search(query, includeArchived: includeArchived), error: nil)]
             case .loadPreview(let sessionID, let messageID, let seq):
                 return [.previewLoaded(seq: seq, try preview(sessionID, around: messageID))]
-            case .openSession(let id, _):
+            case .openSession(let id, let messageID):
                 let info = try store.session(id: id)
-                return [.sessionLoaded(ViewedSession(sessionID: info.id, title: Self.title(info)),
-                                       try StoredTranscript.items(store: store, sessionID: info.id), resumed: false)]
+                let transcript = try StoredTranscript.load(store: store, sessionID: info.id)
+                return [.sessionLoaded(ViewedSession(sessionID: info.id, title: Self.title(info)), transcript.items, resumed: false,
+                                       focus: messageID.flatMap { transcript.itemOfMessage[$0] })]
             case .loadMemory(let query, let seq):
                 return [.memoryLoaded(seq: seq, rows: try memoryRows(query))]
             case .editMemory(let edit, let seq):
@@ -143,16 +144,17 @@ struct TUIEnvironment: AppEnvironment {
         if query.trimmingCharacters(in: .whitespaces).isEmpty {
             return try store.sessions(limit: 200, includeArchived: includeArchived).map { s in
                 SessionHit(sessionID: s.id, title: Self.title(s), date: s.updatedAt.timeIntervalSince1970,
-                           snippet: "\(s.messageCount) messages · \(s.model) · \(s.cwd)", archived: s.archived, tags: s.tags)
+                           summary: "\(s.messageCount) messages · \(s.model) · \(s.cwd)", archived: s.archived, tags: s.tags)
             }
         }
         await host.catchUpIndex()
-        return try store.search(query, limit: 50, includeArchived: includeArchived).map { h in
-            let snippet = h.snippet.replacingOccurrences(of: SearchHit.highlightStart, with: "**")
-                .replacingOccurrences(of: SearchHit.highlightEnd, with: "**")
-            return SessionHit(sessionID: h.sessionID, title: h.sessionTitle ?? "untitled \(h.sessionID.prefix(8))",
-                              date: h.createdAt.timeIntervalSince1970, snippet: snippet, messageID: h.messageID, role: h.role,
-                              archived: h.archived, tags: h.tags)
+        return try store.searchSessions(query, sessions: 50, includeArchived: includeArchived).map { g in
+            // The store's markers are the ones the interface draws (control characters).
+            SessionHit(sessionID: g.sessionID, title: g.sessionTitle ?? "untitled \(g.sessionID.prefix(8))", date: g.newest.timeIntervalSince1970,
+                       matches: g.matchCount, matchesComplete: g.isCountComplete,
+                       snippets: g.hits.map { HitSnippet(role: $0.role, text: $0.snippet(markingWith: HitSnippet.matchStart, HitSnippet.matchEnd),
+                                                          messageID: $0.messageID) },
+                       archived: g.archived, tags: g.tags)
         }
     }
 
@@ -194,15 +196,29 @@ struct TUIEnvironment: AppEnvironment {
 /// A stored session as transcript items: user and assistant messages, and tool cards with
 /// their stored output and status.
 enum StoredTranscript {
+    struct Loaded {
+        var items: [TranscriptItem]
+        /// The item that shows each stored message (a tool result shows in its call's card).
+        var itemOfMessage: [Int64: Int]
+    }
+
     static func items(store: SessionStore, sessionID: String) throws -> [TranscriptItem] {
+        try load(store: store, sessionID: sessionID).items
+    }
+
+    static func load(store: SessionStore, sessionID: String) throws -> Loaded {
         var items: [TranscriptItem] = []
+        var itemOfMessage: [Int64: Int] = [:]
         var toolIndex: [String: Int] = [:]
         for m in try store.messages(sessionID: sessionID) {
             let msg = m.message
             switch msg.role {
             case .system: continue
-            case .user: items.append(.user(msg.content))
+            case .user:
+                itemOfMessage[m.id] = items.count
+                items.append(.user(msg.content))
             case .assistant:
+                itemOfMessage[m.id] = items.count
                 if !msg.content.isEmpty || !(msg.reasoning ?? "").isEmpty {
                     items.append(.assistant(AssistantItem(id: "m\(m.id)", text: msg.content, reasoning: msg.reasoning ?? "", isStreaming: false)))
                 }
@@ -214,12 +230,14 @@ enum StoredTranscript {
                                                 output: run?.output ?? "", elapsedMs: run?.elapsedMs)))
                 }
             case .tool:
-                if let i = toolIndex[msg.toolCallID ?? ""], case .tool(let t) = items[i], !t.hasOutput {
+                guard let i = toolIndex[msg.toolCallID ?? ""] else { continue }
+                itemOfMessage[m.id] = i
+                if case .tool(let t) = items[i], !t.hasOutput {
                     items[i] = .tool(ToolItem(callID: t.callID, name: t.name, arguments: t.arguments, status: t.status,
                                               output: msg.content, elapsedMs: t.elapsedMs))
                 }
             }
         }
-        return items
+        return Loaded(items: items, itemOfMessage: itemOfMessage.filter { $0.value < items.count })
     }
 }

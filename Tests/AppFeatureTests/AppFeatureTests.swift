@@ -333,8 +333,9 @@ struct NavigationReducerTests {
         guard case .io(.searchSessions("", false, let seq0))? = key("ctrl-r", &s).first else { Issue.record("no search"); return }
         let fx = key("c", &s)
         guard case .io(.searchSessions("c", false, let seq1))? = fx.first else { Issue.record("no search"); return }
-        let hits = [SessionHit(sessionID: "s1", title: "one", date: 0, snippet: "**c**at", messageID: 7),
-                    SessionHit(sessionID: "s2", title: "two", date: 0, snippet: "**c**ow", messageID: 9)]
+        let hits = [SessionHit(sessionID: "s1", title: "one", date: 0, matches: 1, snippets: [HitSnippet(role: "user", text: "\u{2}c\u{3}at", messageID: 7)]),
+                    SessionHit(sessionID: "s2", title: "two", date: 0, matches: 2, snippets: [HitSnippet(role: "user", text: "\u{2}c\u{3}ow", messageID: 9),
+                                                                                            HitSnippet(role: "tool", text: "\u{2}c\u{3}ow", messageID: 10)])]
         #expect(reduce(into: &s, .searchResults(seq: seq0, hits: [hits[1]], error: nil)) == [])
         guard case .search(let st)? = s.overlay else { return }
         #expect(st.results.isEmpty && st.isLoading)
@@ -365,6 +366,7 @@ struct NavigationReducerTests {
         _ = reduce(into: &s, .pasted("live draft"))
         s.entries = [Entry(id: 1, item: .user("live"))]
         _ = reduce(into: &s, .sessionLoaded(ViewedSession(sessionID: "old", title: "Old"), [.user("stored")], resumed: false))
+        #expect(s.selectedEntry == nil, "opened without a hit: nothing is selected")
         #expect(items(s) == [.user("stored")] && s.viewing?.sessionID == "old")
         type("z", into: &s)
         #expect(items(s) == [.user("stored")])
@@ -374,6 +376,17 @@ struct NavigationReducerTests {
         #expect(items(s) == [.user("live"), .notice(Notice(.warning, "while viewing"))] && s.viewing == nil)
         _ = reduce(into: &s, .sessionLoaded(ViewedSession(sessionID: "old", title: "Old"), [.user("stored")], resumed: true))
         #expect(items(s).first == .user("stored") && s.viewing == nil && s.focus == .input)
+    }
+
+    @Test("a session opened at a search hit selects that message, so it is shown and marked")
+    func openAtHit() {
+        var s = AppState()
+        let items: [TranscriptItem] = [.user("first"), .user("the match"), .user("last")]
+        _ = reduce(into: &s, .sessionLoaded(ViewedSession(sessionID: "old", title: "Old"), items, resumed: false, focus: 1))
+        #expect(s.selectedEntry == s.entries[1].id)
+        #expect(s.focus == .transcript && s.viewing?.sessionID == "old")
+        _ = reduce(into: &s, .sessionLoaded(ViewedSession(sessionID: "old", title: "Old"), items, resumed: false, focus: 9))
+        #expect(s.selectedEntry == nil, "an index out of range selects nothing")
     }
 
     @Test("F1 and ? on an empty editor open help; any key closes it")

@@ -86,8 +86,11 @@ struct RenderSnapshotTests {
         var s = state([])
         var search = SearchState(query: "docker comp")
         search.results = [
-            SessionHit(sessionID: "s1", title: "Fix the compose file", date: 1_000 - 7200, snippet: "the **docker** **compose** file fails on start", messageID: 3, tags: ["infra"]),
-            SessionHit(sessionID: "s2", title: "Deploy notes", date: 1_000 - 86_400 * 3, snippet: "run **docker** **compose** up -d", messageID: 9),
+            SessionHit(sessionID: "s1", title: "Fix the compose file", date: 1_000 - 7200, matches: 12,
+                       snippets: [HitSnippet(role: "assistant", text: "the \u{2}docker\u{3} \u{2}compose\u{3} file fails on start", messageID: 3),
+                                  HitSnippet(role: "tool", text: "/usr/bin/\u{2}docker\u{3}-\u{2}compose\u{3}: exit 1", messageID: 4)], tags: ["infra"]),
+            SessionHit(sessionID: "s2", title: "Deploy notes", date: 1_000 - 86_400 * 3, matches: 1,
+                       snippets: [HitSnippet(role: "user", text: "run **not bold** \u{2}docker\u{3} \u{2}compose\u{3} up -d", messageID: 9)]),
         ]
         search.preview = SessionPreview(sessionID: "s1", lines: [
             PreviewLine(role: "user", text: "why does it fail?"),

@@ -23,9 +23,14 @@ struct HeadlessTests {
         #expect(list.stdout.contains("list the files here and count them"))
         let search = try await home.run(["sessions", "search", "count files"])
         #expect(search.status == 0)
-        #expect(search.stdout.contains("user: list the **files** here and **count** them"), "\(search.stdout)")
+        // Not a terminal: plain text, never Markdown markers; one session with its count.
+        #expect(search.stdout.contains("    user: list the files here and count them"), "\(search.stdout)")
+        #expect(search.stdout.contains("· 1 matching message\n"), "\(search.stdout)")
+        #expect(!search.stdout.contains("**"))
         let json = try await home.run(["sessions", "search", "count", "--json"])
         #expect(json.stdout.split(separator: "\n").count == 1)
+        let group = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(group["matchCount"] as? Int == 1 && (group["hits"] as? [Any])?.count == 1)
         let id = String(list.stdout.prefix { $0 != " " })
         let show = try await home.run(["sessions", "show", String(id.prefix(15))])
         #expect(show.stdout.contains("▸ terminal"))
@@ -189,7 +194,7 @@ struct HeadlessTests {
         #expect(sqlite(db, "SELECT group_concat(role, ',') FROM (SELECT role FROM message ORDER BY id)") == "user,assistant,tool")
         // The next run catches up the index and finds the crashed session.
         let search = try await home.run(["sessions", "search", "crash"])
-        #expect(search.stdout.contains("**crash**"))
+        #expect(search.stdout.contains("user: crash test"), "\(search.stdout)")
     }
 
     @Test("a bad config names file, line and key, and exits 2")

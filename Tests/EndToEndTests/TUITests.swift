@@ -77,7 +77,7 @@ struct TUITests {
         #expect(t.flag("mouse_any_flag") == "0")
         #expect(t.flag("mouse_standard_flag") == "0")
         let search = try await home.run(["sessions", "search", "check"])
-        #expect(search.stdout.contains("**check**"))
+        #expect(search.stdout.contains("user: check think=1"), "\(search.stdout)")
     }
 
     @Test("Esc interrupts a streaming answer; typing while busy queues; a bracketed paste is one insert; Alt+Enter adds a line")
@@ -174,7 +174,7 @@ struct TUITests {
         t.keys("C-r")
         #expect(await t.waitFor("Sessions") != nil)
         t.keys("zebrac")
-        let found = await t.waitFor("1 found")
+        let found = await t.waitFor("1 session · 1 match")
         #expect(found?.contains("remember the zebracorn project") == true, "\(t.screen())")
         t.keys("Enter")
         let viewing = await t.waitFor("(read-only)")
@@ -188,6 +188,40 @@ struct TUITests {
         #expect(await t.waitFor("EXITED-0") != nil)
         let list = try await home.run(["sessions", "list"])
         #expect(list.stdout.split(separator: "\n").filter { $0.contains("zebracorn") }.count == 1, "resuming must not fork a new session: \(list.stdout)")
+    }
+
+    @Test("Ctrl-R lists sessions, not messages: one row per session with its match count and best snippets (paths intact); Enter opens at the match, marked")
+    func searchGroupsBySession() async throws {
+        let home = TalariaHome()
+        // Eight tool outputs that mention primes (each different: $RANDOM), in one session; one mention in another.
+        let loop = try await home.run(["-p", "find primes rounds=8 cmd=echo%20/bin/bash:%20primes:%20not%20found%20$RANDOM",
+                                       "--base-url", server.baseURL, "--model", "fake-model", "--yes"])
+        #expect(loop.status == 0, "\(loop.stderr)")
+        #expect(try await home.run(["-p", "primes below ten", "--base-url", server.baseURL, "--model", "fake-model"]).status == 0)
+        let t = start(home, cols: 120, rows: 40)
+        #expect(await t.waitFor("Ask anything") != nil)
+        t.keys("C-r")
+        #expect(await t.waitFor("Sessions") != nil)
+        t.keys("primes")
+        let found = await t.waitFor("2 sessions · 10 matches")
+        #expect(found != nil, "\(t.screen())")
+        #expect(found?.contains("9 · just now") == true, "the loop session counts its matches: \(found ?? "")")
+        #expect(found?.contains("tool: /bin/bash: primes: not found") == true, "snippets keep their slashes: \(found ?? "")")
+        #expect(found?.components(separatedBy: "find primes rounds=8").count == 2, "one row for the loop session, not nine")
+        // Open the loop session: it opens at its best match, marked, not at its end.
+        while !(t.screen().split(separator: "\n").first { $0.contains("▌") || $0.contains("find primes") }?.isEmpty ?? true),
+              t.screen().range(of: "find primes rounds=8")!.lowerBound > t.screen().range(of: "primes below ten")!.lowerBound {
+            t.keys("Down")
+            try await Task.sleep(for: .milliseconds(100))
+            break
+        }
+        t.keys("Enter")
+        let viewing = await t.waitFor("(read-only)")
+        #expect(viewing?.contains("▌") == true, "the hit is marked: \(t.screen())")
+        t.keys("Escape")
+        try await Task.sleep(for: .milliseconds(100))
+        t.keys("C-c")
+        #expect(await t.waitFor("EXITED-0") != nil)
     }
 
     @Test("slash commands: the popup completes, /theme switches, /help shows the live keys")

@@ -190,4 +190,33 @@ struct StoreTests {
         try await Indexer(store: store).catchUp()
         #expect(try store.search("deploy", now: now).map(\.sessionID) == ["new", "old"])
     }
+
+    @Test("grouped by session: fifty matching messages of one session are one result with its count and best three snippets")
+    func grouped() async throws {
+        let store = try makeStore()
+        let loop = try store.createSession(model: "m", baseURL: "u", cwd: "/", source: "cli", id: "loop")
+        let other = try store.createSession(model: "m", baseURL: "u", cwd: "/", source: "cli", id: "other")
+        try store.appendMessage(.user("write a script that prints primes"), sessionID: loop)
+        for _ in 0..<50 { try store.appendMessage(.tool(callID: "c", name: "terminal", content: "/bin/bash: line 1: primes: command not found"), sessionID: loop) }
+        try store.appendMessage(.user("primes below 100, please"), sessionID: other)
+        try await Indexer(store: store).catchUp()
+        let groups = try store.searchSessions("primes")
+        #expect(Set(groups.map(\.sessionID)) == ["loop", "other"])
+        let l = try #require(groups.first { $0.sessionID == "loop" })
+        #expect(l.matchCount == 51 && l.isCountComplete)
+        #expect(l.hits.count == 3)
+        #expect(groups.first { $0.sessionID == "other" }?.matchCount == 1)
+    }
+
+    @Test("a snippet keeps the symbols before its first word: paths keep their slashes")
+    func snippetKeepsPathCharacters() async throws {
+        let store = try makeStore()
+        let sid = try store.createSession(model: "m", baseURL: "u", cwd: "/", source: "cli")
+        try store.appendMessage(.tool(callID: "c", name: "terminal", content: "/bin/bash: line 1: primes: command not found"), sessionID: sid)
+        try store.appendMessage(.assistant(String(repeating: "word ", count: 30) + "see ~/src/app/main.swift for the primes code"), sessionID: sid)
+        try await Indexer(store: store).catchUp()
+        let snippets = try store.search("primes").map { $0.snippet(markingWith: "[", "]") }
+        #expect(snippets.contains("/bin/bash: line 1: [primes]: command not found"), "\(snippets)")
+        #expect(snippets.contains { $0.hasPrefix("…word") && $0.hasSuffix("word see ~/src/app/main.swift for the [primes] code") }, "\(snippets)")
+    }
 }
