@@ -33,6 +33,9 @@ public enum SkillReviewPrompt {
         or the word NONE.
         """
 
+    /// The names the answer template shows (`criteria`): a proposal carrying one is a copy of it.
+    static let placeholderNames: Set<String> = ["lowercase-hyphenated-name", "existing-skill"]
+
     /// The review as a request of its own (when the session has no prompt to extend).
     public static let system = """
         You review a finished task to improve the agent's skills: short Markdown procedures it \
@@ -79,6 +82,11 @@ public enum SkillReviewPrompt {
             throw SkillError("the review's answer is not a proposal: \(text.prefix(200))")
         }
         let reason = obj["reason"]?.stringValue ?? ""
+        // The model copied the answer's template instead of proposing: that is NONE, not news.
+        if placeholderNames.contains(name) || obj["description"]?.stringValue == "what it does and when to use it"
+            || obj["old"]?.stringValue == "exact text in its SKILL.md" {
+            return nil
+        }
         switch action {
         case "create":
             let description = obj["description"]?.stringValue ?? ""

@@ -22,6 +22,8 @@ public struct AppState: Sendable, Hashable {
     public var backendFailed = false
     /// The memory entry open in the user's editor.
     public var editingMemory: Int64?
+    /// The memory column a new entry is being written for in the user's editor.
+    public var addingMemory: String?
     /// The newest memory change Alt-U can undo.
     public var lastMemoryUpdate: MemoryUpdateMark?
     /// Commands that need approval run without asking (`--yolo`, `approvals: yes`).

@@ -231,6 +231,7 @@ enum BuiltinAssets {
       "edit-memory": ["e", "enter"],
       "toggle-memory": ["r"],
       "delete-memory": ["d"],
+      "add-memory": ["a", "n"],
       "close": ["esc", "q"]
     },
     "dialog": {

@@ -40,6 +40,7 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
     case .toolCallEnded(let e):
         updateTool(&state, e.callID) { t in
             t.status = e.status
+            t.exitCode = e.exitCode
             t.elapsedMs = e.elapsedMs
             if !t.hasOutput { t.screen.feed(e.output) }
         }

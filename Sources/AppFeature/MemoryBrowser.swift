@@ -35,6 +35,8 @@ public struct MemoryRow: Sendable, Hashable {
 /// What the user did to an entry in the browser.
 public enum MemoryEdit: Sendable, Hashable {
     case remove(Int64), restore(Int64), delete(Int64), edit(Int64, String)
+    /// A new entry the user wrote, in `target` (notes, user or fact).
+    case add(target: String, text: String)
 }
 
 /// `/memory` or F5: agent notes, user profile and derived facts side by side, searchable,
@@ -115,6 +117,10 @@ func memoryKey(_ state: inout AppState, _ key: KeyEvent) -> [AppEffect] {
         state.editingMemory = row.id
         state.overlay = .memory(b)
         return [.openEditor(row.text)]
+    case .addMemory:
+        state.addingMemory = MemoryBrowserState.columns[b.column]
+        state.overlay = .memory(b)
+        return [.openEditor("")]
     case .toggleMemory:
         guard let row = b.current else { break }
         toast(&state, .info, row.removed ? "back in the prompt: \(row.text)" : "out of the prompt (still searchable): \(row.text)")
@@ -149,7 +155,7 @@ func drawMemory(_ b: MemoryBrowserState, state: AppState, into buffer: inout Scr
     drawBox(&buffer, x: 0, y: 0, width: width, height: height, style: theme.accent,
             title: "Memory · \(total) remembered" + (b.query.isEmpty ? "" : " · matching \"\(b.query)\""))
     let footer = b.filtering ? "type to search · Enter keep · Esc clear"
-        : "Tab column · ↑↓ select · / search · e edit · r out of/into prompt · d d forget · Esc close"
+        : "Tab column · ↑↓ select · / search · a add · e edit · r out of/into prompt · d d forget · Esc close"
     buffer.put(clip(footer, width - 4), x: 2, y: height - 2, style: b.filtering ? theme.accent : theme.dim)
     let top = 1, bottom = height - 3
     guard bottom > top else { return }

@@ -74,6 +74,13 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
         state.selectedEntry = focus.flatMap { state.entries.indices.contains($0) && !resumed ? state.entries[$0].id : nil }
         return []
     case .editorFinished(let text):
+        if let target = state.addingMemory {
+            state.addingMemory = nil
+            guard let text, case .memory(let b)? = state.overlay else { return [] }
+            let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !t.isEmpty else { toast(&state, .info, "nothing added"); return [] }
+            return [.io(.editMemory(.add(target: target, text: t), seq: b.seq))]
+        }
         if let id = state.editingMemory {
             state.editingMemory = nil
             guard let text, case .memory(let b)? = state.overlay else { return [] }
@@ -335,7 +342,7 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
         return openMCP(&state)
     case .openMemory:
         return openMemory(&state)
-    case .nextColumn, .previousColumn, .filterMemory, .editMemory, .toggleMemory, .deleteMemory:
+    case .nextColumn, .previousColumn, .filterMemory, .editMemory, .toggleMemory, .deleteMemory, .addMemory:
         return [] // the memory browser's own keys
     case .restartServer, .toggleServer:
         return [] // the servers view's own keys

@@ -156,6 +156,16 @@ private func drawWelcome(_ state: AppState, into buffer: inout ScreenBuffer, hei
     }
 }
 
+/// `path` in at most `max` columns: `~` for the home, then only its last components behind `…/`.
+func folderLabel(_ path: String, max: Int) -> String {
+    let short = shortPath(path)
+    guard DisplayWidth.of(short) > max else { return short }
+    var parts = short.split(separator: "/").map(String.init)
+    var label = parts.popLast() ?? short
+    while let next = parts.popLast(), DisplayWidth.of(next + "/" + label) + 2 <= max { label = next + "/" + label }
+    return "…/" + (DisplayWidth.of(label) + 2 > max ? clip(label, max - 2) : label)
+}
+
 func shortPath(_ path: String) -> String {
     let home = ProcessInfo.processInfo.environment["HOME"] ?? ""
     if !home.isEmpty, path.hasPrefix(home) { return "~" + path.dropFirst(home.count) }
@@ -245,7 +255,10 @@ private func drawStatus(_ state: AppState, into buffer: inout ScreenBuffer, y: I
         left.append("\(frame) \(state.isInterrupting ? "interrupting" : "working")\(elapsed)")
     }
     left.append(state.model.isEmpty ? "talaria" : state.model)
-    if state.backend != "local" || state.backendFailed { left.append(state.backend + (state.backendFailed ? " ✗" : "")) }
+    // Where commands run, and in which folder (its last parts when long).
+    left.append(state.backend + (state.backendFailed ? " ✗" : ""))
+    let folderAt = left.count
+    if !state.cwd.isEmpty { left.append(folderLabel(state.cwd, max: max(8, buffer.cols / 5))) }
     if let mcp = mcpSummary(state.mcpServers) { left.append(mcp) }
     if let window = state.contextWindow, window > 0 {
         left.append("ctx \(state.lastPromptTokens * 100 / window)% of \(window >= 1000 ? "\(window / 1000)k" : "\(window)")")
@@ -256,8 +269,16 @@ private func drawStatus(_ state: AppState, into buffer: inout ScreenBuffer, y: I
     if state.keymap.name != "default" { right.append(state.keymap.name) }
     right.append("F1 help")
     let r = right.joined(separator: " · ") + " "
-    let l = " " + left.joined(separator: " · ")
-    buffer.put(clip(l, max(1, buffer.cols - DisplayWidth.of(r) - 1)), x: 0, y: y, style: theme.status)
+    // Too long: the folder shrinks to its last part, then the token counts go, then the folder.
+    func line() -> String { " " + left.joined(separator: " · ") }
+    let room = buffer.cols - DisplayWidth.of(r) - 1
+    if DisplayWidth.of(line()) > room, !state.cwd.isEmpty {
+        left[folderAt] = folderLabel(state.cwd, max: 12)
+        if DisplayWidth.of(line()) > room { left.removeLast() }
+        if DisplayWidth.of(line()) > room { left.remove(at: folderAt) }
+    }
+    let l = line()
+    buffer.put(clip(l, max(1, room)), x: 0, y: y, style: theme.status)
     // Approvals are off: say so where the eye goes first, in the error colour.
     if state.yolo, buffer.cols > 6 { buffer.put("YOLO", x: 1, y: y, style: theme.status.merged(theme.error)) }
     if DisplayWidth.of(l) + DisplayWidth.of(r) < buffer.cols {
@@ -466,11 +487,33 @@ func relativeDate(_ date: Double, now: Double) -> String {
 // MARK: - Help
 
 /// The live key bindings (from the active keymap) and the slash commands.
-func helpLines(_ state: AppState) -> [(String, Style)] {
+/// `width`: the columns available; keys wrap within their column so every description starts
+/// in the same place.
+func helpLines(_ state: AppState, width: Int = 100) -> [(String, Style)] {
     let theme = state.theme
     var out: [(String, Style)] = [("Keys (keymap: \(state.keymap.name))", theme.accent)]
     let titles: [KeyContext: String] = [.global: "Everywhere", .input: "Editor", .transcript: "Transcript (Alt-↑ or Esc in vim)",
                                         .search: "Session search (Ctrl-R)", .skills: "Skill browser (Alt-S, /skills)", .mcp: "MCP servers (F4, /mcp)", .memory: "Memory (F5, /memory)", .dialog: "Approval dialog"]
+    // Keys take at most a third of the line (and 22 columns); the description the rest.
+    let keyColumn = max(8, min(22, width / 3))
+    func row(_ keys: String, _ text: String) {
+        var lines: [String] = []
+        var current = ""
+        for key in keys.components(separatedBy: ", ") {
+            let next = current.isEmpty ? key : current + ", " + key
+            if DisplayWidth.of(next) > keyColumn, !current.isEmpty {
+                lines.append(current + ",")
+                current = key
+            } else {
+                current = next
+            }
+        }
+        lines.append(current)
+        for (i, k) in lines.enumerated() {
+            let pad = String(repeating: " ", count: max(1, keyColumn - DisplayWidth.of(k) + 1))
+            out.append(("  " + k + (i == 0 ? pad + text : ""), theme.text))
+        }
+    }
     for ctx in KeyContext.allCases {
         let map = state.keymap.bindings[ctx] ?? [:]
         guard !map.isEmpty else { continue }
@@ -478,18 +521,18 @@ func helpLines(_ state: AppState) -> [(String, Style)] {
         out.append((titles[ctx] ?? ctx.rawValue, theme.accent))
         var byCommand: [Command: [String]] = [:]
         for (k, c) in map { byCommand[c, default: []].append(k.name) }
-        for (c, keys) in byCommand.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            let k = keys.sorted { ($0.count, $0) < ($1.count, $1) }.joined(separator: ", ")
-            out.append(("  " + k.padding(toLength: max(k.count, 24), withPad: " ", startingAt: 0) + " " + c.rawValue, theme.text))
+        // In the order the commands are declared: related ones stay together.
+        for c in Command.allCases {
+            guard let keys = byCommand[c] else { continue }
+            row(keys.sorted { ($0.count, $0) < ($1.count, $1) }.joined(separator: ", "), c.summary)
         }
     }
     out.append(("", theme.text))
     out.append(("Commands", theme.accent))
-    for c in SlashCommand.allCases {
-        out.append(("  " + ("/" + c.rawValue).padding(toLength: 24, withPad: " ", startingAt: 0) + " " + c.summary, theme.text))
-    }
+    for c in SlashCommand.allCases { row("/" + c.rawValue, c.summary) }
     out.append(("", theme.text))
     out.append(("@path in a prompt attaches that file. With the mouse on, Shift+drag selects text in most terminals.", theme.dim))
+    out.append(("Your own keymaps (~/.talaria/keymaps/*.json) name these commands as keymaps/default.json does.", theme.dim))
     return out
 }
 
@@ -499,7 +542,7 @@ private func drawHelp(_ state: AppState, scroll: Int, into buffer: inout ScreenB
     let width = buffer.cols, height = buffer.rows - 1
     guard width >= 10, height >= 4 else { return }
     drawBox(&buffer, x: inset, y: inset, width: width, height: height, style: theme.accent, title: "Help · ↑↓ scroll · any key closes")
-    let lines = helpLines(state)
+    let lines = helpLines(state, width: width - 4)
     let visible = height - 2
     let start = max(0, min(scroll, lines.count - visible))
     for (i, (text, style)) in lines.dropFirst(start).prefix(visible).enumerated() {

@@ -56,12 +56,15 @@ public struct ToolItem: Sendable, Hashable {
     public var startedAt: Double?
     /// Finished cards show a few lines of output unless expanded.
     public var isExpanded: Bool
+    /// A command's exit status (nil for other tools).
+    public var exitCode: Int32?
 
     public static let maxLines = 2_000
     public static let columns = 160
 
     public init(callID: String, name: String, arguments: String, status: ToolStatus? = nil, output: String = "",
-                elapsedMs: Int? = nil, startedAt: Double? = nil, isExpanded: Bool = false) {
+                elapsedMs: Int? = nil, startedAt: Double? = nil, isExpanded: Bool = false, exitCode: Int32? = nil) {
+        self.exitCode = exitCode
         self.callID = callID
         self.name = name
         self.arguments = arguments
@@ -75,6 +78,13 @@ public struct ToolItem: Sendable, Hashable {
 
     /// The output's non-empty lines' count (for "N lines" labels).
     public var hasOutput: Bool { screen.lines.contains { !$0.isEmpty } }
+
+    /// The shell said a command does not exist (`bash: primes: command not found`, dash's
+    /// `sh: 1: primes: not found`): worth a mark even when a pipeline exits 0.
+    public var saysCommandNotFound: Bool {
+        guard name == "terminal" else { return false }
+        return screen.text.contains { $0.contains("command not found") || $0.range(of: #"^(\S+: )?\d+: \S+: not found$"#, options: .regularExpression) != nil }
+    }
 }
 
 public struct Notice: Sendable, Hashable {

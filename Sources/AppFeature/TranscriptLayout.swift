@@ -107,13 +107,19 @@ func layout(_ item: TranscriptItem, width: Int, theme: Theme, paneShown: Bool,
         }
         return out
     case .tool(let t):
-        let (icon, style, label): (String, Style, String) = switch t.status {
+        // A command's card says how it exited, not just "ok": a pipeline can exit 0 after a
+        // `command not found`, and that is marked too.
+        let exit = t.exitCode.map { "exit \($0)" }
+        var (icon, style, label): (String, Style, String) = switch t.status {
         case nil: ("●", theme.tool, "running")
-        case .succeeded?: ("✓", theme.success, "ok")
-        case .failed?: ("✗", theme.error, "failed")
+        case .succeeded?: ("✓", theme.success, exit ?? "ok")
+        case .failed?: ("✗", theme.error, exit ?? "failed")
         case .denied?: ("⊘", theme.warning, "denied")
         case .cancelled?: ("■", theme.dim, "cancelled")
         case .timedOut?: ("⏱", theme.warning, "timed out")
+        }
+        if t.status != nil, t.saysCommandNotFound {
+            (icon, style, label) = ("⚠", theme.warning, "command not found · " + label)
         }
         var header = StyledLine(icon + " ", style)
         header.append(t.name, theme.tool.merged(Style(attributes: .bold)))

@@ -11,13 +11,9 @@ import MCPClient
 import Skills
 import Store
 
-/// `talaria [-p PROMPT]`: one-shot (headless) or line-by-line interactive chat.
-struct ChatCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "chat",
-        abstract: "Talk to the agent: -p for one prompt (scripts), otherwise interactively."
-    )
-
+/// The options of `talaria` itself (and of `talaria chat`): one prompt, line mode, or the
+/// full-screen interface.
+struct ChatOptions: ParsableArguments {
     @Option(name: [.customShort("p"), .customLong("prompt")], help: "Run one prompt and exit; '-' reads it from stdin.")
     var prompt: String?
 
@@ -42,10 +38,22 @@ struct ChatCommand: AsyncParsableCommand {
 
     @OptionGroup var endpoint: EndpointOptions
 
-    mutating func run() async throws {
+    func run() async throws {
         try await ChatRunner(prompt: prompt, json: json, yes: yes, resume: resume, cwd: cwd, verbose: verbose, line: line,
                              endpoint: endpoint).run()
     }
+}
+
+/// `talaria chat [-p PROMPT]`: the same as `talaria` with its options.
+struct ChatCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chat",
+        abstract: "Talk to the agent: -p for one prompt (scripts), otherwise interactively (as plain `talaria`)."
+    )
+
+    @OptionGroup var options: ChatOptions
+
+    mutating func run() async throws { try await options.run() }
 }
 
 /// The work of `talaria [-p]` and `talaria sessions resume`, with plain values (argument-parser

@@ -65,6 +65,8 @@ struct TUIRunner {
         var environment = TUIEnvironment(host: host, store: store, cwd: cwd, skills: skills,
                                          writer: SkillWriter(root: settings.paths.home + "/skills"), mcp: mcp)
         environment.staleDays = settings.config.memory.staleDays ?? 60
+        if let n = settings.config.memory.notesLimit { environment.memoryLimits.notes = n }
+        if let n = settings.config.memory.userLimit { environment.memoryLimits.user = n }
         let ui = UIThread.run(state: state, environment: environment, mouse: state.mouseCapture) { host.enqueue($0) }
         await host.setSinks(events: { ui.post($0) }, replies: { ui.post($0) })
         if let mcp {

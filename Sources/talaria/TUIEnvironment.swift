@@ -19,6 +19,8 @@ struct TUIEnvironment: AppEnvironment {
     let mcp: MCPHub?
     /// Derived facts unconfirmed this long are stale (memory.stale_days).
     var staleDays = 60
+    /// The prompt's memory limits (memory: notes_limit, user_limit).
+    var memoryLimits = MemoryLimits()
 
     func perform(_ effect: IOEffect) async -> [AppAction] {
         do {
@@ -44,6 +46,19 @@ struct TUIEnvironment: AppEnvironment {
                         return [.toast(.error, "not saved: the text looks like it holds a secret"), .memoryLoaded(seq: seq, rows: try memoryRows(""))]
                     }
                     try store.replaceMemory(id: id, with: text, sessionID: nil, action: "edit")
+                case .add(let target, let text):
+                    // The same rules as the agent's memory tool: no secrets, within the prompt's limit.
+                    guard let t = MemoryTarget(rawValue: target) else { return [] }
+                    let book = MemoryBook(store: store, limits: memoryLimits)
+                    if t == .fact {
+                        guard book.secretReason(text) == nil else {
+                            return [.toast(.error, "not saved: the text looks like it holds a secret"), .memoryLoaded(seq: seq, rows: try memoryRows(""))]
+                        }
+                        _ = try store.addMemory(.fact, text, sessionID: nil, confidence: 1)
+                    } else if case .refused(let why) = book.add(t, text, sessionID: nil) {
+                        return [.toast(.error, "not added: " + (why.split(separator: "\n").first.map(String.init) ?? why)), .memoryLoaded(seq: seq, rows: try memoryRows(""))]
+                    }
+                    return [.toast(.info, "remembered in \(target): \(text)"), .memoryLoaded(seq: seq, rows: try memoryRows(""))]
                 }
                 return [.memoryLoaded(seq: seq, rows: try memoryRows(""))]
             case .updateSession(let id, let title, let tags, let archived):
@@ -227,14 +242,14 @@ enum StoredTranscript {
                     let status = run.flatMap { ToolStatus(rawValue: $0.status) } ?? .succeeded
                     toolIndex[call.id] = items.count
                     items.append(.tool(ToolItem(callID: call.id, name: call.name, arguments: call.arguments, status: status,
-                                                output: run?.output ?? "", elapsedMs: run?.elapsedMs)))
+                                                output: run?.output ?? "", elapsedMs: run?.elapsedMs, exitCode: run?.exitCode)))
                 }
             case .tool:
                 guard let i = toolIndex[msg.toolCallID ?? ""] else { continue }
                 itemOfMessage[m.id] = i
                 if case .tool(let t) = items[i], !t.hasOutput {
                     items[i] = .tool(ToolItem(callID: t.callID, name: t.name, arguments: t.arguments, status: t.status,
-                                              output: msg.content, elapsedMs: t.elapsedMs))
+                                              output: msg.content, elapsedMs: t.elapsedMs, exitCode: t.exitCode))
                 }
             }
         }

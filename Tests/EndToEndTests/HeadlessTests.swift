@@ -76,6 +76,25 @@ struct HeadlessTests {
         #expect(r.stdout == "Done. The answer is 42.\n")
     }
 
+    @Test("talaria --help shows the chat options itself; an unknown command or option says so, lists the commands and exits 2")
+    func usage() async throws {
+        let home = TalariaHome()
+        let help = try await home.run(["--help"])
+        #expect(help.status == 0)
+        for option in ["-p, --prompt <prompt>", "--json", "-y, --yes, --yolo", "--base-url <base-url>", "--max-iterations"] {
+            #expect(help.stdout.contains(option), "\(option) missing from talaria --help")
+        }
+        #expect(help.stdout.contains("SUBCOMMANDS:") && help.stdout.contains("sessions"))
+        let unknown = try await home.run(["doctor"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.hasPrefix("talaria: unknown command 'doctor'\nCommands: chat, tui, sessions, skills, memory, import, mcp, config, local, bench"), "\(unknown.stderr)")
+        let option = try await home.run(["--frobnicate"])
+        #expect(option.status == 2, "the documented exit code for bad usage, not the parser's 64")
+        #expect(option.stderr.contains("Unknown option '--frobnicate'"))
+        let value = try await home.run(["sessions", "list", "--limit", "many"])
+        #expect(value.status == 2)
+    }
+
     @Test("sessions resume continues a stored session with its history")
     func resume() async throws {
         let home = TalariaHome()

@@ -45,10 +45,11 @@ struct TUITests {
     init() async throws { server = try await FakeLLMServer() }
 
     /// Plain `talaria` on a terminal opens the full-screen interface.
-    func start(_ home: TalariaHome, _ extra: String = "", base: String? = nil, cols: Int = 80, rows: Int = 24) -> Tmux {
+    func start(_ home: TalariaHome, _ extra: String = "", base: String? = nil, cols: Int = 80, rows: Int = 24, editor: String? = nil) -> Tmux {
         // Colours on, as in a user's terminal (the test runner's environment may say NO_COLOR).
-        Tmux(command: "unset NO_COLOR; cd \(home.work) && TALARIA_HOME=\(home.home) TALARIA_LOCAL_PORTS=9 \(TalariaHome.binary) --base-url \(base ?? server.baseURL) \(extra)",
-             cols: cols, rows: rows)
+        let env = editor.map { "VISUAL= EDITOR=\($0) " } ?? ""
+        return Tmux(command: "unset NO_COLOR; cd \(home.work) && \(env)TALARIA_HOME=\(home.home) TALARIA_LOCAL_PORTS=9 \(TalariaHome.binary) --base-url \(base ?? server.baseURL) \(extra)",
+                    cols: cols, rows: rows)
     }
 
     @Test("a prompt streams an answer with a tool card and a thought; Ctrl-T expands it; a resize storm keeps everything; Ctrl-C restores the terminal")
@@ -61,7 +62,7 @@ struct TUITests {
         t.keys("check think=1 rounds=1 cmd=echo%20from-the-tool", "Enter")
         let done = await t.waitFor("Done. The answer is 42.")
         #expect(done != nil)
-        #expect(done?.contains("✓ terminal echo from-the-tool · ok") == true, "\(done ?? "")")
+        #expect(done?.contains("✓ terminal echo from-the-tool · exit 0") == true, "\(done ?? "")")
         #expect(done?.contains("│ from-the-tool") == true)
         #expect(done?.contains("▸ thought for 1 line") == true)
         t.keys("C-t")
@@ -237,9 +238,45 @@ struct TUITests {
         #expect(await t.waitFor("vim · F1 help") != nil)
         t.keys("F1")
         let help = await t.waitFor("Keys (keymap: vim)")
-        #expect(help?.contains("interrupt-or-close") == true && help?.contains("open-memory") == true, "\(help ?? "")")
+        // What each key does in words, not the keymap's identifiers.
+        #expect(help?.contains("stop the running turn, or close what is open") == true && help?.contains("search every stored session") == true, "\(help ?? "")")
+        #expect(help?.contains("interrupt-or-close") == false)
         t.keys("q", "C-c")
         #expect(await t.waitFor("EXITED-0") != nil)
+    }
+
+    @Test("a card says how a command exited, marks 'command not found' even when the pipeline exits 0, and the status line names the backend and folder")
+    func cardsAndStatus() async throws {
+        let home = TalariaHome()
+        let t = start(home, cols: 120, rows: 30)
+        #expect(await t.waitFor("Ask anything") != nil)
+        let status = t.screen().split(separator: "\n").last.map(String.init) ?? ""
+        #expect(status.contains(" · local · ") && status.contains("/work"), "the status line: \(status)")
+        t.keys("go rounds=1 cmd=nosuchcommand%20|%20head%20-n%201", "Enter")
+        let card = await t.waitFor("Done. The answer is 42.")
+        #expect(card?.contains("⚠ terminal nosuchcommand | head -n 1 · command not found · exit 0") == true, "\(card ?? "")")
+        t.keys("C-c")
+        #expect(await t.waitFor("EXITED-0") != nil)
+    }
+
+    @Test("the memory browser adds an entry with a key, written in the editor, under the memory tool's rules")
+    func memoryAdd() async throws {
+        let home = TalariaHome()
+        let editor = home.dir.file("editor.sh")
+        home.dir.write("editor.sh", "#!/bin/sh\nprintf 'prefers tabs over spaces\\n' > \"$1\"\n")
+        chmod(editor, 0o755)
+        let t = start(home, "", cols: 120, rows: 30, editor: editor)
+        #expect(await t.waitFor("Ask anything") != nil)
+        t.keys("F5")
+        #expect(await t.waitFor("a add") != nil, "\(t.screen())")
+        t.keys("Tab", "a")
+        #expect(await t.waitFor("• prefers tabs over spaces", "User profile (1)") != nil, "\(t.screen())")
+        t.keys("Escape")
+        try await Task.sleep(for: .milliseconds(100))
+        t.keys("C-c")
+        #expect(await t.waitFor("EXITED-0") != nil)
+        let list = try await home.run(["memory", "list"])
+        #expect(list.stdout.contains("prefers tabs over spaces"), "\(list.stdout)")
     }
 
     @Test("a running command's output shows live in the terminal pane, with its colours; Alt-Z zooms it")
