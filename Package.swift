@@ -51,6 +51,8 @@ let package = Package(
         .target(name: "AgentCore",
                 dependencies: ["AgentProtocol", "LLMClient", "Store", "AgentTools", "Exec", "Skills"],
                 swiftSettings: strict),
+        // The built-in local model: llama-server's build, model downloads, the server's lifecycle.
+        .target(name: "LocalModel", dependencies: ["Exec", "LLMClient"], swiftSettings: strict),
         // MARK: Terminal UI (pure)
         .target(name: "TUIKit", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "Markdown", dependencies: ["TUIKit", "CCmarkGFM"], swiftSettings: strict),
@@ -60,7 +62,7 @@ let package = Package(
 
         .executableTarget(
             name: "talaria",
-            dependencies: ["AgentCore", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec", "Skills", "MCPClient",
+            dependencies: ["AgentCore", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec", "Skills", "MCPClient", "LocalModel",
                            "AppFeature", "AppRuntime", "TUICurses",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
@@ -82,6 +84,7 @@ let package = Package(
         .testTarget(name: "TUIKitTests", dependencies: ["TUIKit"], swiftSettings: strict),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"], swiftSettings: strict),
         .testTarget(name: "AppFeatureTests", dependencies: ["AppFeature"], exclude: ["__Snapshots__"], swiftSettings: strict),
+        .testTarget(name: "LocalModelTests", dependencies: ["LocalModel", "CurlTransport", "LLMClient", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "AgentProtocol", "LLMClient"], swiftSettings: strict),
     ]
 )

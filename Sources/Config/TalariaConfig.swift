@@ -17,6 +17,8 @@ public struct TalariaConfig: Sendable, Hashable {
     public var keymap: String?
     public var toolOutputLimit: Int?
     public var systemPrompt: String?
+    /// The built-in model to serve and use when no `base_url` is set (`talaria local up` starts it).
+    public var localModel: String?
     /// Sections owned by later features (`mcp_servers`); kept as text until they are read.
     public var sections: [String: String] = [:]
     /// The `skills:` section.
@@ -45,7 +47,7 @@ public struct TalariaConfig: Sendable, Hashable {
         "model": .string, "base_url": .string, "api_key_env": .string, "max_iterations": .int,
         "context_window": .int, "max_tokens": .int, "temperature": .double, "backend": .string,
         "approvals": .string, "theme": .string, "keymap": .string, "tool_output_limit": .int,
-        "system_prompt": .string, "mcp_servers": .section, "skills": .section, "memory": .section, "loop_guard": .section, "extra_body": .section,
+        "system_prompt": .string, "local_model": .string, "mcp_servers": .section, "skills": .section, "memory": .section, "loop_guard": .section, "extra_body": .section,
         "ssh": .section, "docker": .section, "sandbox": .section, "apptainer": .section, "modal": .section, "daytona": .section,
     ]
 
@@ -175,6 +177,7 @@ extension TalariaConfig {
         case "theme": theme = s
         case "keymap": keymap = s
         case "system_prompt": systemPrompt = s
+        case "local_model": localModel = s
         default: break
         }
     }

@@ -83,6 +83,10 @@ private final class Transfer: @unchecked Sendable {
         _ = tl_setopt_long(curl, CURLOPT_LOW_SPEED_LIMIT, 1)
         _ = tl_setopt_long(curl, CURLOPT_LOW_SPEED_TIME, max(1, Int(request.idleTimeout)))
         _ = tl_setopt_str(curl, CURLOPT_ACCEPT_ENCODING, "")
+        if request.followRedirects {
+            _ = tl_setopt_long(curl, CURLOPT_FOLLOWLOCATION, 1)
+            _ = tl_setopt_long(curl, CURLOPT_MAXREDIRS, 10)
+        }
         for (name, value) in request.headers { list = curl_slist_append(list, "\(name): \(value)") }
         list = curl_slist_append(list, "Expect:")
         _ = tl_setopt_slist(curl, CURLOPT_HTTPHEADER, list)

@@ -10,9 +10,12 @@ public struct HTTPRequest: Sendable, Hashable {
     public var connectTimeout: Double
     /// Seconds without any received byte after which the request fails (a stalled stream).
     public var idleTimeout: Double
+    /// Follow redirects (a download whose address sends it to a CDN); API requests do not.
+    public var followRedirects: Bool
 
     public init(url: URL, method: String = "GET", headers: [String: String] = [:], body: Data? = nil,
-                connectTimeout: Double = 10, idleTimeout: Double = 300) {
+                connectTimeout: Double = 10, idleTimeout: Double = 300, followRedirects: Bool = false) {
+        self.followRedirects = followRedirects
         self.url = url
         self.method = method
         self.headers = headers

@@ -4,8 +4,8 @@
 /// writes ```` ```json ```` fenced calls instead. This template (the model's own with that one
 /// change) asks for fenced calls, so llama-server, which derives the call syntax from the
 /// template, parses them into native `tool_calls`.
-enum QwenToolTemplate {
-    static let text = #"""
+public enum QwenToolTemplate {
+    public static let text = #"""
 {%- if tools %}
     {{- '<|im_start|>system\n' }}
     {%- if messages[0]['role'] == 'system' %}
