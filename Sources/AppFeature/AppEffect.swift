@@ -23,10 +23,14 @@ public enum SessionEffect: Sendable, Hashable {
     case setModel(String)
     /// Switch where commands run (`/backend NAME`); fails, with the reason, if it cannot work.
     case setBackend(BackendKind)
+    /// First run: talk to this (checked, saved to config.yaml, then a session starts).
+    case useEndpoint(EndpointChoice)
 }
 
 /// Store, file-system and server work (the environment's).
 public enum IOEffect: Sendable, Hashable {
+    /// First run: look for servers running on this machine.
+    case detectServers
     case searchSessions(query: String, includeArchived: Bool, seq: Int)
     case loadPreview(sessionID: String, messageID: Int64?, seq: Int)
     /// Open a stored session read-only, at `messageID` when given (a search hit).

@@ -14,8 +14,10 @@ public struct AppState: Sendable, Hashable {
     public var isBusy = false
     /// Esc or Ctrl-C asked the running turn to stop; the agent has not confirmed yet.
     public var isInterrupting = false
-    /// Prompts typed while a turn runs; sent in order when it ends.
+    /// Prompts typed while a turn runs (or the model is being prepared); sent in order when it ends.
     public var queued: [String] = []
+    /// No model endpoint yet: the first-run screen (see ``FirstRunState``).
+    public var firstRun: FirstRunState?
     public var model = ""
     public var backend = "local"
     /// The backend failed to prepare; commands will fail until it is fixed or switched.
@@ -361,6 +363,14 @@ public enum AppAction: Sendable, Hashable {
     case memoryLoaded(seq: Int, rows: [MemoryRow])
     /// The backend cannot work (not installed, unreachable): why.
     case backendProblem(String)
+    /// First run: the servers found running on this machine.
+    case serversDetected([DetectedServer])
+    /// First run: how far checking a server or preparing the built-in model is.
+    case setupProgress(SetupProgress)
+    /// First run: the choice did not work (why, and what to do).
+    case setupFailed(String)
+    /// First run: a session on the chosen model is ready.
+    case setupFinished(model: String, backend: String)
 }
 
 /// A memory change and where its card is in the transcript.

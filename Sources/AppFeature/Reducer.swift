@@ -14,6 +14,7 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
             return s.prompt == nil ? runSearch(&state) : []
         }
         guard state.pendingApproval == nil, state.viewing == nil else { return [] }
+        if firstRunPaste(&state, text) { return [] }
         state.focus = .input
         state.input.insert(text)
         return updateCompletion(&state)
@@ -120,6 +121,8 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
         state.backendFailed = true
         append(&state, .notice(Notice(.error, text + " — /backend switches")))
         return []
+    case .serversDetected, .setupProgress, .setupFailed, .setupFinished:
+        return firstRunEvent(&state, action)
     case .backendChanged(let identity):
         state.backend = identity
         state.backendFailed = false
@@ -149,6 +152,7 @@ private func reduceKey(into state: inout AppState, _ key: KeyEvent) -> [AppEffec
         return []
     }
     if case .search(let s)? = state.overlay, s.prompt != nil { return searchPromptKey(&state, key) }
+    if state.overlay == nil, state.pendingApproval == nil, let effects = firstRunKey(&state, key) { return effects }
     if case .skills? = state.overlay, state.pendingApproval == nil { return skillsKey(&state, key) }
     if case .mcp? = state.overlay, state.pendingApproval == nil { return mcpKey(&state, key) }
     if case .memory? = state.overlay, state.pendingApproval == nil { return memoryKey(&state, key) }
@@ -403,7 +407,7 @@ private func submit(_ state: inout AppState) -> [AppEffect] {
     if text.hasPrefix("/"), !text.hasPrefix("//") { return runSlash(text, &state) }
     state.scrollBack = 0
     state.selectedEntry = nil
-    if state.isBusy {
+    if state.isBusy || state.firstRun != nil {
         state.queued.append(text)
         return []
     }

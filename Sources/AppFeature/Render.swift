@@ -109,6 +109,10 @@ private func drawTranscript(_ state: AppState, into buffer: inout ScreenBuffer, 
         if top - scrollBack > height { scrollBack = max(sb, top - height) }
     }
     if complete { scrollBack = max(0, min(scrollBack, total - height)) }
+    if let f = state.firstRun {
+        drawFirstRun(f, state: state, into: &buffer, height: height)
+        return 0
+    }
     if state.entries.isEmpty {
         drawWelcome(state, into: &buffer, height: height)
         return 0
@@ -219,6 +223,9 @@ private func drawEditor(_ state: AppState, into buffer: inout ScreenBuffer, bott
         let hint: String
         if state.viewing != nil {
             hint = "read-only · r resume · q back"
+        } else if let f = state.firstRun {
+            hint = f.step != .working ? "choose a model above first · F1 help"
+                : state.queued.isEmpty ? "your first request: sent when the model is ready" : "\(state.queued.count) queued until the model is ready"
         } else if state.isBusy {
             hint = state.queued.isEmpty ? "working… type to queue · Esc interrupts" : "\(state.queued.count) queued · Esc interrupts"
         } else if state.focus == .transcript {

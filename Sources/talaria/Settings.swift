@@ -4,6 +4,7 @@ import Config
 import CurlTransport
 import Foundation
 import LLMClient
+import LocalModel
 
 /// The effective settings: flags over config over environment over detection.
 struct Settings {
@@ -15,11 +16,17 @@ struct Settings {
     var maxIterations: Int
     var contextWindow: Int?
     var maxTokens: Int?
+    /// The process environment with `secrets.env` beneath it (the key's variable may live there).
+    var environment: [String: String] = ProcessInfo.processInfo.environment
 
     /// Resolves everything; prints a clear message and throws an exit code when it cannot.
-    static func resolve(_ o: EndpointOptions, env: [String: String] = ProcessInfo.processInfo.environment,
-                        transport: CurlTransport, quiet: Bool = false) async throws -> Settings {
-        let paths = TalariaPaths(environment: env)
+    ///
+    /// - Parameter startLocal: with no endpoint but a configured, installed `local_model`, start
+    ///   it and wait (one-shot runs); the interface starts it in the background instead.
+    static func resolve(_ o: EndpointOptions, env processEnv: [String: String] = ProcessInfo.processInfo.environment,
+                        transport: CurlTransport, quiet: Bool = false, startLocal: Bool = true) async throws -> Settings {
+        let paths = TalariaPaths(environment: processEnv)
+        let env = SecretsFile.load(paths).merging(processEnv) { _, process in process }
         var config: TalariaConfig
         do { config = try TalariaConfig.load(path: paths.configFile) } catch {
             printError("talaria: \(error)")
@@ -36,6 +43,9 @@ struct Settings {
         let apiKey = env[keyVar].flatMap { $0.isEmpty ? nil : $0 }
         var base = o.baseURL ?? config.baseURL ?? env["OPENAI_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         if base == nil { base = await LocalServerDetector(transport: transport, localPortFile: paths.local + "/port").detect() }
+        if base == nil, startLocal, let configured = config.localModel {
+            base = try await startLocalModel(configured, paths: paths, transport: transport)
+        }
         guard let base, let url = URL(string: base), url.scheme == "http" || url.scheme == "https" else {
             if let bad = o.baseURL ?? config.baseURL {
                 printError("talaria: base_url '\(bad)' is not an http(s) URL")
@@ -60,7 +70,25 @@ struct Settings {
         return Settings(paths: paths, config: config, baseURL: base, model: model!, apiKey: apiKey,
                         maxIterations: o.maxIterations ?? config.maxIterations ?? 50,
                         contextWindow: o.contextWindow ?? config.contextWindow,
-                        maxTokens: o.maxTokens ?? config.maxTokens)
+                        maxTokens: o.maxTokens ?? config.maxTokens, environment: env)
+    }
+
+    /// Starts the configured built-in model when it is installed (a few seconds); its API base.
+    static func startLocalModel(_ configured: String, paths: TalariaPaths, transport: CurlTransport) async throws -> String? {
+        let installer = LocalModelInstaller(dir: paths.local, transport: transport)
+        guard let spec = try? LocalModelSpec.parse(configured) else {
+            printError("talaria: local_model '\(configured)' in \(paths.configFile) is not a model (talaria local models lists them)")
+            throw Exit.usage
+        }
+        guard installer.isInstalled(spec), installer.installedServer() != nil else {
+            printError("talaria: the local model \(spec.id) is not installed yet: talaria local up --model \(configured)")
+            throw Exit.noEndpoint
+        }
+        printError("talaria: starting the local model \(spec.id)…")
+        do { return try await installer.prepare(spec, port: LocalServerDetector.freePort()).absoluteString } catch {
+            printError("talaria: \(error.message)")
+            throw Exit.noEndpoint
+        }
     }
 }
 
@@ -80,8 +108,12 @@ struct LocalServerDetector {
         return ports.map { "http://127.0.0.1:\($0)/v1" }
     }
 
-    func detect() async -> String? {
+    func detect() async -> String? { await detectAll().first?.url }
+
+    /// Every candidate that answers, in order, with what it probably is.
+    func detectAll() async -> [(url: String, label: String)] {
         let urls = candidates()
+        let localPort = (try? String(contentsOfFile: localPortFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         var found: [Int: String] = [:]
         await withTaskGroup(of: (Int, Bool).self) { group in
             for (i, u) in urls.enumerated() {
@@ -93,7 +125,30 @@ struct LocalServerDetector {
             }
             for await (i, ok) in group where ok { found[i] = urls[i] }
         }
-        return found.keys.min().flatMap { found[$0] }
+        return found.keys.sorted().compactMap { i in
+            guard let url = found[i], let port = URL(string: url)?.port else { return nil }
+            let label = port == localPort ? "the built-in model"
+                : [8080: "llama.cpp", 11434: "Ollama", 1234: "LM Studio", 8000: "vLLM"][port] ?? "a server"
+            return (url, label)
+        }
+    }
+
+    /// A loopback port nothing listens on (for the local model when 8080 is taken).
+    static func freePort(preferred: Int = 8080) -> Int {
+        func bindable(_ port: Int) -> Int? {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = in_port_t(UInt16(port).bigEndian)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let ok = withUnsafeMutablePointer(to: &addr) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+            }
+            return ok ? Int(UInt16(bigEndian: addr.sin_port)) : nil
+        }
+        return bindable(preferred) ?? bindable(0) ?? preferred
     }
 }
 

@@ -36,6 +36,26 @@ struct TUIBench: AsyncParsableCommand {
         }
         print(String(format: "FIGURE tui first frame: median %.1f ms (min %.1f) over %d runs", Stats(firsts).median, Stats(firsts).min, runs))
 
+        // A newcomer's first run: a fresh home, nothing configured, no server to find. The
+        // interface is usable on its first-run screen at once (it used to build llama.cpp and
+        // download a model first, ~10.5 minutes on two cores).
+        var fresh: [Double] = []
+        for i in 0..<runs {
+            let empty = home + "/fresh-\(i)"
+            try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+            var env = ProcessInfo.processInfo.environment
+            env["TALARIA_HOME"] = empty
+            env["TALARIA_LOCAL_PORTS"] = "9"
+            env["TERM"] = "xterm-256color"
+            env.removeValue(forKey: "OPENAI_BASE_URL")
+            let t0 = Date()
+            let p = try PTYProcess([binary, "tui"], environment: env, cwd: empty, cols: 120, rows: 40)
+            guard p.read(until: "Another server", limit: 10) != nil else { throw ValidationError("no first-run screen") }
+            fresh.append(Date().timeIntervalSince(t0) * 1000)
+        }
+        print(String(format: "FIGURE tui first run: a fresh home with nothing configured is usable (its first-run screen) after %.1f ms median (min %.1f) over %d runs",
+                     Stats(fresh).median, Stats(fresh).min, runs))
+
         // Idle: no wake-ups, no CPU.
         let idle = try launch()
         _ = idle.read(until: "F1 help", limit: 10)

