@@ -181,7 +181,7 @@ struct ChatRunner {
         tools.register(SkillManageTool(library: library, writer: SkillWriter(root: s.paths.home + "/skills")))
         let memory = s.config.memory.enabled == false ? nil
             : MemoryBook(store: store, limits: MemoryLimits(notes: s.config.memory.notesLimit ?? 2200, user: s.config.memory.userLimit ?? 1375,
-                                                            nudgeEvery: s.config.memory.nudgeEvery ?? 10))
+                                                            nudgeEvery: s.config.memory.nudgeEvery ?? 10), environment: s.environment)
         if let memory { tools.register(MemoryTool(book: memory)) }
         tools.register(SessionSearchTool(store: store, summarize: { instructions, text in
             try? await client.ask(system: instructions, user: text, maxTokens: 300)
@@ -196,7 +196,8 @@ struct ChatRunner {
                               review: s.config.skills.review == false ? nil
                                   : SkillReviewSettings(reviewAfter: s.config.skills.reviewAfter ?? 10, autoAccept: s.config.skills.autoAccept ?? false,
                                                         root: s.paths.home + "/skills"),
-                              toolSources: toolSources, approvalMemory: ApprovalMemory(path: s.paths.home + "/approvals.json"),
+                              toolSources: toolSources, redactor: SecretRedactor(environment: s.environment),
+                              approvalMemory: ApprovalMemory(path: s.paths.home + "/approvals.json"),
                               memory: memory, compressAt: s.config.memory.compressAt ?? 0.5,
                               userModel: memory.flatMap { s.config.memory.deriveFacts == false ? nil : UserModel(book: $0, staleDays: s.config.memory.staleDays ?? 60) },
                               factsEvery: s.config.memory.factsEvery ?? 5, lane: lane)
