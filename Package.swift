@@ -48,8 +48,10 @@ let package = Package(
                 dependencies: ["AgentProtocol", "AgentTools", "Exec", "LLMClient", .product(name: "MCP", package: "swift-sdk"),
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
+        // What the agent remembers: notes, the user model, compression, session_search.
+        .target(name: "Memory", dependencies: ["AgentProtocol", "AgentTools", "Store"], swiftSettings: strict),
         .target(name: "AgentCore",
-                dependencies: ["AgentProtocol", "LLMClient", "Store", "AgentTools", "Exec", "Skills"],
+                dependencies: ["AgentProtocol", "LLMClient", "Store", "AgentTools", "Exec", "Skills", "Memory"],
                 swiftSettings: strict),
         // The built-in local model: llama-server's build, model downloads, the server's lifecycle.
         .target(name: "LocalModel", dependencies: ["Exec", "LLMClient"], swiftSettings: strict),
@@ -62,7 +64,7 @@ let package = Package(
 
         .executableTarget(
             name: "talaria",
-            dependencies: ["AgentCore", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec", "Skills", "MCPClient", "LocalModel",
+            dependencies: ["AgentCore", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec", "Skills", "MCPClient", "LocalModel", "Memory",
                            "AppFeature", "AppRuntime", "TUICurses",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
@@ -79,7 +81,7 @@ let package = Package(
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "Skills"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "SkillsTests", dependencies: ["Skills"], swiftSettings: strict),
-        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "TestSupport", "Skills", "CurlTransport"], swiftSettings: strict),
+        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "TestSupport", "Skills", "CurlTransport", "Memory", "Store", "AgentTools", "Exec", "LLMClient", "AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "MCPClientTests", dependencies: ["MCPClient", "CurlTransport", "AgentTools", "Exec", "TestSupport", "LLMClient"], swiftSettings: strict),
         .testTarget(name: "TUIKitTests", dependencies: ["TUIKit"], swiftSettings: strict),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"], swiftSettings: strict),

@@ -1,6 +1,7 @@
 import AgentProtocol
 import AgentTools
 import Foundation
+import Memory
 import LLMClient
 
 /// What the model is told besides the conversation: the session's system prompt, built once

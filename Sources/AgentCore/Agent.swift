@@ -2,6 +2,7 @@ import AgentProtocol
 import AgentTools
 import Exec
 import Foundation
+import Memory
 import LLMClient
 import Skills
 import Store

@@ -1,5 +1,6 @@
 import AgentProtocol
 import Foundation
+import Memory
 
 /// How the agent treats tool calls that need the user's approval.
 public enum ApprovalMode: String, Sendable, Hashable, Codable {

@@ -1,4 +1,5 @@
 import Foundation
+import Memory
 
 /// The approvals the user answered "always" to, kept across sessions in a JSON file
 /// (`~/.talaria/approvals.json`: `{"always": ["reason", …]}`), keyed by the reason the policy

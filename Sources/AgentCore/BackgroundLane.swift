@@ -1,4 +1,5 @@
 import Foundation
+import Memory
 
 /// Where background model requests wait for the foreground, one lane per model server.
 ///

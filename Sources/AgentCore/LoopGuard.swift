@@ -1,6 +1,7 @@
 import AgentProtocol
 import AgentTools
 import Foundation
+import Memory
 
 /// When the loop guard steps in (config.yaml `loop_guard:`).
 public struct LoopGuardSettings: Sendable, Hashable {

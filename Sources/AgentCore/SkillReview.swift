@@ -1,5 +1,6 @@
 import AgentProtocol
 import Foundation
+import Memory
 import LLMClient
 import Skills
 

@@ -1,4 +1,5 @@
 import Foundation
+import Memory
 
 /// Builds the system prompt: who the agent is, where it runs, and the project's AGENTS.md.
 public enum SystemPrompt {

@@ -1,6 +1,7 @@
 import AgentProtocol
 import AgentTools
 import Foundation
+import Memory
 
 /// What a turn's tool calls did, for the plain account the user gets when a turn stops (the
 /// iteration limit, the loop guard) and the model gave no summary of its own.

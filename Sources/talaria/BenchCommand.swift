@@ -5,6 +5,7 @@ import ArgumentParser
 import LLMClient
 import Exec
 import Foundation
+import Memory
 import Store
 
 /// `talaria bench`: prints the performance figures of DESIGN.md §4, one `FIGURE` line each.

@@ -6,6 +6,7 @@ import Config
 import CurlTransport
 import Exec
 import Foundation
+import Memory
 import LLMClient
 import MCPClient
 import Skills

@@ -2,6 +2,7 @@ import AgentCore
 import ArgumentParser
 import Config
 import Foundation
+import Memory
 import Skills
 import Store
 

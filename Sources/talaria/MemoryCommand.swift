@@ -2,6 +2,7 @@ import AgentCore
 import ArgumentParser
 import Config
 import Foundation
+import Memory
 import Store
 
 /// `talaria memory …`: what Talaria remembers, inspectable and editable from a shell.

@@ -5,6 +5,7 @@ import AppFeature
 import AppRuntime
 import Exec
 import Foundation
+import Memory
 import MCPClient
 import Skills
 import Store

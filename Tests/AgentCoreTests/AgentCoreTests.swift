@@ -3,6 +3,7 @@ import AgentProtocol
 import AgentTools
 import Exec
 import Foundation
+import Memory
 import LLMClient
 import Store
 import TestSupport

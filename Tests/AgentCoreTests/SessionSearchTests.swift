@@ -3,6 +3,7 @@ import AgentProtocol
 import AgentTools
 import Exec
 import Foundation
+import Memory
 import Store
 import Testing
 

@@ -1,6 +1,7 @@
 import AgentCore
 import AgentProtocol
 import Foundation
+import Memory
 import Store
 import TestSupport
 import Testing

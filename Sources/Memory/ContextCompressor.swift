@@ -6,25 +6,25 @@ import Foundation
 /// Kept verbatim, always: everything up to the session's first user request, the latest user
 /// message, and a tail of recent messages (within `tailTokens`, starting at a clean boundary: a
 /// tool result is never separated from the call that asked for it). The middle is summarised.
-struct CompressionPlan: Equatable {
+package struct CompressionPlan: Equatable {
     /// Indices kept at the start (through the first user message).
-    var head: ClosedRange<Int>
+    package var head: ClosedRange<Int>
     /// The latest user message, when it is not in the head or the tail.
-    var latestUser: Int?
+    package var latestUser: Int?
     /// Summarised ranges: before the latest user message, and after it (inside the current turn).
-    var before: Range<Int>
-    var after: Range<Int>
+    package var before: Range<Int>
+    package var after: Range<Int>
     /// First index of the verbatim tail.
-    var tailStart: Int
+    package var tailStart: Int
 
     /// The newest plan the agent wrote in the middle (a numbered or checkbox list, or a "Plan"
     /// heading): kept verbatim where it was.
-    var keptPlan: Int?
+    package var keptPlan: Int?
 
     /// What leaves the context: the middle without the kept plan, as ranges in time order, and
     /// whether each carries the summary (the last range that will be replaced: the one after the
     /// latest user message when there is one, so the summary follows that message).
-    var removals: [(range: Range<Int>, carriesSummary: Bool)] {
+    package var removals: [(range: Range<Int>, carriesSummary: Bool)] {
         func split(_ r: Range<Int>) -> [Range<Int>] {
             guard let p = keptPlan, r.contains(p) else { return r.isEmpty ? [] : [r] }
             return [r.lowerBound..<p, (p + 1)..<r.upperBound].filter { !$0.isEmpty }
@@ -34,24 +34,24 @@ struct CompressionPlan: Equatable {
         return (before + after).map { ($0, $0 == carrier) }
     }
 
-    var compressedCount: Int { before.count + after.count - (keptPlan == nil ? 0 : 1) }
+    package var compressedCount: Int { before.count + after.count - (keptPlan == nil ? 0 : 1) }
 
-    static func == (a: CompressionPlan, b: CompressionPlan) -> Bool {
+    package static func == (a: CompressionPlan, b: CompressionPlan) -> Bool {
         a.head == b.head && a.latestUser == b.latestUser && a.before == b.before && a.after == b.after && a.tailStart == b.tailStart
             && a.keptPlan == b.keptPlan
     }
 }
 
-enum ContextCompressor {
+package enum ContextCompressor {
     /// The characters a message puts into a request: text, reasoning, tool calls.
-    static func characters(_ m: ChatMessage) -> Int {
+    package static func characters(_ m: ChatMessage) -> Int {
         m.content.utf8.count + (m.reasoning?.utf8.count ?? 0) + m.toolCalls.reduce(0) { $0 + $1.arguments.utf8.count + $1.name.utf8.count }
     }
 
     /// Rough tokens of a message: ~4 characters a token, plus framing.
-    static func tokens(_ m: ChatMessage) -> Int { characters(m) / 4 + 6 }
+    package static func tokens(_ m: ChatMessage) -> Int { characters(m) / 4 + 6 }
 
-    static func plan(_ history: [ChatMessage], tailTokens: Int) -> CompressionPlan? {
+    package static func plan(_ history: [ChatMessage], tailTokens: Int) -> CompressionPlan? {
         guard let first = history.firstIndex(where: { $0.role == .user }),
               let latest = history.lastIndex(where: { $0.role == .user }) else { return nil }
         // The tail: recent messages within the budget (always the last one).
@@ -80,7 +80,7 @@ enum ContextCompressor {
 
     /// Whether an assistant message lays out a plan: a "Plan" heading, or two or more numbered or
     /// checkbox lines.
-    static func isPlan(_ m: ChatMessage) -> Bool {
+    package static func isPlan(_ m: ChatMessage) -> Bool {
         guard m.role == .assistant, !m.content.isEmpty else { return false }
         var items = 0
         for line in m.content.split(separator: "\n") {
@@ -95,7 +95,7 @@ enum ContextCompressor {
     /// `items` with the plan's removals applied: each removed range gone, the summary (if any) at
     /// the start of the range that carries it. The store's `contextMessages` does the same with
     /// the recorded ranges, so a resumed session sees what the live one saw.
-    static func apply<T>(_ plan: CompressionPlan, to items: [T], summary: T?) -> [T] {
+    package static func apply<T>(_ plan: CompressionPlan, to items: [T], summary: T?) -> [T] {
         let removals = plan.removals
         var out: [T] = []
         out.reserveCapacity(items.count)
@@ -110,7 +110,7 @@ enum ContextCompressor {
     }
 
     /// What the record holds.
-    static let contents = """
+    package static let contents = """
         Write a concise record in Markdown:
         - The task and the user's requirements, constraints and preferences stated so far (quote them).
         - What was done: commands run, files read or changed (with paths), and their results.
@@ -120,7 +120,7 @@ enum ContextCompressor {
         """
 
     /// The summary as a request of its own, over a transcript of the middle.
-    static let instructions = """
+    package static let instructions = """
         You compress the middle of a conversation between a user and an AI agent that uses tools, so \
         the agent can continue the same task with less context. \(contents)
         """
@@ -128,7 +128,7 @@ enum ContextCompressor {
     /// The summary as the last message of a fork of the conversation (see `Agent.forkRequest`):
     /// the server's cache already holds the conversation, so only this is read — a standalone
     /// summary request read the whole middle again first (minutes for a long session on a CPU).
-    static let forkInstructions = """
+    package static let forkInstructions = """
         <system-reminder>
         This is not a message from the user, and calls for no tool. The conversation above is being \
         compressed: everything after the user's first request will be replaced by your record (the \
@@ -137,7 +137,7 @@ enum ContextCompressor {
         """
 
     /// The messages to summarise, as text (long tool output shortened).
-    static func transcript(_ messages: ArraySlice<ChatMessage>) -> String {
+    package static func transcript(_ messages: ArraySlice<ChatMessage>) -> String {
         messages.map { m in
             var body = m.content
             if m.role == .tool, body.count > 2000 { body = String(body.prefix(1200)) + "\n[…]\n" + String(body.suffix(600)) }
@@ -150,7 +150,7 @@ enum ContextCompressor {
     /// what it replaces (a small model sometimes copies the transcript out verbatim, and the
     /// compression then frees nothing and repeats every turn). A few hundred characters always
     /// do: what they replace was small.
-    static func isUsableSummary(_ summary: String, for messages: [ChatMessage]) -> Bool {
+    package static func isUsableSummary(_ summary: String, for messages: [ChatMessage]) -> Bool {
         let replaced = messages.reduce(0) { $0 + characters($1) }
         return !summary.isEmpty && (summary.utf8.count <= replaced * 6 / 10 || summary.utf8.count <= 500)
     }
@@ -167,7 +167,7 @@ enum ContextCompressor {
     /// Agent notes:
     /// - The build fails because foo was renamed.
     /// ```
-    static func extract(_ messages: [ChatMessage], limit: Int) -> String {
+    package static func extract(_ messages: [ChatMessage], limit: Int) -> String {
         var requests: [String] = []
         var files: [(String, String)] = []
         var commands: [String] = []
@@ -208,12 +208,12 @@ enum ContextCompressor {
         return text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
     }
 
-    static let summaryPrefix = "[Summary of "
+    package static let summaryPrefix = "[Summary of "
 
     /// Whether `m` is a summary standing in for compressed messages.
-    static func isSummary(_ m: ChatMessage) -> Bool { m.role == .assistant && m.content.hasPrefix(summaryPrefix) }
+    package static func isSummary(_ m: ChatMessage) -> Bool { m.role == .assistant && m.content.hasPrefix(summaryPrefix) }
 
-    static func summaryNote(_ summary: String, messages: Int) -> String {
+    package static func summaryNote(_ summary: String, messages: Int) -> String {
         summaryPrefix + "\(messages) earlier messages of this session, written when the context filled up. It is a record of what already happened, not a new request; the full messages remain in the session store.]\n\n" + summary
     }
 }

@@ -45,7 +45,7 @@ public struct UserModel: Sendable {
 
     // MARK: - Deriving
 
-    static let instructions = """
+    package static let instructions = """
         You maintain a small model of a user from their conversations with an AI agent: durable \
         facts about the user themselves — preferences, tools and languages they use, projects, role, \
         working style. Not facts about the task, the code or the world; never secrets.
@@ -58,7 +58,7 @@ public struct UserModel: Sendable {
 
     /// The pass as the last message of a fork of the conversation: the model reads the
     /// conversation itself (and the server's cache serves it).
-    static func forkInstructions(known: [MemoryEntry]) -> String {
+    package static func forkInstructions(known: [MemoryEntry]) -> String {
         var s = "<system-reminder>\nThis is not a message from the user, and calls for no tool. " + instructions + "\nKnown facts:\n"
         s += known.isEmpty ? "(none)" : known.map { "[\($0.id)] \($0.text)" }.joined(separator: "\n")
         s += "\nThe conversation is everything above; consider the user's own messages.\n</system-reminder>"
@@ -66,7 +66,7 @@ public struct UserModel: Sendable {
     }
 
     /// The derivation request's user message: known facts, then the user's side of the session.
-    static func request(known: [MemoryEntry], conversation: [ChatMessage]) -> String {
+    package static func request(known: [MemoryEntry], conversation: [ChatMessage]) -> String {
         var s = "Known facts:\n"
         s += known.isEmpty ? "(none)\n" : known.map { "[\($0.id)] \($0.text)" }.joined(separator: "\n") + "\n"
         s += "\nConversation (the user's messages, and the agent's answers shortened):\n"
