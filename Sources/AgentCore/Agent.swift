@@ -17,7 +17,7 @@ public actor Agent {
     public nonisolated let sessionID: String
 
     let config: AgentConfiguration
-    let client: LLMClient
+    let client: any ModelClient
     let store: SessionStore
     private let indexer: Indexer?
     let skills: (any SkillPromptSource)?
@@ -92,7 +92,7 @@ public actor Agent {
 
     /// - Parameters:
     ///   - resumeID: continue a stored session (its messages become the history).
-    public init(config: AgentConfiguration, client: LLMClient, store: SessionStore, indexer: Indexer? = nil,
+    public init(config: AgentConfiguration, client: any ModelClient, store: SessionStore, indexer: Indexer? = nil,
                 tools: ToolRegistry, backend: any ExecutionBackend, resumeID: String? = nil,
                 contextProbe: ContextWindowProbe? = nil, contextCache: ContextWindowCache? = nil,
                 skills: (any SkillPromptSource)? = nil, skillLibrary: SkillLibrary? = nil,

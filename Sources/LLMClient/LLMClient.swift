@@ -42,31 +42,18 @@ public struct LLMRequest: Sendable, Hashable {
     }
 }
 
-/// A client for any OpenAI-compatible `/chat/completions` endpoint.
+/// What the agent needs of a model: a streamed answer to a request.
 ///
-/// `stream(_:)` retries retryable failures (429, 5xx, resets, streams cut before
-/// `[DONE]`) with ``RetryPolicy`` backoff and reports each wait as
-/// ``LLMStreamEvent/retrying(_:)``. When a stream breaks after text was already
-/// delivered, the retried stream's text is compared with what was shown: a replay
-/// of the same prefix is suppressed, so consumers see each character once.
-public final class LLMClient: Sendable {
-    public let endpoint: Endpoint
-    public let retry: RetryPolicy
-    private let transport: any HTTPStreamTransport
-    private let sleep: @Sendable (Double) async throws -> Void
-    /// Set once a server rejected `stream_options`; later requests leave it out.
-    private let omitStreamOptions = Mutex(false)
-    /// The last tool list and its rendered JSON (the same list is sent on every iteration).
-    private let toolsCache = Mutex<(tools: [ToolSpec], json: [UInt8])?>(nil)
+/// ``LLMClient`` speaks OpenAI's Chat Completions; a provider with another wire (Anthropic
+/// Messages, OpenAI Responses) conforms with a client of its own, and the agent does not change.
+public protocol ModelClient: Sendable {
+    /// One assistant response as it arrives; the last element is `.completed`.
+    ///
+    /// - Throws: ``LLMError``; `.cancelled` when the consuming task is cancelled.
+    func stream(_ request: LLMRequest) -> AsyncThrowingStream<LLMStreamEvent, any Error>
+}
 
-    public init(endpoint: Endpoint, transport: any HTTPStreamTransport, retry: RetryPolicy = RetryPolicy(),
-                sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) }) {
-        self.endpoint = endpoint
-        self.transport = transport
-        self.retry = retry
-        self.sleep = sleep
-    }
-
+extension ModelClient {
     /// One answer to a system and a user message, without tools: for summaries the user never
     /// sees streaming. - Throws: ``LLMError`` (`invalidResponse` for an empty answer).
     public func ask(system: String, user: String, maxTokens: Int, temperature: Double = 0.2) async throws -> String {
@@ -74,8 +61,8 @@ public final class LLMClient: Sendable {
                                     maxTokens: maxTokens, temperature: temperature))
     }
 
-    /// The text of the answer to `request`, streamed (with the stream's retries) but not shown:
-    /// background passes and summaries. - Throws: ``LLMError`` (`invalidResponse` for an empty answer).
+    /// The text of the answer to `request`, streamed but not shown: background passes and
+    /// summaries. - Throws: ``LLMError`` (`invalidResponse` for an empty answer).
     public func answer(_ request: LLMRequest) async throws -> String {
         try await respond(request).text
     }
@@ -91,6 +78,32 @@ public final class LLMClient: Sendable {
             }
         }
         throw LLMError.invalidResponse(message: "the answer was empty")
+    }
+}
+
+/// A client for any OpenAI-compatible `/chat/completions` endpoint.
+///
+/// `stream(_:)` retries retryable failures (429, 5xx, resets, streams cut before
+/// `[DONE]`) with ``RetryPolicy`` backoff and reports each wait as
+/// ``LLMStreamEvent/retrying(_:)``. When a stream breaks after text was already
+/// delivered, the retried stream's text is compared with what was shown: a replay
+/// of the same prefix is suppressed, so consumers see each character once.
+public final class LLMClient: ModelClient {
+    public let endpoint: Endpoint
+    public let retry: RetryPolicy
+    private let transport: any HTTPStreamTransport
+    private let sleep: @Sendable (Double) async throws -> Void
+    /// Set once a server rejected `stream_options`; later requests leave it out.
+    private let omitStreamOptions = Mutex(false)
+    /// The last tool list and its rendered JSON (the same list is sent on every iteration).
+    private let toolsCache = Mutex<(tools: [ToolSpec], json: [UInt8])?>(nil)
+
+    public init(endpoint: Endpoint, transport: any HTTPStreamTransport, retry: RetryPolicy = RetryPolicy(),
+                sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) }) {
+        self.endpoint = endpoint
+        self.transport = transport
+        self.retry = retry
+        self.sleep = sleep
     }
 
     /// Streams one assistant response, with retries. The last element is `.completed`.
