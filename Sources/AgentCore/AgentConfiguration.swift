@@ -34,11 +34,21 @@ public struct AgentConfiguration: Sendable, Hashable {
     /// Fields added to every chat request body (config `extra_body:`): a server's own sampling
     /// settings (`top_k`), llama.cpp's `id_slot`.
     public var extraBody: [String: JSONValue]
+    /// When and how finished turns are reviewed for skills; nil: never.
+    public var review: SkillReviewSettings?
+    /// Share of the context window at which older turns are compressed.
+    public var compressAt: Double
+    /// The user model's pass runs every this many user turns (0: only at the session's end).
+    public var factsEvery: Int
 
     public init(model: String, baseURL: String, cwd: String, maxIterations: Int = 50, approvalMode: ApprovalMode = .ask,
                 toolOutputLimit: Int = 16_000, contextWindowOverride: Int? = nil, maxTokens: Int? = nil,
                 temperature: Double? = nil, source: String = "cli", extraInstructions: String? = nil,
-                loopGuard: LoopGuardSettings = LoopGuardSettings(), extraBody: [String: JSONValue] = [:]) {
+                loopGuard: LoopGuardSettings = LoopGuardSettings(), extraBody: [String: JSONValue] = [:],
+                review: SkillReviewSettings? = nil, compressAt: Double = 0.5, factsEvery: Int = 5) {
+        self.review = review
+        self.compressAt = compressAt
+        self.factsEvery = factsEvery
         self.loopGuard = loopGuard
         self.extraBody = extraBody
         self.model = model

@@ -29,6 +29,8 @@ public enum AgentEvent: Sendable, Hashable, Codable {
     case memoryUpdate(MemoryUpdate)
     /// Older turns were compressed out of the model's context (they stay in the store).
     case contextCompressed(ContextCompression)
+    /// A lifecycle hook blocked something, failed, stopped the session or has a message.
+    case hook(HookReport)
 
     /// Whether consumers may merge this event with neighbours of the same kind.
     public var isDelta: Bool {
@@ -36,7 +38,7 @@ public enum AgentEvent: Sendable, Hashable, Codable {
         case .messageDelta, .reasoningDelta, .toolOutputDelta: true
         case .sessionConfigured, .turnStarted, .messageCompleted, .toolCallBegan, .toolCallEnded,
              .approvalRequested, .usage, .retrying, .turnCompleted, .turnAborted, .error, .warning,
-             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed: false
+             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook: false
         }
     }
 }

@@ -96,6 +96,15 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
         let undoable = ["add", "replace", "remove"].contains(m.action)
         append(&state, .notice(Notice(.info, "memory \(verb) \(m.target): \(m.text)\(undoable ? " — Alt-U undoes" : "")")))
         state.lastMemoryUpdate = undoable ? MemoryUpdateMark(update: m, entryIndex: state.entries.count - 1) : nil
+    case .hook(let h):
+        let kind: Notice.Kind = h.outcome == .failed ? .error : h.outcome == .message ? .info : .warning
+        let verb = switch h.outcome {
+        case .blocked: "blocked"
+        case .failed: "failed"
+        case .stopped: "stopped the session"
+        case .message: "says"
+        }
+        append(&state, .notice(Notice(kind, "hook \(h.event.rawValue) \(verb): \(h.message) — \(h.command)")))
     case .contextCompressed(let c):
         append(&state, .notice(Notice(c.summarized ? .info : .warning, c.message)))
         toast(&state, c.summarized ? .info : .warning, c.summarized ? "context compressed" : "context: older turns dropped")

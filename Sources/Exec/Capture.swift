@@ -6,6 +6,18 @@ public struct Captured: Sendable, Hashable {
     public var status: Int32
     public var stdout: Data
     public var stderr: Data
+    /// It ran past its timeout and was killed (with its whole process group).
+    public var timedOut = false
+
+    public init(status: Int32, stdout: Data, stderr: Data, timedOut: Bool = false) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+        self.timedOut = timedOut
+    }
+
+    /// The exit code of a program that exited (nil when a signal ended it).
+    public var exitCode: Int32? { status & 0x7f == 0 ? (status >> 8) & 0xff : nil }
 
     /// stderr's text, trimmed (what a failure message quotes).
     public var errorText: String {
@@ -18,9 +30,11 @@ public enum Capture {
     /// for file transfers and one-off checks, not for live output. Runs on its own threads, so
     /// the caller's executor never blocks.
     ///
+    /// - Parameter timeout: seconds after which the program and its process group get SIGTERM,
+    ///   then SIGKILL a second later (``Captured/timedOut``); nil waits as long as it runs.
     /// - Throws: ``ExecError`` when the program cannot be started.
     public static func run(_ argv: [String], environment: [String: String]? = nil, cwd: String = "/",
-                           input: Data = Data()) async throws(ExecError) -> Captured {
+                           input: Data = Data(), timeout: Double? = nil) async throws(ExecError) -> Captured {
         let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         var inFD: Int32 = -1, outFD: Int32 = -1, errFD: Int32 = -1
         let pid = withCStrings(argv) { a in withCStrings(env) { e in tl_stdio_spawn(a, e, cwd, &inFD, &outFD, &errFD) } }
@@ -47,9 +61,21 @@ public enum Capture {
                 var out = Data(), err = Data()
                 var buffer = [UInt8](repeating: 0, count: 65536)
                 var open = [o, e]
+                let deadline = timeout.map { Date().addingTimeInterval($0) }
+                var killedAt: Date?
                 while !open.isEmpty {
                     var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-                    if poll(&fds, nfds_t(fds.count), -1) < 0 { if errno == EINTR { continue }; break }
+                    let wait: Int32 = deadline.map { d in Int32(max(0, min(1000, d.timeIntervalSinceNow * 1000))) } ?? -1
+                    let ready = poll(&fds, nfds_t(fds.count), killedAt == nil ? wait : 100)
+                    if ready < 0 { if errno == EINTR { continue }; break }
+                    if let d = deadline, Date() >= d {
+                        if killedAt == nil {
+                            _ = tl_killpg(pid, SIGTERM)
+                            killedAt = Date()
+                        } else if let k = killedAt, Date().timeIntervalSince(k) > 1 {
+                            _ = tl_killpg(pid, SIGKILL)
+                        }
+                    }
                     for p in fds where p.revents != 0 {
                         let n = read(p.fd, &buffer, buffer.count)
                         if n > 0 {
@@ -62,7 +88,7 @@ public enum Capture {
                 }
                 var status: Int32 = -1
                 _ = tl_wait(pid, &status, 0)
-                c.resume(returning: Captured(status: status, stdout: out, stderr: err))
+                c.resume(returning: Captured(status: status, stdout: out, stderr: err, timedOut: killedAt != nil))
             }
             reader.stackSize = 256 * 1024
             reader.start()

@@ -297,7 +297,7 @@ func inProcessLoop(rounds: Int) async throws -> Double {
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
                                transport: InstantTransport(rounds: n))
         let config = AgentConfiguration(model: "m", baseURL: "mem", cwd: dir, approvalMode: .approveAll)
-        let agent = try Agent(config: config, client: client, store: store, tools: ToolRegistry([NoopTool()]), backend: LocalBackend())
+        let agent = try Agent(config: config, services: AgentServices(client: client, store: store, tools: ToolRegistry([NoopTool()]), backend: LocalBackend()))
         let t = DispatchTime.now().uptimeNanoseconds
         await agent.submit(.userTurn(UserTurn(text: "go")))
         for await e in agent.events {

@@ -171,7 +171,11 @@ struct ChatRunner {
                                         approvalMode: mode, toolOutputLimit: s.config.toolOutputLimit ?? 16_000,
                                         contextWindowOverride: s.contextWindow, maxTokens: s.maxTokens,
                                         temperature: s.config.temperature, source: source, extraInstructions: s.config.systemPrompt,
-                                        loopGuard: loopGuard, extraBody: s.config.extraBody)
+                                        loopGuard: loopGuard, extraBody: s.config.extraBody,
+                                        review: s.config.skills.review == false ? nil
+                                            : SkillReviewSettings(reviewAfter: s.config.skills.reviewAfter ?? 10, autoAccept: s.config.skills.autoAccept ?? false,
+                                                                  root: s.paths.home + "/skills"),
+                                        compressAt: s.config.memory.compressAt ?? 0.5, factsEvery: s.config.memory.factsEvery ?? 5)
         // Skills: the project's, the user's, other agents' (DESIGN.md §3); their tools only when some exist.
         let library = SkillLibrary.standard(paths: s.paths, cwd: cwd)
         var tools = ToolRegistry.builtIn()
@@ -187,22 +191,17 @@ struct ChatRunner {
         tools.register(SessionSearchTool(store: store, summarize: { instructions, text in
             try? await client.ask(system: instructions, user: text, maxTokens: 300)
         }))
-        let agent = try Agent(config: config, client: client, store: store, indexer: indexer, tools: tools,
-                              backend: backend ?? Backends.make(s.config.backendSpec, workspace: cwd, stateDirectory: s.paths.home),
-                              resumeID: resume,
-                              contextProbe: ContextWindowProbe(endpoint: endpoint, transport: transport),
-                              contextCache: ContextWindowCache(path: s.paths.home + "/context-windows.json"),
-                              skills: library.skills.isEmpty ? nil : SkillCatalogPrompt(library: library, budget: s.config.skills.catalogBudget ?? 2_000),
-                              skillLibrary: library,
-                              review: s.config.skills.review == false ? nil
-                                  : SkillReviewSettings(reviewAfter: s.config.skills.reviewAfter ?? 10, autoAccept: s.config.skills.autoAccept ?? false,
-                                                        root: s.paths.home + "/skills"),
-                              toolSources: toolSources, redactor: SecretRedactor(environment: s.environment),
-                              approvalMemory: ApprovalMemory(path: s.paths.home + "/approvals.json"),
-                              memory: memory, compressAt: s.config.memory.compressAt ?? 0.5,
-                              userModel: memory.flatMap { s.config.memory.deriveFacts == false ? nil : UserModel(book: $0, staleDays: s.config.memory.staleDays ?? 60) },
-                              factsEvery: s.config.memory.factsEvery ?? 5, lane: lane)
-        return (agent, indexer)
+        let services = AgentServices(
+            client: client, store: store, indexer: indexer, tools: tools, toolSources: toolSources,
+            backend: backend ?? Backends.make(s.config.backendSpec, workspace: cwd, stateDirectory: s.paths.home),
+            redactor: SecretRedactor(environment: s.environment), approvalMemory: ApprovalMemory(path: s.paths.home + "/approvals.json"),
+            memory: memory,
+            userModel: memory.flatMap { s.config.memory.deriveFacts == false ? nil : UserModel(book: $0, staleDays: s.config.memory.staleDays ?? 60) },
+            skills: library.skills.isEmpty ? nil : SkillCatalogPrompt(library: library, budget: s.config.skills.catalogBudget ?? 2_000),
+            skillLibrary: library,
+            contextProbe: ContextWindowProbe(endpoint: endpoint, transport: transport),
+            contextCache: ContextWindowCache(path: s.paths.home + "/context-windows.json"), lane: lane)
+        return (try Agent(config: config, services: services, resumeID: resume), indexer)
     }
 
     /// Line mode's approval prompt: once, for the session, always (remembered), or deny (the default).

@@ -110,6 +110,8 @@ actor HeadlessPrinter {
             if verbose { printError("talaria: memory \(m.action) (\(m.target)): \(m.text)") }
         case .contextCompressed(let c):
             printError("talaria: \(c.message)")
+        case .hook(let h):
+            printError("talaria: hook \(h.event.rawValue) (\(h.command)): \(h.outcome.rawValue): \(h.message)")
         case .sessionConfigured, .turnStarted, .usage:
             break
         }

@@ -22,24 +22,25 @@ struct Harness {
          toolSources: [any ToolSource] = [], redactor: SecretRedactor = SecretRedactor(environment: [:]),
          approvalMemory: ApprovalMemory? = nil, memory: Bool = false, contextWindow: Int? = nil, compressAt: Double = 0.5, factsEvery: Int = 0,
          catalogBudget: Int? = nil, loopGuard: LoopGuardSettings = LoopGuardSettings(), reviewAfter: Int? = nil,
-         fallback: ScriptedTransport.Reply? = nil) throws {
+         fallback: ScriptedTransport.Reply? = nil, hooks: HookSettings? = nil) throws {
         transport = ScriptedTransport(replies, fallback: fallback)
         self.store = try store ?? SessionStore(inMemory: ())
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
                                transport: transport, retry: RetryPolicy(maxRetries: 1, jitter: 0), sleep: { _ in })
         let config = AgentConfiguration(model: "m", baseURL: "http://x", cwd: dir.path, maxIterations: maxIterations, approvalMode: approval,
-                                        contextWindowOverride: contextWindow, loopGuard: loopGuard)
+                                        contextWindowOverride: contextWindow, loopGuard: loopGuard,
+                                        review: reviewAfter.map { [root = dir.path + "/skills"] in SkillReviewSettings(reviewAfter: $0, root: root) },
+                                        compressAt: compressAt, factsEvery: factsEvery)
         var tools = ToolRegistry.builtIn()
         if let skills { tools.register(SkillViewTool(library: skills)) }
         let book = memory ? MemoryBook(store: self.store, limits: MemoryLimits(notes: 200, user: 120, nudgeEvery: 3), environment: [:]) : nil
         if let book { tools.register(MemoryTool(book: book)) }
-        agent = try Agent(config: config, client: client, store: self.store, tools: tools,
-                          backend: LocalBackend(killGrace: 0.3), resumeID: resume,
-                          skills: catalogBudget.flatMap { b in skills.map { SkillCatalogPrompt(library: $0, budget: b) } }, skillLibrary: skills,
-                          review: reviewAfter.map { [root = dir.path + "/skills"] in SkillReviewSettings(reviewAfter: $0, root: root) },
-                          toolSources: toolSources, redactor: redactor, approvalMemory: approvalMemory,
-                          memory: book, compressAt: compressAt,
-                          userModel: book.map { UserModel(book: $0) }, factsEvery: factsEvery)
+        agent = try Agent(config: config, services: AgentServices(
+            client: client, store: self.store, tools: tools, toolSources: toolSources, backend: LocalBackend(killGrace: 0.3),
+            redactor: redactor, approvalMemory: approvalMemory, memory: book, userModel: book.map { UserModel(book: $0) },
+            skills: catalogBudget.flatMap { b in skills.map { SkillCatalogPrompt(library: $0, budget: b) } }, skillLibrary: skills,
+            hooks: hooks.map { [cwd = dir.path] in HookRunner(settings: $0, cwd: cwd, approvalMode: approval, transcriptPath: "") }),
+            resumeID: resume)
     }
 
     /// Runs one turn and returns its events (after sessionConfigured) up to the turn's end.

@@ -23,7 +23,7 @@ struct RealSummaryTests {
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: base)!, apiKey: nil, model: model), transport: CurlTransport())
         let config = AgentConfiguration(model: model, baseURL: base, cwd: "/tmp", maxIterations: 2, approvalMode: .denyAll,
                                         contextWindowOverride: 4096, maxTokens: 48, temperature: 0)
-        let agent = try Agent(config: config, client: client, store: store, tools: ToolRegistry([]), backend: LocalBackend())
+        let agent = try Agent(config: config, services: AgentServices(client: client, store: store, tools: ToolRegistry([]), backend: LocalBackend()))
         var events: [AgentEvent] = []
         func turn(_ text: String) async {
             await agent.submit(.userTurn(UserTurn(text: text)))
