@@ -16,8 +16,9 @@ public struct Captured: Sendable, Hashable {
         self.timedOut = timedOut
     }
 
-    /// The exit code of a program that exited (nil when a signal ended it).
-    public var exitCode: Int32? { status & 0x7f == 0 ? (status >> 8) & 0xff : nil }
+    /// The exit code, as a shell reports it (128 + N when signal N ended the program); nil
+    /// when it could not be read. (`status` is already decoded by `tl_wait`.)
+    public var exitCode: Int32? { status >= 0 ? status : nil }
 
     /// stderr's text, trimmed (what a failure message quotes).
     public var errorText: String {
