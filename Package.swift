@@ -55,17 +55,34 @@ let package = Package(
                 swiftSettings: strict),
         // The built-in local model: llama-server's build, model downloads, the server's lifecycle.
         .target(name: "LocalModel", dependencies: ["Exec", "LLMClient"], swiftSettings: strict),
+        // Sessions for every front-end: Config to a running agent, many at once, their events fanned out.
+        .target(name: "SessionHost",
+                dependencies: ["AgentCore", "AgentProtocol", "AgentTools", "Config", "CurlTransport", "Exec", "LLMClient", "LocalModel", "MCPClient",
+                               "Memory", "Skills", "Store"],
+                swiftSettings: strict),
+        // `-p` and `--line`: a session driven from stdin, printed for scripts and pipes.
+        .target(name: "Headless", dependencies: ["SessionHost", "AgentProtocol", "LLMClient"], swiftSettings: strict),
         // MARK: Terminal UI (pure)
         .target(name: "TUIKit", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "Markdown", dependencies: ["TUIKit", "CCmarkGFM"], swiftSettings: strict),
         .target(name: "AppFeature", dependencies: ["AgentProtocol", "TUIKit", "Markdown"], exclude: ["README.md"], swiftSettings: strict),
         .target(name: "TUICurses", dependencies: ["TUIKit", "CNcursesw", "CTermModes"], swiftSettings: strict),
         .target(name: "AppRuntime", dependencies: ["AppFeature", "TUIKit", "AgentProtocol"], swiftSettings: strict),
+        // The interface's live wiring: the host's session on screen, the store and tools behind its effects.
+        .target(name: "TUIApp",
+                dependencies: ["SessionHost", "AppFeature", "AppRuntime", "TUICurses", "AgentCore", "AgentProtocol", "Config", "CurlTransport", "Exec",
+                               "LocalModel", "MCPClient", "Memory", "Skills", "Store"],
+                swiftSettings: strict),
+        // `talaria bench`: the figures of DESIGN.md §4.
+        .target(name: "Bench",
+                dependencies: ["SessionHost", "AgentCore", "AgentProtocol", "AgentTools", "Config", "CurlTransport", "Exec", "LLMClient", "MCPClient",
+                               "Memory", "Skills", "Store", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: strict),
 
         .executableTarget(
             name: "talaria",
-            dependencies: ["AgentCore", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec", "Skills", "MCPClient", "LocalModel", "Memory",
-                           "AppFeature", "AppRuntime", "TUICurses",
+            dependencies: ["SessionHost", "Headless", "TUIApp", "Bench", "AgentCore", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec",
+                           "Skills", "MCPClient", "LocalModel", "Memory", "AppFeature",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 
@@ -81,12 +98,15 @@ let package = Package(
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "Skills"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "SkillsTests", dependencies: ["Skills"], swiftSettings: strict),
-        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "TestSupport", "Skills", "CurlTransport", "Memory", "Store", "AgentTools", "Exec", "LLMClient", "AgentProtocol"], swiftSettings: strict),
+        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "Config", "TestSupport", "Skills", "CurlTransport", "Memory", "Store", "AgentTools", "Exec", "LLMClient", "AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "MCPClientTests", dependencies: ["MCPClient", "CurlTransport", "AgentTools", "Exec", "TestSupport", "LLMClient"], swiftSettings: strict),
         .testTarget(name: "TUIKitTests", dependencies: ["TUIKit"], swiftSettings: strict),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"], swiftSettings: strict),
         .testTarget(name: "AppFeatureTests", dependencies: ["AppFeature"], exclude: ["__Snapshots__"], swiftSettings: strict),
+        .testTarget(name: "AppRuntimeTests", dependencies: ["AppRuntime", "AppFeature", "TUIKit", "AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "LocalModelTests", dependencies: ["LocalModel", "CurlTransport", "LLMClient", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SessionHostTests", dependencies: ["SessionHost", "Config", "CurlTransport", "Store", "AgentProtocol", "TestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "AgentProtocol", "LLMClient"], swiftSettings: strict),
     ]
 )

@@ -20,7 +20,7 @@ extension Agent {
         case .tell(let message):
             emitter.emit(.warning(message))
         case .compress(let plan, let tokens, let window, let forced):
-            _ = await runHooks(.preCompact, fields: ["trigger": .string(forced ? "manual" : "auto")])
+            _ = await runHooks(.preCompact, subject: forced ? "manual" : "auto", fields: ["trigger": .string(forced ? "manual" : "auto")])
             let middle = plan.removals.flatMap { conversation.history[$0.range] }
             var summary: String?
             do { summary = try await summarize(middle) } catch {

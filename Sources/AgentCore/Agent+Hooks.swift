@@ -7,9 +7,9 @@ import Foundation
 /// compression, and when the agent needs the user. Each hook that blocks or fails is shown.
 extension Agent {
     /// Runs `event`'s hooks and shows what they did; `.none` when there are none.
-    func runHooks(_ event: HookEvent, tool: String? = nil, fields: [String: JSONValue] = [:]) async -> HookRunner.Verdict {
+    func runHooks(_ event: HookEvent, subject: String? = nil, fields: [String: JSONValue] = [:]) async -> HookRunner.Verdict {
         guard let hooks = services.hooks else { return .none }
-        let verdict = await hooks.run(event, sessionID: sessionID, tool: tool, fields: fields)
+        let verdict = await hooks.run(event, sessionID: sessionID, subject: subject, fields: fields)
         for report in verdict.reports { emitter.emit(.hook(report)) }
         return verdict
     }
@@ -27,7 +27,7 @@ extension Agent {
 
     /// PreToolUse, with the call's name and arguments.
     func preToolHooks(_ call: ToolCall, arguments: JSONValue) async -> HookRunner.Verdict {
-        await runHooks(.preToolUse, tool: call.name, fields: ["tool_name": .string(call.name), "tool_input": arguments])
+        await runHooks(.preToolUse, subject: call.name, fields: ["tool_name": .string(call.name), "tool_input": arguments])
     }
 
     /// PostToolUse: what a hook says about the result, for the model (nil when nothing).
@@ -35,7 +35,7 @@ extension Agent {
         guard services.hooks != nil else { return nil }
         var response: [String: JSONValue] = ["output": .string(output.text), "status": .string(output.status.rawValue)]
         if let code = output.exitCode { response["exit_code"] = .number(Double(code)) }
-        let verdict = await runHooks(.postToolUse, tool: call.name,
+        let verdict = await runHooks(.postToolUse, subject: call.name,
                                      fields: ["tool_name": .string(call.name), "tool_input": JSONValue.parse(call.arguments) ?? .object([:]),
                                               "tool_response": .object(response)])
         let said = ([verdict.blocked].compactMap { $0 } + verdict.context).joined(separator: "\n")
@@ -58,7 +58,7 @@ extension Agent {
 
     /// Notification: the agent needs the user, or has finished; runs beside the turn.
     func notificationHook(_ message: String) {
-        guard let hooks = services.hooks, !hooks.commands(for: .notification, tool: nil).isEmpty else { return }
+        guard let hooks = services.hooks, hooks.has(.notification) else { return }
         Task { [weak self] in _ = await self?.runHooks(.notification, fields: ["message": .string(message)]) }
     }
 }

@@ -70,10 +70,10 @@ public actor Agent {
         emitter.emit(.sessionConfigured(SessionConfigured(sessionID: sessionID, model: config.model, baseURL: config.baseURL,
                                                           contextWindow: window, tools: services.tools.names)))
         // SessionStart hooks run now; what they print joins the prompt frozen at the first turn.
-        if let hooks = services.hooks, !hooks.commands(for: .sessionStart, tool: nil).isEmpty {
+        if let hooks = services.hooks, hooks.has(.sessionStart) {
             let (emitter, id, source) = (emitter, conversation.sessionID, resumeID == nil ? "startup" : "resume")
             sessionContext = Task {
-                let verdict = await hooks.run(.sessionStart, sessionID: id, fields: ["source": .string(source)])
+                let verdict = await hooks.run(.sessionStart, sessionID: id, subject: source, fields: ["source": .string(source)])
                 for report in verdict.reports { emitter.emit(.hook(report)) }
                 return verdict.context.isEmpty ? nil : verdict.context.joined(separator: "\n\n")
             }

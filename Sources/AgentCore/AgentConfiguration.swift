@@ -25,8 +25,8 @@ public struct AgentConfiguration: Sendable, Hashable {
     public var contextWindowOverride: Int?
     public var maxTokens: Int?
     public var temperature: Double?
-    /// Where the session came from (`cli`, `tui`), stored with it.
-    public var source: String
+    /// Where the session came from, stored with it.
+    public var source: SessionSource
     /// Extra text appended to the system prompt (config `system_prompt`).
     public var extraInstructions: String?
     /// When repeated or failing calls end a turn early (config `loop_guard:`).
@@ -41,11 +41,13 @@ public struct AgentConfiguration: Sendable, Hashable {
     /// The user model's pass runs every this many user turns (0: only at the session's end).
     public var factsEvery: Int
 
-    public init(model: String, baseURL: String, cwd: String, maxIterations: Int = 50, approvalMode: ApprovalMode = .ask,
-                toolOutputLimit: Int = 16_000, contextWindowOverride: Int? = nil, maxTokens: Int? = nil,
-                temperature: Double? = nil, source: String = "cli", extraInstructions: String? = nil,
-                loopGuard: LoopGuardSettings = LoopGuardSettings(), extraBody: [String: JSONValue] = [:],
-                review: SkillReviewSettings? = nil, compressAt: Double = 0.5, factsEvery: Int = 5) {
+    /// The values config.yaml would give are the session builder's to pass (config's
+    /// `Defaults`); nothing here repeats them.
+    public init(model: String, baseURL: String, cwd: String, maxIterations: Int, approvalMode: ApprovalMode,
+                toolOutputLimit: Int, contextWindowOverride: Int? = nil, maxTokens: Int? = nil,
+                temperature: Double? = nil, source: SessionSource, extraInstructions: String? = nil,
+                loopGuard: LoopGuardSettings, extraBody: [String: JSONValue] = [:],
+                review: SkillReviewSettings?, compressAt: Double, factsEvery: Int) {
         self.review = review
         self.compressAt = compressAt
         self.factsEvery = factsEvery

@@ -21,7 +21,7 @@ struct Conversation {
     /// A new session (`resume == nil`), or a stored one's context, summaries in place.
     init(store: SessionStore, resume: String?, config: AgentConfiguration) throws(StoreError) {
         self.store = store
-        session = (config.model, config.baseURL, config.cwd, config.source)
+        session = (config.model, config.baseURL, config.cwd, config.source.rawValue)
         if let resume {
             let info = try store.session(id: resume)
             sessionID = info.id

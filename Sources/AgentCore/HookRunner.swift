@@ -26,17 +26,17 @@ public struct HookRunner: Sendable {
     public let cwd: String
     /// What `permission_mode` says: Claude Code's names for the approval mode.
     let permissionMode: String
-    /// Where the transcript is (the session store; `talaria sessions show ID --json` prints it).
-    let transcriptPath: String
+    /// The session as JSONL for `transcript_path`; nil: the field is empty.
+    let transcript: HookTranscript?
 
     /// Claude Code's names for Talaria's tools, so its matchers match the same tools here.
     static let claudeNames = ["terminal": "Bash", "read_file": "Read", "write_file": "Write", "patch": "Edit",
                               "list_dir": "LS", "search_files": "Grep"]
 
-    public init(settings: HookSettings, cwd: String, approvalMode: ApprovalMode, transcriptPath: String) {
+    public init(settings: HookSettings, cwd: String, approvalMode: ApprovalMode, transcript: HookTranscript?) {
         self.settings = settings
         self.cwd = cwd
-        self.transcriptPath = transcriptPath
+        self.transcript = transcript
         permissionMode = switch approvalMode {
         case .ask: "default"
         case .approveAll: "bypassPermissions"
@@ -65,15 +65,19 @@ public struct HookRunner: Sendable {
         public static let none = Verdict()
     }
 
-    /// The commands of `event` whose group matches `tool`.
-    func commands(for event: HookEvent, tool: String?) -> [HookCommand] {
+    /// The commands of `event` whose group matches `subject` (the tool's name, SessionStart's
+    /// source, PreCompact's trigger).
+    func commands(for event: HookEvent, subject: String?) -> [HookCommand] {
         (settings.events[event] ?? []).filter { group in
-            guard event.matchesTools, let matcher = group.matcher, !matcher.isEmpty, matcher != "*" else { return true }
-            guard let tool else { return false }
-            let names = [tool] + (Self.claudeNames[tool].map { [$0] } ?? [])
+            guard let kind = event.matcherSubject, let matcher = group.matcher, !matcher.isEmpty, matcher != "*" else { return true }
+            guard let subject else { return false }
+            let names = [subject] + (kind == .tool ? Self.claudeNames[subject].map { [$0] } ?? [] : [])
             return names.contains { Self.matches(matcher, $0) }
         }.flatMap(\.hooks)
     }
+
+    /// Whether any hook would run for `event`.
+    public func has(_ event: HookEvent) -> Bool { settings.events[event].map { $0.contains { !$0.hooks.isEmpty } } ?? false }
 
     /// Whether `pattern` matches all of `name` (as Claude Code's matchers do: `Edit|Write`).
     static func matches(_ pattern: String, _ name: String) -> Bool {
@@ -81,13 +85,13 @@ public struct HookRunner: Sendable {
         return regex.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil
     }
 
-    /// Runs the hooks of `event` (for `tool` when it is a tool event) with `fields` added to
+    /// Runs the hooks of `event` (for `subject`: see ``commands(for:subject:)``) with `fields` added to
     /// the common input; nothing runs when none matches.
-    public func run(_ event: HookEvent, sessionID: String, tool: String? = nil, fields: [String: JSONValue] = [:]) async -> Verdict {
-        let commands = commands(for: event, tool: tool)
+    public func run(_ event: HookEvent, sessionID: String, subject: String? = nil, fields: [String: JSONValue] = [:]) async -> Verdict {
+        let commands = commands(for: event, subject: subject)
         guard !commands.isEmpty else { return .none }
         var input: [String: JSONValue] = ["hook_event_name": .string(event.rawValue), "session_id": .string(sessionID),
-                                          "cwd": .string(cwd), "transcript_path": .string(transcriptPath),
+                                          "cwd": .string(cwd), "transcript_path": .string(transcript?.sync(sessionID) ?? ""),
                                           "permission_mode": .string(permissionMode)]
         input.merge(fields) { _, new in new }
         let stdin = Data(JSONValue.object(input).jsonText.utf8)
@@ -143,7 +147,7 @@ public struct HookRunner: Sendable {
             report(.failed, "exited \(code)" + (stderr.isEmpty ? "" : ": " + String(stderr.prefix(300))))
             return
         case nil:
-            report(.failed, "killed by a signal")
+            report(.failed, "its exit status could not be read")
             return
         }
         // Exit 0: JSON, or plain text that is context where the event takes it.

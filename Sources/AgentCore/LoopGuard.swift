@@ -15,7 +15,7 @@ public struct LoopGuardSettings: Sendable, Hashable {
     /// the model is told, and at twice the streak the turn ends as for `stopAfter`.
     public var failureStreak: Int
 
-    public init(warnAfter: Int = 2, stopAfter: Int = 4, failureStreak: Int = 6) {
+    public init(warnAfter: Int, stopAfter: Int, failureStreak: Int) {
         self.warnAfter = warnAfter
         self.stopAfter = stopAfter
         self.failureStreak = failureStreak

@@ -13,7 +13,7 @@ public struct SkillReviewSettings: Sendable, Hashable {
     /// Where new skills go (the user's skills folder).
     public var root: String
 
-    public init(reviewAfter: Int = 10, autoAccept: Bool = false, root: String) {
+    public init(reviewAfter: Int, autoAccept: Bool, root: String) {
         self.reviewAfter = reviewAfter
         self.autoAccept = autoAccept
         self.root = root

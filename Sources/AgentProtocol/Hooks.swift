@@ -20,8 +20,19 @@ public enum HookEvent: String, Sendable, Hashable, Codable, CaseIterable {
     /// The agent needs the user (an approval) or has finished a turn.
     case notification = "Notification"
 
-    /// Whether the event's groups are chosen by a matcher over the tool's name.
-    public var matchesTools: Bool { self == .preToolUse || self == .postToolUse }
+    /// What the event's matchers are tried on, as in Claude Code: the tool's name for tool
+    /// events, the source (`startup`, `resume`) for SessionStart, the trigger (`manual`,
+    /// `auto`) for PreCompact; nil: the event has no matcher and every group runs.
+    public var matcherSubject: MatcherSubject? {
+        switch self {
+        case .preToolUse, .postToolUse: .tool
+        case .sessionStart: .source
+        case .preCompact: .trigger
+        case .userPromptSubmit, .stop, .sessionEnd, .notification: nil
+        }
+    }
+
+    public enum MatcherSubject: Sendable { case tool, source, trigger }
 }
 
 /// One command a hook runs.

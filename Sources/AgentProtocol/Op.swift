@@ -32,3 +32,15 @@ public enum ApprovalDecision: String, Sendable, Hashable, Codable, CaseIterable 
 
     public var isApproved: Bool { self != .deny }
 }
+
+/// Which front-end started a session (stored with it; `talaria sessions list` shows it).
+public enum SessionSource: String, Sendable, Hashable, Codable, CaseIterable {
+    /// `talaria -p`.
+    case cli
+    /// `talaria --line`.
+    case line
+    /// The full-screen interface.
+    case tui
+    /// A benchmark.
+    case bench
+}

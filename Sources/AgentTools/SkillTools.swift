@@ -99,7 +99,7 @@ public protocol SkillPromptSource: Sendable {
 public struct SkillCatalogPrompt: SkillPromptSource {
     public let library: SkillLibrary
     public let budget: Int
-    public init(library: SkillLibrary, budget: Int = 2_000) {
+    public init(library: SkillLibrary, budget: Int) {
         self.library = library
         self.budget = budget
     }

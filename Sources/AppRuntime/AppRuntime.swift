@@ -14,6 +14,17 @@ public protocol AppEnvironment: Sendable {
     func editFile(_ path: String) -> Bool
 }
 
+/// The time the loop reads (seconds since 1970, as `AppState`'s deadlines are).
+public protocol RuntimeClock: Sendable {
+    func now() -> Double
+}
+
+/// The wall clock.
+public struct SystemClock: RuntimeClock {
+    public init() {}
+    public func now() -> Double { Date().timeIntervalSince1970 }
+}
+
 /// The loop: input and agent events become actions, `reduce` runs, frames are drawn.
 ///
 /// It blocks the calling thread in `poll(2)` on the terminal and a wake pipe, so nothing runs
@@ -34,6 +45,10 @@ public final class AppRuntime: @unchecked Sendable {
     private var info = RenderInfo()
     private let layout = TranscriptLayout()
     private let frameInterval: Double
+    private let clock: any RuntimeClock
+    /// Something changed since the last frame.
+    private var dirty = false
+    private var lastDraw = 0.0
     /// Counters for benchmarks and tests.
     public private(set) var frames = 0
     public private(set) var wakeups = 0
@@ -44,8 +59,10 @@ public final class AppRuntime: @unchecked Sendable {
     private var effectLoop: Task<Void, Never>?
 
     public init(backend: any TerminalBackend, environment: any AppEnvironment, state: AppState = AppState(),
-                frameInterval: Double = 1.0 / 60, submit: @escaping @Sendable (SessionEffect) -> Void) {
+                frameInterval: Double = 1.0 / 60, clock: any RuntimeClock = SystemClock(),
+                submit: @escaping @Sendable (SessionEffect) -> Void) {
         self.backend = backend
+        self.clock = clock
         self.environment = environment
         self.state = state
         self.submit = submit
@@ -89,61 +106,81 @@ public final class AppRuntime: @unchecked Sendable {
         _ = write(wake[1], &b, 1)
     }
 
-    private static func now() -> Double { Date().timeIntervalSince1970 }
-
     /// Runs until the user quits or `stop()` is called; restores the terminal before returning.
     public func run() {
         defer { backend.restore() }
-        dispatch([.tick(Self.now())])
-        draw(force: true)
-        var dirty = false
-        var lastDraw = Self.now()
-        while !stopRequested.load(ordering: .relaxed) {
+        start()
+        while !isStopped {
             var fds = ([wake[0]] + backend.inputFDs).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            let now = Self.now()
-            var deadline = state.nextWake
-            if dirty { deadline = min(deadline ?? .infinity, lastDraw + frameInterval) }
-            if backend.isWaitingForEscape { deadline = min(deadline ?? .infinity, now + 0.025) }
-            let timeout = deadline.map { Int32(max(0, min(60_000, ($0 - now) * 1000)).rounded(.up)) } ?? -1
+            let timeout = nextDeadline.map { Int32(max(0, min(60_000, ($0 - clock.now()) * 1000)).rounded(.up)) } ?? -1
             let ready = poll(&fds, nfds_t(fds.count), timeout)
-            wakeups += 1
             // The terminal went away (window closed, ssh dropped): end instead of spinning on HUP.
             if fds.count > 1, fds[1].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { break }
-            var actions: [AppAction] = [.tick(Self.now())]
-            var resized = false
-            var inputs = backend.readInput()
-            if ready == 0, backend.isWaitingForEscape { inputs += backend.flushPendingInput() }
-            for input in inputs {
-                switch input {
-                case .key(let k): actions.append(.keyPressed(k))
-                case .paste(let text): actions.append(.pasted(text))
-                case .resize: resized = true
-                case .mouse(let m): actions += mouseAction(m)
-                case .terminate: stopRequested.store(true, ordering: .relaxed)
-                }
-            }
             if fds[0].revents != 0 {
                 var buf = [UInt8](repeating: 0, count: 256)
                 while read(wake[0], &buf, buf.count) > 0 {}
             }
-            actions += inbox.withLock { pending in defer { pending.removeAll() }; return pending }
-            // Anything but the clock tick may change the screen; the tick does while busy (the
-            // spinner) or when a toast expires. (No copy of the state is kept to compare: with a
-            // long transcript that copy would be the most expensive part of a keystroke.)
-            let toasts = state.toasts.count
-            let force = dispatch(actions)
-            if actions.count > 1 || state.isAnimating || state.toasts.count != toasts || resized || force { dirty = true }
-            if resized || force {
-                draw(force: true)
-                lastDraw = Self.now()
-                dirty = false
-                continue
+            turn(timedOut: ready == 0)
+        }
+    }
+
+    // MARK: The loop's parts (`run` polls between them; tests drive them with a virtual
+    // terminal and a test clock)
+
+    /// True once the user quit or `stop()` was called.
+    public var isStopped: Bool { stopRequested.load(ordering: .relaxed) }
+
+    /// The first tick and the first, whole frame.
+    public func start() {
+        dispatch([.tick(clock.now())])
+        draw(force: true)
+        lastDraw = clock.now()
+    }
+
+    /// When the loop must wake with nothing to read: the state's own wake-up (a spinner, a
+    /// toast's expiry), a frame still owed, the escape delay; nil: only input wakes it.
+    public var nextDeadline: Double? {
+        var deadline = state.nextWake
+        if dirty { deadline = min(deadline ?? .infinity, lastDraw + frameInterval) }
+        if backend.isWaitingForEscape { deadline = min(deadline ?? .infinity, clock.now() + 0.025) }
+        return deadline
+    }
+
+    /// One wake-up: the terminal's input and everything posted become actions, are reduced,
+    /// and a frame is drawn if one is due (at most one per frame interval; a resize or a
+    /// forced redraw at once). `timedOut`: the wake-up was the deadline's, not input's.
+    public func turn(timedOut: Bool) {
+        wakeups += 1
+        var actions: [AppAction] = [.tick(clock.now())]
+        var resized = false
+        var inputs = backend.readInput()
+        if timedOut, backend.isWaitingForEscape { inputs += backend.flushPendingInput() }
+        for input in inputs {
+            switch input {
+            case .key(let k): actions.append(.keyPressed(k))
+            case .paste(let text): actions.append(.pasted(text))
+            case .resize: resized = true
+            case .mouse(let m): actions += mouseAction(m)
+            case .terminate: stopRequested.store(true, ordering: .relaxed)
             }
-            if dirty, Self.now() - lastDraw >= frameInterval * 0.95 {
-                draw(force: false)
-                lastDraw = Self.now()
-                dirty = false
-            }
+        }
+        actions += inbox.withLock { pending in defer { pending.removeAll() }; return pending }
+        // Anything but the clock tick may change the screen; the tick does while busy (the
+        // spinner) or when a toast expires. (No copy of the state is kept to compare: with a
+        // long transcript that copy would be the most expensive part of a keystroke.)
+        let toasts = state.toasts.count
+        let force = dispatch(actions)
+        if actions.count > 1 || state.isAnimating || state.toasts.count != toasts || resized || force { dirty = true }
+        if resized || force {
+            draw(force: true)
+            lastDraw = clock.now()
+            dirty = false
+            return
+        }
+        if dirty, clock.now() - lastDraw >= frameInterval * 0.95 {
+            draw(force: false)
+            lastDraw = clock.now()
+            dirty = false
         }
     }
 

@@ -1,5 +1,9 @@
 /// The commented file `talaria config init` writes.
 public enum DefaultConfig {
+    private typealias M = Defaults.Memory
+    private typealias S = Defaults.Skills
+    private typealias L = Defaults.LoopGuard
+
     public static let text = """
         # Talaria configuration. Flags on the command line override these values.
         # Lines starting with # are comments; remove the # to set a value.
@@ -16,7 +20,7 @@ public enum DefaultConfig {
         # api_key_env: OPENAI_API_KEY
 
         # Model requests per turn before Talaria stops and asks the model to summarise.
-        # max_iterations: 50
+        # max_iterations: \(Defaults.maxIterations)
 
         # The model's context window in tokens. Unset: read from the server.
         # context_window: 32768
@@ -30,7 +34,7 @@ public enum DefaultConfig {
 
         # Where commands and file tools run: local | sandbox | ssh | docker | apptainer | modal |
         # daytona; /backend switches in the interface. Each has a small section:
-        # backend: local
+        # backend: \(Defaults.backend.rawValue)
         # sandbox: {network: false, writable: [~/.cache/pip]}   # bubblewrap: workspace writable, rest read-only
         # ssh: {host: gpu-box, user: me, port: 22, identity_file: ~/.ssh/id_ed25519, workdir: /home/me/src}
         # docker: {image: python:3.12-slim, memory: 4g, cpus: 2, pids_limit: 512, network: false}
@@ -42,13 +46,13 @@ public enum DefaultConfig {
         # pointed out to the model after warn_after repeats; after stop_after the turn ends with
         # the model's summary (or a plain account of what ran). failure_streak failed calls in a
         # row warn too, twice that many end the turn. A call whose result changed never counts.
-        # loop_guard: {warn_after: 2, stop_after: 4, failure_streak: 6, enabled: true}
+        # loop_guard: {warn_after: \(L.warnAfter), stop_after: \(L.stopAfter), failure_streak: \(L.failureStreak), enabled: true}
 
         # Commands that need approval: ask (TUI dialog; refused in -p mode), yes, deny.
-        # approvals: ask
+        # approvals: \(Defaults.approvals.rawValue)
 
         # Characters of each tool's output the model sees; the full output is stored.
-        # tool_output_limit: 16000
+        # tool_output_limit: \(Defaults.toolOutputLimit)
 
         # Extra instructions appended to the system prompt.
         # system_prompt: |
@@ -56,14 +60,24 @@ public enum DefaultConfig {
 
         # Memory: prompt limits (characters), the save reminder, the user model and compression.
         # memory:
-        #   notes_limit: 2200
-        #   user_limit: 1375
-        #   nudge_every: 10        # remind the agent to save what matters every N user turns (0: never)
-        #   derive_facts: true     # derive facts about you in the background (facts_every: 5, stale_days: 60)
-        #   compress_at: 0.5       # compress older turns past this share of the context window
+        #   notes_limit: \(M.notesLimit)
+        #   user_limit: \(M.userLimit)
+        #   nudge_every: \(M.nudgeEvery)        # remind the agent to save what matters every N user turns (0: never)
+        #   derive_facts: true     # derive facts about you in the background
+        #   facts_every: \(M.factsEvery)         # a pass every N user turns
+        #   stale_days: \(M.staleDays)         # an unconfirmed fact leaves the prompt after N days
+        #   compress_at: \(M.compressAt)       # compress older turns past this share of the context window
 
-        # theme: dark
-        # keymap: default
+        # Skills: the background review that proposes them, the catalogue in the prompt.
+        # skills:
+        #   review: true
+        #   review_after: \(S.reviewAfter)       # review a turn that used this many tool calls
+        #   auto_accept: false     # apply proposals without asking (never to skills you wrote)
+        #   catalog_budget: \(S.catalogBudget)   # tokens of skill descriptions in the prompt
+        #   stale_days: \(S.staleDays)        # talaria skills curate: unused this long is stale
+
+        # theme: \(Defaults.theme)
+        # keymap: \(Defaults.keymap)
 
         # MCP servers: their tools become the agent's (mcp__<server>__<tool>). `talaria mcp list`
         # checks them; /mcp in the interface shows their state.
@@ -76,6 +90,19 @@ public enum DefaultConfig {
         #     url: https://mcp.example.com/mcp  # streamable HTTP (headers)
         #     bearer_token_env: TRACKER_TOKEN   # the variable holding the token
         #     timeout: 60                       # seconds per call (default 120)
+
+        # Hooks: your commands at the agent's lifecycle events, in the shape of Claude Code's
+        # settings.json (its "hooks" object pastes in as it is). Events: SessionStart,
+        # UserPromptSubmit, PreToolUse, PostToolUse, Stop, PreCompact, SessionEnd, Notification.
+        # The command gets the event as JSON on stdin; exit 2 blocks (stderr says why), JSON on
+        # stdout decides (permissionDecision: allow | deny | ask, additionalContext, decision).
+        # hooks:
+        #   PreToolUse:
+        #     - matcher: terminal              # a regular expression over tool names (Bash works too)
+        #       hooks:
+        #         - {type: command, command: ~/.talaria/hooks/check-command, timeout: \(Int(Defaults.hookTimeout))}
+        #   UserPromptSubmit:
+        #     - hooks: [{type: command, command: "git status --short | head -20"}]
 
         """
 }

@@ -11,8 +11,8 @@ public struct TalariaConfig: Sendable, Hashable {
     public var contextWindow: Int?
     public var maxTokens: Int?
     public var temperature: Double?
-    public var backend: String?
-    public var approvals: String?
+    public var backend: BackendKind?
+    public var approvals: ApprovalPolicy?
     public var theme: String?
     public var keymap: String?
     public var toolOutputLimit: Int?
@@ -33,9 +33,11 @@ public struct TalariaConfig: Sendable, Hashable {
     public var mcpServers: [MCPServerSpec] = []
     /// Each backend's section (`ssh:`, `docker:`, …), parsed; one without a section has defaults.
     public var backendSettings: [BackendKind: BackendSpec] = [:]
+    /// The `hooks:` section: commands run at the agent's lifecycle events.
+    public var hooks = HookSettings()
 
     /// The backend to start with and its settings.
-    public var backendSpec: BackendSpec { spec(for: backend.flatMap(BackendKind.init(rawValue:)) ?? .local) }
+    public var backendSpec: BackendSpec { spec(for: backend ?? Defaults.backend) }
 
     /// A backend's settings from its section (for `/backend NAME`).
     public func spec(for kind: BackendKind) -> BackendSpec { backendSettings[kind] ?? BackendSpec(kind: kind) }
@@ -45,13 +47,13 @@ public struct TalariaConfig: Sendable, Hashable {
     /// Keys and what they hold; anything else is an error naming file, line and key.
     static let keys: [String: Kind] = [
         "model": .string, "base_url": .string, "api_key_env": .string, "max_iterations": .int,
-        "context_window": .int, "max_tokens": .int, "temperature": .double, "backend": .string,
-        "approvals": .string, "theme": .string, "keymap": .string, "tool_output_limit": .int,
-        "system_prompt": .string, "local_model": .string, "mcp_servers": .section, "skills": .section, "memory": .section, "loop_guard": .section, "extra_body": .section,
+        "context_window": .int, "max_tokens": .int, "temperature": .double, "backend": .choice,
+        "approvals": .choice, "theme": .string, "keymap": .string, "tool_output_limit": .int,
+        "system_prompt": .string, "local_model": .string, "mcp_servers": .section, "skills": .section, "memory": .section, "loop_guard": .section, "extra_body": .section, "hooks": .section,
         "ssh": .section, "docker": .section, "sandbox": .section, "apptainer": .section, "modal": .section, "daytona": .section,
     ]
 
-    enum Kind { case string, int, double, section }
+    enum Kind { case string, choice, int, double, section }
 }
 
 /// A config file problem, with where it is.
@@ -120,6 +122,9 @@ extension TalariaConfig {
             case .string:
                 guard case .scalar = value, let s = value.string else { throw fail("a string") }
                 config.setString(key, s)
+            case .choice:
+                guard case .scalar = value, let s = value.string else { throw fail("a string") }
+                try config.setChoice(key, s, file: file, line: value.mark?.line ?? line)
             case .int:
                 guard let n = value.int else { throw fail("an integer") }
                 guard n > 0 else { throw fail("a positive integer") }
@@ -138,33 +143,48 @@ extension TalariaConfig {
                     }
                     config.extraBody = fields
                 }
+                if key == "hooks" { config.hooks = try HooksConfig.parse(value, file: file, line: line ?? 1) }
                 if key == "mcp_servers" { config.mcpServers = try MCPServersConfig.parse(value, file: file, line: line ?? 1) }
                 if let kind = BackendKind(rawValue: key) {
                     config.backendSettings[kind] = try BackendsConfig.parse(kind, value, file: file, line: line ?? 1)
                 }
             }
         }
-        // Running commands somewhere other than asked would be a safety problem, not a detail.
-        if var b = config.backend {
-            if b == "singularity" { b = "apptainer"; config.backend = b }
-            guard let kind = BackendKind(rawValue: b) else {
-                throw ConfigError(file: file, key: "backend",
-                                  message: "must be one of \(BackendKind.allCases.map(\.rawValue).joined(separator: ", ")), found '\(b)'")
-            }
-            let spec = config.spec(for: kind)
-            let missing: String? = switch kind {
-            case .ssh: spec.host == nil ? "ssh: {host: NAME}" : nil
-            case .apptainer: spec.image == nil ? "apptainer: {image: docker://debian:bookworm-slim}" : nil
-            case .modal: spec.target == nil ? "modal: {container: ID}" : nil
-            case .daytona: spec.target == nil ? "daytona: {sandbox: ID}" : nil
-            default: nil
-            }
-            if let missing { throw ConfigError(file: file, key: "backend", message: "'\(b)' needs its section: add `\(missing)`") }
-        }
-        if let a = config.approvals, !["ask", "yes", "deny"].contains(a) {
-            throw ConfigError(file: file, key: "approvals", message: "must be ask, yes or deny, found '\(a)'")
-        }
+        try config.checkBackend(file: file)
         return config
+    }
+
+    /// `backend:` and `approvals:`: a value that is not one of the choices is an error, never
+    /// a guess — running commands somewhere other than asked would be a safety problem.
+    private mutating func setChoice(_ key: String, _ s: String, file: String, line: Int?) throws(ConfigError) {
+        switch key {
+        case "backend":
+            guard let kind = BackendKind(rawValue: s == "singularity" ? "apptainer" : s) else {
+                throw ConfigError(file: file, line: line, key: "backend",
+                                  message: "must be one of \(BackendKind.allCases.map(\.rawValue).joined(separator: ", ")), found '\(s)'")
+            }
+            backend = kind
+        case "approvals":
+            guard let policy = ApprovalPolicy(rawValue: s) else {
+                throw ConfigError(file: file, line: line, key: "approvals", message: "must be ask, yes or deny, found '\(s)'")
+            }
+            approvals = policy
+        default: break
+        }
+    }
+
+    /// A backend that needs its section names what to add.
+    private func checkBackend(file: String) throws(ConfigError) {
+        guard let kind = backend else { return }
+        let spec = spec(for: kind)
+        let missing: String? = switch kind {
+        case .ssh: spec.host == nil ? "ssh: {host: NAME}" : nil
+        case .apptainer: spec.image == nil ? "apptainer: {image: docker://debian:bookworm-slim}" : nil
+        case .modal: spec.target == nil ? "modal: {container: ID}" : nil
+        case .daytona: spec.target == nil ? "daytona: {sandbox: ID}" : nil
+        default: nil
+        }
+        if let missing { throw ConfigError(file: file, key: "backend", message: "'\(kind.rawValue)' needs its section: add `\(missing)`") }
     }
 
     private mutating func setString(_ key: String, _ s: String) {
@@ -172,8 +192,6 @@ extension TalariaConfig {
         case "model": model = s
         case "base_url": baseURL = s
         case "api_key_env": apiKeyEnv = s
-        case "backend": backend = s
-        case "approvals": approvals = s
         case "theme": theme = s
         case "keymap": keymap = s
         case "system_prompt": systemPrompt = s
@@ -251,16 +269,16 @@ func editDistance(_ a: String, _ b: String) -> Int {
 
 /// `skills:` in config.yaml.
 public struct SkillsSettings: Sendable, Hashable {
-    /// Review a turn for a skill after this many tool iterations (default 10).
-    public var reviewAfter: Int?
+    /// Review a turn for a skill after this many tool iterations.
+    public var reviewAfter = Defaults.Skills.reviewAfter
     /// `false` turns the background review off.
-    public var review: Bool?
+    public var review = true
     /// Apply proposals without asking (never to skills the user wrote).
-    public var autoAccept: Bool?
-    /// Token budget of the skills catalog in the system prompt (default 2000).
-    public var catalogBudget: Int?
-    /// `talaria skills curate`: unused for this many days is stale (default 90).
-    public var staleDays: Int?
+    public var autoAccept = false
+    /// Token budget of the skills catalog in the system prompt.
+    public var catalogBudget = Defaults.Skills.catalogBudget
+    /// `talaria skills curate`: unused for this many days is stale.
+    public var staleDays = Defaults.Skills.staleDays
 
     public init() {}
 
@@ -296,21 +314,21 @@ public struct SkillsSettings: Sendable, Hashable {
 /// The `memory:` section.
 public struct MemorySettings: Sendable, Hashable {
     /// `false`: no memory tool, nothing remembered in the prompt.
-    public var enabled: Bool?
-    /// Characters of agent notes in the prompt (default 2200, as Hermes).
-    public var notesLimit: Int?
-    /// Characters of the user profile in the prompt (default 1375).
-    public var userLimit: Int?
-    /// Remind the agent to save what matters every this many user turns (default 10; 0: never).
-    public var nudgeEvery: Int?
-    /// Context compression starts when a prompt passes this share of the context window (default 0.5).
-    public var compressAt: Double?
-    /// Derive facts about the user in the background (default true).
-    public var deriveFacts: Bool?
-    /// A derivation pass every this many user turns (default 5).
-    public var factsEvery: Int?
-    /// A derived fact unconfirmed this many days is stale and leaves the prompt (default 60).
-    public var staleDays: Int?
+    public var enabled = true
+    /// Characters of agent notes in the prompt.
+    public var notesLimit = Defaults.Memory.notesLimit
+    /// Characters of the user profile in the prompt.
+    public var userLimit = Defaults.Memory.userLimit
+    /// Remind the agent to save what matters every this many user turns (0: never).
+    public var nudgeEvery = Defaults.Memory.nudgeEvery
+    /// Context compression starts when a prompt passes this share of the context window.
+    public var compressAt = Defaults.Memory.compressAt
+    /// Derive facts about the user in the background.
+    public var deriveFacts = true
+    /// A derivation pass every this many user turns.
+    public var factsEvery = Defaults.Memory.factsEvery
+    /// A derived fact unconfirmed this many days is stale and leaves the prompt.
+    public var staleDays = Defaults.Memory.staleDays
 
     public init() {}
 
@@ -349,14 +367,16 @@ public struct MemorySettings: Sendable, Hashable {
     }
 }
 
-/// The `loop_guard:` section: when repeated or failing tool calls end a turn early. Unset
-/// values keep the agent's defaults (`LoopGuardSettings`).
+/// The `loop_guard:` section: when repeated or failing tool calls end a turn early.
 public struct LoopGuardConfig: Sendable, Hashable {
     /// `false`: never step in.
-    public var enabled: Bool?
-    public var warnAfter: Int?
-    public var stopAfter: Int?
-    public var failureStreak: Int?
+    public var enabled = true
+    /// Identical calls (same result) before the model is told it is repeating itself.
+    public var warnAfter = Defaults.LoopGuard.warnAfter
+    /// Identical calls before the turn ends with a summary.
+    public var stopAfter = Defaults.LoopGuard.stopAfter
+    /// Failed calls in a row before the model is warned (twice as many end the turn).
+    public var failureStreak = Defaults.LoopGuard.failureStreak
 
     public init() {}
 
@@ -383,8 +403,9 @@ public struct LoopGuardConfig: Sendable, Hashable {
             default: throw fail("unknown setting (known: \(known.joined(separator: ", ")))")
             }
         }
-        if let w = s.warnAfter, let st = s.stopAfter, st <= w {
-            throw ConfigError(file: file, line: line, key: "loop_guard.stop_after", message: "must be more than warn_after (\(w)): the model is warned before the turn stops")
+        if s.stopAfter <= s.warnAfter {
+            throw ConfigError(file: file, line: line, key: "loop_guard.stop_after",
+                              message: "must be more than warn_after (\(s.warnAfter)): the model is warned before the turn stops")
         }
         return s
     }

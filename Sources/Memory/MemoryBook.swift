@@ -9,7 +9,7 @@ public struct MemoryLimits: Sendable, Hashable {
     public var user: Int
     public var nudgeEvery: Int
 
-    public init(notes: Int = 2200, user: Int = 1375, nudgeEvery: Int = 10) {
+    public init(notes: Int, user: Int, nudgeEvery: Int) {
         self.notes = notes
         self.user = user
         self.nudgeEvery = nudgeEvery
@@ -28,7 +28,7 @@ public struct MemoryBook: Sendable {
     public let limits: MemoryLimits
     let redactor: SecretRedactor
 
-    public init(store: SessionStore, limits: MemoryLimits = MemoryLimits(), environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(store: SessionStore, limits: MemoryLimits, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.store = store
         self.limits = limits
         redactor = SecretRedactor(environment: environment)

@@ -14,7 +14,7 @@ public struct UserModel: Sendable {
     /// Characters of facts in the prompt.
     public var budget: Int
 
-    public init(book: MemoryBook, staleDays: Int = 60, budget: Int = 800) {
+    public init(book: MemoryBook, staleDays: Int, budget: Int = 800) {
         self.book = book
         self.staleDays = staleDays
         self.budget = budget

@@ -16,7 +16,7 @@ public enum SkillCurator {
     /// `usage`: per skill, uses and last use; `staleDays`: unused for that long is stale
     /// (a never-used skill counts from its file's age).
     public static func plan(_ skills: [Skill], usage: [String: (uses: Int, lastUsed: Date)], now: Date = Date(),
-                            staleDays: Int = 90) -> [CurationItem] {
+                            staleDays: Int) -> [CurationItem] {
         var items: [CurationItem] = []
         let limit = Double(staleDays) * 86_400
         for s in skills {

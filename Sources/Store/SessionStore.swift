@@ -14,9 +14,12 @@ public struct SessionInfo: Sendable, Hashable, Codable {
     public var messageCount: Int
     public var archived: Bool
     public var tags: [String]
+    /// The session this one was forked from (or a subagent's parent).
+    public var parentID: String?
 
     public init(id: String, title: String?, model: String, cwd: String, source: String, createdAt: Date, updatedAt: Date, messageCount: Int,
-                archived: Bool = false, tags: [String] = []) {
+                archived: Bool = false, tags: [String] = [], parentID: String? = nil) {
+        self.parentID = parentID
         self.archived = archived
         self.tags = tags
         self.id = id
@@ -67,7 +70,13 @@ public struct ToolRunRecord: Sendable, Hashable {
 /// message the UI shows as done is on disk in the WAL, and `kill -9` loses nothing
 /// committed. Reads use the pool's readers and never wait for the writer.
 public final class SessionStore: Sendable {
-    public let writer: any DatabaseWriter
+    let writer: any DatabaseWriter
+
+    /// Moves the WAL's pages into the database file and empties the WAL (what the file's size
+    /// then says is the database's size).
+    public func checkpoint() throws {
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
 
     /// Opens (creating if needed) the database at `path`: WAL, `synchronous=NORMAL`, mode 0600.
     public init(path: String) throws(StoreError) {
@@ -241,9 +250,10 @@ public final class SessionStore: Sendable {
         return Self.sessionInfo(first)
     }
 
-    public func messages(sessionID: String) throws(StoreError) -> [StoredMessage] {
+    /// The session's messages in order; `after`: only those stored after that message id.
+    public func messages(sessionID: String, after: Int64 = 0) throws(StoreError) -> [StoredMessage] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM message WHERE session_id = ? ORDER BY id", arguments: [sessionID]).map { row in
+            try Row.fetchAll(db, sql: "SELECT * FROM message WHERE session_id = ? AND id > ? ORDER BY id", arguments: [sessionID, after]).map { row in
                 let calls: [ToolCall] = (row["tool_calls"] as String?).map(Self.decodeToolCalls) ?? []
                 let m = ChatMessage(role: Role(rawValue: row["role"]) ?? .user, content: row["content"], reasoning: row["reasoning"],
                                     toolCalls: calls, toolCallID: row["tool_call_id"], name: row["name"])
@@ -295,7 +305,7 @@ public final class SessionStore: Sendable {
         SessionInfo(id: row["id"], title: row["title"], model: row["model"], cwd: row["cwd"], source: row["source"],
                     createdAt: Date(timeIntervalSince1970: row["created_at"]), updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
                     messageCount: row["n"] ?? 0, archived: (row["archived"] as Int? ?? 0) != 0,
-                    tags: (row["tags"] as String? ?? "").split(separator: " ").map(String.init))
+                    tags: (row["tags"] as String? ?? "").split(separator: " ").map(String.init), parentID: row["parent_id"])
     }
 
     static func title(from text: String) -> String {

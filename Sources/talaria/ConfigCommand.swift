@@ -3,6 +3,8 @@ import ArgumentParser
 import Config
 import CurlTransport
 import Foundation
+import TUIApp
+import SessionHost
 
 /// `talaria config init | path | check`.
 struct ConfigCommand: AsyncParsableCommand {
@@ -20,7 +22,7 @@ struct ConfigCommand: AsyncParsableCommand {
             let paths = TalariaPaths()
             if FileManager.default.fileExists(atPath: paths.configFile) && !force {
                 printError("talaria: \(paths.configFile) exists; use --force to replace it")
-                throw Exit.usage
+                throw ExitStatus.usage
             }
             try FileManager.default.createDirectory(atPath: paths.home, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
@@ -45,15 +47,15 @@ struct ConfigCommand: AsyncParsableCommand {
                 print("\(path): ok")
             } catch {
                 printError("talaria: \(error)")
-                throw Exit.usage
+                throw ExitStatus.usage
             }
-            let assets = UIAssets.load(userThemes: TUIRunner.files(in: paths.home + "/themes"),
-                                       userKeymaps: TUIRunner.files(in: paths.home + "/keymaps"))
+            let assets = UIAssets.load(userThemes: TUIApp.files(in: paths.home + "/themes"),
+                                       userKeymaps: TUIApp.files(in: paths.home + "/keymaps"))
             var problems = assets.problems
             if let t = config.theme, assets.themes[t] == nil { problems.append("\(path): theme: no theme \"\(t)\" (have: \(assets.themes.keys.sorted().joined(separator: ", ")))") }
             if let k = config.keymap, assets.keymaps[k] == nil { problems.append("\(path): keymap: no keymap \"\(k)\" (have: \(assets.keymaps.keys.sorted().joined(separator: ", ")))") }
             for p in problems { printError("talaria: \(p)") }
-            if !problems.isEmpty { throw Exit.usage }
+            if !problems.isEmpty { throw ExitStatus.usage }
             print("themes: \(assets.themes.keys.sorted().joined(separator: ", ")); keymaps: \(assets.keymaps.keys.sorted().joined(separator: ", ")): ok")
         }
     }
@@ -64,7 +66,7 @@ struct EndpointCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "endpoint", abstract: "Print the endpoint and model that would be used.")
     @OptionGroup var endpoint: EndpointOptions
     func run() async throws {
-        let s = try await Settings.resolve(endpoint, transport: CurlTransport(), quiet: true)
+        let s = try await FrontEnd.settings(endpoint.overrides, transport: CurlTransport(), startLocal: false)
         print("\(s.baseURL) \(s.model)")
     }
 }

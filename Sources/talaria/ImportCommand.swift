@@ -2,6 +2,7 @@ import AgentCore
 import ArgumentParser
 import Config
 import Foundation
+import SessionHost
 import Memory
 import Skills
 import Store
@@ -23,7 +24,7 @@ struct ImportCommand: AsyncParsableCommand {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
                 printError("talaria: no Hermes home at \(dir) (give its path, or set HERMES_HOME)")
-                throw Exit.usage
+                throw ExitStatus.usage
             }
             let paths = TalariaPaths()
             let book = try MemoryCommand.book()

@@ -2,6 +2,7 @@ import ArgumentParser
 import Config
 import CurlTransport
 import Foundation
+import SessionHost
 import LocalModel
 
 /// `talaria local up | down | status | models`: the built-in local model (see `LocalModelInstaller`).
@@ -25,7 +26,7 @@ struct LocalCommand: AsyncParsableCommand {
             let spec: LocalModelSpec
             do { spec = try LocalCommand.spec(model) } catch {
                 printError("talaria: \(error.message)")
-                throw Exit.usage
+                throw ExitStatus.usage
             }
             if let running = local.runningPort(), local.runningModel() == spec.id, await local.isHealthy(port: running) {
                 print("local model already running: http://127.0.0.1:\(running)/v1 (\(spec.id))")
@@ -39,7 +40,7 @@ struct LocalCommand: AsyncParsableCommand {
             } catch {
                 line.end()
                 printError("talaria: \(error.message)")
-                throw Exit.failed
+                throw ExitStatus.failed
             }
         }
     }
@@ -89,29 +90,4 @@ struct LocalCommand: AsyncParsableCommand {
         if let configured = (try? TalariaConfig.load(path: TalariaPaths().configFile))?.localModel { return try LocalModelSpec.parse(configured) }
         return LocalModelSpec.recommended()
     }
-}
-
-/// One progress line on stderr: redrawn in place on a terminal, a line every so often otherwise.
-final class ProgressLine: @unchecked Sendable {
-    private let tty = isatty(2) == 1
-    private let lock = NSLock()
-    private var last = ""
-    private var lastPrinted = Date.distantPast
-
-    func show(_ p: LocalModelInstaller.Progress) {
-        lock.withLock {
-            let bar = p.fraction.map { f in " [" + String(repeating: "#", count: Int(f * 20)) + String(repeating: ".", count: 20 - Int(f * 20)) + "]" } ?? ""
-            let text = p.note + bar
-            guard text != last else { return }
-            last = text
-            if tty {
-                FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
-            } else if Date().timeIntervalSince(lastPrinted) > 5 || p.fraction == nil {
-                lastPrinted = Date()
-                printError(text)
-            }
-        }
-    }
-
-    func end() { if tty, !last.isEmpty { FileHandle.standardError.write(Data("\n".utf8)) } }
 }

@@ -5,6 +5,7 @@ import Config
 import CurlTransport
 import Exec
 import Foundation
+import SessionHost
 import MCPClient
 
 /// `talaria mcp`: the configured MCP servers, outside a conversation.
@@ -20,7 +21,7 @@ struct MCPListCommand: AsyncParsableCommand {
     @Flag(help: "Show each tool's description.") var verbose = false
 
     func run() async throws {
-        let hub = try MCPSupport.hub(for: MCPSupport.loadConfig())
+        let hub = try FrontEnd.mcpHub(for: FrontEnd.config())
         guard let hub else {
             print("No MCP servers configured (mcp_servers: in \(TalariaPaths(environment: ProcessInfo.processInfo.environment).configFile)).")
             return
@@ -38,7 +39,7 @@ struct MCPListCommand: AsyncParsableCommand {
             }
         }
         await hub.stop()
-        if !allReady { throw Exit.failed }
+        if !allReady { throw ExitStatus.failed }
     }
 }
 
@@ -50,13 +51,13 @@ struct MCPCallCommand: AsyncParsableCommand {
     @Argument(help: "Arguments as a JSON object.") var arguments: String = "{}"
 
     func run() async throws {
-        guard let hub = try MCPSupport.hub(for: MCPSupport.loadConfig()) else {
+        guard let hub = try FrontEnd.mcpHub(for: FrontEnd.config()) else {
             printError("talaria: no MCP servers configured")
-            throw Exit.usage
+            throw ExitStatus.usage
         }
         guard let args = JSONValue.parse(arguments), args.objectValue != nil else {
             printError("talaria: the arguments must be a JSON object, like '{\"timezone\": \"UTC\"}'")
-            throw Exit.usage
+            throw ExitStatus.usage
         }
         await hub.start()
         await hub.waitUntilSettled(seconds: 60)
@@ -66,7 +67,7 @@ struct MCPCallCommand: AsyncParsableCommand {
             printError("talaria: " + (status.map { "\(server) has no tool \(tool) (\($0.summary()); tools: \($0.tools.joined(separator: ", ")))" }
                 ?? "no MCP server named \(server)"))
             await hub.stop()
-            throw Exit.usage
+            throw ExitStatus.usage
         }
         let context = ToolContext(cwd: FileManager.default.currentDirectoryPath, backend: LocalBackend(), callID: "cli") { chunk in
             FileHandle.standardError.write(Data(chunk.utf8))
@@ -74,32 +75,6 @@ struct MCPCallCommand: AsyncParsableCommand {
         let output = await found.run(args, context: context)
         print(output.text)
         await hub.stop()
-        if output.isError { throw Exit.failed }
-    }
-}
-
-enum MCPSupport {
-    static func loadConfig() throws -> TalariaConfig {
-        let paths = TalariaPaths(environment: ProcessInfo.processInfo.environment)
-        do { return try TalariaConfig.load(path: paths.configFile) } catch {
-            printError("talaria: \(error)")
-            throw Exit.usage
-        }
-    }
-
-    /// The hub for the configured servers, or nil when there are none. Not started.
-    static func hub(for config: TalariaConfig, onStatus: @escaping @Sendable ([MCPServerStatus]) -> Void = { _ in }) -> MCPHub? {
-        guard !config.mcpServers.isEmpty else { return nil }
-        return MCPHub(specs: config.mcpServers, http: CurlTransport(), onStatus: onStatus)
-    }
-
-    /// For one-shot runs: waits for the servers' first connection (they must be usable in the
-    /// only turn there is) and reports the ones that are not on stderr.
-    static func settle(_ hub: MCPHub) async {
-        let longest = await hub.statusList.count > 0 ? 60.0 : 0
-        await hub.waitUntilSettled(seconds: longest)
-        for s in await hub.statusList where s.state != .ready && s.state != .disabled {
-            printError("talaria: MCP server \(s.name): \(s.summary())")
-        }
+        if output.isError { throw ExitStatus.failed }
     }
 }

@@ -2,6 +2,7 @@ import AgentCore
 import ArgumentParser
 import Config
 import Foundation
+import SessionHost
 import Memory
 import Store
 
@@ -17,17 +18,17 @@ struct MemoryCommand: AsyncParsableCommand {
         do {
             try FileManager.default.createDirectory(atPath: paths.home, withIntermediateDirectories: true)
             let store = try SessionStore(path: paths.database)
-            return MemoryBook(store: store, limits: MemoryLimits(notes: config.memory.notesLimit ?? 2200, user: config.memory.userLimit ?? 1375))
+            return MemoryBook(store: store, limits: MemoryLimits(notes: config.memory.notesLimit, user: config.memory.userLimit, nudgeEvery: config.memory.nudgeEvery))
         } catch {
             printError("talaria: \(error)")
-            throw Exit.failed
+            throw ExitStatus.failed
         }
     }
 
     static func target(_ s: String) throws -> MemoryTarget {
         guard let t = MemoryTarget(rawValue: s == "memory" ? "notes" : s) else {
             printError("talaria: the target must be notes, user or fact, found '\(s)'")
-            throw Exit.usage
+            throw ExitStatus.usage
         }
         return t
     }
@@ -35,7 +36,7 @@ struct MemoryCommand: AsyncParsableCommand {
     /// Applies `body` to entry `id` and says what happened to it.
     static func change(_ id: Int64, _ verb: String, _ body: (SessionStore, Int64) throws -> Void) throws {
         let store = try book().store
-        guard let e = try store.memoryEntry(id: id) else { printError("talaria: no entry \(id)"); throw Exit.failed }
+        guard let e = try store.memoryEntry(id: id) else { printError("talaria: no entry \(id)"); throw ExitStatus.failed }
         try body(store, id)
         print("\(verb): \(e.text)")
     }
@@ -63,7 +64,7 @@ struct MemoryCommand: AsyncParsableCommand {
         @Argument var words: [String]
         func run() async throws {
             let hits = try MemoryCommand.book().store.searchMemory(words.joined(separator: " "))
-            if hits.isEmpty { printError("nothing remembered matches"); throw Exit.failed }
+            if hits.isEmpty { printError("nothing remembered matches"); throw ExitStatus.failed }
             for e in hits { print(MemoryCommand.line(e)) }
         }
     }
@@ -76,7 +77,7 @@ struct MemoryCommand: AsyncParsableCommand {
             let book = try MemoryCommand.book()
             switch book.add(try MemoryCommand.target(target), text.joined(separator: " "), sessionID: nil) {
             case .changed(let e, _, let summary): print("\(e.id)\t\(summary)")
-            case .refused(let why): printError("talaria: \(why)"); throw Exit.failed
+            case .refused(let why): printError("talaria: \(why)"); throw ExitStatus.failed
             case .found: break
             }
         }
@@ -122,7 +123,7 @@ struct MemoryCommand: AsyncParsableCommand {
         func run() async throws {
             let book = try MemoryCommand.book()
             let path = (file as NSString).expandingTildeInPath
-            guard let data = FileManager.default.contents(atPath: path) else { printError("talaria: cannot read \(path)"); throw Exit.failed }
+            guard let data = FileManager.default.contents(atPath: path) else { printError("talaria: cannot read \(path)"); throw ExitStatus.failed }
             let r = try MemoryTransfer.load(MemoryTransfer.entries(in: String(decoding: data, as: UTF8.self)), into: MemoryCommand.target(target), book: book)
             print("\(path): \(r.added) added, \(r.archived) archived (over the prompt limit, still searchable), \(r.duplicates) already known, \(r.refused.count) refused")
             for why in r.refused { printError("refused: \(why)") }

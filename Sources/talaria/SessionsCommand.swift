@@ -1,6 +1,7 @@
 import ArgumentParser
 import Config
 import Foundation
+import SessionHost
 import Store
 
 /// `talaria sessions list | show | search | resume`.
@@ -11,13 +12,7 @@ struct SessionsCommand: AsyncParsableCommand {
         subcommands: [List.self, Show.self, Search.self, Resume.self]
     )
 
-    static func openStore() throws -> SessionStore {
-        let paths = TalariaPaths()
-        do { return try SessionStore(path: paths.database) } catch {
-            printError("talaria: \(error)")
-            throw Exit.failed
-        }
-    }
+    static func openStore() throws -> SessionStore { try FrontEnd.store(TalariaPaths()) }
 
     static func jsonLine(_ value: some Encodable) -> String {
         let e = JSONEncoder()
@@ -58,7 +53,7 @@ struct SessionsCommand: AsyncParsableCommand {
             let info: SessionInfo
             do { info = try store.session(id: id) } catch {
                 printError("talaria: \(error)")
-                throw Exit.usage
+                throw ExitStatus.usage
             }
             let messages = try store.messages(sessionID: info.id)
             if json {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Config
 import Foundation
+import SessionHost
 import Skills
 import Store
 
@@ -13,7 +14,7 @@ struct SkillsCommand: AsyncParsableCommand {
     /// The skills as the agent finds them from here, with the store's usage.
     static func library() -> (SkillLibrary, TalariaPaths) {
         let paths = TalariaPaths()
-        return (SkillLibrary.standard(paths: paths, cwd: FileManager.default.currentDirectoryPath), paths)
+        return (SessionBuilder.skillLibrary(paths: paths, cwd: FileManager.default.currentDirectoryPath), paths)
     }
 
     static func usage(_ paths: TalariaPaths) -> [String: (uses: Int, lastUsed: Date)] {
@@ -43,9 +44,9 @@ struct SkillsCommand: AsyncParsableCommand {
         @Option(help: "Unused for this many days is stale (default: skills.stale_days, else 90).") var staleDays: Int?
 
         func run() async throws {
-            guard !(dryRun && apply) else { printError("talaria: --dry-run and --apply exclude each other"); throw Exit.usage }
+            guard !(dryRun && apply) else { printError("talaria: --dry-run and --apply exclude each other"); throw ExitStatus.usage }
             let (lib, paths) = SkillsCommand.library()
-            let days = staleDays ?? (try? TalariaConfig.load(path: paths.configFile))?.skills.staleDays ?? 90
+            let days = staleDays ?? (try? TalariaConfig.load(path: paths.configFile))?.skills.staleDays ?? Defaults.Skills.staleDays
             let plan = SkillCurator.plan(lib.allSkills, usage: SkillsCommand.usage(paths), staleDays: days)
             if plan.isEmpty { print("Nothing to curate: \(lib.allSkills.count) skills, none stale, duplicated or invalid."); return }
             let writer = SkillWriter(root: paths.home + "/skills")
@@ -69,7 +70,7 @@ struct SkillsCommand: AsyncParsableCommand {
         func run() async throws {
             do { print("restored \(try SkillCurator.restore(name, root: TalariaPaths().home + "/skills"))") } catch {
                 printError("talaria: \(error)")
-                throw Exit.failed
+                throw ExitStatus.failed
             }
         }
     }
@@ -94,7 +95,7 @@ struct SkillsCommand: AsyncParsableCommand {
                 let file = SkillFile.locate(in: dir).map { ($0 as NSString).lastPathComponent } ?? "SKILL.md"
                 for e in errors { printError("  - " + (e.line.map { "\(file):\($0): " } ?? "") + e.message) }
             }
-            if invalid > 0 { throw Exit.failed }
+            if invalid > 0 { throw ExitStatus.failed }
         }
 
         /// `path` itself if it holds a skill file (or does not exist: the validator says so),
@@ -108,13 +109,5 @@ struct SkillsCommand: AsyncParsableCommand {
                 .map { p + "/" + ($0 as NSString).deletingLastPathComponent }
             return found.isEmpty ? [p] : Array(Set(found)).sorted()
         }
-    }
-}
-
-extension SkillLibrary {
-    /// The folders DESIGN.md §3 names, seen from `cwd`, with the user's disabled and allowed lists.
-    static func standard(paths: TalariaPaths, cwd: String) -> SkillLibrary {
-        SkillLibrary(roots: SkillRoot.standard(cwd: cwd, talariaHome: paths.home, home: NSHomeDirectory()),
-                     disabledFile: paths.home + "/skills-disabled.txt", allowedFile: paths.home + "/skills-allowed.txt")
     }
 }

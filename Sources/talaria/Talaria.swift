@@ -1,5 +1,10 @@
 import ArgumentParser
+import Bench
+import Config
 import Foundation
+import LLMClient
+import SessionHost
+import Store
 
 @main
 struct Talaria: AsyncParsableCommand {
@@ -53,7 +58,7 @@ struct Talaria: AsyncParsableCommand {
                 Commands: \(names.filter { $0 != "help" }.joined(separator: ", "))
                 One prompt: talaria -p "\(first.count > 40 ? String(first.prefix(40)) + "…" : first)" · all options: talaria --help
                 """)
-            Foundation.exit(Exit.usage.rawValue)
+            Foundation.exit(ExitStatus.usage.rawValue)
         }
         if arguments == ["--help"] || arguments == ["-h"] || arguments == ["help"] {
             print(rootHelp, terminator: "")
@@ -66,28 +71,16 @@ struct Talaria: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let status as ExitStatus {
+            Foundation.exit(status.rawValue)
         } catch {
             if exitCode(for: error) == .validationFailure {
                 printError(fullMessage(for: error))
-                Foundation.exit(Exit.usage.rawValue)
+                Foundation.exit(ExitStatus.usage.rawValue)
             }
             exit(withError: error)
         }
     }
-}
-
-/// Documented process exit codes (`talaria --help` lists them).
-enum Exit {
-    static let failed = ExitCode(1)
-    static let usage = ExitCode(2)
-    static let noEndpoint = ExitCode(3)
-    static let iterationLimit = ExitCode(4)
-    static let interrupted = ExitCode(130)
-}
-
-/// Writes to stderr, unbuffered.
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
 /// Options shared by every command that talks to a model.
@@ -112,4 +105,11 @@ struct EndpointOptions: ParsableArguments {
 
     @Option(help: "Where commands and file tools run: local, sandbox, ssh, docker, apptainer, modal, daytona (default: config.yaml's backend).")
     var backend: String?
+}
+
+extension EndpointOptions {
+    var overrides: EndpointOverrides {
+        EndpointOverrides(baseURL: baseURL, model: model, apiKeyEnv: apiKeyEnv, maxIterations: maxIterations,
+                          contextWindow: contextWindow, maxTokens: maxTokens, backend: backend)
+    }
 }

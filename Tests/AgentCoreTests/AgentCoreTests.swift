@@ -1,6 +1,7 @@
 import AgentCore
 import AgentProtocol
 import AgentTools
+import Config
 import Exec
 import Foundation
 import Memory
@@ -21,15 +22,15 @@ struct Harness {
          store: SessionStore? = nil, resume: String? = nil, skills: SkillLibrary? = nil,
          toolSources: [any ToolSource] = [], redactor: SecretRedactor = SecretRedactor(environment: [:]),
          approvalMemory: ApprovalMemory? = nil, memory: Bool = false, contextWindow: Int? = nil, compressAt: Double = 0.5, factsEvery: Int = 0,
-         catalogBudget: Int? = nil, loopGuard: LoopGuardSettings = LoopGuardSettings(), reviewAfter: Int? = nil,
+         catalogBudget: Int? = nil, loopGuard: LoopGuardSettings = .standard, reviewAfter: Int? = nil,
          fallback: ScriptedTransport.Reply? = nil, hooks: HookSettings? = nil) throws {
         transport = ScriptedTransport(replies, fallback: fallback)
         self.store = try store ?? SessionStore(inMemory: ())
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
                                transport: transport, retry: RetryPolicy(maxRetries: 1, jitter: 0), sleep: { _ in })
-        let config = AgentConfiguration(model: "m", baseURL: "http://x", cwd: dir.path, maxIterations: maxIterations, approvalMode: approval,
+        let config = AgentConfiguration.test(baseURL: "http://x", cwd: dir.path, maxIterations: maxIterations, approvalMode: approval,
                                         contextWindowOverride: contextWindow, loopGuard: loopGuard,
-                                        review: reviewAfter.map { [root = dir.path + "/skills"] in SkillReviewSettings(reviewAfter: $0, root: root) },
+                                        review: reviewAfter.map { [root = dir.path + "/skills"] in SkillReviewSettings(reviewAfter: $0, autoAccept: false, root: root) },
                                         compressAt: compressAt, factsEvery: factsEvery)
         var tools = ToolRegistry.builtIn()
         if let skills { tools.register(SkillViewTool(library: skills)) }
@@ -37,9 +38,9 @@ struct Harness {
         if let book { tools.register(MemoryTool(book: book)) }
         agent = try Agent(config: config, services: AgentServices(
             client: client, store: self.store, tools: tools, toolSources: toolSources, backend: LocalBackend(killGrace: 0.3),
-            redactor: redactor, approvalMemory: approvalMemory, memory: book, userModel: book.map { UserModel(book: $0) },
+            redactor: redactor, approvalMemory: approvalMemory, memory: book, userModel: book.map { UserModel(book: $0, staleDays: Defaults.Memory.staleDays) },
             skills: catalogBudget.flatMap { b in skills.map { SkillCatalogPrompt(library: $0, budget: b) } }, skillLibrary: skills,
-            hooks: hooks.map { [cwd = dir.path] in HookRunner(settings: $0, cwd: cwd, approvalMode: approval, transcriptPath: "") }),
+            hooks: hooks.map { [cwd = dir.path] in HookRunner(settings: $0, cwd: cwd, approvalMode: approval, transcript: nil) }),
             resumeID: resume)
     }
 

@@ -15,7 +15,7 @@ struct MemoryTests {
     let book: MemoryBook
     init() throws {
         store = try SessionStore(inMemory: ())
-        book = MemoryBook(store: store, limits: MemoryLimits(notes: 80, user: 60), environment: ["MY_API_KEY": "value-of-the-secret-key"])
+        book = MemoryBook(store: store, limits: MemoryLimits(notes: 80, user: 60, nudgeEvery: 10), environment: ["MY_API_KEY": "value-of-the-secret-key"])
     }
 
     func run(_ args: JSONValue) async -> ToolOutput {

@@ -21,7 +21,7 @@ struct RealSummaryTests {
         let model = ProcessInfo.processInfo.environment["LLM_MODEL"] ?? "qwen"
         let store = try SessionStore(inMemory: ())
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: base)!, apiKey: nil, model: model), transport: CurlTransport())
-        let config = AgentConfiguration(model: model, baseURL: base, cwd: "/tmp", maxIterations: 2, approvalMode: .denyAll,
+        let config = AgentConfiguration.test(model: model, baseURL: base, cwd: "/tmp", maxIterations: 2, approvalMode: .denyAll,
                                         contextWindowOverride: 4096, maxTokens: 48, temperature: 0)
         let agent = try Agent(config: config, services: AgentServices(client: client, store: store, tools: ToolRegistry([]), backend: LocalBackend()))
         var events: [AgentEvent] = []

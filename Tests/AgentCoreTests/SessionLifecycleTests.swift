@@ -19,7 +19,7 @@ struct SessionLifecycleTests {
         let store = try SessionStore(inMemory: ())
         let dir = TempDir("lifecycle")
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: server.baseURL)!, apiKey: nil, model: "m"), transport: CurlTransport())
-        let agent = try Agent(config: AgentConfiguration(model: "m", baseURL: server.baseURL, cwd: dir.path),
+        let agent = try Agent(config: AgentConfiguration.test(baseURL: server.baseURL, cwd: dir.path),
                               services: AgentServices(client: client, store: store, tools: ToolRegistry.builtIn(), backend: LocalBackend()))
         // fault=hang: the server accepts the request and sends nothing, like a model reading a long
         // prompt. The best of ten turns counts: with the whole suite running on two cores, a

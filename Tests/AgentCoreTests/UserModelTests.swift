@@ -12,7 +12,7 @@ struct UserModelTests {
     let model: UserModel
     init() throws {
         store = try SessionStore(inMemory: ())
-        model = UserModel(book: MemoryBook(store: store, environment: [:]), staleDays: 30, budget: 200)
+        model = UserModel(book: MemoryBook(store: store, limits: .standard, environment: [:]), staleDays: 30, budget: 200)
     }
 
     @Test("NEW adds with confidence and source, a repeat confirms, CONTRADICT flags both; malformed lines and secrets are ignored")

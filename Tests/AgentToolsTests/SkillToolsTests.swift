@@ -70,7 +70,7 @@ struct SkillLibraryTests {
         #expect(!complete)
         #expect(entries.first?.name == "postgres-backup")
         #expect(entries.reduce(0) { $0 + ($1.name.utf8.count + $1.description.utf8.count + $1.location.utf8.count) / 4 + 12 } <= 2_000)
-        let prompt = SkillCatalogPrompt(library: lib).promptSection(for: "postgresql backup") ?? ""
+        let prompt = SkillCatalogPrompt(library: lib, budget: 2_000).promptSection(for: "postgresql backup") ?? ""
         #expect(prompt.contains("<name>\npostgres-backup\n</name>") && prompt.contains("skills_list shows them all"))
     }
 }

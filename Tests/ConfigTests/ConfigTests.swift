@@ -23,7 +23,7 @@ struct ConfigTests {
         want.baseURL = "http://127.0.0.1:8080/v1"
         want.maxIterations = 7
         want.temperature = 0.3
-        want.approvals = "yes"
+        want.approvals = .yes
         want.sections["mcp_servers"] = "time:\n  command: mcp-server-time\n"
         want.mcpServers = [MCPServerSpec(name: "time", transport: .stdio(command: "mcp-server-time", arguments: [], environment: [:], cwd: nil))]
         #expect(c == want)
@@ -57,7 +57,7 @@ struct ConfigTests {
         #expect(throws: ConfigError(file: "f", line: 1, key: "model", message: "must be a string, found a list")) {
             try TalariaConfig.parse("model: [a, b]\n", file: "f")
         }
-        #expect(throws: ConfigError(file: "f", key: "approvals", message: "must be ask, yes or deny, found 'maybe'")) {
+        #expect(throws: ConfigError(file: "f", line: 1, key: "approvals", message: "must be ask, yes or deny, found 'maybe'")) {
             try TalariaConfig.parse("approvals: maybe\n", file: "f")
         }
         #expect(throws: ConfigError.self) { try TalariaConfig.parse("- a\n- b\n", file: "f") }
@@ -109,7 +109,7 @@ struct BackendConfigTests {
     @Test("mistakes name the key and what is expected; never a silent fallback to this machine")
     func mistakes() throws {
         let cases: [(String, ConfigError)] = [
-            ("backend: vm\n", ConfigError(file: "c", key: "backend", message: "must be one of local, sandbox, ssh, docker, apptainer, modal, daytona, found 'vm'")),
+            ("backend: vm\n", ConfigError(file: "c", line: 1, key: "backend", message: "must be one of local, sandbox, ssh, docker, apptainer, modal, daytona, found 'vm'")),
             ("backend: ssh\n", ConfigError(file: "c", key: "backend", message: "'ssh' needs its section: add `ssh: {host: NAME}`")),
             ("backend: modal\n", ConfigError(file: "c", key: "backend", message: "'modal' needs its section: add `modal: {container: ID}`")),
             ("ssh: {host: h, port: 99999}\n", ConfigError(file: "c", line: 1, key: "ssh.port", message: "must be a port number (1-65535)")),
@@ -141,11 +141,11 @@ struct ExtraBodyConfigTests {
 
 @Suite("config.yaml: loop_guard")
 struct LoopGuardConfigTests {
-    @Test("the section loads; unset values stay unset (the agent's defaults apply)")
+    @Test("the section loads; unset values keep their defaults")
     func loads() throws {
         let c = try TalariaConfig.parse("loop_guard: {warn_after: 3, stop_after: 6}\n", file: "c")
         #expect(c.loopGuard.warnAfter == 3 && c.loopGuard.stopAfter == 6)
-        #expect(c.loopGuard.failureStreak == nil && c.loopGuard.enabled == nil)
+        #expect(c.loopGuard.failureStreak == Defaults.LoopGuard.failureStreak && c.loopGuard.enabled == true)
         #expect(try TalariaConfig.parse("loop_guard: {enabled: false}\n", file: "c").loopGuard.enabled == false)
     }
 

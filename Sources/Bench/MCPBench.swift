@@ -4,6 +4,7 @@ import ArgumentParser
 import CurlTransport
 import Exec
 import Foundation
+import SessionHost
 import MCPClient
 
 /// `talaria bench mcp`: connecting to one MCP server, and the round trip of a tool call through
@@ -39,14 +40,14 @@ struct MCPBench: AsyncParsableCommand {
             connects.append(Self.ms(ContinuousClock.now - t0))
             if let s = await hub.statusList.first, s.state != .ready {
                 printError("talaria: the server is not ready: \(s.summary())")
-                throw Exit.failed
+                throw ExitStatus.failed
             }
             await last?.stop()
             last = hub
         }
         guard let hub = last, let found = await hub.currentTools().first(where: { $0.name == MCPTool.qualifiedName(server: "bench", tool: tool) }) else {
             printError("talaria: no tool \(tool) on the server")
-            throw Exit.usage
+            throw ExitStatus.usage
         }
         let context = ToolContext(cwd: FileManager.default.currentDirectoryPath, backend: LocalBackend(), callID: "bench")
         var times: [Double] = []
@@ -54,7 +55,7 @@ struct MCPBench: AsyncParsableCommand {
             let t0 = ContinuousClock.now
             let out = await found.run(args, context: context)
             if i >= 10 { times.append(Self.ms(ContinuousClock.now - t0)) } // the first calls warm both sides
-            if out.isError { printError("talaria: the call failed: \(out.text)"); throw Exit.failed }
+            if out.isError { printError("talaria: the call failed: \(out.text)"); throw ExitStatus.failed }
         }
         await hub.stop()
         connects.sort()

@@ -6,6 +6,7 @@ import AppRuntime
 import Exec
 import Foundation
 import Memory
+import SessionHost
 import MCPClient
 import Skills
 import Store
@@ -13,16 +14,16 @@ import Store
 /// The TUI's I/O: session search and loading on the store, path completion on the file
 /// system, skills, memory and MCP servers, the user's editor. (Session changes are the host's.)
 struct TUIEnvironment: AppEnvironment {
-    let host: AgentHost
+    let host: InterfaceSession
     let store: SessionStore
     let cwd: String
     let skills: SkillLibrary
     let writer: SkillWriter
     let mcp: MCPHub?
     /// Derived facts unconfirmed this long are stale (memory.stale_days).
-    var staleDays = 60
+    let staleDays: Int
     /// The prompt's memory limits (memory: notes_limit, user_limit).
-    var memoryLimits = MemoryLimits()
+    let memoryLimits: MemoryLimits
     /// Where the built-in model records its port (the first-run screen's detection).
     var localPortFile = ""
 
@@ -49,7 +50,7 @@ struct TUIEnvironment: AppEnvironment {
                 case .restore(let id): try store.restoreMemory(id: id)
                 case .delete(let id): try store.deleteMemory(id: id)
                 case .edit(let id, let text):
-                    guard MemoryBook(store: store).secretReason(text) == nil else {
+                    guard MemoryBook(store: store, limits: memoryLimits).secretReason(text) == nil else {
                         return [.toast(.error, "not saved: the text looks like it holds a secret"), .memoryLoaded(seq: seq, rows: try memoryRows(""))]
                     }
                     try store.replaceMemory(id: id, with: text, sessionID: nil, action: "edit")
@@ -212,54 +213,5 @@ struct TUIEnvironment: AppEnvironment {
             out.append((isDir.boolValue, dir + name + (isDir.boolValue ? "/" : "")))
         }
         return out.sorted { $0.0 != $1.0 ? $0.0 : $0.1 < $1.1 }.prefix(50).map(\.1)
-    }
-}
-
-/// A stored session as transcript items: user and assistant messages, and tool cards with
-/// their stored output and status.
-enum StoredTranscript {
-    struct Loaded {
-        var items: [TranscriptItem]
-        /// The item that shows each stored message (a tool result shows in its call's card).
-        var itemOfMessage: [Int64: Int]
-    }
-
-    static func items(store: SessionStore, sessionID: String) throws -> [TranscriptItem] {
-        try load(store: store, sessionID: sessionID).items
-    }
-
-    static func load(store: SessionStore, sessionID: String) throws -> Loaded {
-        var items: [TranscriptItem] = []
-        var itemOfMessage: [Int64: Int] = [:]
-        var toolIndex: [String: Int] = [:]
-        for m in try store.messages(sessionID: sessionID) {
-            let msg = m.message
-            switch msg.role {
-            case .system: continue
-            case .user:
-                itemOfMessage[m.id] = items.count
-                items.append(.user(msg.content))
-            case .assistant:
-                itemOfMessage[m.id] = items.count
-                if !msg.content.isEmpty || !(msg.reasoning ?? "").isEmpty {
-                    items.append(.assistant(AssistantItem(id: "m\(m.id)", text: msg.content, reasoning: msg.reasoning ?? "", isStreaming: false)))
-                }
-                for call in msg.toolCalls {
-                    let run = try store.toolRun(callID: call.id, sessionID: sessionID)
-                    let status = run.flatMap { ToolStatus(rawValue: $0.status) } ?? .succeeded
-                    toolIndex[call.id] = items.count
-                    items.append(.tool(ToolItem(callID: call.id, name: call.name, arguments: call.arguments, status: status,
-                                                output: run?.output ?? "", elapsedMs: run?.elapsedMs, exitCode: run?.exitCode)))
-                }
-            case .tool:
-                guard let i = toolIndex[msg.toolCallID ?? ""] else { continue }
-                itemOfMessage[m.id] = i
-                if case .tool(let t) = items[i], !t.hasOutput {
-                    items[i] = .tool(ToolItem(callID: t.callID, name: t.name, arguments: t.arguments, status: t.status,
-                                              output: msg.content, elapsedMs: t.elapsedMs, exitCode: t.exitCode))
-                }
-            }
-        }
-        return Loaded(items: items, itemOfMessage: itemOfMessage.filter { $0.value < items.count })
     }
 }

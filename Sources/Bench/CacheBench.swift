@@ -5,6 +5,7 @@ import Config
 import CurlTransport
 import Foundation
 import LLMClient
+import SessionHost
 import Store
 
 /// `talaria bench cache`: how many prompt tokens a real llama.cpp server evaluates for each
@@ -39,7 +40,7 @@ struct CacheBench: AsyncParsableCommand {
     func run() async throws {
         guard let base = baseURL ?? ProcessInfo.processInfo.environment["LLM_BASE_URL"], let url = URL(string: base) else {
             printError("talaria bench cache: give --base-url of a llama.cpp server (or set LLM_BASE_URL)")
-            throw Exit.usage
+            throw ExitStatus.usage
         }
         let transport = CurlTransport()
         let model = await ModelLister(transport: transport, baseURL: url, apiKey: nil).firstModel() ?? "default"
@@ -74,8 +75,8 @@ struct CacheBench: AsyncParsableCommand {
         let settings = Settings(paths: TalariaPaths(environment: ["TALARIA_HOME": home]), config: config, baseURL: base, model: model,
                                 apiKey: nil, maxIterations: 2, contextWindow: nil, maxTokens: 40)
         let store = try SessionStore(path: home + "/state.db")
-        let (agent, _) = try ChatRunner.makeAgent(settings, store: store, transport: transport, cwd: home, mode: .denyAll, source: "bench",
-                                                 resume: nil)
+        let agent = try SessionBuilder(settings: settings, store: store, transport: transport)
+            .build(SessionRequest(cwd: home, source: .bench, approvals: .deny, interactive: false)).agent
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: base)!, apiKey: nil, model: model), transport: transport)
         var requests: [Request] = []
         var events = agent.events.makeAsyncIterator()

@@ -1,6 +1,6 @@
 import AgentProtocol
-import ArgumentParser
 import Foundation
+import SessionHost
 
 /// Prints agent events for scripts: the answer on stdout, progress and errors on stderr,
 /// or every event as a JSON line (`--json`).
@@ -37,12 +37,12 @@ actor HeadlessPrinter {
     }
 
     /// The exit code the last turn deserves.
-    func exitCode() -> ExitCode {
+    func exitStatus() -> ExitStatus {
         switch lastAbort {
-        case .failed?: Exit.failed
-        case .interrupted?: Exit.interrupted
-        case .maxIterations?: Exit.iterationLimit
-        case nil: reachedLimit ? Exit.iterationLimit : .success
+        case .failed?: .failed
+        case .interrupted?: .interrupted
+        case .maxIterations?: .iterationLimit
+        case nil: reachedLimit ? .iterationLimit : .success
         }
     }
 

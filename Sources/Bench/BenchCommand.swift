@@ -1,6 +1,7 @@
 import AgentCore
 import AgentProtocol
 import AgentTools
+import Config
 import ArgumentParser
 import LLMClient
 import Exec
@@ -9,8 +10,10 @@ import Memory
 import Store
 
 /// `talaria bench`: prints the performance figures of DESIGN.md §4, one `FIGURE` line each.
-struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct BenchCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure start-up, agent loop, indexing, search, the TUI and skills; prints FIGURE lines.",
         subcommands: [All.self, OneShot.self, Loop.self, Search.self, TUIBench.self, SkillsBench.self, MCPBench.self, ExecBench.self,
@@ -124,7 +127,7 @@ struct BenchCommand: AsyncParsableCommand {
             let t1 = Date()
             let indexed = try await indexer.catchUp()
             let indexSecs = Date().timeIntervalSince(t1)
-            try await store.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try store.checkpoint()
             let bytes = ((try? FileManager.default.attributesOfItem(atPath: dir + "/state.db")[.size]) as? Int) ?? 0
             var lat: [Double] = []
             var hits: [Double] = []
@@ -296,7 +299,9 @@ func inProcessLoop(rounds: Int) async throws -> Double {
     func run(_ n: Int) async throws -> Double {
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
                                transport: InstantTransport(rounds: n))
-        let config = AgentConfiguration(model: "m", baseURL: "mem", cwd: dir, approvalMode: .approveAll)
+        let config = AgentConfiguration(model: "m", baseURL: "mem", cwd: dir, maxIterations: Defaults.maxIterations, approvalMode: .approveAll,
+                                        toolOutputLimit: Defaults.toolOutputLimit, source: .bench, loopGuard: LoopGuardSettings(warnAfter: Defaults.LoopGuard.warnAfter, stopAfter: Defaults.LoopGuard.stopAfter, failureStreak: Defaults.LoopGuard.failureStreak),
+                                        review: nil, compressAt: Defaults.Memory.compressAt, factsEvery: Defaults.Memory.factsEvery)
         let agent = try Agent(config: config, services: AgentServices(client: client, store: store, tools: ToolRegistry([NoopTool()]), backend: LocalBackend()))
         let t = DispatchTime.now().uptimeNanoseconds
         await agent.submit(.userTurn(UserTurn(text: "go")))
