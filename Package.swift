@@ -7,6 +7,8 @@ import PackageDescription
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
+    // A member is visible only where its module is imported: a layer leak fails the build.
+    .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
 let package = Package(
@@ -61,7 +63,7 @@ let package = Package(
                                "Memory", "Skills", "Store"],
                 swiftSettings: strict),
         // `-p` and `--line`: a session driven from stdin, printed for scripts and pipes.
-        .target(name: "Headless", dependencies: ["SessionHost", "AgentProtocol", "LLMClient"], swiftSettings: strict),
+        .target(name: "Headless", dependencies: ["SessionHost", "AgentCore", "AgentProtocol", "Config", "Exec", "LLMClient", "MCPClient"], swiftSettings: strict),
         // MARK: Terminal UI (pure)
         .target(name: "TUIKit", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "Markdown", dependencies: ["TUIKit", "CCmarkGFM"], swiftSettings: strict),
@@ -81,7 +83,7 @@ let package = Package(
 
         .executableTarget(
             name: "talaria",
-            dependencies: ["SessionHost", "Headless", "TUIApp", "Bench", "AgentCore", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec",
+            dependencies: ["SessionHost", "Headless", "TUIApp", "Bench", "AgentCore", "AgentProtocol", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec",
                            "Skills", "MCPClient", "LocalModel", "Memory", "AppFeature",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
@@ -90,22 +92,22 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["AgentProtocol", "LLMClient", "Exec"],
                 path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "AgentProtocolTests", dependencies: ["AgentProtocol"], swiftSettings: strict),
-        .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "TestSupport"],
+        .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "AgentProtocol", "TestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport", "AgentProtocol", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
         .testTarget(name: "ExecTests", dependencies: ["Exec", "AgentProtocol", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "Skills"], swiftSettings: strict),
+        .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "AgentProtocol", "Skills"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "SkillsTests", dependencies: ["Skills"], swiftSettings: strict),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "Config", "TestSupport", "Skills", "CurlTransport", "Memory", "Store", "AgentTools", "Exec", "LLMClient", "AgentProtocol"], swiftSettings: strict),
-        .testTarget(name: "MCPClientTests", dependencies: ["MCPClient", "CurlTransport", "AgentTools", "Exec", "TestSupport", "LLMClient"], swiftSettings: strict),
+        .testTarget(name: "MCPClientTests", dependencies: ["MCPClient", .product(name: "MCP", package: "swift-sdk"), "CurlTransport", "AgentTools", "Exec", "TestSupport", "LLMClient"], swiftSettings: strict),
         .testTarget(name: "TUIKitTests", dependencies: ["TUIKit"], swiftSettings: strict),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"], swiftSettings: strict),
         .testTarget(name: "AppFeatureTests", dependencies: ["AppFeature"], exclude: ["__Snapshots__"], swiftSettings: strict),
         .testTarget(name: "AppRuntimeTests", dependencies: ["AppRuntime", "AppFeature", "TUIKit", "AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "LocalModelTests", dependencies: ["LocalModel", "CurlTransport", "LLMClient", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "SessionHostTests", dependencies: ["SessionHost", "Config", "CurlTransport", "Store", "AgentProtocol", "TestSupport"],
+        .testTarget(name: "SessionHostTests", dependencies: ["SessionHost", "AgentCore", "Config", "CurlTransport", "Store", "AgentProtocol", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "AgentProtocol", "LLMClient"], swiftSettings: strict),
     ]

@@ -23,4 +23,25 @@ fi
 if grep -rqE "^import (Store|CurlTransport|AgentCore|Exec)\b" Sources/AgentProtocol Sources/LLMClient; then
     echo "layer violation: AgentProtocol/LLMClient must stay free of I/O targets" >&2; fail=1
 fi
+# The host composes sessions; it knows no front-end.
+if grep -rqE "^import (TUIKit|AppFeature|AppRuntime|TUICurses|Markdown|TUIApp|Headless|Bench)\b" Sources/SessionHost; then
+    echo "layer violation: SessionHost must not import a front-end" >&2; fail=1
+fi
+# Front-ends are peers: none imports another.
+for fe in TUIApp Headless Bench; do
+    others=$(echo "TUIApp Headless Bench" | tr ' ' '\n' | grep -vx "$fe" | paste -sd'|')
+    if grep -rqE "^import ($others)\b" "Sources/$fe"; then
+        echo "layer violation: $fe imports another front-end" >&2; fail=1
+    fi
+done
+# The executable parses arguments and wires: no actor or class of its own, no terminal loop.
+if grep -rnE "^\s*(public |private |fileprivate )?(final )?(actor|class) " Sources/talaria; then
+    echo "layer violation: the executable holds only parsing and wiring (move the type to a library target)" >&2; fail=1
+fi
+if grep -rqE "^import (AppRuntime|TUICurses|TUIKit)\b" Sources/talaria; then
+    echo "layer violation: the executable must not drive the terminal (that is TUIApp's)" >&2; fail=1
+fi
+# A file past ~450 lines holds two things.
+long=$(find Sources -name "*.swift" -exec wc -l {} + | awk '$2 != "total" && $1 > 460 { print $2 " (" $1 " lines)" }')
+if [ -n "$long" ]; then echo "too long, split by job: $long" >&2; fail=1; fi
 exit $fail

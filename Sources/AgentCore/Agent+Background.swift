@@ -1,4 +1,5 @@
 import AgentProtocol
+import AgentTools
 import Foundation
 import LLMClient
 import Memory

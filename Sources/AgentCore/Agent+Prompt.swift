@@ -1,5 +1,6 @@
 import AgentProtocol
 import AgentTools
+import Exec
 import Foundation
 import LLMClient
 import Memory

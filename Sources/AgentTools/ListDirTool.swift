@@ -1,4 +1,5 @@
 import AgentProtocol
+import Exec
 import Foundation
 
 /// `list_dir`: a directory's entries (recursively to a depth), with sizes.

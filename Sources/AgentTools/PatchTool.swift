@@ -1,4 +1,5 @@
 import AgentProtocol
+import Exec
 import Foundation
 
 /// `patch`: exact search-and-replace in one file, refusing ambiguous or missing matches.

@@ -1,4 +1,5 @@
 import AgentProtocol
+import Exec
 import Foundation
 
 /// `read_file`: a text file's lines, numbered, with paging for large files.

@@ -1,4 +1,5 @@
 import AgentProtocol
+import Exec
 import Foundation
 
 /// `search_files`: regex search in file contents, or file-name search by glob.

@@ -1,4 +1,5 @@
 import AgentProtocol
+import Exec
 import Foundation
 
 /// `write_file`: creates or replaces a file atomically, creating parent directories, on the session's backend.

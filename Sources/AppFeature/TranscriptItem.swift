@@ -1,4 +1,5 @@
 import AgentProtocol
+import Foundation
 import TUIKit
 
 /// One entry of the conversation as the UI shows it.

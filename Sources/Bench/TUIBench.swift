@@ -3,6 +3,7 @@ import ArgumentParser
 import Exec
 import Foundation
 import Store
+import Synchronization
 
 /// `talaria bench tui`: the TUI measured as a user's terminal sees it — the real binary on a
 /// pseudo-terminal, bytes counted as they arrive, CPU and wake-ups read from /proc.

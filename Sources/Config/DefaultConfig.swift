@@ -1,3 +1,4 @@
+import AgentProtocol
 /// The commented file `talaria config init` writes.
 public enum DefaultConfig {
     private typealias M = Defaults.Memory

@@ -1,6 +1,10 @@
+import AgentCore
 import AgentProtocol
+import Config
+import Exec
 import Foundation
 import LLMClient
+import MCPClient
 import SessionHost
 
 /// `talaria -p PROMPT` (one prompt, the answer on stdout) and `talaria --line` (line-by-line

@@ -5,6 +5,7 @@ import CurlTransport
 import Exec
 import Foundation
 import LocalModel
+import MCPClient
 import Memory
 import SessionHost
 import Skills

@@ -2,8 +2,9 @@ import AgentCore
 import AgentProtocol
 import Foundation
 import Skills
-import TestSupport
+import Store
 import Testing
+import TestSupport
 
 /// Every request of a session starts with the previous one, so the server's prompt cache
 /// (llama.cpp's KV cache, a provider's prefix cache) never reads the conversation again.

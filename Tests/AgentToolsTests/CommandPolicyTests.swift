@@ -1,3 +1,4 @@
+import AgentProtocol
 @testable import AgentTools
 import Exec
 import Testing

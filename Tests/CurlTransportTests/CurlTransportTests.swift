@@ -1,8 +1,9 @@
+import AgentProtocol
 import CurlTransport
 import Foundation
 import LLMClient
-import TestSupport
 import Testing
+import TestSupport
 
 @Suite("libcurl transport against the fake server", .serialized)
 struct CurlTransportTests {

@@ -1,8 +1,9 @@
 import AgentProtocol
 import Exec
 import Foundation
-import TestSupport
+import Synchronization
 import Testing
+import TestSupport
 
 /// Processes whose command line starts with `marker` (read from /proc: no pgrep, and the
 /// shell that started them does not count).

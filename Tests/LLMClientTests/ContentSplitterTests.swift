@@ -1,3 +1,4 @@
+import AgentProtocol
 @testable import LLMClient
 import Testing
 

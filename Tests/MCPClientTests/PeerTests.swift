@@ -2,9 +2,10 @@ import AgentProtocol
 import AgentTools
 import CurlTransport
 import Foundation
+import MCP
 @testable import MCPClient
-import TestSupport
 import Testing
+import TestSupport
 
 /// Against the real servers in ../shared/peers: the reference stdio servers and the
 /// official SDK's streamable-HTTP server.
