@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // MARK: C shims
@@ -75,6 +78,12 @@ let package = Package(
                 dependencies: ["SessionHost", "AppFeature", "AppRuntime", "TUICurses", "AgentCore", "AgentProtocol", "Config", "CurlTransport", "Exec",
                                "LocalModel", "MCPClient", "Memory", "Skills", "Store"],
                 swiftSettings: strict),
+        // `talaria serve`: the session host over HTTP (native API, SSE, OpenAI-compatible facade).
+        .target(name: "Serve",
+                dependencies: ["SessionHost", "AgentProtocol", "Config", "CurlTransport", "LLMClient", "MCPClient", "Store",
+                               .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
         // `talaria bench`: the figures of DESIGN.md §4.
         .target(name: "Bench",
                 dependencies: ["SessionHost", "AgentCore", "AgentProtocol", "AgentTools", "Config", "CurlTransport", "Exec", "LLMClient", "MCPClient",
@@ -83,7 +92,7 @@ let package = Package(
 
         .executableTarget(
             name: "talaria",
-            dependencies: ["SessionHost", "Headless", "TUIApp", "Bench", "AgentCore", "AgentProtocol", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec",
+            dependencies: ["SessionHost", "Headless", "TUIApp", "Serve", "Bench", "AgentCore", "AgentProtocol", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec",
                            "Skills", "MCPClient", "LocalModel", "Memory", "AppFeature",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
@@ -109,6 +118,6 @@ let package = Package(
         .testTarget(name: "LocalModelTests", dependencies: ["LocalModel", "CurlTransport", "LLMClient", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SessionHostTests", dependencies: ["SessionHost", "AgentCore", "Config", "CurlTransport", "Store", "AgentProtocol", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "AgentProtocol", "LLMClient"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "AgentProtocol", "LLMClient", "CurlTransport"], swiftSettings: strict),
     ]
 )

@@ -43,4 +43,6 @@ public enum SessionSource: String, Sendable, Hashable, Codable, CaseIterable {
     case tui
     /// A benchmark.
     case bench
+    /// `talaria serve`: its native API or its OpenAI-compatible facade.
+    case serve
 }

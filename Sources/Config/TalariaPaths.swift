@@ -16,6 +16,8 @@ public struct TalariaPaths: Sendable, Hashable {
     public var configFile: String { home + "/config.yaml" }
     public var database: String { home + "/state.db" }
     public var logs: String { home + "/logs" }
+    /// The bearer token `talaria serve` requires (mode 0600).
+    public var serveToken: String { home + "/serve.token" }
     /// The embedded local model: server binary, weights, pid and log files.
     public var local: String { home + "/local" }
 }

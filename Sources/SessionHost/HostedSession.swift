@@ -6,7 +6,7 @@ import Store
 
 /// How a front-end joins a session.
 public enum AttachRole: Sendable, Hashable {
-    /// Types turns and answers approvals (the latest driver to join drives).
+    /// Types turns and answers approvals (every driver is asked; the first answer counts).
     case driver
     /// Watches: sees the transcript and live events, is never asked to approve.
     case observer
@@ -49,19 +49,25 @@ public struct HostError: Error, Sendable, CustomStringConvertible, Equatable {
 /// One running session in a host: its agent, the log of this run's events, and the front-ends
 /// attached to it. Every event the agent reports passes through here once: it is logged (so a
 /// front-end joining later sees it) and handed to each attachment — an approval request only to
-/// the driver, and again to a new driver while it is still unanswered.
+/// the drivers (two terminals attached to one session may both answer; the first answer counts),
+/// and again to a driver joining while it is still unanswered.
 public actor HostedSession {
     public nonisolated let id: String
     public nonisolated let source: SessionSource
     public nonisolated let cwd: String
     public nonisolated let agent: Agent
+    /// The model its requests name.
+    public nonisolated let model: String
     private let indexer: Indexer
     private let backend: any ExecutionBackend
     private let ownsBackend: Bool
 
     private var log: [EventEnvelope] = []
+    /// For a log entry merged from several deltas: each piece's seq and where it ends (UTF-8
+    /// offset in the merged text), so a resume after a seq inside it sends only the rest.
+    private var pieces: [Int: [(seq: Int, end: Int)]] = [:]
     private var subscribers: [Int: (role: AttachRole, continuation: AsyncStream<EventEnvelope>.Continuation)] = [:]
-    /// Driver attachments in the order they joined; the last one drives.
+    /// Driver attachments in the order they joined.
     private var drivers: [Int] = []
     private var nextAttachment = 1
     /// Approval requests no driver has answered yet, by call id.
@@ -80,6 +86,7 @@ public actor HostedSession {
         self.source = source
         self.cwd = cwd
         agent = built.agent
+        model = built.model
         indexer = built.indexer
         backend = built.backend
         ownsBackend = built.ownsBackend
@@ -95,8 +102,10 @@ public actor HostedSession {
         }
     }
 
-    /// Joins the session: the events so far, then live ones (see ``SessionAttachment``).
-    public func attach(_ role: AttachRole) -> SessionAttachment {
+    /// Joins the session: the events so far (only those after `seq` when given: a client that
+    /// reconnects with the last event it saw misses nothing and gets nothing twice), then live
+    /// ones (see ``SessionAttachment``).
+    public func attach(_ role: AttachRole, after seq: Int? = nil) -> SessionAttachment {
         let id = nextAttachment
         nextAttachment += 1
         let (stream, continuation) = AsyncStream<EventEnvelope>.makeStream()
@@ -108,22 +117,17 @@ public actor HostedSession {
             drivers.append(id)
             for callID in pendingOrder { if let e = pending[callID] { continuation.yield(e) } }
         }
-        return SessionAttachment(id: id, sessionID: self.id, role: role, history: log, events: stream)
+        return SessionAttachment(id: id, sessionID: self.id, role: role, history: seq.map(history(after:)) ?? log, events: stream)
     }
 
-    /// Leaves the session; if it was the driver, the previous driver (if any) drives again and
-    /// is handed the unanswered approvals.
+    /// Leaves the session (the other drivers still hold its unanswered approvals).
     public func detach(_ attachment: Int) {
         guard let sub = subscribers.removeValue(forKey: attachment) else { return }
         sub.continuation.finish()
-        let wasDriver = drivers.last == attachment
         drivers.removeAll { $0 == attachment }
-        if wasDriver, let next = drivers.last, let c = subscribers[next]?.continuation {
-            for callID in pendingOrder { if let e = pending[callID] { c.yield(e) } }
-        }
     }
 
-    /// Which attachment drives now (nil: nobody can answer approvals).
+    /// The attachment that joined as a driver most recently (nil: nobody can answer approvals).
     public var driver: Int? { drivers.last }
 
     /// Whether a turn is running.
@@ -133,7 +137,8 @@ public actor HostedSession {
     public var attachmentCount: Int { subscribers.count }
 
     /// Sends `op` to the agent. A user turn's `@file` mentions are attached here, for every
-    /// front-end; an approval is taken only from the driver (`from` nil: the host itself).
+    /// front-end; an approval is taken only from a driver (`from` nil: the host itself, or a
+    /// caller it authenticated), once: a second answer to the same request is dropped.
     @discardableResult
     public func submit(_ op: Op, from attachment: Int? = nil) async throws(HostError) -> Int {
         guard closing == nil else { throw HostError(.closed, "session \(id) is closed") }
@@ -142,10 +147,10 @@ public actor HostedSession {
             turn.text = Mentions.expand(turn.text, cwd: cwd)
             return await agent.submit(.userTurn(turn))
         case .approveTool(let callID, _):
-            if let attachment, attachment != drivers.last {
-                throw HostError(.notDriver, "only the front-end driving session \(id) answers its approvals")
+            if let attachment, !drivers.contains(attachment) {
+                throw HostError(.notDriver, "only a front-end driving session \(id) answers its approvals")
             }
-            pending.removeValue(forKey: callID)
+            guard pending.removeValue(forKey: callID) != nil else { return 0 }
             pendingOrder.removeAll { $0 == callID }
             return await agent.submit(op)
         case .interrupt, .decideSkillProposal, .undoSkillChange, .undoMemoryChange, .compress, .shutdown:
@@ -194,7 +199,7 @@ public actor HostedSession {
         }
         append(envelope)
         if case .approvalRequested = envelope.event {
-            if let driver = drivers.last { subscribers[driver]?.continuation.yield(envelope) }
+            for driver in drivers { subscribers[driver]?.continuation.yield(envelope) }
             return
         }
         for sub in subscribers.values { sub.continuation.yield(envelope) }
@@ -213,11 +218,30 @@ public actor HostedSession {
             default: merged = nil
             }
             if let merged {
-                log[log.count - 1] = EventEnvelope(submissionID: envelope.submissionID, seq: envelope.seq, event: merged)
+                let i = log.count - 1
+                var marks = pieces[i] ?? [(last.seq, last.event.deltaText?.utf8.count ?? 0)]
+                marks.append((envelope.seq, merged.deltaText?.utf8.count ?? 0))
+                pieces[i] = marks
+                log[i] = EventEnvelope(submissionID: envelope.submissionID, seq: envelope.seq, event: merged)
                 return
             }
         }
         log.append(envelope)
+    }
+
+    /// The log's events after `seq`; a merged delta that `seq` falls inside loses the pieces up
+    /// to it.
+    private func history(after seq: Int) -> [EventEnvelope] {
+        var out: [EventEnvelope] = []
+        for (i, e) in log.enumerated() where e.seq > seq {
+            guard let marks = pieces[i], let seen = marks.last(where: { $0.seq <= seq }), let text = e.event.deltaText else {
+                out.append(e)
+                continue
+            }
+            let rest = String(decoding: text.utf8.dropFirst(seen.end), as: UTF8.self)
+            if !rest.isEmpty { out.append(EventEnvelope(submissionID: e.submissionID, seq: e.seq, event: e.event.withDeltaText(rest))) }
+        }
+        return out
     }
 
     private func finishSubscribers() {
@@ -225,5 +249,25 @@ public actor HostedSession {
         for sub in subscribers.values { sub.continuation.finish() }
         subscribers.removeAll()
         drivers.removeAll()
+    }
+}
+
+extension AgentEvent {
+    /// The text of a delta event (what the log merges).
+    var deltaText: String? {
+        switch self {
+        case .messageDelta(_, let t), .reasoningDelta(_, let t), .toolOutputDelta(_, let t): t
+        default: nil
+        }
+    }
+
+    /// The same delta with other text.
+    func withDeltaText(_ text: String) -> AgentEvent {
+        switch self {
+        case .messageDelta(let id, _): .messageDelta(itemID: id, text: text)
+        case .reasoningDelta(let id, _): .reasoningDelta(itemID: id, text: text)
+        case .toolOutputDelta(let id, _): .toolOutputDelta(callID: id, chunk: text)
+        default: self
+        }
     }
 }

@@ -45,6 +45,8 @@ public struct BuiltSession: Sendable {
     public let backend: any ExecutionBackend
     /// Whether the backend is the session's own (shut down with it).
     public let ownsBackend: Bool
+    /// The model its requests name.
+    public let model: String
 }
 
 /// From config.yaml (resolved into `Settings`) to a running agent: the one place a session is
@@ -141,6 +143,6 @@ public struct SessionBuilder: Sendable {
             contextProbe: ContextWindowProbe(endpoint: endpoint, transport: transport),
             contextCache: ContextWindowCache(path: paths.home + "/context-windows.json"), lane: lane, hooks: hooks)
         let agent = try Agent(config: agentConfig, services: services, resumeID: request.resume)
-        return BuiltSession(agent: agent, indexer: indexer, backend: backend, ownsBackend: request.backend == nil)
+        return BuiltSession(agent: agent, indexer: indexer, backend: backend, ownsBackend: request.backend == nil, model: model)
     }
 }

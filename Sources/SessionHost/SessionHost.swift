@@ -4,7 +4,7 @@ import Foundation
 import Store
 
 /// A live session as `list()` shows it.
-public struct LiveSession: Sendable, Hashable {
+public struct LiveSession: Sendable, Hashable, Codable {
     public var id: String
     public var source: SessionSource
     public var cwd: String

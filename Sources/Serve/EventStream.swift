@@ -1,0 +1,72 @@
+import AgentProtocol
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SessionHost
+
+/// `GET /sessions/{id}/events`: the session's `EventEnvelope`s as server-sent events, each with
+/// its `seq` as the event id. A client that reconnects with `Last-Event-ID` (or `?after=SEQ`)
+/// gets what it missed and nothing twice, then the live events; without one it gets this run's
+/// transcript so far first. The stream is a driver's: approval requests arrive on it, and any
+/// client may answer them.
+struct EventStream: Sendable {
+    let routes: SessionRoutes
+    /// A comment line this often keeps proxies from closing an idle stream and tells the server
+    /// that the client has gone.
+    var keepAlive: Duration = .seconds(15)
+
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/sessions/:id/events") { request, context in await events(request, context) }
+    }
+
+    func events(_ request: Request, _ context: BasicRequestContext) async -> Response {
+        let session: HostedSession
+        switch await routes.live(context) {
+        case .success(let s): session = s
+        case .failure(let f): return f.response
+        }
+        let after = request.headers[Self.lastEventID].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            ?? request.uri.queryParameters.get("after").flatMap { Int($0) }
+        let attachment = await session.attach(.driver, after: after)
+        let keepAlive = keepAlive
+        var headers: HTTPFields = [:]
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            // Events and keep-alives through one stream, so one loop writes and notices a
+            // client that has gone (its write fails) even while the session is quiet.
+            let (lines, sink) = AsyncStream<ByteBuffer>.makeStream()
+            let pump = Task {
+                for e in attachment.history { sink.yield(Self.frame(e)) }
+                for await e in attachment.events { sink.yield(Self.frame(e)) }
+                sink.finish()
+            }
+            let ticker = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: keepAlive)
+                    sink.yield(ByteBuffer(string: ": keep-alive\n\n"))
+                }
+            }
+            defer {
+                pump.cancel()
+                ticker.cancel()
+            }
+            do {
+                for await line in lines { try await writer.write(line) }
+                try await writer.finish(nil)
+            } catch {}
+            await session.detach(attachment.id)
+        })
+    }
+
+    static func frame(_ envelope: EventEnvelope) -> ByteBuffer {
+        let data = (try? API.encoder.encode(envelope)) ?? Data("{}".utf8)
+        var buffer = ByteBuffer(string: "id: \(envelope.seq)\ndata: ")
+        buffer.writeBytes(data)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+}
