@@ -84,6 +84,8 @@ let package = Package(
                                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
                                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
+        // `talaria acp`: the Agent Client Protocol on stdio, for editors.
+        .target(name: "ACP", dependencies: ["SessionHost", "AgentProtocol", "Config", "MCPClient", "Store"], swiftSettings: strict),
         // `talaria bench`: the figures of DESIGN.md §4.
         .target(name: "Bench",
                 dependencies: ["SessionHost", "AgentCore", "AgentProtocol", "AgentTools", "Config", "CurlTransport", "Exec", "LLMClient", "MCPClient",
@@ -92,7 +94,7 @@ let package = Package(
 
         .executableTarget(
             name: "talaria",
-            dependencies: ["SessionHost", "Headless", "TUIApp", "Serve", "Bench", "AgentCore", "AgentProtocol", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec",
+            dependencies: ["SessionHost", "Headless", "TUIApp", "Serve", "ACP", "Bench", "AgentCore", "AgentProtocol", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec",
                            "Skills", "MCPClient", "LocalModel", "Memory", "AppFeature",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
@@ -114,6 +116,7 @@ let package = Package(
         .testTarget(name: "TUIKitTests", dependencies: ["TUIKit"], swiftSettings: strict),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"], swiftSettings: strict),
         .testTarget(name: "AppFeatureTests", dependencies: ["AppFeature"], exclude: ["__Snapshots__"], swiftSettings: strict),
+        .testTarget(name: "ACPTests", dependencies: ["ACP", "AgentProtocol", "Store"], swiftSettings: strict),
         .testTarget(name: "AppRuntimeTests", dependencies: ["AppRuntime", "AppFeature", "TUIKit", "AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "LocalModelTests", dependencies: ["LocalModel", "CurlTransport", "LLMClient", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SessionHostTests", dependencies: ["SessionHost", "AgentCore", "Config", "CurlTransport", "Store", "AgentProtocol", "TestSupport"],

@@ -24,12 +24,12 @@ if grep -rqE "^import (Store|CurlTransport|AgentCore|Exec)\b" Sources/AgentProto
     echo "layer violation: AgentProtocol/LLMClient must stay free of I/O targets" >&2; fail=1
 fi
 # The host composes sessions; it knows no front-end.
-if grep -rqE "^import (TUIKit|AppFeature|AppRuntime|TUICurses|Markdown|TUIApp|Headless|Bench)\b" Sources/SessionHost; then
+if grep -rqE "^import (TUIKit|AppFeature|AppRuntime|TUICurses|Markdown|TUIApp|Headless|Serve|ACP|Bench)\b" Sources/SessionHost; then
     echo "layer violation: SessionHost must not import a front-end" >&2; fail=1
 fi
 # Front-ends are peers: none imports another.
-for fe in TUIApp Headless Bench; do
-    others=$(echo "TUIApp Headless Bench" | tr ' ' '\n' | grep -vx "$fe" | paste -sd'|')
+for fe in TUIApp Headless Serve ACP Bench; do
+    others=$(echo "TUIApp Headless Serve ACP Bench" | tr ' ' '\n' | grep -vx "$fe" | paste -sd'|')
     if grep -rqE "^import ($others)\b" "Sources/$fe"; then
         echo "layer violation: $fe imports another front-end" >&2; fail=1
     fi

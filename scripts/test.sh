@@ -37,6 +37,14 @@ if [ -d "$PEERS" ]; then
         echo "[test] the MCP peers did not install" >&2
         [ "${CI:-}" = true ] && exit 1
     fi
+    # The ACP tests drive `talaria acp` with the protocol's own Python client.
+    echo "[test] installing the ACP client"
+    if py=$(bash scripts/acp-client-setup.sh); then
+        export TALARIA_ACP_PYTHON="$py"
+    else
+        echo "[test] the ACP client did not install" >&2
+        [ "${CI:-}" = true ] && exit 1
+    fi
 else
     echo "[test] $PEERS not found: real-model and MCP tests will be skipped (they fail under CI=true)"
 fi

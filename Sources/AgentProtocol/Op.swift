@@ -45,4 +45,6 @@ public enum SessionSource: String, Sendable, Hashable, Codable, CaseIterable {
     case bench
     /// `talaria serve`: its native API or its OpenAI-compatible facade.
     case serve
+    /// `talaria acp`: an editor, over the Agent Client Protocol.
+    case acp
 }

@@ -25,6 +25,8 @@ public struct SessionRequest: Sendable {
     /// Where commands run when several sessions share one (the interface's container or
     /// connection); nil: the session gets its own from config.yaml, released when it closes.
     public var backend: (any ExecutionBackend)?
+    /// Tools of this session only, beside the builder's (an editor's MCP servers).
+    public var toolSources: [any ToolSource] = []
 
     public init(cwd: String, source: SessionSource, resume: String? = nil, model: String? = nil, approvals: ApprovalPolicy? = nil,
                 interactive: Bool, backend: (any ExecutionBackend)? = nil) {
@@ -134,7 +136,7 @@ public struct SessionBuilder: Sendable {
             : HookRunner(settings: config.hooks, cwd: request.cwd, approvalMode: mode,
                          transcript: HookTranscript(directory: paths.home + "/transcripts", store: store))
         let services = AgentServices(
-            client: client, store: store, indexer: indexer, tools: tools, toolSources: toolSources, backend: backend,
+            client: client, store: store, indexer: indexer, tools: tools, toolSources: toolSources + request.toolSources, backend: backend,
             redactor: SecretRedactor(environment: settings.environment), approvalMemory: ApprovalMemory(path: paths.home + "/approvals.json"),
             memory: memory,
             userModel: memory.flatMap { config.memory.deriveFacts ? UserModel(book: $0, staleDays: config.memory.staleDays) : nil },
