@@ -75,7 +75,7 @@ let package = Package(
         .target(name: "AppRuntime", dependencies: ["AppFeature", "TUIKit", "AgentProtocol"], swiftSettings: strict),
         // The interface's live wiring: the host's session on screen, the store and tools behind its effects.
         .target(name: "TUIApp",
-                dependencies: ["SessionHost", "AppFeature", "AppRuntime", "TUICurses", "AgentCore", "AgentProtocol", "Config", "CurlTransport", "Exec",
+                dependencies: ["SessionHost", "ServeClient", "AppFeature", "AppRuntime", "TUICurses", "AgentCore", "AgentProtocol", "Config", "CurlTransport", "Exec",
                                "LocalModel", "MCPClient", "Memory", "Skills", "Store"],
                 swiftSettings: strict),
         // `talaria serve`: the session host over HTTP (native API, SSE, OpenAI-compatible facade).
@@ -84,12 +84,14 @@ let package = Package(
                                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
                                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
+        // A client of serve's API (attach, the serve benchmark).
+        .target(name: "ServeClient", dependencies: ["AgentProtocol", "LLMClient"], swiftSettings: strict),
         // `talaria acp`: the Agent Client Protocol on stdio, for editors.
         .target(name: "ACP", dependencies: ["SessionHost", "AgentProtocol", "Config", "MCPClient", "Store"], swiftSettings: strict),
         // `talaria bench`: the figures of DESIGN.md §4.
         .target(name: "Bench",
-                dependencies: ["SessionHost", "AgentCore", "AgentProtocol", "AgentTools", "Config", "CurlTransport", "Exec", "LLMClient", "MCPClient",
-                               "Memory", "Skills", "Store", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                dependencies: ["SessionHost", "ServeClient", "AgentCore", "AgentProtocol", "AgentTools", "Config", "CurlTransport", "Exec", "LLMClient",
+                               "MCPClient", "Memory", "Skills", "Store", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
 
         .executableTarget(

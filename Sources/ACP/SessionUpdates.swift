@@ -30,7 +30,7 @@ struct SessionUpdates {
             guard let window = report.contextWindow else { return [] }
             return [["sessionUpdate": "usage_update", "used": .number(Double(report.last.promptTokens + report.last.completionTokens)),
                      "size": .number(Double(window))]]
-        case .sessionConfigured, .turnStarted, .messageCompleted, .approvalRequested, .usage, .retrying, .error, .turnCompleted, .turnAborted,
+        case .sessionConfigured, .turnStarted, .userMessage, .messageCompleted, .approvalRequested, .usage, .retrying, .error, .turnCompleted, .turnAborted,
              .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook:
             return []
         }

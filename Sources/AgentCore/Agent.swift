@@ -220,6 +220,7 @@ public actor Agent {
         turnCounter += 1
         let turnID = "turn-\(turnCounter)"
         emitter.emit(.turnStarted(turnID: turnID))
+        emitter.emit(.userMessage(text: turn.typed ?? turn.text))
         defer { Task { [indexer = services.indexer] in await indexer?.scheduleCatchUp() } }
         guard let system = await beginTurn(turn, turnID: turnID) else { return }
         var next = NextRequest.work, iteration = 0, usage = Usage()

@@ -7,6 +7,9 @@ import Foundation
 public enum AgentEvent: Sendable, Hashable, Codable {
     case sessionConfigured(SessionConfigured)
     case turnStarted(turnID: String)
+    /// The turn's prompt, as the user typed it (for front-ends that did not type it: another
+    /// terminal attached to the session, an API client).
+    case userMessage(text: String)
     case messageDelta(itemID: String, text: String)
     case reasoningDelta(itemID: String, text: String)
     /// The assistant message is complete and committed to the store.
@@ -36,7 +39,7 @@ public enum AgentEvent: Sendable, Hashable, Codable {
     public var isDelta: Bool {
         switch self {
         case .messageDelta, .reasoningDelta, .toolOutputDelta: true
-        case .sessionConfigured, .turnStarted, .messageCompleted, .toolCallBegan, .toolCallEnded,
+        case .sessionConfigured, .turnStarted, .userMessage, .messageCompleted, .toolCallBegan, .toolCallEnded,
              .approvalRequested, .usage, .retrying, .turnCompleted, .turnAborted, .error, .warning,
              .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook: false
         }

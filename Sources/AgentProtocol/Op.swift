@@ -23,7 +23,13 @@ public enum Op: Sendable, Hashable, Codable {
 /// The user's input for one turn.
 public struct UserTurn: Sendable, Hashable, Codable {
     public var text: String
-    public init(text: String) { self.text = text }
+    /// What the user typed, when `text` holds more (the files its `@mentions` attach).
+    public var typed: String?
+
+    public init(text: String, typed: String? = nil) {
+        self.text = text
+        self.typed = typed
+    }
 }
 
 /// How the user answered an approval request.

@@ -20,6 +20,9 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
         state.model = s.model
         state.sessionID = s.sessionID
         state.contextWindow = s.contextWindow ?? state.contextWindow
+    case .userMessage(let text):
+        // Typed elsewhere (another terminal on the session): this one's own never come back.
+        append(&state, .user(text))
     case .turnStarted:
         state.isBusy = true
         if state.turnStartedAt == nil { state.turnStartedAt = state.now }
@@ -36,8 +39,11 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
     case .toolCallBegan(let b):
         append(&state, .tool(ToolItem(callID: b.callID, name: b.name, arguments: b.arguments, startedAt: state.now)))
     case .toolOutputDelta(let callID, let chunk):
+        // A request answered elsewhere (another terminal attached to the session) is settled.
+        if state.pendingApproval?.callID == callID { state.pendingApproval = nil }
         updateTool(&state, callID) { $0.screen.feed(chunk) }
     case .toolCallEnded(let e):
+        if state.pendingApproval?.callID == e.callID { state.pendingApproval = nil }
         updateTool(&state, e.callID) { t in
             t.status = e.status
             t.exitCode = e.exitCode

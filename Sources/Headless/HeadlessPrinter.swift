@@ -112,7 +112,7 @@ actor HeadlessPrinter {
             printError("talaria: \(c.message)")
         case .hook(let h):
             printError("talaria: hook \(h.event.rawValue) (\(h.command)): \(h.outcome.rawValue): \(h.message)")
-        case .sessionConfigured, .turnStarted, .usage:
+        case .sessionConfigured, .turnStarted, .userMessage, .usage:
             break
         }
         track(envelope.event)

@@ -28,6 +28,11 @@ struct SessionRoutes: Sendable {
         var open: Bool
         var busy: Bool
         var attachments: Int
+        /// For an open session: the stored messages from before the server opened it (its event
+        /// stream's transcript covers the rest; `talaria attach` shows both).
+        var priorMessages: Int?
+        /// The seq of the newest event of this run (a client resuming its stream starts after it).
+        var lastSeq: Int?
     }
 
     struct CreateBody: Decodable {
@@ -61,7 +66,7 @@ struct SessionRoutes: Sendable {
         router.get("/sessions/:id") { _, context in await show(context) }
         router.delete("/sessions/:id") { _, context in await stop(context) }
         router.post("/sessions/:id/fork") { request, context in await fork(request, context) }
-        router.get("/sessions/:id/messages") { _, context in messages(context) }
+        router.get("/sessions/:id/messages") { _, context in await messages(context) }
         router.post("/sessions/:id/ops") { request, context in await op(request, context) }
         router.post("/sessions/:id/prompt") { request, context in await prompt(request, context) }
         router.post("/sessions/:id/approvals/:call") { request, context in await approve(request, context) }
@@ -79,12 +84,14 @@ struct SessionRoutes: Sendable {
             guard let live = await host.session(id) else { return nil }
             let now = Date()
             return SessionView(id: live.id, title: nil, model: live.model, cwd: live.cwd, source: live.source.rawValue, createdAt: now, updatedAt: now,
-                               messageCount: 0, parentId: nil, open: true, busy: await live.isBusy, attachments: await live.attachmentCount)
+                               messageCount: 0, parentId: nil, open: true, busy: await live.isBusy, attachments: await live.attachmentCount,
+                               priorMessages: live.priorMessages, lastSeq: await live.lastSeq)
         }
         let live = await host.session(info.id)
         return SessionView(id: info.id, title: info.title, model: info.model, cwd: info.cwd, source: info.source, createdAt: info.createdAt,
                            updatedAt: info.updatedAt, messageCount: info.messageCount, parentId: info.parentID, open: live != nil,
-                           busy: await live?.isBusy ?? false, attachments: await live?.attachmentCount ?? 0)
+                           busy: await live?.isBusy ?? false, attachments: await live?.attachmentCount ?? 0,
+                           priorMessages: live?.priorMessages, lastSeq: await live?.lastSeq)
     }
 
     /// `GET /sessions`: the open ones; `?stored=N`: the N most recent stored ones too.
@@ -154,9 +161,11 @@ struct SessionRoutes: Sendable {
         }
     }
 
-    func messages(_ context: BasicRequestContext) -> Response {
+    func messages(_ context: BasicRequestContext) async -> Response {
         let id = context.parameters.get("id") ?? ""
         guard let info = try? host.store.session(id: id), let stored = try? host.store.messages(sessionID: info.id) else {
+            // Open but nothing said yet: its row is written with the first message.
+            if await host.session(id) != nil { return API.json(["messages": [StoredMessage]()]) }
             return API.error(.notFound, "not_found", "no session \(id)")
         }
         return API.json(["messages": stored])

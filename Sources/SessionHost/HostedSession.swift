@@ -58,6 +58,9 @@ public actor HostedSession {
     public nonisolated let agent: Agent
     /// The model its requests name.
     public nonisolated let model: String
+    /// How many messages the store held when the host opened it (0 for a new session): the
+    /// event log covers everything after them.
+    public nonisolated let priorMessages: Int
     private let indexer: Indexer
     private let backend: any ExecutionBackend
     private let ownsBackend: Bool
@@ -81,7 +84,8 @@ public actor HostedSession {
     /// Tool output kept per call in the log (the store has it all).
     static let toolOutputKept = 16_000
 
-    init(built: BuiltSession, source: SessionSource, cwd: String) {
+    init(built: BuiltSession, source: SessionSource, cwd: String, priorMessages: Int = 0) {
+        self.priorMessages = priorMessages
         id = built.agent.sessionID
         self.source = source
         self.cwd = cwd
@@ -133,6 +137,9 @@ public actor HostedSession {
     /// Whether a turn is running.
     public var isBusy: Bool { busy }
 
+    /// The seq of the newest event logged (nil before the first).
+    public var lastSeq: Int? { log.last?.seq }
+
     /// The number of front-ends attached.
     public var attachmentCount: Int { subscribers.count }
 
@@ -144,7 +151,9 @@ public actor HostedSession {
         guard closing == nil else { throw HostError(.closed, "session \(id) is closed") }
         switch op {
         case .userTurn(var turn):
-            turn.text = Mentions.expand(turn.text, cwd: cwd)
+            let expanded = Mentions.expand(turn.text, cwd: cwd)
+            if expanded != turn.text { turn.typed = turn.typed ?? turn.text }
+            turn.text = expanded
             return await agent.submit(.userTurn(turn))
         case .approveTool(let callID, _):
             if let attachment, !drivers.contains(attachment) {
@@ -193,7 +202,7 @@ public actor HostedSession {
         case .approvalRequested(let request):
             pending[request.callID] = envelope
             pendingOrder.append(request.callID)
-        case .sessionConfigured, .messageDelta, .reasoningDelta, .messageCompleted, .toolCallBegan, .toolOutputDelta, .usage,
+        case .sessionConfigured, .userMessage, .messageDelta, .reasoningDelta, .messageCompleted, .toolCallBegan, .toolOutputDelta, .usage,
              .retrying, .error, .warning, .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook:
             break
         }

@@ -36,7 +36,8 @@ public actor SessionHost {
         if let id = request.resume, let open = sessions[id] ?? sessions.values.first(where: { $0.id.hasPrefix(id) }) { return open }
         let built: BuiltSession
         do { built = try builder.build(request) } catch { throw HostError(.store, error.description) }
-        let session = HostedSession(built: built, source: request.source, cwd: request.cwd)
+        let prior = request.resume == nil ? 0 : ((try? store.messages(sessionID: built.agent.sessionID).count) ?? 0)
+        let session = HostedSession(built: built, source: request.source, cwd: request.cwd, priorMessages: prior)
         sessions[session.id] = session
         await session.start()
         return session

@@ -191,7 +191,8 @@ actor InterfaceSession {
 
     private func startForwarding() {
         guard let attachment, let events, forwarding == nil else { return }
-        forwarding = Task { for await e in attachment.events { events(e) } }
+        // The interface shows what it typed when it sends it; the session's echo is not shown again.
+        forwarding = Task { for await e in attachment.events { if case .userMessage = e.event { continue }; events(e) } }
     }
 
     /// Brings the search index up to the session's newest messages (before a search).

@@ -16,10 +16,15 @@ enum StoredTranscript {
     }
 
     static func load(store: SessionStore, sessionID: String) throws -> Loaded {
+        load(try store.messages(sessionID: sessionID)) { callID in (try? store.toolRun(callID: callID, sessionID: sessionID)) ?? nil }
+    }
+
+    /// `messages` as items; `toolRun` finds a call's stored run (its status and full output).
+    static func load(_ messages: [StoredMessage], toolRun: (String) -> ToolRunRecord?) -> Loaded {
         var items: [TranscriptItem] = []
         var itemOfMessage: [Int64: Int] = [:]
         var toolIndex: [String: Int] = [:]
-        for m in try store.messages(sessionID: sessionID) {
+        for m in messages {
             let msg = m.message
             switch msg.role {
             case .system: continue
@@ -32,7 +37,7 @@ enum StoredTranscript {
                     items.append(.assistant(AssistantItem(id: "m\(m.id)", text: msg.content, reasoning: msg.reasoning ?? "", isStreaming: false)))
                 }
                 for call in msg.toolCalls {
-                    let run = try store.toolRun(callID: call.id, sessionID: sessionID)
+                    let run = toolRun(call.id)
                     let status = run.flatMap { ToolStatus(rawValue: $0.status) } ?? .succeeded
                     toolIndex[call.id] = items.count
                     items.append(.tool(ToolItem(callID: call.id, name: call.name, arguments: call.arguments, status: status,

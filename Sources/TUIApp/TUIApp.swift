@@ -76,7 +76,7 @@ public struct TUIApp: Sendable {
             _ = reduce(into: &state, .sessionLoaded(ViewedSession(sessionID: id, title: id), items, resumed: true))
         }
         let skills = SessionBuilder.skillLibrary(paths: paths, cwd: cwd)
-        let environment = TUIEnvironment(host: host, store: store, cwd: cwd, skills: skills, writer: SkillWriter(root: paths.home + "/skills"), mcp: mcp,
+        let environment = TUIEnvironment(catchUpIndex: { await host.catchUpIndex() }, store: store, cwd: cwd, skills: skills, writer: SkillWriter(root: paths.home + "/skills"), mcp: mcp,
                                          staleDays: config.memory.staleDays,
                                          memoryLimits: MemoryLimits(notes: config.memory.notesLimit, user: config.memory.userLimit,
                                                                     nudgeEvery: config.memory.nudgeEvery),

@@ -14,7 +14,8 @@ import Store
 /// The TUI's I/O: session search and loading on the store, path completion on the file
 /// system, skills, memory and MCP servers, the user's editor. (Session changes are the host's.)
 struct TUIEnvironment: AppEnvironment {
-    let host: InterfaceSession
+    /// Brings the search index up to the session's newest messages (before a search).
+    let catchUpIndex: @Sendable () async -> Void
     let store: SessionStore
     let cwd: String
     let skills: SkillLibrary
@@ -170,7 +171,7 @@ struct TUIEnvironment: AppEnvironment {
                            summary: "\(s.messageCount) messages · \(s.model) · \(s.cwd)", archived: s.archived, tags: s.tags)
             }
         }
-        await host.catchUpIndex()
+        await catchUpIndex()
         return try store.searchSessions(query, sessions: 50, includeArchived: includeArchived).map { g in
             // The store's markers are the ones the interface draws (control characters).
             SessionHit(sessionID: g.sessionID, title: g.sessionTitle ?? "untitled \(g.sessionID.prefix(8))", date: g.newest.timeIntervalSince1970,

@@ -79,8 +79,8 @@ struct AgentCoreTests {
     func toolRound() async throws {
         let h = try Harness([SSE.callTool("terminal", arguments: #"{"command":"echo hi"}"#, id: "c1"), SSE.answer("It printed hi.")])
         let events = await h.turn("say hi")
-        #expect(names(events) == ["turnStarted", "messageCompleted", "toolCallBegan", "toolCallEnded", "usage", "messageCompleted", "turnCompleted"]
-            || names(events) == ["turnStarted", "messageCompleted", "toolCallBegan", "toolCallEnded", "messageCompleted", "turnCompleted"])
+        #expect(names(events) == ["turnStarted", "userMessage", "messageCompleted", "toolCallBegan", "toolCallEnded", "usage", "messageCompleted", "turnCompleted"]
+            || names(events) == ["turnStarted", "userMessage", "messageCompleted", "toolCallBegan", "toolCallEnded", "messageCompleted", "turnCompleted"])
         let ended = events.compactMap { if case .toolCallEnded(let e) = $0 { e } else { nil } }
         #expect(ended.map(\.output) == ["hi"])
         #expect(ended.map(\.status) == [.succeeded])
