@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import SessionHost
+import Synchronization
 
 /// `GET /sessions/{id}/events`: the session's `EventEnvelope`s as server-sent events, each with
 /// its `seq` as the event id. A client that reconnects with `Last-Event-ID` (or `?after=SEQ`)
@@ -14,6 +15,8 @@ struct EventStream: Sendable {
     /// A comment line this often keeps proxies from closing an idle stream and tells the server
     /// that the client has gone.
     var keepAlive: Duration = .seconds(15)
+    /// Live events are encoded once for all of a session's subscribers.
+    let frames = FrameCache()
 
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
 
@@ -31,6 +34,8 @@ struct EventStream: Sendable {
             ?? request.uri.queryParameters.get("after").flatMap { Int($0) }
         let attachment = await session.attach(.driver, after: after)
         let keepAlive = keepAlive
+        let frames = frames
+        let sid = session.id
         var headers: HTTPFields = [:]
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
@@ -41,7 +46,7 @@ struct EventStream: Sendable {
             let (lines, sink) = AsyncStream<ByteBuffer>.makeStream()
             let pump = Task {
                 for e in attachment.history { sink.yield(Self.frame(e)) }
-                for await e in attachment.events { sink.yield(Self.frame(e)) }
+                for await e in attachment.events { sink.yield(frames.frame(sid, e)) }
                 sink.finish()
             }
             let ticker = Task {
@@ -67,6 +72,30 @@ struct EventStream: Sendable {
         var buffer = ByteBuffer(string: "id: \(envelope.seq)\ndata: ")
         buffer.writeBytes(data)
         buffer.writeString("\n\n")
+        return buffer
+    }
+}
+
+/// The SSE frames of recent live events, by session and seq: ten subscribers of a session cost
+/// one JSON encoding per event, not ten. (History is not cached: a merged delta carries the seq
+/// of its last piece with more text.)
+final class FrameCache: Sendable {
+    private let state = Mutex<(frames: [String: ByteBuffer], order: [String])>(([:], []))
+    private let capacity = 4096
+
+    func frame(_ session: String, _ envelope: EventEnvelope) -> ByteBuffer {
+        let key = "\(session)#\(envelope.seq)"
+        if let hit = state.withLock({ $0.frames[key] }) { return hit }
+        let buffer = EventStream.frame(envelope)
+        state.withLock { s in
+            guard s.frames[key] == nil else { return }
+            s.frames[key] = buffer
+            s.order.append(key)
+            if s.order.count > capacity {
+                for old in s.order.prefix(capacity / 4) { s.frames[old] = nil }
+                s.order.removeFirst(capacity / 4)
+            }
+        }
         return buffer
     }
 }
