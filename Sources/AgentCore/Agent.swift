@@ -100,6 +100,10 @@ public actor Agent {
 
     /// Sends a command; returns its submission id (echoed in the events it causes).
     @discardableResult
+    /// Reports an event that happened elsewhere on this session's behalf (a subagent's
+    /// approval request), in order with the session's own.
+    public func relay(_ event: AgentEvent) { emitter.emit(event) }
+
     public func submit(_ op: Op) -> Int {
         submissionCounter += 1
         let id = submissionCounter

@@ -40,6 +40,8 @@ public struct AgentConfiguration: Sendable, Hashable {
     public var compressAt: Double
     /// The user model's pass runs every this many user turns (0: only at the session's end).
     public var factsEvery: Int
+    /// The session that delegated this one (a subagent's parent), stored with it.
+    public var parentID: String?
 
     /// The values config.yaml would give are the session builder's to pass (config's
     /// `Defaults`); nothing here repeats them.

@@ -16,12 +16,12 @@ struct Conversation {
     private(set) var ids: [Int64?] = []
     /// Whether the session's row exists (it is created with the first message).
     private var created: Bool
-    private let session: (model: String, baseURL: String, cwd: String, source: String)
+    private let session: (model: String, baseURL: String, cwd: String, source: String, parentID: String?)
 
     /// A new session (`resume == nil`), or a stored one's context, summaries in place.
     init(store: SessionStore, resume: String?, config: AgentConfiguration) throws(StoreError) {
         self.store = store
-        session = (config.model, config.baseURL, config.cwd, config.source.rawValue)
+        session = (config.model, config.baseURL, config.cwd, config.source.rawValue, config.parentID)
         if let resume {
             let info = try store.session(id: resume)
             sessionID = info.id
@@ -38,7 +38,8 @@ struct Conversation {
     /// Commits `message` (creating the session's row first if needed) and adds it to the view.
     mutating func commit(_ message: ChatMessage, usage: Usage? = nil) throws(StoreError) {
         if !created {
-            _ = try store.createSession(model: session.model, baseURL: session.baseURL, cwd: session.cwd, source: session.source, id: sessionID)
+            _ = try store.createSession(model: session.model, baseURL: session.baseURL, cwd: session.cwd, source: session.source,
+                                        parentID: session.parentID, id: sessionID)
             created = true
         }
         let id = try store.appendMessage(message, sessionID: sessionID, usage: usage)

@@ -53,4 +53,6 @@ public enum SessionSource: String, Sendable, Hashable, Codable, CaseIterable {
     case serve
     /// `talaria acp`: an editor, over the Agent Client Protocol.
     case acp
+    /// A subagent: a task another session delegated (`delegate_task`).
+    case subagent
 }

@@ -20,6 +20,13 @@ public struct ToolRegistry: Sendable {
         tools[tool.name] = tool
     }
 
+    /// Only the tools named in `names` (a subagent's allowed toolsets).
+    public func keeping(_ names: Set<String>) -> ToolRegistry {
+        var kept = ToolRegistry()
+        for name in order where names.contains(name) { if let t = tools[name] { kept.register(t) } }
+        return kept
+    }
+
     public var specs: [ToolSpec] { order.compactMap { tools[$0]?.spec } }
     public var names: [String] { order }
     public subscript(name: String) -> (any Tool)? { tools[name] }

@@ -44,6 +44,12 @@ public enum Defaults {
     }
 
     /// The `loop_guard:` section.
+    /// `delegation:` — subagents.
+    public enum Delegation {
+        public static let maxConcurrent = 3
+        public static let maxDepth = 2
+    }
+
     public enum LoopGuard {
         public static let warnAfter = 2
         public static let stopAfter = 4

@@ -61,6 +61,8 @@ public actor HostedSession {
     /// How many messages the store held when the host opened it (0 for a new session): the
     /// event log covers everything after them.
     public nonisolated let priorMessages: Int
+    /// What it was opened with (a subagent's children inherit its policy, depth and tools).
+    public nonisolated let request: SessionRequest
     private let indexer: Indexer
     private let backend: any ExecutionBackend
     private let ownsBackend: Bool
@@ -76,6 +78,8 @@ public actor HostedSession {
     /// Approval requests no driver has answered yet, by call id.
     private var pending: [String: EventEnvelope] = [:]
     private var pendingOrder: [String] = []
+    /// Approval requests of subagents shown here, by call id: the answer goes to the child.
+    private var relayed: [String: HostedSession] = [:]
     private var pump: Task<Void, Never>?
     private var closing: Task<Void, Never>?
     private(set) var busy = false
@@ -84,8 +88,10 @@ public actor HostedSession {
     /// Tool output kept per call in the log (the store has it all).
     static let toolOutputKept = 16_000
 
-    init(built: BuiltSession, source: SessionSource, cwd: String, priorMessages: Int = 0) {
+    init(built: BuiltSession, request: SessionRequest, priorMessages: Int = 0) {
         self.priorMessages = priorMessages
+        self.request = request
+        let (source, cwd) = (request.source, request.cwd)
         id = built.agent.sessionID
         self.source = source
         self.cwd = cwd
@@ -161,10 +167,21 @@ public actor HostedSession {
             }
             guard pending.removeValue(forKey: callID) != nil else { return 0 }
             pendingOrder.removeAll { $0 == callID }
+            if let child = relayed.removeValue(forKey: callID) {
+                return try await child.submit(op)
+            }
             return await agent.submit(op)
         case .interrupt, .decideSkillProposal, .undoSkillChange, .undoMemoryChange, .compress, .shutdown:
             return await agent.submit(op)
         }
+    }
+
+    /// Shows a subagent's approval request to this session's front-ends; the answer goes back
+    /// to `child`.
+    func relayApproval(_ request: ApprovalRequest, from child: HostedSession, label: String) async {
+        relayed[request.callID] = child
+        await agent.relay(.approvalRequested(ApprovalRequest(callID: request.callID, tool: "\(label) · \(request.tool)",
+                                                             command: request.command, reason: request.reason)))
     }
 
     /// Ends the session: the running turn is interrupted, the agent finishes its end-of-session

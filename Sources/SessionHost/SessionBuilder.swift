@@ -27,6 +27,14 @@ public struct SessionRequest: Sendable {
     public var backend: (any ExecutionBackend)?
     /// Tools of this session only, beside the builder's (an editor's MCP servers).
     public var toolSources: [any ToolSource] = []
+    /// For a subagent: the session that delegated it, how deep it is, the tools it may use
+    /// (nil: all) and its own budget (nil: the configured one).
+    public var parentID: String?
+    public var depth = 0
+    public var allowedTools: Set<String>?
+    public var maxIterations: Int?
+    /// Runs `delegate_task`'s children (the host sets it).
+    public var delegator: (any Delegator)?
 
     public init(cwd: String, source: SessionSource, resume: String? = nil, model: String? = nil, approvals: ApprovalPolicy? = nil,
                 interactive: Bool, backend: (any ExecutionBackend)? = nil) {
@@ -111,8 +119,8 @@ public struct SessionBuilder: Sendable {
         let indexer = Indexer(store: store)
         let mode = approvalMode(request)
         let skills = config.skills
-        let agentConfig = AgentConfiguration(
-            model: model, baseURL: settings.baseURL, cwd: request.cwd, maxIterations: settings.maxIterations, approvalMode: mode,
+        var agentConfig = AgentConfiguration(
+            model: model, baseURL: settings.baseURL, cwd: request.cwd, maxIterations: request.maxIterations ?? settings.maxIterations, approvalMode: mode,
             toolOutputLimit: config.toolOutputLimit ?? Defaults.toolOutputLimit, contextWindowOverride: settings.contextWindow,
             maxTokens: settings.maxTokens, temperature: config.temperature, source: request.source, extraInstructions: config.systemPrompt,
             loopGuard: loopGuard, extraBody: config.extraBody,
@@ -131,6 +139,11 @@ public struct SessionBuilder: Sendable {
         tools.register(SessionSearchTool(store: store, summarize: { instructions, text in
             try? await client.ask(system: instructions, user: text, maxTokens: 300)
         }))
+        if let delegator = request.delegator {
+            tools.register(DelegateTaskTool(delegator: delegator, depth: request.depth, maxDepth: config.delegation.maxDepth))
+        }
+        if let allowed = request.allowedTools { tools = tools.keeping(allowed) }
+        agentConfig.parentID = request.parentID
         let backend = request.backend ?? Backends.make(config.backendSpec, workspace: request.cwd, stateDirectory: paths.home)
         let hooks = config.hooks.isEmpty ? nil
             : HookRunner(settings: config.hooks, cwd: request.cwd, approvalMode: mode,

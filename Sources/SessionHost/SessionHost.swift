@@ -1,3 +1,4 @@
+import Config
 import AgentCore
 import AgentProtocol
 import Foundation
@@ -24,8 +25,13 @@ public actor SessionHost {
     /// Sessions being closed, so `closeAll` waits for them too.
     private var closing: [String: Task<Void, Never>] = [:]
 
+    /// Runs `delegate_task`'s children in this host.
+    private let delegator: SubagentRunner
+
     public init(builder: SessionBuilder) {
         self.builder = builder
+        delegator = SubagentRunner(settings: builder.settings.config.delegation)
+        delegator.host = self
     }
 
     public nonisolated var store: SessionStore { builder.store }
@@ -34,10 +40,12 @@ public actor SessionHost {
     /// open in this host is returned as it is.
     public func open(_ request: SessionRequest) async throws(HostError) -> HostedSession {
         if let id = request.resume, let open = sessions[id] ?? sessions.values.first(where: { $0.id.hasPrefix(id) }) { return open }
+        var request = request
+        if request.delegator == nil { request.delegator = delegator }
         let built: BuiltSession
         do { built = try builder.build(request) } catch { throw HostError(.store, error.description) }
         let prior = request.resume == nil ? 0 : ((try? store.messages(sessionID: built.agent.sessionID).count) ?? 0)
-        let session = HostedSession(built: built, source: request.source, cwd: request.cwd, priorMessages: prior)
+        let session = HostedSession(built: built, request: request, priorMessages: prior)
         sessions[session.id] = session
         await session.start()
         return session

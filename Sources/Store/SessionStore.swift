@@ -17,6 +17,11 @@ public struct SessionInfo: Sendable, Hashable, Codable {
     /// The session this one was forked from (or a subagent's parent).
     public var parentID: String?
 
+    enum CodingKeys: String, CodingKey {
+        case id, title, model, cwd, source, createdAt, updatedAt, messageCount, archived, tags
+        case parentID = "parentId"
+    }
+
     public init(id: String, title: String?, model: String, cwd: String, source: String, createdAt: Date, updatedAt: Date, messageCount: Int,
                 archived: Bool = false, tags: [String] = [], parentID: String? = nil) {
         self.parentID = parentID

@@ -61,7 +61,8 @@ struct SessionsCommand: AsyncParsableCommand {
                 for m in messages { print(SessionsCommand.jsonLine(m)) }
                 return
             }
-            print("# \(info.title ?? info.id)\n  \(info.id) · \(info.model) · \(info.cwd) · \(SessionsCommand.date(info.createdAt))\n")
+            let parent = info.parentID.map { " · \(info.source == "subagent" ? "subagent of" : "forked from") \($0)" } ?? ""
+            print("# \(info.title ?? info.id)\n  \(info.id) · \(info.model) · \(info.cwd) · \(SessionsCommand.date(info.createdAt))\(parent)\n")
             for m in messages {
                 let msg = m.message
                 switch msg.role {

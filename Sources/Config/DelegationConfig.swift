@@ -1,0 +1,48 @@
+import Foundation
+import Yams
+
+/// The `delegation:` section: how `delegate_task` runs subagents.
+///
+/// ```yaml
+/// delegation:
+///   max_concurrent: 3      # children running at once
+///   max_depth: 2           # a child may delegate again, down to this depth
+///   max_iterations: 30     # each child's own budget (default: the parent's)
+///   model: small-model     # another model for children (default: the parent's)
+/// ```
+public struct DelegationConfig: Sendable, Hashable {
+    public var maxConcurrent = Defaults.Delegation.maxConcurrent
+    public var maxDepth = Defaults.Delegation.maxDepth
+    /// nil: the parent's budget.
+    public var maxIterations: Int?
+    /// nil: the parent's model.
+    public var model: String?
+
+    public init() {}
+
+    static let known = ["max_concurrent", "max_depth", "max_iterations", "model"]
+
+    static func parse(_ node: Node, file: String, line: Int) throws(ConfigError) -> DelegationConfig {
+        var s = DelegationConfig()
+        guard case .mapping(let m) = node else { throw ConfigError(file: file, line: line, key: "delegation", message: "must be a mapping of settings") }
+        for (k, v) in m {
+            let name = k.string ?? ""
+            let at = v.mark?.line ?? line
+            func fail(_ what: String) -> ConfigError { ConfigError(file: file, line: at, key: "delegation.\(name)", message: what) }
+            func count(from least: Int) throws(ConfigError) -> Int {
+                guard let n = v.int, n >= least else { throw fail("must be a whole number of at least \(least)") }
+                return n
+            }
+            switch name {
+            case "max_concurrent": s.maxConcurrent = try count(from: 1)
+            case "max_depth": s.maxDepth = try count(from: 0)
+            case "max_iterations": s.maxIterations = try count(from: 1)
+            case "model":
+                guard let text = v.string, !text.isEmpty else { throw fail("must be a model id") }
+                s.model = text
+            default: throw fail("unknown setting (known: \(known.joined(separator: ", ")))")
+            }
+        }
+        return s
+    }
+}

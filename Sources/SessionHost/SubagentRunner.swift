@@ -1,0 +1,129 @@
+import AgentProtocol
+import AgentTools
+import Config
+import Foundation
+
+/// `delegate_task`'s children, run as sessions of the host: each a fresh session (its goal and
+/// context, not the parent's conversation) linked to its parent, at most `max_concurrent` at
+/// once, with the parent's approval policy — a child's approval request is shown to the
+/// parent's front-ends and their answer goes back to the child.
+final class SubagentRunner: Delegator, @unchecked Sendable {
+    let settings: DelegationConfig
+    /// Set once, right after the host is made (the host owns the runner).
+    nonisolated(unsafe) weak var host: SessionHost?
+
+    init(settings: DelegationConfig) {
+        self.settings = settings
+    }
+
+    func delegate(_ tasks: [DelegatedTask], from context: ToolContext, progress: @escaping @Sendable (String) -> Void) async -> [DelegationResult] {
+        guard let host, let parent = await host.session(context.sessionID) else {
+            return tasks.map { _ in DelegationResult(status: .failed, text: "the parent session is not open in this host") }
+        }
+        let slots = Slots(settings.maxConcurrent)
+        return await withTaskGroup(of: (Int, DelegationResult).self) { group in
+            for (i, task) in tasks.enumerated() {
+                group.addTask {
+                    await slots.acquire()
+                    defer { Task { await slots.release() } }
+                    if Task.isCancelled { return (i, DelegationResult(status: .cancelled, text: "cancelled before it started")) }
+                    return (i, await self.run(task, number: i + 1, of: tasks.count, parent: parent, host: host, progress: progress))
+                }
+            }
+            var results = [DelegationResult?](repeating: nil, count: tasks.count)
+            for await (i, r) in group { results[i] = r }
+            return results.map { $0 ?? DelegationResult(status: .failed, text: "no result") }
+        }
+    }
+
+    /// One child, start to end.
+    private func run(_ task: DelegatedTask, number: Int, of count: Int, parent: HostedSession, host: SessionHost,
+                     progress: @escaping @Sendable (String) -> Void) async -> DelegationResult {
+        let label = "subagent \(number)"
+        let start = ContinuousClock.now
+        let parentRequest = parent.request
+        var request = SessionRequest(cwd: parent.cwd, source: .subagent, model: settings.model ?? parent.model,
+                                     approvals: parentRequest.approvals, interactive: parentRequest.interactive, backend: parentRequest.backend)
+        request.parentID = parent.id
+        request.depth = parentRequest.depth + 1
+        request.maxIterations = settings.maxIterations
+        if let wanted = task.toolsets {
+            let names = Set(wanted)
+            request.allowedTools = parentRequest.allowedTools.map { $0.intersection(names) } ?? names
+        } else {
+            request.allowedTools = parentRequest.allowedTools
+        }
+        let child: HostedSession
+        do { child = try await host.open(request) } catch {
+            return DelegationResult(status: .failed, text: "the subagent could not start: \(error.message)")
+        }
+        progress("▸ [\(number)/\(count)] \(task.goal.prefix(100)) — session \(child.id)\n")
+        let attachment = await child.attach(.driver)
+        let result: DelegationResult = await withTaskCancellationHandler {
+            do { try await child.submit(.userTurn(UserTurn(text: Self.prompt(task)))) } catch {
+                return DelegationResult(status: .failed, text: "\(error)", sessionID: child.id)
+            }
+            var usage = Usage()
+            for await e in attachment.events {
+                switch e.event {
+                case .toolCallBegan(let b):
+                    let args = JSONValue.parse(b.arguments)
+                    let what = args?["command"]?.stringValue ?? args?["path"]?.stringValue ?? ""
+                    progress("  [\(number)] \(b.name) \(what.prefix(120))\n")
+                case .approvalRequested(let r):
+                    await parent.relayApproval(r, from: child, label: label)
+                case .usage(let u):
+                    usage = u.total
+                case .turnCompleted(let done):
+                    let status: DelegationResult.Status = done.reachedIterationLimit || done.stoppedBy != nil ? .outOfBudget : .done
+                    return DelegationResult(status: status, text: done.finalText, sessionID: child.id, iterations: done.iterations, usage: usage,
+                                            elapsedMs: Self.ms(ContinuousClock.now - start))
+                case .turnAborted(let aborted):
+                    let status: DelegationResult.Status = switch aborted.reason {
+                    case .interrupted: .cancelled
+                    case .maxIterations: .outOfBudget
+                    case .failed: .failed
+                    }
+                    return DelegationResult(status: status, text: aborted.message, sessionID: child.id, usage: usage,
+                                            elapsedMs: Self.ms(ContinuousClock.now - start))
+                default:
+                    break
+                }
+            }
+            return DelegationResult(status: .cancelled, text: "the subagent's session ended", sessionID: child.id)
+        } onCancel: {
+            Task { _ = try? await child.submit(.interrupt) }
+        }
+        await host.close(child.id)
+        let mark = result.status == .done ? "✓" : "✗"
+        progress("\(mark) [\(number)/\(count)] \(result.status.rawValue) in \(String(format: "%.1f", Double(result.elapsedMs) / 1000)) s\n")
+        return result
+    }
+
+    /// What the child is told: its goal and context, and that its answer goes to another agent.
+    static func prompt(_ task: DelegatedTask) -> String {
+        var text = "You are a subagent: another agent delegated this task to you. Work on it with your tools, then answer with what it asked for; "
+            + "your final answer is all it will see.\n\nGoal: \(task.goal)"
+        if !task.context.isEmpty { text += "\n\nContext:\n\(task.context)" }
+        return text
+    }
+
+    static func ms(_ d: Duration) -> Int { Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }
+}
+
+/// At most N at once.
+actor Slots {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ n: Int) { free = max(1, n) }
+
+    func acquire() async {
+        if free > 0 { free -= 1; return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
+}
