@@ -31,7 +31,7 @@ struct SessionUpdates {
             return [["sessionUpdate": "usage_update", "used": .number(Double(report.last.promptTokens + report.last.completionTokens)),
                      "size": .number(Double(window))]]
         case .sessionConfigured, .turnStarted, .userMessage, .messageCompleted, .approvalRequested, .usage, .retrying, .error, .turnCompleted, .turnAborted,
-             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook:
+             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent:
             return []
         }
     }

@@ -34,6 +34,8 @@ public enum AgentEvent: Sendable, Hashable, Codable {
     case contextCompressed(ContextCompression)
     /// A lifecycle hook blocked something, failed, stopped the session or has a message.
     case hook(HookReport)
+    /// A subagent of a `delegate_task` call started, did something, or finished.
+    case subagent(SubagentUpdate)
 
     /// Whether consumers may merge this event with neighbours of the same kind.
     public var isDelta: Bool {
@@ -41,7 +43,7 @@ public enum AgentEvent: Sendable, Hashable, Codable {
         case .messageDelta, .reasoningDelta, .toolOutputDelta: true
         case .sessionConfigured, .turnStarted, .userMessage, .messageCompleted, .toolCallBegan, .toolCallEnded,
              .approvalRequested, .usage, .retrying, .turnCompleted, .turnAborted, .error, .warning,
-             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook: false
+             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent: false
         }
     }
 }
@@ -327,5 +329,33 @@ public struct ContextCompression: Sendable, Hashable, Codable {
         self.tokensBefore = tokensBefore
         self.tokensAfter = tokensAfter
         self.message = message
+    }
+}
+
+/// What a subagent is doing, for the card of the `delegate_task` call that started it.
+public struct SubagentUpdate: Sendable, Hashable, Codable {
+    public enum Phase: Sendable, Hashable, Codable {
+        case started
+        /// A tool call it began (`terminal ls`).
+        case working(String)
+        /// `status` as the tool's result says it (done, failed, cancelled, out of budget).
+        case finished(status: String, elapsedMs: Int)
+    }
+    /// The `delegate_task` call.
+    public var callID: String
+    /// 1-based, of `count` tasks in the call.
+    public var index: Int
+    public var count: Int
+    public var sessionID: String
+    public var goal: String
+    public var phase: Phase
+
+    public init(callID: String, index: Int, count: Int, sessionID: String, goal: String, phase: Phase) {
+        self.callID = callID
+        self.index = index
+        self.count = count
+        self.sessionID = sessionID
+        self.goal = goal
+        self.phase = phase
     }
 }

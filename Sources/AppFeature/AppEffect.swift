@@ -25,6 +25,8 @@ public enum SessionEffect: Sendable, Hashable {
     case setBackend(BackendKind)
     /// First run: talk to this (checked, saved to config.yaml, then a session starts).
     case useEndpoint(EndpointChoice)
+    /// Stop another session's turn (a subagent, alone).
+    case cancelSession(String)
 }
 
 /// Store, file-system and server work (the environment's).

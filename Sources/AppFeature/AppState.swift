@@ -79,6 +79,16 @@ public struct AppState: Sendable, Hashable {
     }
 
     /// Whether the runtime needs to wake without input (spinner, elapsed time, toast expiry).
+    /// The subagents of this session's `delegate_task` calls, newest call last (running or not).
+    public var subagents: [SubagentItem] {
+        entries.flatMap { e -> [SubagentItem] in if case .tool(let t) = e.item { t.children } else { [] } }
+    }
+
+    /// Subagents still running (for the status line): only the latest cards can hold one.
+    public var runningSubagents: [SubagentItem] {
+        entries.suffix(32).flatMap { e -> [SubagentItem] in if case .tool(let t) = e.item, t.status == nil { t.children.filter(\.isRunning) } else { [] } }
+    }
+
     public var nextWake: Double? {
         var t = toasts.map(\.expiresAt).min()
         if isBusy { t = min(t ?? .infinity, now + 0.1) }

@@ -111,6 +111,23 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
         case .message: "says"
         }
         append(&state, .notice(Notice(kind, "hook \(h.event.rawValue) \(verb): \(h.message) — \(h.command)")))
+    case .subagent(let u):
+        let now = state.now
+        updateTool(&state, u.callID) { t in
+            let i = t.children.firstIndex { $0.index == u.index } ?? {
+                t.children.append(SubagentItem(index: u.index, goal: u.goal, sessionID: u.sessionID, startedAt: now))
+                t.children.sort { $0.index < $1.index }
+                return t.children.firstIndex { $0.index == u.index }!
+            }()
+            switch u.phase {
+            case .started: break
+            case .working(let what): t.children[i].activity = what
+            case .finished(let status, let ms):
+                t.children[i].status = status
+                t.children[i].elapsedMs = ms
+                t.children[i].activity = ""
+            }
+        }
     case .contextCompressed(let c):
         append(&state, .notice(Notice(c.summarized ? .info : .warning, c.message)))
         toast(&state, c.summarized ? .info : .warning, c.summarized ? "context compressed" : "context: older turns dropped")

@@ -260,6 +260,8 @@ private func drawStatus(_ state: AppState, into buffer: inout ScreenBuffer, y: I
         let frame = spinner[Int(state.now * 10) % spinner.count]
         let elapsed = state.turnStartedAt.map { " " + formatElapsed(max(0, state.now - $0)) } ?? ""
         left.append("\(frame) \(state.isInterrupting ? "interrupting" : "working")\(elapsed)")
+        let children = state.runningSubagents.count
+        if children > 0 { left.append("\(children) subagent\(children == 1 ? "" : "s")") }
     }
     left.append(state.model.isEmpty ? "talaria" : state.model)
     // Where commands run, and in which folder (its last parts when long).

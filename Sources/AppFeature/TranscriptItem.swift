@@ -59,6 +59,8 @@ public struct ToolItem: Sendable, Hashable {
     public var isExpanded: Bool
     /// A command's exit status (nil for other tools).
     public var exitCode: Int32?
+    /// A `delegate_task` call's subagents, nested under its card.
+    public var children: [SubagentItem] = []
 
     public static let maxLines = 2_000
     public static let columns = 160
@@ -97,4 +99,26 @@ public struct Notice: Sendable, Hashable {
         self.kind = kind
         self.text = text
     }
+}
+
+/// One subagent under its `delegate_task` card: its goal, what it is doing, how it ended.
+public struct SubagentItem: Sendable, Hashable {
+    public var index: Int
+    public var goal: String
+    public var sessionID: String
+    /// Its latest tool call while it runs.
+    public var activity = ""
+    /// nil while running; else done, failed, cancelled, out of budget.
+    public var status: String?
+    public var elapsedMs: Int?
+    public var startedAt: Double?
+
+    public init(index: Int, goal: String, sessionID: String, startedAt: Double? = nil) {
+        self.index = index
+        self.goal = goal
+        self.sessionID = sessionID
+        self.startedAt = startedAt
+    }
+
+    public var isRunning: Bool { status == nil }
 }

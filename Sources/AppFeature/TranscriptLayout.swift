@@ -129,6 +129,25 @@ func layout(_ item: TranscriptItem, width: Int, theme: Theme, paneShown: Bool,
         header.append(" " + clip(summary(t.arguments), room), theme.text)
         header.append(tail, theme.dim)
         var out = [header]
+        // A delegate_task card: a line per subagent (its progress is in them, not the output).
+        for c in t.children {
+            let (mark, markStyle): (String, Style) = switch c.status {
+            case nil: ("◌", theme.tool)
+            case "done"?: ("✓", theme.success)
+            case "cancelled"?: ("■", theme.dim)
+            default: ("✗", theme.error)
+            }
+            var line = StyledLine("  ├ ", theme.border)
+            line.append(mark + " ", markStyle)
+            line.append("[\(c.index)] ", theme.dim)
+            let state = c.status.map { s in " · " + s + (c.elapsedMs.map { " · " + formatElapsed(Double($0) / 1000) } ?? "") }
+                ?? (c.activity.isEmpty ? " · starting" : " · " + c.activity)
+            let room = max(1, width - line.width - min(DisplayWidth.of(state), width / 2) - 1)
+            line.append(clip(c.goal, room), theme.text)
+            line.append(clip(state, max(1, width - line.width - 1)), theme.dim)
+            out.append(line)
+        }
+        if !t.children.isEmpty, !t.isExpanded { return out }
         if t.status == nil, paneShown { return out }
         let lines = vtLines(t.screen)
         let shown = t.isExpanded ? lines : Array(lines.suffix(3))
@@ -245,6 +264,7 @@ func summary(_ arguments: String) -> String {
     if let obj = JSONValue.parse(arguments)?.objectValue {
         if obj.count == 1, let s = obj.values.first?.stringValue { return s.replacingOccurrences(of: "\n", with: " ") }
         if let c = obj["command"]?.stringValue ?? obj["path"]?.stringValue { return c.replacingOccurrences(of: "\n", with: " ") }
+        if let tasks = obj["tasks"]?.arrayValue { return "\(tasks.count) task\(tasks.count == 1 ? "" : "s") for subagents" }
     }
     return arguments.replacingOccurrences(of: "\n", with: " ")
 }

@@ -112,6 +112,13 @@ actor HeadlessPrinter {
             printError("talaria: \(c.message)")
         case .hook(let h):
             printError("talaria: hook \(h.event.rawValue) (\(h.command)): \(h.outcome.rawValue): \(h.message)")
+        case .subagent(let u):
+            guard verbose else { break }
+            switch u.phase {
+            case .started: printError("▸ subagent \(u.index)/\(u.count): \(u.goal.prefix(100)) (session \(u.sessionID))")
+            case .working: break
+            case .finished(let status, let ms): printError("  subagent \(u.index): \(status) (\(ms) ms)")
+            }
         case .sessionConfigured, .turnStarted, .userMessage, .usage:
             break
         }

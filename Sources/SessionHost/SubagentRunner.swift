@@ -1,3 +1,4 @@
+import AgentCore
 import AgentProtocol
 import AgentTools
 import Config
@@ -27,7 +28,7 @@ final class SubagentRunner: Delegator, @unchecked Sendable {
                     await slots.acquire()
                     defer { Task { await slots.release() } }
                     if Task.isCancelled { return (i, DelegationResult(status: .cancelled, text: "cancelled before it started")) }
-                    return (i, await self.run(task, number: i + 1, of: tasks.count, parent: parent, host: host, progress: progress))
+                    return (i, await self.run(task, number: i + 1, of: tasks.count, call: context.callID, parent: parent, host: host, progress: progress))
                 }
             }
             var results = [DelegationResult?](repeating: nil, count: tasks.count)
@@ -37,7 +38,7 @@ final class SubagentRunner: Delegator, @unchecked Sendable {
     }
 
     /// One child, start to end.
-    private func run(_ task: DelegatedTask, number: Int, of count: Int, parent: HostedSession, host: SessionHost,
+    private func run(_ task: DelegatedTask, number: Int, of count: Int, call: String, parent: HostedSession, host: SessionHost,
                      progress: @escaping @Sendable (String) -> Void) async -> DelegationResult {
         let label = "subagent \(number)"
         let start = ContinuousClock.now
@@ -58,6 +59,11 @@ final class SubagentRunner: Delegator, @unchecked Sendable {
             return DelegationResult(status: .failed, text: "the subagent could not start: \(error.message)")
         }
         progress("▸ [\(number)/\(count)] \(task.goal.prefix(100)) — session \(child.id)\n")
+        // The parent's card shows the child: the update rides on the parent's own event stream.
+        let report = { (phase: SubagentUpdate.Phase) in
+            await parent.agent.relay(.subagent(SubagentUpdate(callID: call, index: number, count: count, sessionID: child.id, goal: task.goal, phase: phase)))
+        }
+        await report(.started)
         let attachment = await child.attach(.driver)
         let result: DelegationResult = await withTaskCancellationHandler {
             do { try await child.submit(.userTurn(UserTurn(text: Self.prompt(task)))) } catch {
@@ -70,6 +76,7 @@ final class SubagentRunner: Delegator, @unchecked Sendable {
                     let args = JSONValue.parse(b.arguments)
                     let what = args?["command"]?.stringValue ?? args?["path"]?.stringValue ?? ""
                     progress("  [\(number)] \(b.name) \(what.prefix(120))\n")
+                    await report(.working("\(b.name) \(what.prefix(80))"))
                 case .approvalRequested(let r):
                     await parent.relayApproval(r, from: child, label: label)
                 case .usage(let u):
@@ -95,6 +102,7 @@ final class SubagentRunner: Delegator, @unchecked Sendable {
             Task { _ = try? await child.submit(.interrupt) }
         }
         await host.close(child.id)
+        await report(.finished(status: result.status.rawValue, elapsedMs: result.elapsedMs))
         let mark = result.status == .done ? "✓" : "✗"
         progress("\(mark) [\(number)/\(count)] \(result.status.rawValue) in \(String(format: "%.1f", Double(result.elapsedMs) / 1000)) s\n")
         return result

@@ -105,6 +105,9 @@ actor InterfaceSession {
             }
         case .useEndpoint(let choice):
             await useEndpoint(choice)
+        case .cancelSession(let id):
+            guard let other = await host?.session(id) else { reply(.toast(.info, "that session is no longer running")); return }
+            _ = try? await other.submit(.interrupt)
         }
     }
 

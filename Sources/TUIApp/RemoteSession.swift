@@ -61,6 +61,8 @@ actor RemoteSession {
                 reply(.toast(.error, "the server chose where commands run; /backend works in a local session"))
             case .useEndpoint:
                 reply(.toast(.error, "the server has its endpoint"))
+            case .cancelSession(let id):
+                try await client.submit(.interrupt, to: id)
             }
         } catch {
             reply(.toast(.error, error.description))

@@ -32,13 +32,17 @@ struct DelegationTests {
         let s = try await f.host.open(f.request())
         let a = await s.attach(.driver)
         try await s.submit(.userTurn(UserTurn(text: "PARENT: split the work")), from: a.id)
-        var began: ContinuousClock.Instant?, ended: ContinuousClock.Instant?
         var progress = ""
+        var phases: [String] = []
         let events = await untilTurnEnds(a.events) { e in
             switch e {
-            case .toolCallBegan(let b) where b.name == "delegate_task": began = .now
             case .toolOutputDelta(_, let chunk): progress += chunk
-            case .toolCallEnded(let e) where e.name == "delegate_task": ended = .now
+            case .subagent(let u):
+                switch u.phase {
+                case .working: phases.append("working \(u.index)")
+                case .finished: phases.append("finished \(u.index)")
+                case .started: break
+                }
             default: break
             }
         }
@@ -46,8 +50,10 @@ struct DelegationTests {
         let result = try #require(toolOutputs(events).first)
         #expect(result.contains("## Task 1: CHILD-A count the files\nstatus: done") && result.contains("A found 1"), "\(result)")
         #expect(result.contains("## Task 2: CHILD-B list the tests\nstatus: done") && result.contains("B found 2"), "\(result)")
-        let elapsed = try #require(began.flatMap { b in ended.map { $0 - b } })
-        #expect(elapsed < .milliseconds(3800), "two 2-second children took \(elapsed): they did not run in parallel")
+        // In parallel: both were running their 2-second command before either finished (a
+        // timing bound would depend on the machine's load; the order does not).
+        let firstEnd = try #require(phases.firstIndex { $0.hasPrefix("finished") })
+        #expect(Set(phases[..<firstEnd]) == ["working 1", "working 2"], "the children ran one after the other: \(phases)")
         #expect(progress.contains("[1/2] CHILD-A") && progress.contains("[2] terminal sleep 2; echo B-output"), "\(progress)")
         // The children are stored sessions of their own, linked to the parent; they saw only their goal.
         let children = try f.host.store.sessions(limit: 10).filter { $0.parentID == s.id }

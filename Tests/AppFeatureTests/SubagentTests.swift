@@ -1,0 +1,56 @@
+import AgentProtocol
+@testable import AppFeature
+import Testing
+import TUIKit
+
+/// A `delegate_task` card with its subagents nested under it; `/agents` lists, opens, cancels.
+@Suite("Subagents in the interface")
+struct SubagentTests {
+    static func ev(_ event: AgentEvent) -> AppAction { .agent(EventEnvelope(submissionID: 1, seq: 0, event: event)) }
+
+    /// A parent turn that delegated two tasks: one done, one still running a command.
+    static func delegating() -> AppState {
+        var s = state([.user("split the work between two helpers")], busy: true)
+        let args = #"{"tasks": [{"goal": "count the Swift files under Sources"}, {"goal": "list the failing tests"}]}"#
+        _ = reduce(into: &s, ev(.toolCallBegan(ToolCallBegan(callID: "d1", name: "delegate_task", arguments: args))))
+        for (i, goal) in ["count the Swift files under Sources", "list the failing tests"].enumerated() {
+            _ = reduce(into: &s, ev(.subagent(SubagentUpdate(callID: "d1", index: i + 1, count: 2, sessionID: "20261203-1200\(i)0-abc", goal: goal, phase: .started))))
+        }
+        _ = reduce(into: &s, ev(.subagent(SubagentUpdate(callID: "d1", index: 1, count: 2, sessionID: "20261203-120000-abc", goal: "", phase: .working("terminal find Sources -name '*.swift' | wc -l")))))
+        _ = reduce(into: &s, ev(.subagent(SubagentUpdate(callID: "d1", index: 1, count: 2, sessionID: "20261203-120000-abc", goal: "",
+                                                          phase: .finished(status: "done", elapsedMs: 2_300)))))
+        _ = reduce(into: &s, ev(.subagent(SubagentUpdate(callID: "d1", index: 2, count: 2, sessionID: "20261203-120010-abc", goal: "", phase: .working("terminal swift test")))))
+        return s
+    }
+
+    @Test("the card nests a line per subagent: what it does while it runs, how it ended after; the status line counts the running ones")
+    func reducer() {
+        let s = Self.delegating()
+        #expect(s.subagents.map(\.index) == [1, 2])
+        #expect(s.subagents[0].status == "done" && s.subagents[0].elapsedMs == 2_300)
+        #expect(s.subagents[1].isRunning && s.subagents[1].activity == "terminal swift test")
+        #expect(s.runningSubagents.count == 1)
+        let text = screen(s, (100, 24)).lines().joined(separator: "\n")
+        #expect(text.contains("├ ✓ [1] count the Swift files under Sources · done · 2.3s"), "\(text)")
+        #expect(text.contains("├ ◌ [2] list the failing tests · terminal swift test"), "\(text)")
+        #expect(text.contains("1 subagent"), "\(text)")
+    }
+
+    @Test("a delegate_task card with subagents", arguments: sizes + [(60, 8)])
+    func snapshot(size: (Int, Int)) {
+        assertSnapshot(screen(Self.delegating(), size), named: "subagents")
+    }
+
+    @Test("/agents lists them; open N shows one's session; cancel N stops a running one alone, and not a finished one")
+    func slash() {
+        var s = Self.delegating()
+        s.isBusy = false
+        #expect(runSlash("/agents", &s).isEmpty)
+        guard case .notice(let n) = s.entries.last?.item else { Issue.record("no list"); return }
+        #expect(n.text.contains("1. done 2.3s — count the Swift files") && n.text.contains("2. running — list the failing tests"))
+        #expect(runSlash("/agents open 2", &s) == [.io(.openSession("20261203-120010-abc", messageID: nil))])
+        #expect(runSlash("/agents cancel 2", &s) == [.session(.cancelSession("20261203-120010-abc"))])
+        #expect(runSlash("/agents cancel 1", &s).isEmpty, "a finished subagent was cancelled")
+        #expect(runSlash("/agents cancel 9", &s).isEmpty)
+    }
+}
