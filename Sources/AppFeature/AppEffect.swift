@@ -27,6 +27,9 @@ public enum SessionEffect: Sendable, Hashable {
     case useEndpoint(EndpointChoice)
     /// Stop another session's turn (a subagent, alone).
     case cancelSession(String)
+    /// Run a prompt in a new session of its own (`/background`); progress comes back as
+    /// ``AppAction/backgroundUpdate(_:)``.
+    case background(String)
 }
 
 /// Store, file-system and server work (the environment's).

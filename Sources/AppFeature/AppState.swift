@@ -28,6 +28,8 @@ public struct AppState: Sendable, Hashable {
     public var addingMemory: String?
     /// The newest memory change Alt-U can undo.
     public var lastMemoryUpdate: MemoryUpdateMark?
+    /// `/background` tasks of this run, oldest first.
+    public var backgroundTasks: [BackgroundTask] = []
     /// Commands that need approval run without asking (`--yolo`, `approvals: yes`).
     public var yolo = false
     /// Configured MCP servers and their states (the `/mcp` view, the status line).
@@ -381,6 +383,27 @@ public enum AppAction: Sendable, Hashable {
     case setupFailed(String)
     /// First run: a session on the chosen model is ready.
     case setupFinished(model: String, backend: String)
+    /// A `/background` task started, or ended.
+    case backgroundUpdate(BackgroundTask)
+}
+
+/// A prompt running in a session of its own while the user keeps talking (`/background`).
+public struct BackgroundTask: Sendable, Hashable {
+    public var sessionID: String
+    public var prompt: String
+    /// nil while running; else done, failed, cancelled, out of budget.
+    public var status: String?
+    /// The start of its answer (or why it has none), once it ended.
+    public var answer: String
+    public var elapsedMs: Int?
+
+    public init(sessionID: String, prompt: String, status: String? = nil, answer: String = "", elapsedMs: Int? = nil) {
+        self.sessionID = sessionID
+        self.prompt = prompt
+        self.status = status
+        self.answer = answer
+        self.elapsedMs = elapsedMs
+    }
 }
 
 /// A memory change and where its card is in the transcript.

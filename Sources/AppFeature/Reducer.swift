@@ -128,6 +128,16 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
         state.backendFailed = false
         append(&state, .notice(Notice(.info, "commands and file tools now run on \(identity)")))
         return []
+    case .backgroundUpdate(let task):
+        if let i = state.backgroundTasks.firstIndex(where: { $0.sessionID == task.sessionID }) { state.backgroundTasks[i] = task } else {
+            state.backgroundTasks.append(task)
+        }
+        guard let status = task.status else { return [] }
+        let n = (state.backgroundTasks.firstIndex { $0.sessionID == task.sessionID } ?? 0) + 1
+        let kind: Notice.Kind = status == "done" ? .info : .warning
+        append(&state, .notice(Notice(kind, "background task \(n) \(status): \(task.prompt.prefix(60)) — \(task.answer.prefix(200)) (/agents open)")))
+        toast(&state, kind, "background task \(n) \(status)")
+        return []
     }
 }
 

@@ -4,7 +4,7 @@ import TUIKit
 
 /// The slash commands: what the completion popup offers and what `/help` lists.
 public enum SlashCommand: String, Sendable, CaseIterable {
-    case new, resume, sessions, skills, mcp, memory, agents, backend, compress, title, model, theme, keymap, clear, copy, mouse, help, quit
+    case new, resume, sessions, skills, mcp, memory, agents, background, backend, compress, title, model, theme, keymap, clear, copy, mouse, help, quit
 
     public var summary: String {
         switch self {
@@ -14,7 +14,8 @@ public enum SlashCommand: String, Sendable, CaseIterable {
         case .skills: "browse, edit and curate skills"
         case .mcp: "MCP servers: state, tools, restart"
         case .memory: "what Talaria remembers: notes, profile, derived facts"
-        case .agents: "list subagents; open N, cancel N"
+        case .agents: "subagents and background tasks: list; open N, cancel N"
+        case .background: "run a prompt in a session of its own while you keep talking"
         case .backend: "show or switch where commands run"
         case .compress: "compress older turns out of the context now"
         case .title: "name this session"
@@ -118,6 +119,10 @@ func runSlash(_ text: String, _ state: inout AppState) -> [AppEffect] {
         return perform(.copyLast, &state)
     case .agents:
         return agents(argument, &state)
+    case .background:
+        guard !argument.isEmpty else { toast(&state, .error, "say /background PROMPT"); return [] }
+        append(&state, .notice(Notice(.info, "in the background: \(argument) — /agents lists it; you will be told when it ends")))
+        return [.session(.background(argument))]
     case .mouse:
         return perform(.toggleMouse, &state)
     case .help:
@@ -215,30 +220,33 @@ func completionKey(_ state: inout AppState, _ key: KeyEvent) -> [AppEffect]? {
 /// `/agents`: the session's subagents, numbered as listed; `open N` shows one's session (Esc
 /// comes back), `cancel N` stops a running one alone.
 func agents(_ argument: String, _ state: inout AppState) -> [AppEffect] {
-    let all = state.subagents
+    // Subagents first, then background tasks, numbered in one list.
+    let all: [(sessionID: String, label: String, status: String?, elapsedMs: Int?)] =
+        state.subagents.map { ($0.sessionID, "subagent: " + $0.goal, $0.status, $0.elapsedMs) }
+        + state.backgroundTasks.map { ($0.sessionID, "background: " + $0.prompt, $0.status, $0.elapsedMs) }
     let words = argument.split(separator: " ")
     guard let verb = words.first else {
         guard !all.isEmpty else {
-            append(&state, .notice(Notice(.info, "no subagents in this session yet (the model starts them with delegate_task)")))
+            append(&state, .notice(Notice(.info, "no subagents or background tasks yet (delegate_task starts subagents; /background PROMPT a task)")))
             return []
         }
         let lines = all.enumerated().map { n, c in
-            "\(n + 1). \(c.status ?? "running")\(c.elapsedMs.map { " " + formatElapsed(Double($0) / 1000) } ?? "") — \(c.goal.prefix(80)) · \(c.sessionID)"
+            "\(n + 1). \(c.status ?? "running")\(c.elapsedMs.map { " " + formatElapsed(Double($0) / 1000) } ?? "") — \(c.label.prefix(90)) · \(c.sessionID)"
         }
-        append(&state, .notice(Notice(.info, "subagents (/agents open N · /agents cancel N):\n" + lines.joined(separator: "\n"))))
+        append(&state, .notice(Notice(.info, "agents (/agents open N · /agents cancel N):\n" + lines.joined(separator: "\n"))))
         return []
     }
     guard words.count == 2, let n = Int(words[1]), all.indices.contains(n - 1) else {
-        toast(&state, .error, all.isEmpty ? "no subagents yet" : "say /agents \(verb) N, N from 1 to \(all.count)")
+        toast(&state, .error, all.isEmpty ? "no agents yet" : "say /agents \(verb) N, N from 1 to \(all.count)")
         return []
     }
-    let child = all[n - 1]
+    let chosen = all[n - 1]
     switch verb {
-    case "open": return [.io(.openSession(child.sessionID, messageID: nil))]
+    case "open": return [.io(.openSession(chosen.sessionID, messageID: nil))]
     case "cancel":
-        guard child.isRunning else { toast(&state, .info, "subagent \(n) already ended (\(child.status ?? ""))"); return [] }
-        toast(&state, .info, "cancelling subagent \(n)")
-        return [.session(.cancelSession(child.sessionID))]
+        guard chosen.status == nil else { toast(&state, .info, "\(n) already ended (\(chosen.status ?? ""))"); return [] }
+        toast(&state, .info, "cancelling \(n)")
+        return [.session(.cancelSession(chosen.sessionID))]
     default:
         toast(&state, .error, "/agents knows open N and cancel N")
         return []

@@ -105,9 +105,45 @@ actor InterfaceSession {
             }
         case .useEndpoint(let choice):
             await useEndpoint(choice)
+        case .background(let prompt):
+            await startBackground(prompt)
         case .cancelSession(let id):
             guard let other = await host?.session(id) else { reply(.toast(.info, "that session is no longer running")); return }
             _ = try? await other.submit(.interrupt)
+        }
+    }
+
+    /// `/background PROMPT`: a session of its own, nobody to ask (the approval policy decides),
+    /// announced when it ends. It is an ordinary stored session (`/agents open` shows it).
+    private func startBackground(_ prompt: String) async {
+        guard let host else { reply(.toast(.error, "no model yet")); return }
+        let request = SessionRequest(cwd: cwd, source: .tui, model: model, approvals: yolo ? .yes : nil, interactive: false, backend: backend)
+        let session: HostedSession
+        do { session = try await host.open(request) } catch { reply(.toast(.error, "\(error)")); return }
+        let attachment = await session.attach(.observer)
+        var task = BackgroundTask(sessionID: session.id, prompt: prompt)
+        reply(.backgroundUpdate(task))
+        let replies = replies
+        Task {
+            let start = ContinuousClock.now
+            _ = try? await session.submit(.userTurn(UserTurn(text: prompt)))
+            for await e in attachment.events {
+                switch e.event {
+                case .turnCompleted(let done):
+                    task.status = done.stoppedBy == nil && !done.reachedIterationLimit ? "done" : "out of budget"
+                    task.answer = done.finalText
+                case .turnAborted(let aborted):
+                    task.status = aborted.reason == .interrupted ? "cancelled" : "failed"
+                    task.answer = aborted.message
+                default: continue
+                }
+                break
+            }
+            task.status = task.status ?? "cancelled"
+            let d = ContinuousClock.now - start
+            task.elapsedMs = Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+            replies?([.backgroundUpdate(task)])
+            await host.retire(session.id)
         }
     }
 

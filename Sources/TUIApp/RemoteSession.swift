@@ -63,6 +63,10 @@ actor RemoteSession {
                 reply(.toast(.error, "the server has its endpoint"))
             case .cancelSession(let id):
                 try await client.submit(.interrupt, to: id)
+            case .background(let prompt):
+                let s = try await client.open(cwd: cwd)
+                try await client.submit(.userTurn(UserTurn(text: prompt)), to: s.id)
+                reply(.toast(.info, "started on the server as session \(s.id) (talaria attach \(s.id) follows it)"))
             }
         } catch {
             reply(.toast(.error, error.description))

@@ -47,10 +47,28 @@ struct SubagentTests {
         s.isBusy = false
         #expect(runSlash("/agents", &s).isEmpty)
         guard case .notice(let n) = s.entries.last?.item else { Issue.record("no list"); return }
-        #expect(n.text.contains("1. done 2.3s — count the Swift files") && n.text.contains("2. running — list the failing tests"))
+        #expect(n.text.contains("1. done 2.3s — subagent: count the Swift files") && n.text.contains("2. running — subagent: list the failing tests"), "\(n.text)")
         #expect(runSlash("/agents open 2", &s) == [.io(.openSession("20261203-120010-abc", messageID: nil))])
         #expect(runSlash("/agents cancel 2", &s) == [.session(.cancelSession("20261203-120010-abc"))])
         #expect(runSlash("/agents cancel 1", &s).isEmpty, "a finished subagent was cancelled")
         #expect(runSlash("/agents cancel 9", &s).isEmpty)
+    }
+
+    @Test("/background runs a prompt on its own: listed by /agents while it runs, announced when it ends")
+    func background() {
+        var s = state([.user("hello")])
+        #expect(runSlash("/background run the slow test suite", &s) == [.session(.background("run the slow test suite"))])
+        #expect(runSlash("/background", &s).isEmpty, "an empty background prompt was sent")
+        _ = reduce(into: &s, .backgroundUpdate(BackgroundTask(sessionID: "bg-1", prompt: "run the slow test suite")))
+        _ = runSlash("/agents", &s)
+        guard case .notice(let listed) = s.entries.last?.item else { Issue.record("no list"); return }
+        #expect(listed.text.contains("1. running — background: run the slow test suite · bg-1"), "\(listed.text)")
+        #expect(runSlash("/agents cancel 1", &s) == [.session(.cancelSession("bg-1"))])
+        _ = reduce(into: &s, .backgroundUpdate(BackgroundTask(sessionID: "bg-1", prompt: "run the slow test suite", status: "done",
+                                                              answer: "412 tests passed", elapsedMs: 61_000)))
+        guard case .notice(let ended) = s.entries.last?.item else { Issue.record("no announcement"); return }
+        #expect(ended.text.contains("background task 1 done: run the slow test suite — 412 tests passed"))
+        #expect(s.toasts.contains { $0.text == "background task 1 done" })
+        #expect(s.backgroundTasks.count == 1)
     }
 }

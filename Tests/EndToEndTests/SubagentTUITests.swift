@@ -1,0 +1,37 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Subagents and background tasks in the real interface (tmux), against the scripted server
+/// playing the parent, its children and a background session.
+@Suite("talaria tui with subagents", .serialized, .enabled(if: BenchFakeLLM.isAvailable || isCI, "../shared/bench/fake_llm.py not found"))
+struct SubagentTUITests {
+    @Test("a delegate_task card nests its children as they run and end; /background runs a prompt on its own and says when it ends")
+    func cardsAndBackground() async throws {
+        let home = TalariaHome()
+        let script = """
+            {"CHILD-A": [{"tool": "terminal", "args": {"command": "sleep 1; echo a"}}, {"final": "A is done"}],
+             "CHILD-B": [{"tool": "terminal", "args": {"command": "sleep 1; echo b"}}, {"final": "B is done"}],
+             "BGTASK": [{"tool": "terminal", "args": {"command": "sleep 1; echo bg"}}, {"final": "the background answer"}],
+             "PARENT": [{"tool": "delegate_task", "args": {"tasks": [{"goal": "CHILD-A check the docs"}, {"goal": "CHILD-B check the tests"}]}}, {"final": "both helpers reported back"}]}
+            """
+        let fake = try await BenchFakeLLM(script: script)
+        let t = Tmux(command: "cd \(home.work) && TALARIA_HOME=\(home.home) TALARIA_LOCAL_PORTS=9 \(TalariaHome.binary) --base-url \(fake.baseURL) --model fake-model",
+                     cols: 120, rows: 40)
+        #expect(await t.waitFor("Ask anything") != nil, "\(t.screen())")
+        t.keys("-l", "PARENT: split the checks")
+        t.keys("Enter")
+        #expect(await t.waitFor("delegate_task 2 tasks for subagents", "[1] CHILD-A check the docs", "[2] CHILD-B check the tests") != nil, "\(t.screen())")
+        #expect(await t.waitFor("✓ [1] CHILD-A check the docs · done", "✓ [2] CHILD-B check the tests · done", "both helpers reported back", timeout: 30) != nil,
+                "\(t.screen())")
+        t.keys("-l", "/background BGTASK tidy the changelog")
+        t.keys("Enter")
+        #expect(await t.waitFor("in the background: BGTASK tidy the changelog") != nil, "\(t.screen())")
+        #expect(await t.waitFor("background task 1 done", "the background answer", timeout: 30) != nil, "\(t.screen())")
+        t.keys("-l", "/agents")
+        t.keys("Enter")
+        #expect(await t.waitFor("1. done", "subagent: CHILD-A", "3. done", "background: BGTASK") != nil, "\(t.screen())")
+        t.keys("C-c")
+        #expect(await t.waitFor("EXITED-0") != nil)
+    }
+}
