@@ -58,7 +58,7 @@ public struct DelegateTaskTool: Tool {
     let depth: Int
     let maxDepth: Int
     /// Tasks one call may hand out.
-    static let maxTasks = 10
+    static let maxTasks = 20
 
     public init(delegator: any Delegator, depth: Int, maxDepth: Int) {
         self.delegator = delegator

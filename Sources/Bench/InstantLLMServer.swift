@@ -126,14 +126,22 @@ final class InstantLLMServer: @unchecked Sendable {
         let obj = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
         let messages = obj["messages"] as? [[String: Any]] ?? []
         let firstUser = messages.first { $0["role"] as? String == "user" }?["content"] as? String ?? ""
-        var rounds = 0
-        for word in firstUser.split(separator: " ") where word.hasPrefix("rounds=") { rounds = Int(word.dropFirst(7)) ?? 0 }
+        var rounds = 0, delegate = 0
+        for word in firstUser.split(separator: " ") {
+            if word.hasPrefix("rounds=") { rounds = Int(word.dropFirst(7)) ?? 0 }
+            if word.hasPrefix("delegate=") { delegate = Int(word.dropFirst(9)) ?? 0 }
+        }
         let lastUser = messages.lastIndex { $0["role"] as? String == "user" } ?? 0
         let done = messages[lastUser...].filter { $0["role"] as? String == "assistant" && $0["tool_calls"] != nil }.count
         let hasTools = obj["tools"] != nil
         var sse = ""
         func event(_ json: String) { sse += "data: \(json)\n\n" }
-        if hasTools && done < rounds {
+        if hasTools && delegate > 0 && done == 0 {
+            // `delegate=N`: one delegate_task call handing out N tasks (the children answer at once).
+            let tasks = (1...delegate).map { #"{\"goal\": \"child \#($0): say hello\"}"# }.joined(separator: ", ")
+            event(#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_d","type":"function","function":{"name":"delegate_task","arguments":"{\"tasks\": [\#(tasks)]}"}}]},"finish_reason":null}]}"#)
+            event(#"{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#)
+        } else if hasTools && done < rounds {
             event(#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_\#(done)","type":"function","function":{"name":"terminal","arguments":"{\"command\":\"true\"}"}}]},"finish_reason":null}]}"#)
             event(#"{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#)
         } else {
