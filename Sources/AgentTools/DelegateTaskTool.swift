@@ -7,11 +7,19 @@ public struct DelegatedTask: Sendable, Hashable {
     public var context: String
     /// Tool names it may use (never more than the parent's); nil: the parent's.
     public var toolsets: [String]?
+    /// Where it works: the parent's folder, or a git worktree of its own.
+    public var isolation: Isolation?
 
-    public init(goal: String, context: String = "", toolsets: [String]? = nil) {
+    public enum Isolation: String, Sendable, Hashable {
+        /// A `git worktree` on a new branch: its changes stay off the parent's checkout.
+        case worktree
+    }
+
+    public init(goal: String, context: String = "", toolsets: [String]? = nil, isolation: Isolation? = nil) {
         self.goal = goal
         self.context = context
         self.toolsets = toolsets
+        self.isolation = isolation
     }
 }
 
@@ -31,6 +39,17 @@ public struct DelegationResult: Sendable, Hashable {
     public var iterations: Int
     public var usage: Usage
     public var elapsedMs: Int
+    /// With `isolation: worktree`: where it worked and the branch it left.
+    public var worktree: (path: String, branch: String)?
+
+    public static func == (a: DelegationResult, b: DelegationResult) -> Bool {
+        a.status == b.status && a.text == b.text && a.sessionID == b.sessionID && a.iterations == b.iterations && a.usage == b.usage
+            && a.elapsedMs == b.elapsedMs && a.worktree?.path == b.worktree?.path && a.worktree?.branch == b.worktree?.branch
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(status); h.combine(text); h.combine(sessionID); h.combine(worktree?.path)
+    }
 
     public init(status: Status, text: String, sessionID: String? = nil, iterations: Int = 0, usage: Usage = Usage(), elapsedMs: Int = 0) {
         self.status = status
@@ -83,6 +102,8 @@ public struct DelegateTaskTool: Tool {
                                 "goal": ["type": "string", "description": "What the subagent must achieve, and what its answer must contain."],
                                 "context": ["type": "string", "description": "Everything it needs to know: paths, findings, constraints."],
                                 "toolsets": ["type": "array", "items": ["type": "string"], "description": "Tool names it may use (default: yours)."],
+                                "isolation": ["type": "string", "enum": ["worktree"],
+                                              "description": "worktree: work in a git worktree of its own on a new branch (changes stay off this checkout)."],
                             ],
                             "required": ["goal"],
                         ],
@@ -103,7 +124,14 @@ public struct DelegateTaskTool: Tool {
                 return .failure(ToolArgumentError("task \(i + 1) has no 'goal'"))
             }
             let toolsets = item["toolsets"]?.arrayValue.map { $0.compactMap(\.stringValue) }
-            tasks.append(DelegatedTask(goal: goal, context: item["context"]?.stringValue ?? "", toolsets: toolsets))
+            var isolation: DelegatedTask.Isolation?
+            if let name = item["isolation"]?.stringValue, !name.isEmpty, name != "none" {
+                guard let known = DelegatedTask.Isolation(rawValue: name) else {
+                    return .failure(ToolArgumentError("task \(i + 1): isolation '\(name)' is not known (worktree, or leave it out)"))
+                }
+                isolation = known
+            }
+            tasks.append(DelegatedTask(goal: goal, context: item["context"]?.stringValue ?? "", toolsets: toolsets, isolation: isolation))
         }
         return .success(tasks)
     }
@@ -127,7 +155,9 @@ public struct DelegateTaskTool: Tool {
         for (i, (task, r)) in zip(tasks, results).enumerated() {
             let cost = "\(r.iterations) request\(r.iterations == 1 ? "" : "s"), \(r.usage.promptTokens + r.usage.completionTokens) tokens, "
                 + String(format: "%.1f s", Double(r.elapsedMs) / 1000)
-            text += "## Task \(i + 1): \(task.goal)\nstatus: \(r.status.rawValue) (\(cost))" + (r.sessionID.map { "; session \($0)" } ?? "") + "\n\n"
+            text += "## Task \(i + 1): \(task.goal)\nstatus: \(r.status.rawValue) (\(cost))" + (r.sessionID.map { "; session \($0)" } ?? "") + "\n"
+            if let w = r.worktree { text += "worktree: \(w.path) on branch \(w.branch) (its changes are there, not in your checkout)\n" }
+            text += "\n"
             text += (r.text.isEmpty ? "(no answer)" : r.text) + "\n\n"
         }
         let failedAll = results.allSatisfy { $0.status != .done }

@@ -2,6 +2,7 @@ import AgentCore
 import AgentProtocol
 import AgentTools
 import Config
+import Exec
 import Foundation
 
 /// `delegate_task`'s children, run as sessions of the host: each a fresh session (its goal and
@@ -54,6 +55,17 @@ final class SubagentRunner: Delegator, @unchecked Sendable {
         } else {
             request.allowedTools = parentRequest.allowedTools
         }
+        var worktree: (path: String, branch: String)?
+        if task.isolation == .worktree {
+            switch await Self.worktree(from: parent.cwd, home: host.builder.settings.paths.home, label: "\(number)") {
+            case .success(let w):
+                worktree = w
+                request.cwd = w.path
+                request.backend = nil // its own folder: commands run there
+            case .failure(let why):
+                return DelegationResult(status: .failed, text: "isolation: worktree — \(why.message)")
+            }
+        }
         let child: HostedSession
         do { child = try await host.open(request) } catch {
             return DelegationResult(status: .failed, text: "the subagent could not start: \(error.message)")
@@ -65,7 +77,7 @@ final class SubagentRunner: Delegator, @unchecked Sendable {
         }
         await report(.started)
         let attachment = await child.attach(.driver)
-        let result: DelegationResult = await withTaskCancellationHandler {
+        var result: DelegationResult = await withTaskCancellationHandler {
             do { try await child.submit(.userTurn(UserTurn(text: Self.prompt(task)))) } catch {
                 return DelegationResult(status: .failed, text: "\(error)", sessionID: child.id)
             }
@@ -102,10 +114,29 @@ final class SubagentRunner: Delegator, @unchecked Sendable {
             Task { _ = try? await child.submit(.interrupt) }
         }
         await host.close(child.id)
+        result.worktree = worktree
         await report(.finished(status: result.status.rawValue, elapsedMs: result.elapsedMs))
         let mark = result.status == .done ? "✓" : "✗"
         progress("\(mark) [\(number)/\(count)] \(result.status.rawValue) in \(String(format: "%.1f", Double(result.elapsedMs) / 1000)) s\n")
         return result
+    }
+
+    /// A git worktree for a child on a new branch, beside the repository in Talaria's home
+    /// (the user's checkout, index and stash stay as they are).
+    static func worktree(from cwd: String, home: String, label: String) async -> Result<(path: String, branch: String), ExecError> {
+        do {
+            let top = try await Capture.run(["git", "-C", cwd, "rev-parse", "--show-toplevel"], cwd: cwd)
+            guard top.exitCode == 0 else { return .failure(ExecError("\(cwd) is not in a git repository")) }
+            let stamp = String(UUID().uuidString.prefix(8)).lowercased()
+            let branch = "talaria/subagent-\(label)-\(stamp)"
+            let path = home + "/worktrees/" + branch.replacingOccurrences(of: "/", with: "-")
+            try? FileManager.default.createDirectory(atPath: home + "/worktrees", withIntermediateDirectories: true)
+            let added = try await Capture.run(["git", "-C", cwd, "worktree", "add", "-q", "-b", branch, path, "HEAD"], cwd: cwd)
+            guard added.exitCode == 0 else { return .failure(ExecError("git worktree add failed: \(added.errorText)")) }
+            return .success((path, branch))
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// What the child is told: its goal and context, and that its answer goes to another agent.

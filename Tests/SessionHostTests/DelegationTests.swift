@@ -115,6 +115,34 @@ struct DelegationTests {
         await f.host.closeAll()
     }
 
+    @Test("isolation: worktree runs a child in a git worktree on a branch of its own; the parent's checkout is untouched")
+    func worktree() async throws {
+        let script = Self.script([
+            ("CHILD-WT", #"[{"tool": "terminal", "args": {"command": "echo made-by-child > new.txt; git status --short"}}, {"final": "wrote new.txt"}]"#),
+            ("PARENT", #"[{"tool": "delegate_task", "args": {"tasks": [{"goal": "CHILD-WT write a file", "isolation": "worktree"}]}}, {"final": "parent done"}]"#),
+        ])
+        let f = try await HostFixture(script: script)
+        f.dir.write("README.md", "hello\n")
+        for args in [["init", "-q"], ["-c", "user.email=t@t", "-c", "user.name=t", "add", "."], ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "first"]] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+            p.arguments = ["-C", f.dir.path] + args
+            try p.run()
+            p.waitUntilExit()
+        }
+        let s = try await f.host.open(f.request())
+        let a = await s.attach(.driver)
+        try await s.submit(.userTurn(UserTurn(text: "PARENT: isolate")), from: a.id)
+        let events = await untilTurnEnds(a.events)
+        let result = try #require(toolOutputs(events).first)
+        let line = try #require(result.split(separator: "\n").first { $0.hasPrefix("worktree: ") }, "\(result)")
+        let path = String(line.dropFirst("worktree: ".count).prefix { $0 != " " })
+        #expect(line.contains("on branch talaria/subagent-1-"))
+        #expect((try? String(contentsOfFile: path + "/new.txt", encoding: .utf8)) == "made-by-child\n", "the child did not work in its worktree")
+        #expect(!FileManager.default.fileExists(atPath: f.dir.file("new.txt")), "the child wrote into the parent's checkout")
+        await f.host.closeAll()
+    }
+
     @Test("interrupting the parent cancels its running children")
     func cancel() async throws {
         let script = Self.script([
