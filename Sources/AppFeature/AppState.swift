@@ -173,6 +173,9 @@ public struct SessionHit: Sendable, Hashable {
     public var archived: Bool
     public var tags: [String]
 
+    /// The session that delegated this one (the browser nests it under its parent).
+    public var parentID: String?
+
     public init(sessionID: String, title: String, date: Double, matches: Int = 0, matchesComplete: Bool = true,
                 snippets: [HitSnippet] = [], summary: String = "", archived: Bool = false, tags: [String] = []) {
         self.sessionID = sessionID

@@ -9,6 +9,7 @@ import Yams
 ///   max_depth: 2           # a child may delegate again, down to this depth
 ///   max_iterations: 30     # each child's own budget (default: the parent's)
 ///   model: small-model     # another model for children (default: the parent's)
+///   base_url: http://127.0.0.1:8081/v1   # another server for them (same API key)
 /// ```
 public struct DelegationConfig: Sendable, Hashable {
     public var maxConcurrent = Defaults.Delegation.maxConcurrent
@@ -17,10 +18,12 @@ public struct DelegationConfig: Sendable, Hashable {
     public var maxIterations: Int?
     /// nil: the parent's model.
     public var model: String?
+    /// nil: the parent's server.
+    public var baseURL: String?
 
     public init() {}
 
-    static let known = ["max_concurrent", "max_depth", "max_iterations", "model"]
+    static let known = ["max_concurrent", "max_depth", "max_iterations", "model", "base_url"]
 
     static func parse(_ node: Node, file: String, line: Int) throws(ConfigError) -> DelegationConfig {
         var s = DelegationConfig()
@@ -40,6 +43,11 @@ public struct DelegationConfig: Sendable, Hashable {
             case "model":
                 guard let text = v.string, !text.isEmpty else { throw fail("must be a model id") }
                 s.model = text
+            case "base_url":
+                guard let text = v.string, let url = URL(string: text), url.scheme == "http" || url.scheme == "https" else {
+                    throw fail("must be an http:// or https:// address, e.g. http://127.0.0.1:8080/v1")
+                }
+                s.baseURL = text
             default: throw fail("unknown setting (known: \(known.joined(separator: ", ")))")
             }
         }

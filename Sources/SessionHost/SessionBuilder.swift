@@ -18,6 +18,8 @@ public struct SessionRequest: Sendable {
     public var resume: String?
     /// Another model than the configured one.
     public var model: String?
+    /// Another server than the configured one (same API key).
+    public var baseURL: String?
     /// Over config.yaml's `approvals:` (`--yes` is `.yes`).
     public var approvals: ApprovalPolicy?
     /// Whether someone can answer an approval; without, `ask` refuses (one-shot runs).
@@ -113,14 +115,15 @@ public struct SessionBuilder: Sendable {
     /// A new agent for `request` (or the stored session it resumes).
     public func build(_ request: SessionRequest) throws(StoreError) -> BuiltSession {
         let model = request.model ?? settings.model
-        guard let base = URL(string: settings.baseURL) else { throw StoreError(.notFound, "base_url '\(settings.baseURL)' is not a URL") }
+        let baseURL = request.baseURL ?? settings.baseURL
+        guard let base = URL(string: baseURL) else { throw StoreError(.notFound, "base_url '\(baseURL)' is not a URL") }
         let endpoint = Endpoint(baseURL: base, apiKey: settings.apiKey, model: model)
         let client = LLMClient(endpoint: endpoint, transport: transport)
         let indexer = Indexer(store: store)
         let mode = approvalMode(request)
         let skills = config.skills
         var agentConfig = AgentConfiguration(
-            model: model, baseURL: settings.baseURL, cwd: request.cwd, maxIterations: request.maxIterations ?? settings.maxIterations, approvalMode: mode,
+            model: model, baseURL: baseURL, cwd: request.cwd, maxIterations: request.maxIterations ?? settings.maxIterations, approvalMode: mode,
             toolOutputLimit: config.toolOutputLimit ?? Defaults.toolOutputLimit, contextWindowOverride: settings.contextWindow,
             maxTokens: settings.maxTokens, temperature: config.temperature, source: request.source, extraInstructions: config.systemPrompt,
             loopGuard: loopGuard, extraBody: config.extraBody,

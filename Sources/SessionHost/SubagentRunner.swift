@@ -4,6 +4,7 @@ import AgentTools
 import Config
 import Exec
 import Foundation
+import Store
 
 /// `delegate_task`'s children, run as sessions of the host: each a fresh session (its goal and
 /// context, not the parent's conversation) linked to its parent, at most `max_concurrent` at
@@ -47,6 +48,7 @@ final class SubagentRunner: Delegator, @unchecked Sendable {
         var request = SessionRequest(cwd: parent.cwd, source: .subagent, model: settings.model ?? parent.model,
                                      approvals: parentRequest.approvals, interactive: parentRequest.interactive, backend: parentRequest.backend)
         request.parentID = parent.id
+        request.baseURL = settings.baseURL ?? parentRequest.baseURL
         request.depth = parentRequest.depth + 1
         request.maxIterations = settings.maxIterations
         if let wanted = task.toolsets {
@@ -114,6 +116,8 @@ final class SubagentRunner: Delegator, @unchecked Sendable {
             Task { _ = try? await child.submit(.interrupt) }
         }
         await host.close(child.id)
+        // Titled by its goal, not by the instructions its prompt starts with.
+        try? host.store.setTitle(String(task.goal.prefix(80)), sessionID: child.id)
         result.worktree = worktree
         await report(.finished(status: result.status.rawValue, elapsedMs: result.elapsedMs))
         let mark = result.status == .done ? "✓" : "✗"

@@ -162,13 +162,30 @@ struct TUIEnvironment: AppEnvironment {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Newest first, each session's subagents (and forks) right under it, theirs under them.
+    static func nested(_ sessions: [SessionInfo]) -> [SessionInfo] {
+        let ids = Set(sessions.map(\.id))
+        var children: [String: [SessionInfo]] = [:]
+        for s in sessions { if let p = s.parentID, ids.contains(p) { children[p, default: []].append(s) } }
+        var out: [SessionInfo] = []
+        func add(_ s: SessionInfo, depth: Int) {
+            out.append(s)
+            guard depth < 8 else { return }
+            for c in children[s.id] ?? [] { add(c, depth: depth + 1) }
+        }
+        for s in sessions where s.parentID.map({ !ids.contains($0) }) ?? true { add(s, depth: 0) }
+        return out
+    }
+
     static func title(_ info: SessionInfo) -> String { info.title ?? "untitled \(info.id.prefix(8))" }
 
     private func search(_ query: String, includeArchived: Bool) async throws -> [SessionHit] {
         if query.trimmingCharacters(in: .whitespaces).isEmpty {
-            return try store.sessions(limit: 200, includeArchived: includeArchived).map { s in
-                SessionHit(sessionID: s.id, title: Self.title(s), date: s.updatedAt.timeIntervalSince1970,
-                           summary: "\(s.messageCount) messages · \(s.model) · \(s.cwd)", archived: s.archived, tags: s.tags)
+            return Self.nested(try store.sessions(limit: 200, includeArchived: includeArchived)).map { s in
+                var hit = SessionHit(sessionID: s.id, title: Self.title(s), date: s.updatedAt.timeIntervalSince1970,
+                                     summary: "\(s.messageCount) messages · \(s.model) · \(s.cwd)", archived: s.archived, tags: s.tags)
+                hit.parentID = s.parentID
+                return hit
             }
         }
         await catchUpIndex()

@@ -31,6 +31,11 @@ struct SubagentTUITests {
         t.keys("-l", "/agents")
         t.keys("Enter")
         #expect(await t.waitFor("1. done", "subagent: CHILD-A", "3. done", "background: BGTASK") != nil, "\(t.screen())")
+        // The session browser nests the children under their parent, titled by their goals.
+        t.keys("C-r")
+        #expect(await t.waitFor("PARENT: split the checks", "↳ CHILD-A check the docs", "↳ CHILD-B check the tests") != nil, "\(t.screen())")
+        t.keys("Escape")
+        #expect(await t.waitWhile("↳ CHILD-A"), "the browser did not close: \(t.screen())")
         t.keys("C-c")
         #expect(await t.waitFor("EXITED-0") != nil)
     }

@@ -293,7 +293,7 @@ struct TUITests {
         let t = start(home)
         #expect(await t.waitFor("Ask anything") != nil)
         t.keys("/")
-        #expect(await t.waitFor("/sessions  search every stored session") != nil)
+        #expect(await t.waitFor("/sessions", "search every stored session") != nil)
         t.keys("ke", "Tab")
         #expect(await t.waitFor("emacs") != nil)
         t.keys("vim", "Enter")

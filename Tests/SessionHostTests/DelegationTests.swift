@@ -143,6 +143,23 @@ struct DelegationTests {
         await f.host.closeAll()
     }
 
+    @Test("delegation.model and base_url send the children to another model on another server")
+    func otherServer() async throws {
+        let children = try await BenchFakeLLM(script: #"[{"final": "from the other server"}]"#)
+        let parentScript = Self.script([("PARENT", #"[{"tool": "delegate_task", "args": {"tasks": [{"goal": "CHILD-X ask elsewhere"}]}}, {"final": "parent done"}]"#)])
+        let f = try await HostFixture(script: parentScript, config: try config("delegation:\n  model: small-model\n  base_url: \(children.baseURL)\n"))
+        let s = try await f.host.open(f.request())
+        let a = await s.attach(.driver)
+        try await s.submit(.userTurn(UserTurn(text: "PARENT: go")), from: a.id)
+        let events = await untilTurnEnds(a.events)
+        #expect(toolOutputs(events).first?.contains("from the other server") == true, "\(toolOutputs(events))")
+        #expect(children.chatRequests.count >= 1)
+        let child = try #require(try f.host.store.sessions(limit: 10).first { $0.parentID == s.id })
+        #expect(child.model == "small-model")
+        #expect(child.title == "CHILD-X ask elsewhere")
+        await f.host.closeAll()
+    }
+
     @Test("interrupting the parent cancels its running children")
     func cancel() async throws {
         let script = Self.script([
