@@ -27,6 +27,9 @@ public enum SessionEffect: Sendable, Hashable {
     case useEndpoint(EndpointChoice)
     /// Stop another session's turn (a subagent, alone).
     case cancelSession(String)
+    /// View another running session live (a subagent): its transcript so far, then its
+    /// events as ``AppAction/watchedEvent(sessionID:_:)``.
+    case watchSession(String)
     /// Run a prompt in a new session of its own (`/background`); progress comes back as
     /// ``AppAction/backgroundUpdate(_:)``.
     case background(String)

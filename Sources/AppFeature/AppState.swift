@@ -388,6 +388,9 @@ public enum AppAction: Sendable, Hashable {
     case setupFinished(model: String, backend: String)
     /// A `/background` task started, or ended.
     case backgroundUpdate(BackgroundTask)
+    /// An event of another session being watched (a running subagent opened with `/agents
+    /// open`): applied while that session is the one viewed.
+    case watchedEvent(sessionID: String, EventEnvelope)
 }
 
 /// A prompt running in a session of its own while the user keeps talking (`/background`).

@@ -128,6 +128,18 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
         state.backendFailed = false
         append(&state, .notice(Notice(.info, "commands and file tools now run on \(identity)")))
         return []
+    case .watchedEvent(let id, let envelope):
+        guard state.viewing?.sessionID == id else { return [] }
+        // Only what it says and does: the status line, dialogs and usage stay the live session's.
+        switch envelope.event {
+        case .messageDelta, .reasoningDelta, .messageCompleted, .toolCallBegan, .toolOutputDelta, .toolCallEnded, .userMessage, .subagent,
+             .warning:
+            _ = applyEvent(into: &state, envelope.event)
+        case .sessionConfigured, .turnStarted, .approvalRequested, .usage, .retrying, .turnCompleted, .turnAborted, .skillProposal, .skillChange,
+             .memoryUpdate, .contextCompressed, .hook, .error:
+            break
+        }
+        return []
     case .backgroundUpdate(let task):
         if let i = state.backgroundTasks.firstIndex(where: { $0.sessionID == task.sessionID }) { state.backgroundTasks[i] = task } else {
             state.backgroundTasks.append(task)

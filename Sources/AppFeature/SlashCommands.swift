@@ -242,7 +242,7 @@ func agents(_ argument: String, _ state: inout AppState) -> [AppEffect] {
     }
     let chosen = all[n - 1]
     switch verb {
-    case "open": return [.io(.openSession(chosen.sessionID, messageID: nil))]
+    case "open": return [chosen.status == nil ? .session(.watchSession(chosen.sessionID)) : .io(.openSession(chosen.sessionID, messageID: nil))]
     case "cancel":
         guard chosen.status == nil else { toast(&state, .info, "\(n) already ended (\(chosen.status ?? ""))"); return [] }
         toast(&state, .info, "cancelling \(n)")

@@ -35,6 +35,8 @@ actor InterfaceSession {
     private var session: HostedSession?
     private var attachment: SessionAttachment?
     private var forwarding: Task<Void, Never>?
+    /// The live view of another session (`/agents open` on a running subagent).
+    private var watching: Task<Void, Never>?
     private var events: (@Sendable (EventEnvelope) -> Void)?
     private var replies: (@Sendable ([AppAction]) -> Void)?
     private var model: String
@@ -105,11 +107,38 @@ actor InterfaceSession {
             }
         case .useEndpoint(let choice):
             await useEndpoint(choice)
+        case .watchSession(let id):
+            await watch(id)
         case .background(let prompt):
             await startBackground(prompt)
         case .cancelSession(let id):
             guard let other = await host?.session(id) else { reply(.toast(.info, "that session is no longer running")); return }
             _ = try? await other.submit(.interrupt)
+        }
+    }
+
+    /// Shows a running session (a subagent) live: what it has committed, then its events.
+    private func watch(_ id: String) async {
+        guard let other = await host?.session(id) else {
+            // It ended meanwhile: its stored transcript is all there is.
+            do {
+                let info = try store.session(id: id)
+                reply(.sessionLoaded(ViewedSession(sessionID: info.id, title: TUIEnvironment.title(info)),
+                                     try StoredTranscript.items(store: store, sessionID: info.id), resumed: false))
+            } catch { reply(.toast(.error, "\(error)")) }
+            return
+        }
+        watching?.cancel()
+        // Exact without deduplication: what was stored before the host opened it, then its
+        // event log (which covers everything since), then live events.
+        let attachment = await other.attach(.observer)
+        let stored = ((try? store.messages(sessionID: id)) ?? []).prefix(other.priorMessages)
+        let items = StoredTranscript.load(Array(stored)) { callID in (try? store.toolRun(callID: callID, sessionID: id)) ?? nil }.items
+        reply(.sessionLoaded(ViewedSession(sessionID: id, title: "subagent \(id) (live)"), items, resumed: false))
+        let replies = replies
+        watching = Task {
+            replies?(attachment.history.map { .watchedEvent(sessionID: id, $0) })
+            for await e in attachment.events { replies?([.watchedEvent(sessionID: id, e)]) }
         }
     }
 

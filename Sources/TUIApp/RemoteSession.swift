@@ -63,6 +63,8 @@ actor RemoteSession {
                 reply(.toast(.error, "the server has its endpoint"))
             case .cancelSession(let id):
                 try await client.submit(.interrupt, to: id)
+            case .watchSession(let id):
+                reply(.toast(.info, "talaria attach \(id) follows a session live"))
             case .background(let prompt):
                 let s = try await client.open(cwd: cwd)
                 try await client.submit(.userTurn(UserTurn(text: prompt)), to: s.id)

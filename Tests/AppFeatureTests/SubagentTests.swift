@@ -48,10 +48,31 @@ struct SubagentTests {
         #expect(runSlash("/agents", &s).isEmpty)
         guard case .notice(let n) = s.entries.last?.item else { Issue.record("no list"); return }
         #expect(n.text.contains("1. done 2.3s — subagent: count the Swift files") && n.text.contains("2. running — subagent: list the failing tests"), "\(n.text)")
-        #expect(runSlash("/agents open 2", &s) == [.io(.openSession("20261203-120010-abc", messageID: nil))])
+        #expect(runSlash("/agents open 2", &s) == [.session(.watchSession("20261203-120010-abc"))])
         #expect(runSlash("/agents cancel 2", &s) == [.session(.cancelSession("20261203-120010-abc"))])
         #expect(runSlash("/agents cancel 1", &s).isEmpty, "a finished subagent was cancelled")
         #expect(runSlash("/agents cancel 9", &s).isEmpty)
+    }
+
+    @Test("a running subagent opened with /agents is watched live: its events fill the view; the live session's status stays its own")
+    func watch() {
+        var s = Self.delegating()
+        #expect(runSlash("/agents open 2", &s) == [.session(.watchSession("20261203-120010-abc"))], "a running child opens live")
+        #expect(runSlash("/agents open 1", &s) == [.io(.openSession("20261203-120000-abc", messageID: nil))], "a finished one opens stored")
+        _ = reduce(into: &s, .sessionLoaded(ViewedSession(sessionID: "20261203-120010-abc", title: "subagent (live)"), [], resumed: false))
+        let busy = s.isBusy
+        func watched(_ e: AgentEvent, from id: String = "20261203-120010-abc") {
+            _ = reduce(into: &s, .watchedEvent(sessionID: id, EventEnvelope(submissionID: 1, seq: 0, event: e)))
+        }
+        watched(.turnStarted(turnID: "t"))
+        watched(.userMessage(text: "Goal: list the failing tests"))
+        watched(.messageDelta(itemID: "i1", text: "two tests fail"))
+        watched(.messageDelta(itemID: "i9", text: "from another session"), from: "someone-else")
+        watched(.turnCompleted(TurnCompleted(turnID: "t", finalText: "two tests fail", iterations: 1, usage: Usage())))
+        let text = screen(s, (100, 24)).lines().joined(separator: "\n")
+        #expect(text.contains("Goal: list the failing tests") && text.contains("two tests fail"), "\(text)")
+        #expect(!text.contains("from another session"))
+        #expect(s.isBusy == busy, "the watched session's turn changed the live session's status")
     }
 
     @Test("/background runs a prompt on its own: listed by /agents while it runs, announced when it ends")

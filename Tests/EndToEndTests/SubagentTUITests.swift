@@ -39,4 +39,25 @@ struct SubagentTUITests {
         t.keys("C-c")
         #expect(await t.waitFor("EXITED-0") != nil)
     }
+
+    @Test("/agents open N on a running subagent shows it live, to its end")
+    func watchLive() async throws {
+        let home = TalariaHome()
+        let script = """
+            {"CHILD-S": [{"tool": "terminal", "args": {"command": "sleep 2; echo slow-child-output"}}, {"final": "child finished slowly"}],
+             "PARENT": [{"tool": "delegate_task", "args": {"tasks": [{"goal": "CHILD-S take your time"}]}}, {"final": "parent done"}]}
+            """
+        let fake = try await BenchFakeLLM(script: script)
+        let t = Tmux(command: "cd \(home.work) && TALARIA_HOME=\(home.home) TALARIA_LOCAL_PORTS=9 \(TalariaHome.binary) --base-url \(fake.baseURL) --model fake-model",
+                     cols: 120, rows: 40)
+        #expect(await t.waitFor("Ask anything") != nil, "\(t.screen())")
+        t.keys("-l", "PARENT: delegate it")
+        t.keys("Enter")
+        #expect(await t.waitFor("[1] CHILD-S take your time · terminal sleep 2") != nil, "\(t.screen())")
+        t.keys("-l", "/agents open 1")
+        t.keys("Enter")
+        #expect(await t.waitFor("Goal: CHILD-S take your time", "slow-child-output", "child finished slowly", timeout: 20) != nil, "\(t.screen())")
+        t.keys("Escape")
+        #expect(await t.waitFor("parent done", "✓ [1] CHILD-S take your time · done", timeout: 20) != nil, "\(t.screen())")
+    }
 }
