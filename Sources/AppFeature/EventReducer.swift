@@ -121,7 +121,9 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
             }()
             switch u.phase {
             case .started: break
-            case .working(let what): t.children[i].activity = what
+            case .working(let what):
+                t.children[i].activity = what
+                t.children[i].calls.append(what)
             case .finished(let status, let ms):
                 t.children[i].status = status
                 t.children[i].elapsedMs = ms

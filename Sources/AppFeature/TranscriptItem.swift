@@ -108,6 +108,8 @@ public struct SubagentItem: Sendable, Hashable {
     public var sessionID: String
     /// Its latest tool call while it runs.
     public var activity = ""
+    /// Every tool call it made, in order (the expanded card lists them).
+    public var calls: [String] = []
     /// nil while running; else done, failed, cancelled, out of budget.
     public var status: String?
     public var elapsedMs: Int?

@@ -146,6 +146,13 @@ func layout(_ item: TranscriptItem, width: Int, theme: Theme, paneShown: Bool,
             line.append(clip(c.goal, room), theme.text)
             line.append(clip(state, max(1, width - line.width - 1)), theme.dim)
             out.append(line)
+            // Expanded (Ctrl-O, or Enter on the card): each child's own calls under it.
+            if t.isExpanded {
+                for call in c.calls.suffix(20) {
+                    out.append(StyledLine([Span("  │   ▸ ", theme.border), Span(clip(call, max(1, width - 8)), theme.dim)]))
+                }
+                if c.calls.count > 20 { out.append(StyledLine("  │   … \(c.calls.count - 20) earlier calls (/agents open \(c.index))", theme.dim)) }
+            }
         }
         if !t.children.isEmpty, !t.isExpanded { return out }
         if t.status == nil, paneShown { return out }

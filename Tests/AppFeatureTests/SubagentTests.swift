@@ -36,6 +36,21 @@ struct SubagentTests {
         #expect(text.contains("1 subagent"), "\(text)")
     }
 
+    @Test("expanded, the card lists each child's own calls under it")
+    func expanded() {
+        var s = Self.delegating()
+        guard let i = s.entries.lastIndex(where: { if case .tool = $0.item { true } else { false } }), case .tool(var t) = s.entries[i].item else {
+            Issue.record("no card"); return
+        }
+        t.isExpanded = true
+        s.entries[i].item = .tool(t)
+        s.entries[i].revision += 1
+        let text = screen(s, (100, 30)).lines().joined(separator: "\n")
+        #expect(text.contains("├ ✓ [1] count the Swift files under Sources · done · 2.3s\n  │   ▸ terminal find Sources -name '*.swift' | wc -l"), "\(text)")
+        #expect(text.contains("├ ◌ [2] list the failing tests · terminal swift test\n  │   ▸ terminal swift test"), "\(text)")
+        assertSnapshot(screen(s, (80, 24)), named: "subagents-expanded")
+    }
+
     @Test("a delegate_task card with subagents", arguments: sizes + [(60, 8)])
     func snapshot(size: (Int, Int)) {
         assertSnapshot(screen(Self.delegating(), size), named: "subagents")
