@@ -75,6 +75,13 @@ public enum Capture {
                             killedAt = Date()
                         } else if let k = killedAt, Date().timeIntervalSince(k) > 1 {
                             _ = tl_killpg(pid, SIGKILL)
+                            // Killed, yet its output is still open: another process holds the
+                            // pipe (something it started that left its group). Stop waiting.
+                            if Date().timeIntervalSince(k) > 3 {
+                                for fd in open { close(fd) }
+                                open.removeAll()
+                                break
+                            }
                         }
                     }
                     for p in fds where p.revents != 0 {
@@ -88,7 +95,9 @@ public enum Capture {
                     }
                 }
                 var status: Int32 = -1
-                _ = tl_wait(pid, &status, 0)
+                if killedAt == nil || tl_wait(pid, &status, 1) == 0 {
+                    _ = tl_wait(pid, &status, 0)
+                }
                 c.resume(returning: Captured(status: status, stdout: out, stderr: err, timedOut: killedAt != nil))
             }
             reader.stackSize = 256 * 1024
