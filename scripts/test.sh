@@ -9,8 +9,15 @@ bash scripts/check-layers.sh
 swift build --build-tests
 export TALARIA_BIN="$ROOT/.build/debug/talaria"
 
+RUN_TMP=
 cleanup() {
     [ -n "${LLM_STARTED:-}" ] && bash "$PEERS/llm-down.sh" "$LLM_PORT" >/dev/null 2>&1 || true
+    # What the tests started in their temporary folder (fake servers a test never released)
+    # ends with the run, and so does the folder.
+    if [ -n "$RUN_TMP" ]; then
+        pkill -f "$RUN_TMP/" >/dev/null 2>&1 || true
+        rm -rf "$RUN_TMP"
+    fi
 }
 trap cleanup EXIT
 
@@ -52,6 +59,8 @@ fi
 # Swift Testing and XCTest both run; parallel inside the process, 2 cores here. Line-buffered,
 # so the log is whole up to the moment something goes wrong; a run that hangs is stopped long
 # before CI's limit and names the tests that never finished.
+RUN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/talaria-test.XXXXXX")
+export TMPDIR="$RUN_TMP"
 timeout -k 30s "${TEST_TIMEOUT:-40m}" stdbuf -oL -eL swift test --skip-build 2>&1 | tee .build/test.log
 status=${PIPESTATUS[0]}
 if [ "$status" = 124 ]; then
