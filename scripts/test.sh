@@ -15,7 +15,7 @@ cleanup() {
     # What the tests started in their temporary folder (fake servers a test never released)
     # ends with the run, and so does the folder.
     if [ -n "$RUN_TMP" ]; then
-        pkill -f "$RUN_TMP/" >/dev/null 2>&1 || true
+        pkill -KILL -f "$RUN_TMP/" >/dev/null 2>&1 || true # SIGTERM stays blocked in children of Foundation's Process
         rm -rf "$RUN_TMP"
     fi
 }

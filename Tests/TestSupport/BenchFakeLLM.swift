@@ -53,6 +53,8 @@ public final class BenchFakeLLM: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        // SIGKILL: a child Foundation's Process starts inherits the starting thread's signal
+        // mask, in which Swift's runtime blocks SIGTERM, so `terminate()` never reached it.
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }
