@@ -76,7 +76,7 @@ public struct HeadlessChat: Sendable {
         let printer = HeadlessPrinter(json: json, verbose: verbose || (prompt == nil && isTTY), askApproval: ask)
         let interrupts = InterruptHandler { Task { _ = try? await session.submit(.interrupt) } }
         defer { withExtendedLifetime(interrupts) {} }
-        let events = Task { await printer.consume(attachment.events) }
+        let events = Task { await printer.consume(attachment.history, then: attachment.events) }
 
         if let prompt {
             _ = try? await session.submit(.userTurn(UserTurn(text: prompt)), from: attachment.id)

@@ -29,7 +29,10 @@ actor HeadlessPrinter {
         self.askApproval = askApproval
     }
 
-    func consume(_ events: AsyncStream<EventEnvelope>) async {
+    /// Prints what the session reported before the printer attached (its configuration,
+    /// at least), then the live events.
+    func consume(_ history: [EventEnvelope], then events: AsyncStream<EventEnvelope>) async {
+        for envelope in history { handle(envelope) }
         for await envelope in events {
             handle(envelope)
             if case .approvalRequested(let request) = envelope.event, let askApproval { await askApproval(request) }
