@@ -338,6 +338,10 @@ public struct SubagentUpdate: Sendable, Hashable, Codable {
         case started
         /// A tool call it began (`terminal ls`).
         case working(String)
+        /// Its latest tool call ended: how, and the last lines of its output.
+        case toolEnded(status: ToolStatus, elapsedMs: Int, tail: String)
+        /// What it is saying: the end of its current message so far (replaces the previous).
+        case said(String)
         /// `status` as the tool's result says it (done, failed, cancelled, out of budget).
         case finished(status: String, elapsedMs: Int)
     }

@@ -46,7 +46,10 @@ public struct AppState: Sendable, Hashable {
     public var scrollBack = 0
     public var focus: Focus = .input
     /// The entry picked in the transcript (copy, expand), by id.
-    public var selectedEntry: Int?
+    public var selectedEntry: Int? { didSet { if selectedEntry != oldValue { selectedChild = nil } } }
+    /// A subagent picked on the selected delegate_task card (its index): Esc cancels it alone,
+    /// Enter opens its card, `o` opens its session.
+    public var selectedChild: Int?
     /// A command waiting for the user's decision.
     public var pendingApproval: ApprovalRequest?
     public var overlay: Overlay?
@@ -84,6 +87,12 @@ public struct AppState: Sendable, Hashable {
     /// The subagents of this session's `delegate_task` calls, newest call last (running or not).
     public var subagents: [SubagentItem] {
         entries.flatMap { e -> [SubagentItem] in if case .tool(let t) = e.item { t.children } else { [] } }
+    }
+
+    /// The subagent picked in the transcript, if any.
+    public var selectedSubagent: SubagentItem? {
+        guard let n = selectedChild, let id = selectedEntry, let e = entries.first(where: { $0.id == id }), case .tool(let t) = e.item else { return nil }
+        return t.children.first { $0.index == n }
     }
 
     /// Subagents still running (for the status line): only the latest cards can hold one.

@@ -25,6 +25,11 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
     case .interrupt:
         if state.overlay != nil { state.overlay = nil; return [] }
         if state.completion != nil { state.completion = nil; return [] }
+        // Esc on a running subagent stops that one; its siblings and the parent go on.
+        if state.focus == .transcript, let child = state.selectedSubagent, child.isRunning {
+            toast(&state, .info, "cancelling subagent \(child.index)")
+            return [.session(.cancelSession(child.sessionID))]
+        }
         if state.isBusy { return interrupt(&state) }
         if state.viewing != nil { return closeViewer(&state) }
         if state.focus == .transcript { state.focus = .input; state.selectedEntry = nil }
@@ -128,7 +133,7 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
         state.input.insert(state.killBuffer)
     // MARK: transcript
     case .toggleItem:
-        if let id = state.selectedEntry { toggle(&state, id) }
+        if state.selectedSubagent != nil { toggleSubagent(&state) } else if let id = state.selectedEntry { toggle(&state, id) }
     case .copyItem:
         if let id = state.selectedEntry ?? state.entries.last?.id { return copy(&state, id) }
     case .resumeSession:
@@ -140,6 +145,9 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
         state.selectedEntry = nil
     // MARK: search
     case .openSession:
+        if ctx == .transcript, let child = state.selectedSubagent {
+            return [child.isRunning ? .session(.watchSession(child.sessionID)) : .io(.openSession(child.sessionID, messageID: nil))]
+        }
         guard case .search(let s)? = state.overlay, let hit = s.selectedHit else { return [] }
         return [.io(.openSession(hit.sessionID, messageID: hit.messageID))]
     case .titleSession, .tagSession:
@@ -258,13 +266,39 @@ func walkHistory(_ state: inout AppState, _ delta: Int) -> [AppEffect] {
     return []
 }
 
+/// Steps through the transcript's entries, and through the subagents of a delegate_task card
+/// as if each were an entry after its card.
 func moveSelection(_ state: inout AppState, _ delta: Int) {
     guard !state.entries.isEmpty else { return }
     state.focus = .transcript
     state.completion = nil
+    func children(_ i: Int) -> [Int] { if case .tool(let t) = state.entries[i].item { t.children.map(\.index) } else { [] } }
     let current = state.selectedEntry.flatMap { id in state.entries.firstIndex { $0.id == id } }
+    if let current {
+        let kids = children(current)
+        let at = state.selectedChild.flatMap { kids.firstIndex(of: $0) }
+        if delta > 0, let next = at.map({ $0 + 1 }) ?? (kids.isEmpty ? nil : 0), next < kids.count {
+            state.selectedChild = kids[next]
+            return
+        }
+        if delta < 0, let at {
+            state.selectedChild = at > 0 ? kids[at - 1] : nil
+            return
+        }
+    }
     let i = max(0, min(state.entries.count - 1, (current ?? state.entries.count) + delta))
+    guard i != current else { return }
     state.selectedEntry = state.entries[i].id
+    // Up onto a card with subagents lands on its last one, as down leaves it.
+    if delta < 0, let last = children(i).last { state.selectedChild = last }
+}
+
+/// Opens or folds the selected subagent's card.
+func toggleSubagent(_ state: inout AppState) {
+    guard let n = state.selectedChild, let id = state.selectedEntry, let i = state.entries.firstIndex(where: { $0.id == id }),
+          case .tool(var t) = state.entries[i].item, let k = t.children.firstIndex(where: { $0.index == n }) else { return }
+    t.children[k].isExpanded.toggle()
+    update(&state, i, .tool(t))
 }
 
 func toggle(_ state: inout AppState, _ id: Int) {

@@ -123,7 +123,19 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
             case .started: break
             case .working(let what):
                 t.children[i].activity = what
-                t.children[i].calls.append(what)
+                t.children[i].tools.append(ChildTool(summary: what))
+                if t.children[i].tools.count > SubagentItem.maxTools {
+                    t.children[i].tools.removeFirst()
+                    t.children[i].droppedTools += 1
+                }
+            case .toolEnded(let status, let ms, let tail):
+                if let j = t.children[i].tools.lastIndex(where: { $0.status == nil }) {
+                    t.children[i].tools[j].status = status
+                    t.children[i].tools[j].elapsedMs = ms
+                    t.children[i].tools[j].tail = tail
+                }
+            case .said(let text):
+                t.children[i].said = text
             case .finished(let status, let ms):
                 t.children[i].status = status
                 t.children[i].elapsedMs = ms

@@ -95,7 +95,7 @@ extension Command {
         case .copyItem: "copy the selected item"
         case .resumeSession: "resume this session (continue it)"
         case .back: "back"
-        case .openSession: "open the session (read-only)"
+        case .openSession: "open the session (read-only); on a subagent, its session (live while it runs)"
         case .titleSession: "rename the session"
         case .tagSession: "tag the session"
         case .archiveSession: "archive or restore the session"

@@ -90,7 +90,8 @@ private func drawTranscript(_ state: AppState, into buffer: inout ScreenBuffer, 
     var needed = state.scrollBack + height
     var selectedBottom: Int? // lines from the bottom to the selected entry's last line
     for entry in state.entries.reversed() {
-        let lines = cache.lines(for: entry, width: width, theme: theme, paneShown: paneShown)
+        let lines = cache.lines(for: entry, width: width, theme: theme, paneShown: paneShown,
+                                selectedChild: entry.id == state.selectedEntry ? state.selectedChild : nil, now: state.now)
         let gap = blocks.isEmpty ? 0 : 1
         if entry.id == state.selectedEntry {
             selectedBottom = total + gap

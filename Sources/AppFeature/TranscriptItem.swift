@@ -101,19 +101,28 @@ public struct Notice: Sendable, Hashable {
     }
 }
 
-/// One subagent under its `delegate_task` card: its goal, what it is doing, how it ended.
+/// One subagent under its `delegate_task` card: a card of its own, with its tool calls, what it
+/// says, how long it has run and how it ended.
 public struct SubagentItem: Sendable, Hashable {
     public var index: Int
     public var goal: String
     public var sessionID: String
     /// Its latest tool call while it runs.
     public var activity = ""
-    /// Every tool call it made, in order (the expanded card lists them).
-    public var calls: [String] = []
+    /// Its tool calls, in order (the newest ``maxTools``).
+    public var tools: [ChildTool] = []
+    /// Calls dropped from the front of ``tools``.
+    public var droppedTools = 0
+    /// The end of what it is saying, live; after it ends, the end of its answer.
+    public var said = ""
     /// nil while running; else done, failed, cancelled, out of budget.
     public var status: String?
     public var elapsedMs: Int?
     public var startedAt: Double?
+    /// Enter on the selected child opens or closes its card alone.
+    public var isExpanded = false
+
+    public static let maxTools = 200
 
     public init(index: Int, goal: String, sessionID: String, startedAt: Double? = nil) {
         self.index = index
@@ -123,4 +132,24 @@ public struct SubagentItem: Sendable, Hashable {
     }
 
     public var isRunning: Bool { status == nil }
+
+    /// Every call it made, oldest first (what `/agents` and tests read).
+    public var calls: [String] { tools.map(\.summary) }
+}
+
+/// One tool call of a subagent, as its card shows it.
+public struct ChildTool: Sendable, Hashable {
+    public var summary: String
+    /// nil while running.
+    public var status: ToolStatus?
+    public var elapsedMs: Int?
+    /// The last lines of its output.
+    public var tail = ""
+
+    public init(summary: String, status: ToolStatus? = nil, elapsedMs: Int? = nil, tail: String = "") {
+        self.summary = summary
+        self.status = status
+        self.elapsedMs = elapsedMs
+        self.tail = tail
+    }
 }

@@ -10,7 +10,11 @@ import TUIKit
 /// renderer walks entries from the newest back and stops when the screen is full, so a frame
 /// costs the visible entries, not the whole conversation.
 public final class TranscriptLayout: @unchecked Sendable {
-    struct Key: Hashable { var revision: Int; var width: Int; var theme: Theme; var paneShown: Bool }
+    struct Key: Hashable {
+        var revision: Int; var width: Int; var theme: Theme; var paneShown: Bool
+        /// The selected subagent of a delegate_task card, and the second a running one is timed at.
+        var selectedChild: Int?; var second: Int?
+    }
     private var cache: [Int: (Key, [StyledLine])] = [:]
     public private(set) var hits = 0
     public private(set) var misses = 0
@@ -57,11 +61,14 @@ public final class TranscriptLayout: @unchecked Sendable {
         return tail.isEmpty ? head.lines : head.lines + [StyledLine()] + tail
     }
 
-    func lines(for entry: Entry, width: Int, theme: Theme, paneShown: Bool) -> [StyledLine] {
-        let key = Key(revision: entry.revision, width: width, theme: theme, paneShown: paneShown)
+    /// `selectedChild` is the subagent picked on this entry's card; `now` times its running
+    /// subagents (such a card is laid out again once a second, no other).
+    func lines(for entry: Entry, width: Int, theme: Theme, paneShown: Bool, selectedChild: Int? = nil, now: Double? = nil) -> [StyledLine] {
+        let timed: Double? = if case .tool(let t) = entry.item, t.children.contains(where: \.isRunning) { now } else { nil }
+        let key = Key(revision: entry.revision, width: width, theme: theme, paneShown: paneShown, selectedChild: selectedChild, second: timed.map { Int($0) })
         if let (k, lines) = cache[entry.id], k == key { hits += 1; return lines }
         misses += 1
-        let lines = layout(entry.item, width: width, theme: theme, paneShown: paneShown, streaming: { text, inner in
+        let lines = layout(entry.item, width: width, theme: theme, paneShown: paneShown, selectedChild: selectedChild, now: timed, streaming: { text, inner in
             self.streamingMarkdown(id: entry.id, text: text, width: inner, theme: theme)
         })
         cache[entry.id] = (key, lines)
@@ -70,7 +77,7 @@ public final class TranscriptLayout: @unchecked Sendable {
 }
 
 /// One entry as lines (uncached).
-func layout(_ item: TranscriptItem, width: Int, theme: Theme, paneShown: Bool,
+func layout(_ item: TranscriptItem, width: Int, theme: Theme, paneShown: Bool, selectedChild: Int? = nil, now: Double? = nil,
             streaming: ((String, Int) -> [StyledLine])? = nil) -> [StyledLine] {
     let inner = max(1, width - 2)
     switch item {
@@ -129,30 +136,9 @@ func layout(_ item: TranscriptItem, width: Int, theme: Theme, paneShown: Bool,
         header.append(" " + clip(summary(t.arguments), room), theme.text)
         header.append(tail, theme.dim)
         var out = [header]
-        // A delegate_task card: a line per subagent (its progress is in them, not the output).
+        // A delegate_task card: a card per subagent (its progress is in them, not the output).
         for c in t.children {
-            let (mark, markStyle): (String, Style) = switch c.status {
-            case nil: ("◌", theme.tool)
-            case "done"?: ("✓", theme.success)
-            case "cancelled"?: ("■", theme.dim)
-            default: ("✗", theme.error)
-            }
-            var line = StyledLine("  ├ ", theme.border)
-            line.append(mark + " ", markStyle)
-            line.append("[\(c.index)] ", theme.dim)
-            let state = c.status.map { s in " · " + s + (c.elapsedMs.map { " · " + formatElapsed(Double($0) / 1000) } ?? "") }
-                ?? (c.activity.isEmpty ? " · starting" : " · " + c.activity)
-            let room = max(1, width - line.width - min(DisplayWidth.of(state), width / 2) - 1)
-            line.append(clip(c.goal, room), theme.text)
-            line.append(clip(state, max(1, width - line.width - 1)), theme.dim)
-            out.append(line)
-            // Expanded (Ctrl-O, or Enter on the card): each child's own calls under it.
-            if t.isExpanded {
-                for call in c.calls.suffix(20) {
-                    out.append(StyledLine([Span("  │   ▸ ", theme.border), Span(clip(call, max(1, width - 8)), theme.dim)]))
-                }
-                if c.calls.count > 20 { out.append(StyledLine("  │   … \(c.calls.count - 20) earlier calls (/agents open \(c.index))", theme.dim)) }
-            }
+            out += subagentLines(c, open: t.isExpanded, selected: c.index == selectedChild, now: now, width: width, theme: theme)
         }
         if !t.children.isEmpty, !t.isExpanded { return out }
         if t.status == nil, paneShown { return out }

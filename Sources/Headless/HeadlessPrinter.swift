@@ -119,7 +119,7 @@ actor HeadlessPrinter {
             guard verbose else { break }
             switch u.phase {
             case .started: printError("▸ subagent \(u.index)/\(u.count): \(u.goal.prefix(100)) (session \(u.sessionID))")
-            case .working: break
+            case .working, .toolEnded, .said: break
             case .finished(let status, let ms): printError("  subagent \(u.index): \(status) (\(ms) ms)")
             }
         case .sessionConfigured, .turnStarted, .userMessage, .usage:

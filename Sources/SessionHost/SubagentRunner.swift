@@ -84,13 +84,29 @@ final class SubagentRunner: Delegator, @unchecked Sendable {
                 return DelegationResult(status: .failed, text: "\(error)", sessionID: child.id)
             }
             var usage = Usage()
+            // What it says streams to the card at most every 100 ms (a phrase, not a token).
+            var saying = ""
+            var saidAt = ContinuousClock.now - .seconds(1)
             for await e in attachment.events {
                 switch e.event {
+                case .messageDelta(_, let text):
+                    saying += text
+                    if ContinuousClock.now - saidAt >= .milliseconds(100) {
+                        saidAt = .now
+                        await report(.said(Self.tail(of: saying)))
+                    }
+                case .messageCompleted(let m):
+                    saying = ""
+                    let text = m.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                    if !text.isEmpty { await report(.said(Self.tail(of: text))) }
                 case .toolCallBegan(let b):
                     let args = JSONValue.parse(b.arguments)
                     let what = args?["command"]?.stringValue ?? args?["path"]?.stringValue ?? ""
                     progress("  [\(number)] \(b.name) \(what.prefix(120))\n")
                     await report(.working("\(b.name) \(what.prefix(80))"))
+                case .toolCallEnded(let end):
+                    let lines = end.output.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                    await report(.toolEnded(status: end.status, elapsedMs: end.elapsedMs, tail: lines.suffix(2).map { String($0.prefix(160)) }.joined(separator: "\n")))
                 case .approvalRequested(let r):
                     await parent.relayApproval(r, from: child, label: label)
                 case .usage(let u):
@@ -149,6 +165,11 @@ final class SubagentRunner: Delegator, @unchecked Sendable {
             + "your final answer is all it will see.\n\nGoal: \(task.goal)"
         if !task.context.isEmpty { text += "\n\nContext:\n\(task.context)" }
         return text
+    }
+
+    /// The end of what a child says, for its card (the whole answer goes to the parent).
+    static func tail(of text: String) -> String {
+        text.count <= 400 ? text : "…" + String(text.suffix(400))
     }
 
     static func ms(_ d: Duration) -> Int { Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }

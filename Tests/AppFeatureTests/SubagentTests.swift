@@ -18,8 +18,16 @@ struct SubagentTests {
         }
         _ = reduce(into: &s, ev(.subagent(SubagentUpdate(callID: "d1", index: 1, count: 2, sessionID: "20261203-120000-abc", goal: "", phase: .working("terminal find Sources -name '*.swift' | wc -l")))))
         _ = reduce(into: &s, ev(.subagent(SubagentUpdate(callID: "d1", index: 1, count: 2, sessionID: "20261203-120000-abc", goal: "",
+                                                          phase: .toolEnded(status: .succeeded, elapsedMs: 120, tail: "42")))))
+        _ = reduce(into: &s, ev(.subagent(SubagentUpdate(callID: "d1", index: 1, count: 2, sessionID: "20261203-120000-abc", goal: "", phase: .said("There are 42 Swift files.")))))
+        _ = reduce(into: &s, ev(.subagent(SubagentUpdate(callID: "d1", index: 1, count: 2, sessionID: "20261203-120000-abc", goal: "",
                                                           phase: .finished(status: "done", elapsedMs: 2_300)))))
+        _ = reduce(into: &s, .tick(1_004.5))
+        _ = reduce(into: &s, ev(.subagent(SubagentUpdate(callID: "d1", index: 2, count: 2, sessionID: "20261203-120010-abc", goal: "", phase: .working("terminal swift build")))))
+        _ = reduce(into: &s, ev(.subagent(SubagentUpdate(callID: "d1", index: 2, count: 2, sessionID: "20261203-120010-abc", goal: "",
+                                                          phase: .toolEnded(status: .failed, elapsedMs: 900, tail: "error: no such module\nbuild failed")))))
         _ = reduce(into: &s, ev(.subagent(SubagentUpdate(callID: "d1", index: 2, count: 2, sessionID: "20261203-120010-abc", goal: "", phase: .working("terminal swift test")))))
+        _ = reduce(into: &s, ev(.subagent(SubagentUpdate(callID: "d1", index: 2, count: 2, sessionID: "20261203-120010-abc", goal: "", phase: .said("The build failed; running the tests")))))
         return s
     }
 
@@ -32,11 +40,11 @@ struct SubagentTests {
         #expect(s.runningSubagents.count == 1)
         let text = screen(s, (100, 24)).lines().joined(separator: "\n")
         #expect(text.contains("├ ✓ [1] count the Swift files under Sources · done · 2.3s"), "\(text)")
-        #expect(text.contains("├ ◌ [2] list the failing tests · terminal swift test"), "\(text)")
+        #expect(text.contains("├ ◌ [2] list the failing tests · 4.5s · terminal swift test"), "\(text)")
         #expect(text.contains("1 subagent"), "\(text)")
     }
 
-    @Test("expanded, the card lists each child's own calls under it")
+    @Test("expanded, the card opens every child's card: its calls with their output's end, and what it said")
     func expanded() {
         var s = Self.delegating()
         guard let i = s.entries.lastIndex(where: { if case .tool = $0.item { true } else { false } }), case .tool(var t) = s.entries[i].item else {
@@ -46,8 +54,8 @@ struct SubagentTests {
         s.entries[i].item = .tool(t)
         s.entries[i].revision += 1
         let text = screen(s, (100, 30)).lines().joined(separator: "\n")
-        #expect(text.contains("├ ✓ [1] count the Swift files under Sources · done · 2.3s\n  │   ▸ terminal find Sources -name '*.swift' | wc -l"), "\(text)")
-        #expect(text.contains("├ ◌ [2] list the failing tests · terminal swift test\n  │   ▸ terminal swift test"), "\(text)")
+        #expect(text.contains("├ ✓ [1] count the Swift files under Sources · done · 2.3s\n  │   ✓ terminal find Sources -name '*.swift' | wc -l · 0.1s\n  │     │ 42"), "\(text)")
+        #expect(text.contains("├ ◌ [2] list the failing tests · 4.5s · terminal swift test\n  │   ✗ terminal swift build · 0.9s\n  │     │ error: no such module\n  │     │ build failed\n  │   ● terminal swift test"), "\(text)")
         assertSnapshot(screen(s, (80, 24)), named: "subagents-expanded")
     }
 
@@ -106,5 +114,69 @@ struct SubagentTests {
         #expect(ended.text.contains("background task 1 done: run the slow test suite — 412 tests passed"))
         #expect(s.toasts.contains { $0.text == "background task 1 done" })
         #expect(s.backgroundTasks.count == 1)
+    }
+}
+
+/// Each subagent is a card of its own: picked with the transcript's selection, opened alone,
+/// cancelled alone with Esc, opened full-screen with `o`.
+@Suite("Subagent cards")
+struct SubagentCardTests {
+    static let delegating = SubagentTests.delegating
+
+    @Test("a running child shows its latest calls and what it says, timed live; a finished one folds to its line")
+    func running() {
+        var s = Self.delegating()
+        let text = screen(s, (100, 24)).lines().joined(separator: "\n")
+        #expect(text.contains("├ ✓ [1] count the Swift files under Sources · done · 2.3s\n  ├ ◌ [2] list the failing tests · 4.5s · terminal swift test"), "\(text)")
+        #expect(text.contains("  │   ✗ terminal swift build · 0.9s\n  │   ● terminal swift test\n  │   » The build failed; running the tests ▌"), "\(text)")
+        #expect(!text.contains("There are 42"), "a finished child's card was open")
+        _ = reduce(into: &s, .tick(1_010.5))
+        #expect(screen(s, (100, 24)).lines().joined(separator: "\n").contains("[2] list the failing tests · 10s"), "the running child's time did not advance")
+    }
+
+    @Test("↓ from the card steps onto each child, then on; ↑ comes back through them; Enter opens one child's card alone")
+    func selection() {
+        var s = Self.delegating()
+        s.focus = .transcript
+        let card = s.entries.last!.id
+        _ = perform(.selectPrevious, in: .transcript, &s)
+        #expect(s.selectedEntry == card && s.selectedChild == 2, "↑ onto the card lands on its last child")
+        _ = perform(.selectPrevious, in: .transcript, &s)
+        #expect(s.selectedEntry == card && s.selectedChild == 1)
+        _ = perform(.selectPrevious, in: .transcript, &s)
+        #expect(s.selectedEntry == card && s.selectedChild == nil, "the card itself")
+        _ = perform(.selectNext, in: .transcript, &s)
+        #expect(s.selectedChild == 1)
+        _ = perform(.toggleItem, in: .transcript, &s)
+        let text = screen(s, (100, 30)).lines().joined(separator: "\n")
+        #expect(text.contains("▶ ✓ [1] count the Swift files under Sources · done · 2.3s\n▌  │   ✓ terminal find Sources -name '*.swift' | wc -l · 0.1s\n▌  │     │ 42\n▌  │   » There are 42 Swift files.\n▌  │   /agents opens its session"), "\(text)")
+        assertSnapshot(screen(s, (80, 24)), named: "subagent-card-open")
+        _ = perform(.selectNext, in: .transcript, &s)
+        _ = perform(.selectNext, in: .transcript, &s)
+        #expect(s.selectedEntry == card && s.selectedChild == 2, "past the last entry the selection stays")
+    }
+
+    @Test("Esc on a running child cancels it alone; on a finished child or on the card Esc interrupts the turn; o opens the child")
+    func cancelAndOpen() {
+        var s = Self.delegating()
+        s.focus = .transcript
+        let card = s.entries.last!.id
+        s.selectedEntry = card
+        s.selectedChild = 2
+        #expect(perform(.interrupt, &s) == [.session(.cancelSession("20261203-120010-abc"))])
+        #expect(s.toasts.contains { $0.text == "cancelling subagent 2" })
+        #expect(perform(.openSession, in: .transcript, &s) == [.session(.watchSession("20261203-120010-abc"))], "a running child opens live")
+        s.selectedChild = 1
+        #expect(perform(.openSession, in: .transcript, &s) == [.io(.openSession("20261203-120000-abc", messageID: nil))])
+        #expect(perform(.interrupt, &s) == [.submit(.interrupt)], "Esc on a finished child stops the turn, as anywhere")
+    }
+
+    @Test("child cards", arguments: sizes + [(60, 8)])
+    func snapshot(size: (Int, Int)) {
+        var s = Self.delegating()
+        s.focus = .transcript
+        s.selectedEntry = s.entries.last!.id
+        s.selectedChild = 2
+        assertSnapshot(screen(s, size), named: "subagent-cards")
     }
 }

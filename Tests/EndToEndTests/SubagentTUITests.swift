@@ -53,11 +53,35 @@ struct SubagentTUITests {
         #expect(await t.waitFor("Ask anything") != nil, "\(t.screen())")
         t.keys("-l", "PARENT: delegate it")
         t.keys("Enter")
-        #expect(await t.waitFor("[1] CHILD-S take your time · terminal sleep 2") != nil, "\(t.screen())")
+        #expect(await t.waitFor("◌ [1] CHILD-S take your time ·", "● terminal sleep 2; echo slow-child-output") != nil, "\(t.screen())")
         t.keys("-l", "/agents open 1")
         t.keys("Enter")
         #expect(await t.waitFor("Goal: CHILD-S take your time", "slow-child-output", "child finished slowly", timeout: 20) != nil, "\(t.screen())")
         t.keys("Escape")
         #expect(await t.waitFor("parent done", "✓ [1] CHILD-S take your time · done", timeout: 20) != nil, "\(t.screen())")
+    }
+
+    @Test("Alt-↑ picks a running child on its card, Esc cancels it alone: its sibling finishes and the parent answers")
+    func cancelOne() async throws {
+        let home = TalariaHome()
+        let script = """
+            {"CHILD-QUICK": [{"tool": "terminal", "args": {"command": "sleep 2; echo quick"}}, {"final": "quick child done"}],
+             "CHILD-SLOW": [{"tool": "terminal", "args": {"command": "sleep 60; echo never"}}, {"final": "slow child done"}],
+             "PARENT": [{"tool": "delegate_task", "args": {"tasks": [{"goal": "CHILD-QUICK answer fast"}, {"goal": "CHILD-SLOW take a minute"}]}}, {"final": "parent heard back"}]}
+            """
+        let fake = try await BenchFakeLLM(script: script)
+        let t = Tmux(command: "cd \(home.work) && TALARIA_HOME=\(home.home) TALARIA_LOCAL_PORTS=9 \(TalariaHome.binary) --base-url \(fake.baseURL) --model fake-model",
+                     cols: 120, rows: 40)
+        #expect(await t.waitFor("Ask anything") != nil, "\(t.screen())")
+        t.keys("-l", "PARENT: two helpers")
+        t.keys("Enter")
+        #expect(await t.waitFor("◌ [2] CHILD-SLOW take a minute ·", "● terminal sleep 60") != nil, "\(t.screen())")
+        t.keys("M-Up")
+        #expect(await t.waitFor("▶ ◌ [2] CHILD-SLOW take a minute") != nil, "the child was not selected: \(t.screen())")
+        t.keys("Escape")
+        #expect(await t.waitFor("cancelling subagent 2") != nil, "\(t.screen())")
+        #expect(await t.waitFor("[2] CHILD-SLOW take a minute · cancelled", "✓ [1] CHILD-QUICK answer fast · done", "parent heard back", timeout: 30) != nil,
+                "\(t.screen())")
+        #expect(!t.screen().contains("interrupted"), "the parent's turn was interrupted: \(t.screen())")
     }
 }

@@ -40,6 +40,8 @@ struct DelegationTests {
             case .subagent(let u):
                 switch u.phase {
                 case .working: phases.append("working \(u.index)")
+                case .toolEnded(let status, _, _): phases.append("ended \(u.index) \(status)")
+                case .said(let text): phases.append("said \(u.index) \(text)")
                 case .finished: phases.append("finished \(u.index)")
                 case .started: break
                 }
@@ -52,8 +54,12 @@ struct DelegationTests {
         #expect(result.contains("## Task 2: CHILD-B list the tests\nstatus: done") && result.contains("B found 2"), "\(result)")
         // In parallel: both were running their 2-second command before either finished (a
         // timing bound would depend on the machine's load; the order does not).
-        let firstEnd = try #require(phases.firstIndex { $0.hasPrefix("finished") })
-        #expect(Set(phases[..<firstEnd]) == ["working 1", "working 2"], "the children ran one after the other: \(phases)")
+        let starts = phases.filter { $0.hasPrefix("working") || $0.hasPrefix("finished") }
+        let firstEnd = try #require(starts.firstIndex { $0.hasPrefix("finished") })
+        #expect(Set(starts[..<firstEnd]) == ["working 1", "working 2"], "the children ran one after the other: \(phases)")
+        // Each child's card hears how its calls ended and what it said.
+        #expect(phases.contains("ended 1 succeeded") && phases.contains("ended 2 succeeded"), "\(phases)")
+        #expect(phases.contains("said 1 A found 1") && phases.contains("said 2 B found 2"), "\(phases)")
         #expect(progress.contains("[1/2] CHILD-A") && progress.contains("[2] terminal sleep 2; echo B-output"), "\(progress)")
         // The children are stored sessions of their own, linked to the parent; they saw only their goal.
         let children = try f.host.store.sessions(limit: 10).filter { $0.parentID == s.id }
