@@ -27,7 +27,11 @@ struct SubagentTUITests {
         t.keys("-l", "/background BGTASK tidy the changelog")
         t.keys("Enter")
         #expect(await t.waitFor("in the background: BGTASK tidy the changelog") != nil, "\(t.screen())")
+        // The user keeps typing while it runs; its end is announced without touching the draft.
+        t.keys("-l", "a draft I am still typing")
         #expect(await t.waitFor("background task 1 done", "the background answer", timeout: 30) != nil, "\(t.screen())")
+        #expect(await t.waitFor("› a draft I am still typing") != nil || t.screen().contains("a draft I am still typing"), "the draft was lost: \(t.screen())")
+        t.keys("C-u")
         t.keys("-l", "/agents")
         t.keys("Enter")
         #expect(await t.waitFor("1. done", "subagent: CHILD-A", "3. done", "background: BGTASK") != nil, "\(t.screen())")
