@@ -48,6 +48,7 @@ let package = Package(
         .target(name: "AgentTools", dependencies: ["AgentProtocol", "Exec", "Skills"], swiftSettings: strict),
         .target(name: "Config", dependencies: ["AgentProtocol", "Yams"], swiftSettings: strict),
         .target(name: "Skills", dependencies: ["AgentProtocol"], swiftSettings: strict),
+        .target(name: "Checkpoints", dependencies: ["Exec"], swiftSettings: strict),
         // MCP servers' tools as Tools: the SDK speaks the protocol, our transports move it.
         .target(name: "MCPClient",
                 dependencies: ["AgentProtocol", "AgentTools", "Exec", "LLMClient", .product(name: "MCP", package: "swift-sdk"),
@@ -113,6 +114,7 @@ let package = Package(
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "AgentProtocol", "Skills"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "SkillsTests", dependencies: ["Skills"], swiftSettings: strict),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "Config", "TestSupport", "Skills", "CurlTransport", "Memory", "Store", "AgentTools", "Exec", "LLMClient", "AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "MCPClientTests", dependencies: ["MCPClient", .product(name: "MCP", package: "swift-sdk"), "CurlTransport", "AgentTools", "Exec", "TestSupport", "LLMClient"], swiftSettings: strict),
         .testTarget(name: "TUIKitTests", dependencies: ["TUIKit"], swiftSettings: strict),

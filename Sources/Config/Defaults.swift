@@ -50,6 +50,13 @@ public enum Defaults {
         public static let maxDepth = 2
     }
 
+    /// `checkpoints:` — workspace snapshots before a turn's file changes.
+    public enum Checkpoints {
+        public static let keepDays = 14
+        public static let maxFiles = 50_000
+        public static let maxSizeMB = 512
+    }
+
     public enum LoopGuard {
         public static let warnAfter = 2
         public static let stopAfter = 4

@@ -18,6 +18,8 @@ public struct TalariaPaths: Sendable, Hashable {
     public var logs: String { home + "/logs" }
     /// The bearer token `talaria serve` requires (mode 0600).
     public var serveToken: String { home + "/serve.token" }
+    /// Shadow repositories of workspace checkpoints, one per workspace.
+    public var checkpoints: String { home + "/checkpoints" }
     /// The embedded local model: server binary, weights, pid and log files.
     public var local: String { home + "/local" }
 }
