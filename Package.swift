@@ -57,13 +57,13 @@ let package = Package(
         // What the agent remembers: notes, the user model, compression, session_search.
         .target(name: "Memory", dependencies: ["AgentProtocol", "AgentTools", "Store"], swiftSettings: strict),
         .target(name: "AgentCore",
-                dependencies: ["AgentProtocol", "LLMClient", "Store", "AgentTools", "Exec", "Skills", "Memory"],
+                dependencies: ["Checkpoints", "AgentProtocol", "LLMClient", "Store", "AgentTools", "Exec", "Skills", "Memory"],
                 swiftSettings: strict),
         // The built-in local model: llama-server's build, model downloads, the server's lifecycle.
         .target(name: "LocalModel", dependencies: ["Exec", "LLMClient"], swiftSettings: strict),
         // Sessions for every front-end: Config to a running agent, many at once, their events fanned out.
         .target(name: "SessionHost",
-                dependencies: ["AgentCore", "AgentProtocol", "AgentTools", "Config", "CurlTransport", "Exec", "LLMClient", "LocalModel", "MCPClient",
+                dependencies: ["AgentCore", "AgentProtocol", "AgentTools", "Checkpoints", "Config", "CurlTransport", "Exec", "LLMClient", "LocalModel", "MCPClient",
                                "Memory", "Skills", "Store"],
                 swiftSettings: strict),
         // `-p` and `--line`: a session driven from stdin, printed for scripts and pipes.
@@ -76,7 +76,7 @@ let package = Package(
         .target(name: "AppRuntime", dependencies: ["AppFeature", "TUIKit", "AgentProtocol"], swiftSettings: strict),
         // The interface's live wiring: the host's session on screen, the store and tools behind its effects.
         .target(name: "TUIApp",
-                dependencies: ["SessionHost", "ServeClient", "AppFeature", "AppRuntime", "TUICurses", "AgentCore", "AgentProtocol", "Config", "CurlTransport", "Exec",
+                dependencies: ["SessionHost", "ServeClient", "AppFeature", "AppRuntime", "TUICurses", "AgentCore", "AgentProtocol", "Checkpoints", "Config", "CurlTransport", "Exec",
                                "LocalModel", "MCPClient", "Memory", "Skills", "Store"],
                 swiftSettings: strict),
         // `talaria serve`: the session host over HTTP (native API, SSE, OpenAI-compatible facade).
@@ -97,7 +97,7 @@ let package = Package(
 
         .executableTarget(
             name: "talaria",
-            dependencies: ["SessionHost", "Headless", "TUIApp", "Serve", "ACP", "Bench", "AgentCore", "AgentProtocol", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec",
+            dependencies: ["SessionHost", "Headless", "TUIApp", "Serve", "ACP", "Bench", "AgentCore", "Checkpoints", "AgentProtocol", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec",
                            "Skills", "MCPClient", "LocalModel", "Memory", "AppFeature",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config", "AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "SkillsTests", dependencies: ["Skills"], swiftSettings: strict),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "Config", "TestSupport", "Skills", "CurlTransport", "Memory", "Store", "AgentTools", "Exec", "LLMClient", "AgentProtocol"], swiftSettings: strict),
+        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "Checkpoints", "Config", "TestSupport", "Skills", "CurlTransport", "Memory", "Store", "AgentTools", "Exec", "LLMClient", "AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "MCPClientTests", dependencies: ["MCPClient", .product(name: "MCP", package: "swift-sdk"), "CurlTransport", "AgentTools", "Exec", "TestSupport", "LLMClient"], swiftSettings: strict),
         .testTarget(name: "TUIKitTests", dependencies: ["TUIKit"], swiftSettings: strict),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"], swiftSettings: strict),

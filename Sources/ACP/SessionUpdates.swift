@@ -26,12 +26,14 @@ struct SessionUpdates {
             return [Self.toolDone(id: ended.callID, output: ended.output, failed: ended.status != .succeeded)]
         case .warning(let text):
             return [["sessionUpdate": "agent_thought_chunk", "content": ["type": "text", "text": .string("⚠ " + text + "\n")]]]
+        case .filesRestored(let r):
+            return [["sessionUpdate": "agent_message_chunk", "content": ["type": "text", "text": .string(r.message + "\n")]]]
         case .usage(let report) where report.purpose == .turn:
             guard let window = report.contextWindow else { return [] }
             return [["sessionUpdate": "usage_update", "used": .number(Double(report.last.promptTokens + report.last.completionTokens)),
                      "size": .number(Double(window))]]
         case .sessionConfigured, .turnStarted, .userMessage, .messageCompleted, .approvalRequested, .usage, .retrying, .error, .turnCompleted, .turnAborted,
-             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent:
+             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint:
             return []
         }
     }

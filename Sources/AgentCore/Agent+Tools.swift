@@ -25,6 +25,7 @@ extension Agent {
         let home = await backend.homeDirectory()
         var settled: [(Int, ToolOutput)] = []
         var verdict = LoopGuard.Verdict.fine
+        if calls.contains(where: { activeTools[$0.name]?.changesFiles == true }) { await checkpointBeforeChanges() }
         await withTaskGroup(of: (Int, ToolOutput, Int).self) { group in
             for (index, call) in calls.enumerated() {
                 emitter.emit(.toolCallBegan(ToolCallBegan(callID: call.id, name: call.name, arguments: call.arguments)))

@@ -39,6 +39,11 @@ public actor Agent {
     /// The running turn's repeated-call watch and its record of what ran.
     var loopGuard = LoopGuard(settings: .off)
     var turnLog = TurnLog()
+    /// The running turn's user message in the store (what a checkpoint points the conversation at).
+    var turnMessageID: Int64?
+    var ledger = CheckpointLedger()
+    /// Said to the model with the next user message (files the user put back meanwhile).
+    var pendingNotes: [String] = []
     /// Context SessionStart hooks gave, for the prompt (once, at the first turn).
     var sessionContext: Task<String?, Never>?
     var reviewTask: Task<Void, Never>?
@@ -132,6 +137,17 @@ public actor Agent {
             // Idle: now. During a turn: before its next request, or when it ends (`turnEnded`).
             context.forced = true
             compressIfIdle()
+        case .undoFiles, .redoFiles, .restoreCheckpoint:
+            // Files are put back between turns only: a turn's tools must not race the restore.
+            guard current == nil, queue.isEmpty else {
+                emitter.emit(.warning("a turn is running: put files back after it ends (Esc stops it)"), submission: id)
+                break
+            }
+            emitter.setSubmission(id)
+            current = Task { [weak self] in
+                await self?.restoreFiles(op)
+                await self?.turnEnded()
+            }
         case .shutdown:
             guard closing == nil else { break }
             cancelAll()
@@ -267,6 +283,11 @@ public actor Agent {
         do { try conversation.commit(.user(turn.text)) } catch {
             fail(turnID, "cannot save the message: \(error)")
             return nil
+        }
+        turnMessageID = conversation.lastID
+        if !pendingNotes.isEmpty {
+            note = ([note ?? ""] + pendingNotes).filter { !$0.isEmpty }.joined(separator: "\n\n")
+            pendingNotes = []
         }
         await refreshTools()
         let (system, fresh) = await systemPrompt(for: turn.text)

@@ -1,5 +1,6 @@
 import AgentProtocol
 import AgentTools
+import Checkpoints
 import Exec
 import Foundation
 import LLMClient
@@ -34,13 +35,15 @@ public struct AgentServices: Sendable {
     public var lane: BackgroundLane
     /// The user's lifecycle hooks (config.yaml `hooks:`).
     public var hooks: HookRunner?
+    /// The workspace's checkpoints (nil: off, or the files are not on this machine).
+    public var checkpoints: CheckpointStore?
 
     public init(client: any ModelClient, store: SessionStore, indexer: Indexer? = nil, tools: ToolRegistry,
                 toolSources: [any ToolSource] = [], backend: any ExecutionBackend, redactor: SecretRedactor = SecretRedactor(),
                 approvalMemory: ApprovalMemory? = nil, memory: MemoryBook? = nil, userModel: UserModel? = nil,
                 skills: (any SkillPromptSource)? = nil, skillLibrary: SkillLibrary? = nil,
                 contextProbe: ContextWindowProbe? = nil, contextCache: ContextWindowCache? = nil,
-                lane: BackgroundLane = BackgroundLane(), hooks: HookRunner? = nil) {
+                lane: BackgroundLane = BackgroundLane(), hooks: HookRunner? = nil, checkpoints: CheckpointStore? = nil) {
         self.client = client
         self.store = store
         self.indexer = indexer
@@ -57,5 +60,6 @@ public struct AgentServices: Sendable {
         self.contextCache = contextCache
         self.lane = lane
         self.hooks = hooks
+        self.checkpoints = checkpoints
     }
 }

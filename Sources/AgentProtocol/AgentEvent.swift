@@ -36,6 +36,10 @@ public enum AgentEvent: Sendable, Hashable, Codable {
     case hook(HookReport)
     /// A subagent of a `delegate_task` call started, did something, or finished.
     case subagent(SubagentUpdate)
+    /// The workspace was snapshotted before the turn's first file change.
+    case checkpoint(CheckpointTaken)
+    /// Files were put back (`/undo`, `/redo`, a restore).
+    case filesRestored(FilesRestored)
 
     /// Whether consumers may merge this event with neighbours of the same kind.
     public var isDelta: Bool {
@@ -43,7 +47,7 @@ public enum AgentEvent: Sendable, Hashable, Codable {
         case .messageDelta, .reasoningDelta, .toolOutputDelta: true
         case .sessionConfigured, .turnStarted, .userMessage, .messageCompleted, .toolCallBegan, .toolCallEnded,
              .approvalRequested, .usage, .retrying, .turnCompleted, .turnAborted, .error, .warning,
-             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent: false
+             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored: false
         }
     }
 }
@@ -361,5 +365,41 @@ public struct SubagentUpdate: Sendable, Hashable, Codable {
         self.sessionID = sessionID
         self.goal = goal
         self.phase = phase
+    }
+}
+
+public struct CheckpointTaken: Sendable, Hashable, Codable {
+    /// Its id (`talaria checkpoints restore ID`).
+    public var id: String
+    public var turnID: String
+    /// The turn's user message in the store.
+    public var messageID: Int64?
+
+    public init(id: String, turnID: String, messageID: Int64?) {
+        self.id = id
+        self.turnID = turnID
+        self.messageID = messageID
+    }
+}
+
+public struct FilesRestored: Sendable, Hashable, Codable {
+    public enum Action: String, Sendable, Hashable, Codable { case undo, redo, restore }
+    public var action: Action
+    /// The checkpoint the files now match.
+    public var checkpointID: String
+    /// Relative to the workspace's root.
+    public var restored: [String]
+    public var recreated: [String]
+    public var removed: [String]
+    /// What happened, in a sentence for the user.
+    public var message: String
+
+    public init(action: Action, checkpointID: String, restored: [String], recreated: [String], removed: [String], message: String) {
+        self.action = action
+        self.checkpointID = checkpointID
+        self.restored = restored
+        self.recreated = recreated
+        self.removed = removed
+        self.message = message
     }
 }

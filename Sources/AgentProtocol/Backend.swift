@@ -4,6 +4,15 @@ import Foundation
 public enum BackendKind: String, Sendable, Hashable, CaseIterable {
     case local, sandbox, ssh, docker, apptainer, modal, daytona
 
+    /// Whether commands see this machine's workspace folder itself (mounted in a sandbox or a
+    /// container), so a checkpoint taken here covers what they change.
+    public var sharesWorkspace: Bool {
+        switch self {
+        case .local, .sandbox, .docker, .apptainer: true
+        case .ssh, .modal, .daytona: false
+        }
+    }
+
     /// What each one is, for `/backend` and error messages.
     public var summary: String {
         switch self {

@@ -16,6 +16,13 @@ public enum Op: Sendable, Hashable, Codable {
     case undoMemoryChange(entryID: Int64)
     /// Compress older turns out of the model's context now (`/compress`).
     case compress
+    /// Put back the workspace's files as they were before the latest turn (of this session)
+    /// that changed them and is not undone yet (`/undo`).
+    case undoFiles
+    /// Take back the latest undo or restore (`/redo`).
+    case redoFiles
+    /// Put the workspace's files back as they were at a checkpoint (`/rewind`).
+    case restoreCheckpoint(id: String)
     /// Finish the session; the event stream ends after this.
     case shutdown
 }

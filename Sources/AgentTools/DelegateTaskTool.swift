@@ -72,6 +72,8 @@ public protocol Delegator: Sendable {
 /// `delegate_task`: hands tasks to subagents with fresh contexts, in parallel, and returns
 /// each one's answer with its status and cost.
 public struct DelegateTaskTool: Tool {
+    /// Its subagents work in the same workspace: the parent's checkpoint comes first.
+    public var changesFiles: Bool { true }
     let delegator: any Delegator
     /// How deep this session is (0: the user's own session).
     let depth: Int

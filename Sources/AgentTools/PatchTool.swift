@@ -4,6 +4,7 @@ import Foundation
 
 /// `patch`: exact search-and-replace in one file, refusing ambiguous or missing matches.
 public struct PatchTool: Tool {
+    public var changesFiles: Bool { true }
     public static let description = """
         Edit a file by replacing an exact piece of text. old_string must appear exactly once \
         (include surrounding lines to make it unique) unless replace_all is true. Whitespace \

@@ -4,6 +4,7 @@ import Foundation
 
 /// `terminal`: runs a shell command on the session's backend, on a PTY, with live output.
 public struct TerminalTool: Tool {
+    public var changesFiles: Bool { true }
     public static let description = """
         Run a shell command (bash) in the working directory and return its output and exit code. \
         Use it to inspect and change the system: list files, run builds and tests, use git. \

@@ -63,6 +63,9 @@ public struct ToolOutput: Sendable, Hashable {
 /// A capability the model can call.
 public protocol Tool: Sendable {
     var spec: ToolSpec { get }
+    /// Whether a call may change the workspace's files (a checkpoint is taken before the
+    /// turn's first such call).
+    var changesFiles: Bool { get }
     /// Why this call needs the user's approval, or `nil` when it can run at once.
     func approvalReason(for arguments: JSONValue, context: ToolContext) -> String?
     func run(_ arguments: JSONValue, context: ToolContext) async -> ToolOutput
@@ -70,6 +73,7 @@ public protocol Tool: Sendable {
 
 extension Tool {
     public var name: String { spec.name }
+    public var changesFiles: Bool { false }
     public func approvalReason(for arguments: JSONValue, context: ToolContext) -> String? { nil }
 }
 

@@ -4,6 +4,7 @@ import Foundation
 
 /// `write_file`: creates or replaces a file atomically, creating parent directories, on the session's backend.
 public struct WriteFileTool: Tool {
+    public var changesFiles: Bool { true }
     public static let description = """
         Write a file with the given content, replacing it if it exists and creating parent \
         directories. Prefer `patch` for small changes to existing files.

@@ -33,6 +33,26 @@ public enum SessionEffect: Sendable, Hashable {
     /// Run a prompt in a new session of its own (`/background`); progress comes back as
     /// ``AppAction/backgroundUpdate(_:)``.
     case background(String)
+    /// Continue in a new session cut from this one (the old one is kept): `/retry`, `/branch`,
+    /// editing an earlier message, `/rewind`.
+    case branch(BranchRequest)
+}
+
+/// Where a branch is cut, and what happens in it first.
+public struct BranchRequest: Sendable, Hashable {
+    /// The user message it is cut at, counted from the conversation's end (0: the latest);
+    /// nil: the whole conversation.
+    public var userMessageFromEnd: Int?
+    /// Whether the branch keeps that message (false: it ends just before it).
+    public var keepsMessage: Bool
+    /// Sent as the branch's first turn (`/retry`, an edited message).
+    public var submit: String?
+
+    public init(userMessageFromEnd: Int? = nil, keepsMessage: Bool = true, submit: String? = nil) {
+        self.userMessageFromEnd = userMessageFromEnd
+        self.keepsMessage = keepsMessage
+        self.submit = submit
+    }
 }
 
 /// Store, file-system and server work (the environment's).
@@ -57,6 +77,10 @@ public enum IOEffect: Sendable, Hashable {
     case loadMemory(query: String, seq: Int)
     /// Change an entry, then reload the browser (`seq`).
     case editMemory(MemoryEdit, seq: Int)
+    /// `/rewind`: the session's messages of the user's, with their checkpoints.
+    case loadRewind(sessionID: String, seq: Int)
+    /// What restoring a checkpoint would change, as a diff (the rewind picker's preview).
+    case checkpointDiff(id: String, seq: Int)
 }
 
 /// The runtime's own effects.

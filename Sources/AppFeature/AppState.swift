@@ -28,6 +28,15 @@ public struct AppState: Sendable, Hashable {
     public var addingMemory: String?
     /// The newest memory change Alt-U can undo.
     public var lastMemoryUpdate: MemoryUpdateMark?
+    /// This session's checkpoints as they were taken (oldest first): `/rewind` picks from them.
+    public var checkpoints: [CheckpointTaken] = []
+    /// An earlier message of the user's being edited (counted from the end): Enter sends the
+    /// edit in a branch cut just before it.
+    public var editingMessage: Int?
+    /// When Esc was last pressed with nothing to close (Esc Esc opens the rewind picker).
+    var lastEscape: Double?
+    /// Numbers the rewind picker's loads (a late answer for an older one is dropped).
+    var rewindSeq = 0
     /// `/background` tasks of this run, oldest first.
     public var backgroundTasks: [BackgroundTask] = []
     /// Commands that need approval run without asking (`--yolo`, `approvals: yes`).
@@ -136,6 +145,7 @@ public enum Overlay: Sendable, Hashable {
     case skills(SkillBrowserState)
     case mcp(MCPViewState)
     case memory(MemoryBrowserState)
+    case rewind(RewindState)
 }
 
 /// Ctrl-R: live search over every stored session.
@@ -400,6 +410,12 @@ public enum AppAction: Sendable, Hashable {
     /// An event of another session being watched (a running subagent opened with `/agents
     /// open`): applied while that session is the one viewed.
     case watchedEvent(sessionID: String, EventEnvelope)
+    /// The rewind picker's points (answer to ``IOEffect/loadRewind(sessionID:seq:)``).
+    case rewindLoaded(seq: Int, [RewindPoint])
+    /// A checkpoint's diff for the picker's preview.
+    case rewindDiff(seq: Int, id: String, text: String)
+    /// A prompt to send as if typed (a branch's first turn: `/retry`, an edited message).
+    case send(String)
 }
 
 /// A prompt running in a session of its own while the user keeps talking (`/background`).

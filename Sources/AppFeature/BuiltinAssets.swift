@@ -186,6 +186,7 @@ enum BuiltinAssets {
       "copy-item": ["y", "c"],
       "resume-session": ["r"],
       "open-session": ["o"],
+      "edit-message": ["e"],
       "scroll-top": ["home", "g"],
       "scroll-bottom": ["end", "G"],
       "help": ["?"],
@@ -215,6 +216,14 @@ enum BuiltinAssets {
       "delete-back": ["backspace"],
       "kill-line-start": ["ctrl-u"],
       "close": ["esc"]
+    },
+    "rewind": {
+      "select-previous": ["up", "ctrl-p", "k"],
+      "select-next": ["down", "ctrl-n", "j"],
+      "rewind-conversation": ["enter", "c"],
+      "rewind-files": ["f"],
+      "rewind-both": ["b"],
+      "close": ["esc", "q"]
     },
     "mcp": {
       "select-previous": ["up", "ctrl-p", "k"],

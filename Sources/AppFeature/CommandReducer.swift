@@ -32,7 +32,19 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
         }
         if state.isBusy { return interrupt(&state) }
         if state.viewing != nil { return closeViewer(&state) }
-        if state.focus == .transcript { state.focus = .input; state.selectedEntry = nil }
+        if state.editingMessage != nil {
+            state.editingMessage = nil
+            state.input = InputBuffer()
+            toast(&state, .info, "edit cancelled")
+            return []
+        }
+        if state.focus == .transcript { state.focus = .input; state.selectedEntry = nil; return [] }
+        // Esc Esc in an empty, idle editor: the rewind picker.
+        if state.input.text.isEmpty, let last = state.lastEscape, state.now - last < 0.8 {
+            state.lastEscape = nil
+            return openRewind(&state)
+        }
+        state.lastEscape = state.now
         return []
     case .help:
         state.overlay = .help(scroll: 0)
@@ -200,7 +212,30 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
     case .approveSession: return decide(&state, .session)
     case .approveAlways: return decide(&state, .always)
     case .deny: return decide(&state, .deny)
+    // MARK: rewind
+    case .rewindConversation, .rewindFiles, .rewindBoth:
+        return [] // the picker's own keys
+    case .editMessage:
+        return editMessage(&state)
     }
+    return []
+}
+
+/// `e` on a message of the user's: its text goes to the editor; Enter sends the edit in a
+/// branch cut just before it (the conversation from there on is kept in the old session).
+func editMessage(_ state: inout AppState) -> [AppEffect] {
+    guard let id = state.selectedEntry, let i = state.entries.firstIndex(where: { $0.id == id }), case .user(let text) = state.entries[i].item else {
+        toast(&state, .info, "select a message of yours first (Alt-↑), then e edits it")
+        return []
+    }
+    guard state.viewing == nil else { toast(&state, .info, "this session is read-only here: r resumes it first"); return [] }
+    guard !state.isBusy else { toast(&state, .warning, "busy — press Esc to interrupt first"); return [] }
+    let later = state.entries[(i + 1)...].filter { if case .user = $0.item { true } else { false } }.count
+    state.editingMessage = later
+    state.input = InputBuffer(text: text)
+    state.focus = .input
+    state.selectedEntry = nil
+    toast(&state, .info, "editing an earlier message: Enter continues from there in a new branch · Esc cancels")
     return []
 }
 
@@ -233,6 +268,12 @@ func submit(_ state: inout AppState) -> [AppEffect] {
     if text.hasPrefix("/"), !text.hasPrefix("//") { return runSlash(text, &state) }
     state.scrollBack = 0
     state.selectedEntry = nil
+    if let k = state.editingMessage {
+        // The edit replaces that message: a branch cut just before it, the edit its first turn.
+        state.editingMessage = nil
+        guard !state.isBusy else { state.input = InputBuffer(text: text); toast(&state, .warning, "busy — press Esc to interrupt first"); return [] }
+        return [.session(.branch(BranchRequest(userMessageFromEnd: k, keepsMessage: false, submit: text)))]
+    }
     if state.isBusy || state.firstRun != nil {
         state.queued.append(text)
         return []

@@ -142,6 +142,12 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
                 t.children[i].activity = ""
             }
         }
+    case .checkpoint(let c):
+        // Quietly: /undo and /rewind use them; the turn's own cards say what changed.
+        state.checkpoints.append(c)
+    case .filesRestored(let r):
+        append(&state, .notice(Notice(.info, r.message + (r.action == .redo ? "" : " — /redo takes it back"))))
+        toast(&state, .info, r.action == .redo ? "files redone" : "files put back")
     case .contextCompressed(let c):
         append(&state, .notice(Notice(c.summarized ? .info : .warning, c.message)))
         toast(&state, c.summarized ? .info : .warning, c.summarized ? "context compressed" : "context: older turns dropped")

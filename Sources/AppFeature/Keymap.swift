@@ -40,6 +40,9 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case undoSkillChange = "undo-skill-change"
     // approval dialog
     case approveOnce = "approve-once", approveSession = "approve-session", approveAlways = "approve-always", deny
+    // rewind picker, and editing an earlier message
+    case rewindConversation = "rewind-conversation", rewindFiles = "rewind-files", rewindBoth = "rewind-both"
+    case editMessage = "edit-message"
 }
 
 extension Command {
@@ -126,13 +129,17 @@ extension Command {
         case .approveSession: "allow for this session"
         case .approveAlways: "allow always (remembered)"
         case .deny: "deny"
+        case .rewindConversation: "go back to before this message (it is put in the editor; the old conversation is kept)"
+        case .rewindFiles: "put the files back as they were before this message's turn"
+        case .rewindBoth: "both: files and conversation"
+        case .editMessage: "edit this message of yours and continue from there (a new branch)"
         }
     }
 }
 
 /// Where a key is looked up: the innermost active context first, then `global`.
 public enum KeyContext: String, Sendable, Hashable, CaseIterable {
-    case global, input, transcript, search, skills, mcp, memory, dialog
+    case global, input, transcript, search, skills, mcp, memory, dialog, rewind
 }
 
 /// Key bindings per context, resolved from keymap files (`extends` applied, `unbind` applied).

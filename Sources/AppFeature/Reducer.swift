@@ -128,6 +128,14 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
         state.backendFailed = false
         append(&state, .notice(Notice(.info, "commands and file tools now run on \(identity)")))
         return []
+    case .send(let text):
+        if state.isBusy { state.queued.append(text); return [] }
+        return send(text, into: &state)
+    case .rewindLoaded(let seq, let points):
+        return rewindLoaded(&state, seq: seq, points)
+    case .rewindDiff(let seq, let id, let text):
+        rewindDiff(&state, seq: seq, id: id, text: text)
+        return []
     case .watchedEvent(let id, let envelope):
         guard state.viewing?.sessionID == id else { return [] }
         // Only what it says and does: the status line, dialogs and usage stay the live session's.
@@ -136,7 +144,7 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
              .warning:
             _ = applyEvent(into: &state, envelope.event)
         case .sessionConfigured, .turnStarted, .approvalRequested, .usage, .retrying, .turnCompleted, .turnAborted, .skillProposal, .skillChange,
-             .memoryUpdate, .contextCompressed, .hook, .error:
+             .memoryUpdate, .contextCompressed, .hook, .error, .checkpoint, .filesRestored:
             break
         }
         return []
@@ -178,6 +186,7 @@ func reduceKey(into state: inout AppState, _ key: KeyEvent) -> [AppEffect] {
     if case .skills? = state.overlay, state.pendingApproval == nil { return skillsKey(&state, key) }
     if case .mcp? = state.overlay, state.pendingApproval == nil { return mcpKey(&state, key) }
     if case .memory? = state.overlay, state.pendingApproval == nil { return memoryKey(&state, key) }
+    if case .rewind? = state.overlay, state.pendingApproval == nil { return rewindKey(&state, key) }
     if state.completion != nil, let effects = completionKey(&state, key) { return effects }
     let ctx = context(state)
     if let command = state.keymap.command(for: key, in: ctx) {
@@ -203,7 +212,7 @@ func reduceKey(into state: inout AppState, _ key: KeyEvent) -> [AppEffect] {
         state.selectedEntry = nil
         state.input.insert(String(c))
         return updateCompletion(&state)
-    case .global, .dialog, .skills, .mcp, .memory:
+    case .global, .dialog, .skills, .mcp, .memory, .rewind:
         return []
     }
 }

@@ -71,6 +71,7 @@ public func render(_ state: AppState, into buffer: inout ScreenBuffer, layout ca
     case .skills(let b)?: drawSkills(b, state: state, into: &buffer)
     case .mcp(let v)?: drawMCP(v, state: state, into: &buffer)
     case .memory(let b)?: drawMemory(b, state: state, into: &buffer)
+    case .rewind(let r)?: drawRewind(r, state: state, into: &buffer)
     case nil: break
     }
     drawToasts(state, into: &buffer)

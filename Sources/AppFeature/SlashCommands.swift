@@ -4,13 +4,19 @@ import TUIKit
 
 /// The slash commands: what the completion popup offers and what `/help` lists.
 public enum SlashCommand: String, Sendable, CaseIterable {
-    case new, resume, sessions, skills, mcp, memory, agents, background, backend, compress, title, model, theme, keymap, clear, copy, mouse, help, quit
+    case new, resume, sessions, undo, redo, rewind, retry, branch, skills, mcp, memory, agents, background, backend, compress, title, model, theme, keymap,
+         clear, copy, mouse, help, quit
 
     public var summary: String {
         switch self {
         case .new: "start a new conversation"
         case .resume: "continue a stored session (id, or pick one)"
         case .sessions: "search every stored session"
+        case .undo: "put back the files the last turn changed (and say which)"
+        case .redo: "take back the last /undo"
+        case .rewind: "pick a message of yours: go back to it, put the files back, or both (Esc Esc)"
+        case .retry: "run the last request again (in a branch; the old answer is kept)"
+        case .branch: "continue in a copy of this session (the original is kept)"
         case .skills: "browse, edit and curate skills"
         case .mcp: "MCP servers: state, tools, restart"
         case .memory: "what Talaria remembers: notes, profile, derived facts"
@@ -56,6 +62,22 @@ func runSlash(_ text: String, _ state: inout AppState) -> [AppEffect] {
     case .resume where !argument.isEmpty:
         guard idle() else { return [] }
         return [.resumeSession(argument)]
+    case .undo, .redo:
+        guard idle() else { return [] }
+        return [.submit(command == .undo ? .undoFiles : .redoFiles)]
+    case .rewind:
+        return openRewind(&state)
+    case .retry:
+        guard idle() else { return [] }
+        guard let last = state.entries.last(where: { if case .user = $0.item { true } else { false } }), case .user(let text) = last.item else {
+            toast(&state, .info, "nothing to retry yet")
+            return []
+        }
+        toast(&state, .info, "retrying in a branch (the old answer stays in the original session)")
+        return [.session(.branch(BranchRequest(userMessageFromEnd: 0, keepsMessage: false, submit: text)))]
+    case .branch:
+        guard idle() else { return [] }
+        return [.session(.branch(BranchRequest()))]
     case .resume, .sessions:
         state.overlay = .search(SearchState(query: argument))
         state.completion = nil

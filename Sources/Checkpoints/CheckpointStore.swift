@@ -91,22 +91,22 @@ public actor CheckpointStore {
 
     /// The store for the workspace `cwd` is in; `directory` is where shadow repositories live
     /// (Talaria's home's `checkpoints/`; the home itself is never snapshotted).
-    public static func open(cwd: String, directory: String, limits: CheckpointLimits) async -> CheckpointStore {
-        let root = await workspaceRoot(of: cwd)
+    public static func open(cwd: String, directory: String, limits: CheckpointLimits) -> CheckpointStore {
+        let root = workspaceRoot(of: cwd)
         return CheckpointStore(root: root, shadowPath: directory + "/" + shadowName(root), limits: limits)
     }
 
-    /// A git repository's top level, else the folder itself.
-    static func workspaceRoot(of cwd: String) async -> String {
+    /// The top level of the git repository `cwd` is in (the nearest folder up with a `.git`, as
+    /// git finds it), else the folder itself.
+    static func workspaceRoot(of cwd: String) -> String {
         let standard = (cwd as NSString).standardizingPath
-        var env = ProcessInfo.processInfo.environment
-        for key in env.keys where key.hasPrefix("GIT_") { env[key] = nil }
-        if let r = try? await Capture.run(["git", "-C", standard, "rev-parse", "--show-toplevel"], environment: env, cwd: standard, timeout: 10),
-           r.exitCode == 0 {
-            let top = String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            if !top.isEmpty { return top }
+        var dir = standard
+        while true {
+            if FileManager.default.fileExists(atPath: dir + "/.git") { return dir }
+            let up = (dir as NSString).deletingLastPathComponent
+            if up == dir || up.isEmpty { return standard }
+            dir = up
         }
-        return standard
     }
 
     /// `name-0123abcd…`: readable, and unique per path (FNV-1a of the path).

@@ -113,6 +113,10 @@ actor HeadlessPrinter {
             if verbose { printError("talaria: memory \(m.action) (\(m.target)): \(m.text)") }
         case .contextCompressed(let c):
             printError("talaria: \(c.message)")
+        case .checkpoint(let c):
+            if verbose { printError("talaria: checkpoint \(c.id) (talaria checkpoints restore \(c.id) puts the files back)") }
+        case .filesRestored(let r):
+            printError("talaria: \(r.message)")
         case .hook(let h):
             printError("talaria: hook \(h.event.rawValue) (\(h.command)): \(h.outcome.rawValue): \(h.message)")
         case .subagent(let u):

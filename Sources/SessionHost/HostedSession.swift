@@ -171,7 +171,7 @@ public actor HostedSession {
                 return try await child.submit(op)
             }
             return await agent.submit(op)
-        case .interrupt, .decideSkillProposal, .undoSkillChange, .undoMemoryChange, .compress, .shutdown:
+        case .interrupt, .decideSkillProposal, .undoSkillChange, .undoMemoryChange, .compress, .undoFiles, .redoFiles, .restoreCheckpoint, .shutdown:
             return await agent.submit(op)
         }
     }
@@ -220,7 +220,7 @@ public actor HostedSession {
             pending[request.callID] = envelope
             pendingOrder.append(request.callID)
         case .sessionConfigured, .userMessage, .messageDelta, .reasoningDelta, .messageCompleted, .toolCallBegan, .toolOutputDelta, .usage,
-             .retrying, .error, .warning, .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent:
+             .retrying, .error, .warning, .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored:
             break
         }
         append(envelope)

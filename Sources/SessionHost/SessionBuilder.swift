@@ -1,6 +1,7 @@
 import AgentCore
 import AgentProtocol
 import AgentTools
+import Checkpoints
 import Config
 import Exec
 import Foundation
@@ -72,6 +73,8 @@ public struct SessionBuilder: Sendable {
     public var toolSources: [any ToolSource]
     /// One lane per model server: background requests of all its sessions wait for turns.
     public let lane: BackgroundLane
+    /// The workspaces' checkpoints (nil: `checkpoints: false`).
+    public let checkpoints: CheckpointStores?
 
     public init(settings: Settings, store: SessionStore, transport: any HTTPStreamTransport, toolSources: [any ToolSource] = [],
                 lane: BackgroundLane = BackgroundLane()) {
@@ -80,6 +83,9 @@ public struct SessionBuilder: Sendable {
         self.transport = transport
         self.toolSources = toolSources
         self.lane = lane
+        let c = settings.config.checkpoints
+        checkpoints = c.enabled ? CheckpointStores(directory: settings.paths.checkpoints,
+                                                   limits: CheckpointLimits(keepDays: c.keepDays, maxFiles: c.maxFiles, maxSizeMB: c.maxSizeMB)) : nil
     }
 
     var config: TalariaConfig { settings.config }
@@ -159,7 +165,9 @@ public struct SessionBuilder: Sendable {
             skills: library.skills.isEmpty ? nil : SkillCatalogPrompt(library: library, budget: skills.catalogBudget),
             skillLibrary: library,
             contextProbe: ContextWindowProbe(endpoint: endpoint, transport: transport),
-            contextCache: ContextWindowCache(path: paths.home + "/context-windows.json"), lane: lane, hooks: hooks)
+            contextCache: ContextWindowCache(path: paths.home + "/context-windows.json"), lane: lane, hooks: hooks,
+            // Only where the workspace's files are this machine's (a container or sandbox mounts them).
+            checkpoints: config.backendSpec.kind.sharesWorkspace ? checkpoints?.store(for: request.cwd) : nil)
         let agent = try Agent(config: agentConfig, services: services, resumeID: request.resume)
         return BuiltSession(agent: agent, indexer: indexer, backend: backend, ownsBackend: request.backend == nil, model: model)
     }

@@ -1,5 +1,6 @@
 import AgentCore
 import AgentProtocol
+import Checkpoints
 import AppFeature
 import Config
 import CurlTransport
@@ -114,7 +115,43 @@ actor InterfaceSession {
         case .cancelSession(let id):
             guard let other = await host?.session(id) else { reply(.toast(.info, "that session is no longer running")); return }
             _ = try? await other.submit(.interrupt)
+        case .branch(let request):
+            await branch(request)
         }
+    }
+
+    /// The workspace's checkpoints, shared with the sessions' snapshots (nil: off).
+    func checkpointStore() -> CheckpointStore? { host?.builder.checkpoints?.store(for: cwd) }
+
+    /// Continues in a new session cut from this one (the old one stays as it is, its parent).
+    private func branch(_ request: BranchRequest) async {
+        do {
+            let messages = try store.messages(sessionID: sessionID)
+            guard case .at(let through) = Self.cut(messages, request) else { reply(.toast(.error, "there is no such message of yours to branch at")); return }
+            let newID = try store.fork(sessionID, through: through, source: SessionSource.tui.rawValue)
+            try await switchTo(resume: newID)
+            let info = try store.session(id: newID)
+            var actions: [AppAction] = [.sessionLoaded(ViewedSession(sessionID: newID, title: TUIEnvironment.title(info)),
+                                                       try StoredTranscript.items(store: store, sessionID: newID), resumed: true)]
+            if let text = request.submit { actions.append(.send(text)) }
+            replies?(actions)
+        } catch { reply(.toast(.error, "cannot branch: \(error)")) }
+    }
+
+    enum Cut: Equatable {
+        /// The last message the branch keeps (nil: all of them).
+        case at(Int64?)
+        case noSuchMessage
+    }
+
+    /// Where a branch is cut in `messages`.
+    static func cut(_ messages: [StoredMessage], _ request: BranchRequest) -> Cut {
+        guard let k = request.userMessageFromEnd else { return .at(nil) }
+        let users = messages.filter { $0.message.role == .user }
+        guard k >= 0, k < users.count else { return .noSuchMessage }
+        let target = users[users.count - 1 - k]
+        if request.keepsMessage { return .at(target.id) }
+        return .at(messages.last { $0.id < target.id }?.id ?? 0)
     }
 
     /// Shows a running session (a subagent) live: what it has committed, then its events.

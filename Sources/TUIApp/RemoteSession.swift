@@ -65,6 +65,8 @@ actor RemoteSession {
                 try await client.submit(.interrupt, to: id)
             case .watchSession(let id):
                 reply(.toast(.info, "talaria attach \(id) follows a session live"))
+            case .branch:
+                reply(.toast(.error, "branching, /retry and editing earlier messages work in a local session for now (the server keeps this one)"))
             case .background(let prompt):
                 let s = try await client.open(cwd: cwd)
                 try await client.submit(.userTurn(UserTurn(text: prompt)), to: s.id)

@@ -1,4 +1,5 @@
 import AgentCore
+import Checkpoints
 import CurlTransport
 import AgentProtocol
 import AppFeature
@@ -27,6 +28,8 @@ struct TUIEnvironment: AppEnvironment {
     let memoryLimits: MemoryLimits
     /// Where the built-in model records its port (the first-run screen's detection).
     var localPortFile = ""
+    /// The workspace's checkpoints (the session host's), for the rewind picker.
+    var checkpoints: @Sendable () async -> CheckpointStore? = { nil }
 
     func perform(_ effect: IOEffect) async -> [AppAction] {
         do {
@@ -43,6 +46,11 @@ struct TUIEnvironment: AppEnvironment {
                 let transcript = try StoredTranscript.load(store: store, sessionID: info.id)
                 return [.sessionLoaded(ViewedSession(sessionID: info.id, title: Self.title(info)), transcript.items, resumed: false,
                                        focus: messageID.flatMap { transcript.itemOfMessage[$0] })]
+            case .loadRewind(let sessionID, let seq):
+                return [.rewindLoaded(seq: seq, try await rewindPoints(sessionID))]
+            case .checkpointDiff(let id, let seq):
+                guard let checkpoints = await checkpoints() else { return [] }
+                return [.rewindDiff(seq: seq, id: id, text: try await checkpoints.diff(try await checkpoints.find(id)))]
             case .loadMemory(let query, let seq):
                 return [.memoryLoaded(seq: seq, rows: try memoryRows(query))]
             case .editMemory(let edit, let seq):
@@ -232,4 +240,17 @@ struct TUIEnvironment: AppEnvironment {
         }
         return out.sorted { $0.0 != $1.0 ? $0.0 : $0.1 < $1.1 }.prefix(50).map(\.1)
     }
+
+    /// The user's messages of a session, newest first, each with the checkpoint its turn took.
+    func rewindPoints(_ sessionID: String) async throws -> [RewindPoint] {
+        let users = try store.messages(sessionID: sessionID).filter { $0.message.role == .user }
+        let taken = (try? await checkpoints()?.list()) ?? []
+        var byMessage: [Int64: Checkpoint] = [:]
+        for c in taken where c.sessionID == sessionID && c.kind == .turn { if let m = c.messageID, byMessage[m] == nil { byMessage[m] = c } }
+        return users.reversed().enumerated().map { k, m in
+            let c = byMessage[m.id]
+            return RewindPoint(fromEnd: k, text: m.message.content, createdAt: m.createdAt, checkpoint: c?.id, filesChanged: c?.filesChanged)
+        }
+    }
 }
+

@@ -24,7 +24,7 @@ struct Talaria: AsyncParsableCommand {
             (a summary is printed); 130 interrupted (Ctrl-C).
             """,
         version: version,
-        subcommands: [ChatCommand.self, TUICommand.self, ServeCommand.self, AttachCommand.self, ACPCommand.self, SessionsCommand.self, SkillsCommand.self, MemoryCommand.self, ImportCommand.self, MCPCommand.self, ConfigCommand.self, LocalCommand.self,
+        subcommands: [ChatCommand.self, TUICommand.self, ServeCommand.self, AttachCommand.self, ACPCommand.self, SessionsCommand.self, CheckpointsCommand.self, SkillsCommand.self, MemoryCommand.self, ImportCommand.self, MCPCommand.self, ConfigCommand.self, LocalCommand.self,
                       BenchCommand.self],
         defaultSubcommand: ChatCommand.self
     )

@@ -1,6 +1,7 @@
 import AgentCore
 import AgentProtocol
 import AgentTools
+import Checkpoints
 import Config
 import Exec
 import Foundation
@@ -17,13 +18,14 @@ struct Harness {
     let store: SessionStore
     let agent: Agent
     let dir = TempDir("agent")
+    let checkpointHome = TempDir("agent-checkpoints")
 
     init(_ replies: [ScriptedTransport.Reply], maxIterations: Int = 10, approval: ApprovalMode = .approveAll,
          store: SessionStore? = nil, resume: String? = nil, skills: SkillLibrary? = nil,
          toolSources: [any ToolSource] = [], redactor: SecretRedactor = SecretRedactor(environment: [:]),
          approvalMemory: ApprovalMemory? = nil, memory: Bool = false, contextWindow: Int? = nil, compressAt: Double = 0.5, factsEvery: Int = 0,
          catalogBudget: Int? = nil, loopGuard: LoopGuardSettings = .standard, reviewAfter: Int? = nil,
-         fallback: ScriptedTransport.Reply? = nil, hooks: HookSettings? = nil) throws {
+         fallback: ScriptedTransport.Reply? = nil, hooks: HookSettings? = nil, checkpoints: Bool = false) throws {
         transport = ScriptedTransport(replies, fallback: fallback)
         self.store = try store ?? SessionStore(inMemory: ())
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
@@ -40,7 +42,9 @@ struct Harness {
             client: client, store: self.store, tools: tools, toolSources: toolSources, backend: LocalBackend(killGrace: 0.3),
             redactor: redactor, approvalMemory: approvalMemory, memory: book, userModel: book.map { UserModel(book: $0, staleDays: Defaults.Memory.staleDays) },
             skills: catalogBudget.flatMap { b in skills.map { SkillCatalogPrompt(library: $0, budget: b) } }, skillLibrary: skills,
-            hooks: hooks.map { [cwd = dir.path] in HookRunner(settings: $0, cwd: cwd, approvalMode: approval, transcript: nil) }),
+            hooks: hooks.map { [cwd = dir.path] in HookRunner(settings: $0, cwd: cwd, approvalMode: approval, transcript: nil) },
+            checkpoints: checkpoints ? CheckpointStore.open(cwd: dir.path, directory: checkpointHome.file("checkpoints"),
+                                                            limits: CheckpointLimits(keepDays: 14, maxFiles: 1_000, maxSizeMB: 64)) : nil),
             resumeID: resume)
     }
 

@@ -49,11 +49,11 @@ struct CheckpointStoreTests {
             mkdir -p sub && cd sub && git init -q . && echo inner > x.txt && git add . && git commit -qm inner
             """, in: ws.path)
         let userGit = Self.fingerprint(ws.file(".git"))
-        let store = await CheckpointStore.open(cwd: ws.path, directory: home.file("checkpoints"), limits: Self.limits)
+        let store = CheckpointStore.open(cwd: ws.path, directory: home.file("checkpoints"), limits: Self.limits)
         #expect(store.root == URL(fileURLWithPath: ws.path).resolvingSymlinksInPath().path || store.root == ws.path)
         // Started in a subfolder, the workspace is still the repository.
         try FileManager.default.createDirectory(atPath: ws.file("deep/er"), withIntermediateDirectories: true)
-        #expect(await CheckpointStore.open(cwd: ws.file("deep/er"), directory: home.file("checkpoints"), limits: Self.limits).root == store.root)
+        #expect(CheckpointStore.open(cwd: ws.file("deep/er"), directory: home.file("checkpoints"), limits: Self.limits).root == store.root)
         let cp = try Self.taken(await store.snapshot(session: "s1", turn: 1, messageID: 7))
         #expect(cp.sessionID == "s1" && cp.turn == 1 && cp.messageID == 7 && cp.kind == .turn)
 
@@ -94,7 +94,7 @@ struct CheckpointStoreTests {
         ws.write("notes/plan [draft] *.md", "first\n")
         ws.write("keep.txt", "same\n")
         ws.write("node_modules/dep/index.js", "dependency\n")
-        let store = await CheckpointStore.open(cwd: ws.path, directory: home.file("checkpoints"), limits: Self.limits)
+        let store = CheckpointStore.open(cwd: ws.path, directory: home.file("checkpoints"), limits: Self.limits)
         #expect(store.root == ws.path)
         let cp = try Self.taken(await store.snapshot(session: "s", turn: 1, messageID: nil))
         ws.write("notes/plan [draft] *.md", "second\n")
@@ -111,7 +111,7 @@ struct CheckpointStoreTests {
     func listing() async throws {
         let home = TempDir("cp-home"), ws = TempDir("cp-list")
         ws.write("a", "1")
-        let store = await CheckpointStore.open(cwd: ws.path, directory: home.file("checkpoints"), limits: Self.limits)
+        let store = CheckpointStore.open(cwd: ws.path, directory: home.file("checkpoints"), limits: Self.limits)
         let first = try Self.taken(await store.snapshot(session: "s", turn: 1, messageID: 1))
         ws.write("a", "2"); ws.write("b", "new")
         let second = try Self.taken(await store.snapshot(session: "s", turn: 2, messageID: 3))
@@ -123,7 +123,7 @@ struct CheckpointStoreTests {
         #expect(try await store.find(String(first.id.prefix(6))).commit == first.commit)
         await #expect(throws: CheckpointError.self) { try await store.find("zzzz") }
         // Another store on the same workspace (another process) reads the same checkpoints.
-        let again = await CheckpointStore.open(cwd: ws.path, directory: home.file("checkpoints"), limits: Self.limits)
+        let again = CheckpointStore.open(cwd: ws.path, directory: home.file("checkpoints"), limits: Self.limits)
         #expect(try await again.list().map(\.id) == [second.id, first.id])
     }
 
@@ -132,13 +132,13 @@ struct CheckpointStoreTests {
         let home = TempDir("cp-home"), big = TempDir("cp-big")
         for i in 0..<12 { big.write("f\(i).txt", "\(i)") }
         let small = CheckpointLimits(keepDays: 1, maxFiles: 10, maxSizeMB: 512)
-        let refused = await CheckpointStore.open(cwd: big.path, directory: home.file("checkpoints"), limits: small)
+        let refused = CheckpointStore.open(cwd: big.path, directory: home.file("checkpoints"), limits: small)
         guard case .skipped(let why) = await refused.snapshot(session: "s", turn: 1, messageID: nil) else { Issue.record("a too-big workspace was snapshotted"); return }
         #expect(why.contains("12 files is more than checkpoints.max_files (10)"), "\(why)")
 
         let ws = TempDir("cp-prune")
         ws.write("a", String(repeating: "x", count: 10_000))
-        let store = await CheckpointStore.open(cwd: ws.path, directory: home.file("checkpoints"), limits: small)
+        let store = CheckpointStore.open(cwd: ws.path, directory: home.file("checkpoints"), limits: small)
         _ = try Self.taken(await store.snapshot(session: "s", turn: 1, messageID: nil))
         #expect(await store.prune() == 0, "a fresh checkpoint was pruned")
         #expect(await store.prune(now: Date().addingTimeInterval(2 * 86_400)) == 1)
