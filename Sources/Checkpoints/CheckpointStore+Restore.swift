@@ -89,7 +89,6 @@ extension CheckpointStore {
             doomed += older
             await drop(older)
         }
-        if newest.map({ c in doomed.contains { $0.commit == c.commit } }) == true { newest = nil }
         return doomed.count
     }
 

@@ -21,8 +21,6 @@ public struct Checkpoint: Sendable, Hashable, Codable {
     public var kind: Kind
     public var note: String
     public var createdAt: Date
-    /// Files that changed since the checkpoint before it (any session, same workspace).
-    public var delta: Int
     /// Files that differ between it and what came after it (the next checkpoint, or the
     /// workspace now for the newest): what restoring it changes. Filled by ``CheckpointStore/list()``.
     public var filesChanged: Int?
@@ -76,7 +74,8 @@ public actor CheckpointStore {
     let limits: CheckpointLimits
     var ready = false
     private var skipReason: String?
-    var newest: Checkpoint?
+    /// Files changed between two trees, by their ids joined.
+    private var counted: [String: Int] = [:]
 
     /// Left out besides `.gitignore` rules: dependency and cache folders a plain folder has no
     /// `.gitignore` for.
@@ -126,18 +125,14 @@ public actor CheckpointStore {
             try await prepare()
             if let skipReason { return .skipped(skipReason) }
             let tree = try await stage()
-            let previous = try await newestCheckpoint()
-            let delta = previous.map { $0.tree == tree ? 0 : -1 } ?? 0
-            let changed = delta == -1 ? try await changedPaths(from: previous!.tree, to: tree).count : delta
             let now = Date()
-            let meta = Meta(session: session, turn: turn, message: messageID, kind: kind, note: note, created: now.timeIntervalSince1970, delta: changed)
+            let meta = Meta(session: session, turn: turn, message: messageID, kind: kind, note: note, created: now.timeIntervalSince1970)
             let message = String(decoding: try JSONEncoder().encode(meta), as: UTF8.self)
             let commit = try await git.run(["commit-tree", tree, "-F", "-"], input: Data(message.utf8)).trimmingCharacters(in: .whitespacesAndNewlines)
             let id = String(commit.prefix(10))
             try writeRef(id, commit)
             let checkpoint = Checkpoint(id: id, commit: commit, tree: tree, sessionID: session, turn: turn, messageID: messageID, kind: kind,
-                                        note: note, createdAt: now, delta: changed)
-            newest = checkpoint
+                                        note: note, createdAt: now)
             return .taken(checkpoint)
         } catch let failure as ShadowGit.Failure {
             return .skipped(failure.description)
@@ -193,22 +188,33 @@ public actor CheckpointStore {
         var kind: Checkpoint.Kind
         var note: String
         var created: Double
-        var delta: Int
     }
 
-    /// Every checkpoint of the workspace, newest first, each with the files restoring it changes.
+    /// Every checkpoint of the workspace, newest first, each with the files that changed after
+    /// it (until the next one; for the newest, until now). Counted when listed, not when taken,
+    /// so a turn's checkpoint costs no diff; pairs already counted are remembered.
     public func list() async throws(CheckpointError) -> [Checkpoint] {
         do {
             var all = try await readAll()
             guard !all.isEmpty else { return [] }
-            // all is newest first: a checkpoint's changes are what its successor saw change.
-            for i in all.indices.dropFirst() { all[i].filesChanged = all[i - 1].delta }
             let now = try await stage()
-            all[0].filesChanged = all[0].tree == now ? 0 : try await changedPaths(from: all[0].tree, to: now).count
+            for i in all.indices {
+                let after = i == 0 ? now : all[i - 1].tree
+                all[i].filesChanged = try await changes(from: all[i].tree, to: after)
+            }
             return all
         } catch {
             throw CheckpointError(error.description)
         }
+    }
+
+    /// How many files differ between two trees (remembered: trees never change).
+    private func changes(from a: String, to b: String) async throws(ShadowGit.Failure) -> Int {
+        guard a != b else { return 0 }
+        if let n = counted[a + b] { return n }
+        let n = try await changedPaths(from: a, to: b).count
+        counted[a + b] = n
+        return n
     }
 
     func readAll() async throws(ShadowGit.Failure) -> [Checkpoint] {
@@ -221,16 +227,9 @@ public actor CheckpointStore {
             guard parts.count == 3, let meta = try? decoder.decode(Meta.self, from: Data(parts[2].utf8)) else { continue }
             let commit = String(parts[0])
             all.append(Checkpoint(id: String(commit.prefix(10)), commit: commit, tree: String(parts[1]), sessionID: meta.session, turn: meta.turn,
-                                  messageID: meta.message, kind: meta.kind, note: meta.note, createdAt: Date(timeIntervalSince1970: meta.created),
-                                  delta: meta.delta))
+                                  messageID: meta.message, kind: meta.kind, note: meta.note, createdAt: Date(timeIntervalSince1970: meta.created)))
         }
         return all.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
-    }
-
-    private func newestCheckpoint() async throws(ShadowGit.Failure) -> Checkpoint? {
-        if let newest { return newest }
-        newest = try await readAll().first
-        return newest
     }
 
     /// The checkpoint whose id starts with `id` (at least 4 digits; one match only).

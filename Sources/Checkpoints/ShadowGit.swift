@@ -17,7 +17,11 @@ struct ShadowGit: Sendable {
     /// conversion, no automatic gc in the middle of a turn, no advice on stderr.
     static let flags = ["-c", "core.fsmonitor=false", "-c", "core.autocrlf=false", "-c", "core.safecrlf=false", "-c", "core.quotepath=false",
                         "-c", "gc.auto=0", "-c", "advice.addEmbeddedRepo=false", "-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false",
-                        "-c", "core.longpaths=true", "-c", "maintenance.auto=false"]
+                        "-c", "core.longpaths=true", "-c", "maintenance.auto=false",
+                        // No fsync per object: a first snapshot of 10,000 files takes 1 s, not 5. A
+                        // killed process loses nothing (the page cache has it); only a machine that
+                        // loses power may lose its latest checkpoints, never the workspace.
+                        "-c", "core.fsync=none"]
 
     /// The user's GIT_* variables are dropped (a GIT_DIR or GIT_INDEX_FILE of theirs must not
     /// reach their repository through us).
