@@ -91,7 +91,7 @@ let package = Package(
         .target(name: "ACP", dependencies: ["SessionHost", "AgentProtocol", "Config", "MCPClient", "Store"], swiftSettings: strict),
         // `talaria bench`: the figures of DESIGN.md §4.
         .target(name: "Bench",
-                dependencies: ["SessionHost", "ServeClient", "AgentCore", "AgentProtocol", "AgentTools", "Config", "CurlTransport", "Exec", "LLMClient",
+                dependencies: ["SessionHost", "ServeClient", "AgentCore", "AgentProtocol", "AgentTools", "Checkpoints", "Config", "CurlTransport", "Exec", "LLMClient",
                                "MCPClient", "Memory", "Skills", "Store", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
 

@@ -26,6 +26,17 @@ struct SessionUpdates {
             return [Self.toolDone(id: ended.callID, output: ended.output, failed: ended.status != .succeeded)]
         case .warning(let text):
             return [["sessionUpdate": "agent_thought_chunk", "content": ["type": "text", "text": .string("⚠ " + text + "\n")]]]
+        case .plan(let items):
+            // ACP's plan update: the whole list each time, `completed` for done.
+            let entries: [JSONValue] = items.map { item in
+                let status = switch item.status {
+                case .pending, .cancelled: "pending"
+                case .inProgress: "in_progress"
+                case .done: "completed"
+                }
+                return ["content": .string(item.status == .cancelled ? item.content + " (cancelled)" : item.content), "priority": "medium", "status": .string(status)]
+            }
+            return [["sessionUpdate": "plan", "entries": .array(entries)]]
         case .filesRestored(let r):
             return [["sessionUpdate": "agent_message_chunk", "content": ["type": "text", "text": .string(r.message + "\n")]]]
         case .usage(let report) where report.purpose == .turn:

@@ -15,7 +15,8 @@ extension Agent {
     /// window (or `/compress` asked); see `ContextManager`.
     func compressIfNeeded(promptTokens: Int?) async {
         let tokens = promptTokens ?? estimateTokens("")
-        switch context.decide(history: conversation.history, tokens: tokens, turn: turnCounter) {
+        let todo = services.plan?.items ?? []
+        switch context.decide(history: conversation.history, tokens: tokens, turn: turnCounter, keepsPlanByShape: todo.isEmpty) {
         case .none:
             return
         case .tell(let message):
@@ -28,7 +29,8 @@ extension Agent {
                 if Task.isCancelled { return }
             }
             let compression = context.apply(plan, summary: summary, to: &conversation, turn: turnCounter, tokensBefore: tokens, window: window,
-                                            promptCharacters: prompt.noteCharacters, toolCount: activeTools.specs.count)
+                                            promptCharacters: prompt.noteCharacters, toolCount: activeTools.specs.count,
+                                            todo: todo.isEmpty ? nil : todo.rendered)
             prompt.keepNotes(for: Set(conversation.ids.compactMap { $0 }))
             emitter.emit(.contextCompressed(compression))
         }

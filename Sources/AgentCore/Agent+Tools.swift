@@ -125,6 +125,7 @@ extension Agent {
             conversation.appendUnsaved(.tool(callID: call.id, name: call.name, content: shown))
         }
         if let m = output.memoryUpdate { emitter.emit(.memoryUpdate(m)) }
+        if let p = output.plan { emitter.emit(.plan(p)) }
         emitter.emit(.toolCallEnded(ToolCallEnded(callID: call.id, name: call.name, status: output.status, output: shown,
                                                   exitCode: output.exitCode, elapsedMs: elapsedMs)))
         return verdict

@@ -74,6 +74,9 @@ public actor Agent {
         events = emitter.stream
         emitter.emit(.sessionConfigured(SessionConfigured(sessionID: sessionID, model: config.model, baseURL: config.baseURL,
                                                           contextWindow: window, tools: services.tools.names)))
+        if resumeID != nil, let board = services.plan, let plan = Self.restorePlan(board, store: services.store, sessionID: sessionID) {
+            emitter.emit(.plan(plan))
+        }
         // SessionStart hooks run now; what they print joins the prompt frozen at the first turn.
         if let hooks = services.hooks, hooks.has(.sessionStart) {
             let (emitter, id, source) = (emitter, conversation.sessionID, resumeID == nil ? "startup" : "resume")

@@ -37,13 +37,16 @@ public struct AgentServices: Sendable {
     public var hooks: HookRunner?
     /// The workspace's checkpoints (nil: off, or the files are not on this machine).
     public var checkpoints: CheckpointStore?
+    /// The plan the `todo` tool keeps (kept through compression, restored on resume).
+    public var plan: PlanBoard?
 
     public init(client: any ModelClient, store: SessionStore, indexer: Indexer? = nil, tools: ToolRegistry,
                 toolSources: [any ToolSource] = [], backend: any ExecutionBackend, redactor: SecretRedactor = SecretRedactor(),
                 approvalMemory: ApprovalMemory? = nil, memory: MemoryBook? = nil, userModel: UserModel? = nil,
                 skills: (any SkillPromptSource)? = nil, skillLibrary: SkillLibrary? = nil,
                 contextProbe: ContextWindowProbe? = nil, contextCache: ContextWindowCache? = nil,
-                lane: BackgroundLane = BackgroundLane(), hooks: HookRunner? = nil, checkpoints: CheckpointStore? = nil) {
+                lane: BackgroundLane = BackgroundLane(), hooks: HookRunner? = nil, checkpoints: CheckpointStore? = nil,
+                plan: PlanBoard? = nil) {
         self.client = client
         self.store = store
         self.indexer = indexer
@@ -61,5 +64,6 @@ public struct AgentServices: Sendable {
         self.lane = lane
         self.hooks = hooks
         self.checkpoints = checkpoints
+        self.plan = plan
     }
 }

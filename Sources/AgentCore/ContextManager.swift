@@ -58,7 +58,9 @@ struct ContextManager {
     }
 
     /// Whether to compress before a request whose prompt is `tokens` (nil: estimate), in `turn`.
-    mutating func decide(history: [ChatMessage], tokens: Int, turn: Int) -> Decision {
+    /// `keepsPlanByShape`: no `todo` plan exists, so the newest message shaped like a plan is
+    /// kept where it was (with a `todo` plan, that plan is kept instead, in the summary).
+    mutating func decide(history: [ChatMessage], tokens: Int, turn: Int, keepsPlanByShape: Bool = true) -> Decision {
         let wasForced = forced
         forced = false
         guard let window = contextWindow, window > 0 else {
@@ -71,9 +73,10 @@ struct ContextManager {
             return .tell("the context is at \(tokens * 100 / window)% of \(window) tokens, but it was compressed \(turn - last) turn(s) ago; not compressing again so soon (it would loop). /compress forces it, /new starts fresh.")
         }
         // Forced (/compress): keep only the latest exchange; automatic: a fifth of the window.
-        guard let plan = ContextCompressor.plan(history, tailTokens: wasForced ? 0 : Int(Double(window) * 0.2)) else {
+        guard var plan = ContextCompressor.plan(history, tailTokens: wasForced ? 0 : Int(Double(window) * 0.2)) else {
             return wasForced ? .tell("nothing to compress: the conversation is already short") : .none
         }
+        if !keepsPlanByShape { plan.keptPlan = nil }
         return .compress(plan, tokens: tokens, window: window, forced: wasForced)
     }
 
@@ -81,14 +84,16 @@ struct ContextManager {
     /// is the summary when it is clearly shorter than what it replaces, else an extract. The
     /// store keeps every message; compaction rows map the record to its range.
     /// `promptCharacters`, `toolCount`: what the estimate after it counts besides the history.
+    /// `todo`: the model's current plan, kept word for word at the end of the record.
     mutating func apply(_ plan: CompressionPlan, summary: String?, to conversation: inout Conversation, turn: Int,
-                        tokensBefore: Int, window: Int, promptCharacters: Int, toolCount: Int) -> ContextCompression {
+                        tokensBefore: Int, window: Int, promptCharacters: Int, toolCount: Int, todo: String? = nil) -> ContextCompression {
         let history = conversation.history, ids = conversation.ids
         let middle = plan.removals.flatMap { history[$0.range] }
         let byModel = summary.map { ContextCompressor.isUsableSummary($0, for: middle) } ?? false
         let replaced = middle.reduce(0) { $0 + ContextCompressor.characters($1) }
         let record = byModel ? summary! : ContextCompressor.extract(middle, limit: max(400, replaced / 4))
-        let note = ContextCompressor.summaryNote(record, messages: plan.compressedCount)
+        var note = ContextCompressor.summaryNote(record, messages: plan.compressedCount)
+        if let todo { note += "\n\nThe current plan (your todo list, word for word):\n" + todo }
         let droppedTools = middle.filter { $0.role == .tool }.count
         for (range, carries) in plan.removals {
             let rows = ids[range].compactMap { $0 }
@@ -102,7 +107,7 @@ struct ContextManager {
         refusalAnnounced = false
         let after = estimate(history: conversation.history, promptCharacters: promptCharacters, toolCount: toolCount)
         let pct = { (n: Int) in "\(n * 100 / window)%" }
-        let kept = "your first request, latest message\(plan.keptPlan == nil ? "" : " and the agent's latest plan") are kept verbatim, and the full conversation stays in the session store"
+        let kept = "your first request, latest message\(plan.keptPlan == nil && todo == nil ? "" : " and the agent's latest plan") are kept verbatim, and the full conversation stays in the session store"
         let message = byModel
             ? "compressed \(plan.compressedCount) earlier messages into a summary (context \(pct(tokensBefore)) → \(pct(after)) of \(window) tokens); \(kept)"
             : "the model's summary was \(summary == nil ? "not available" : "no shorter than what it replaced"), so \(plan.compressedCount) earlier messages (\(droppedTools) tool results) were replaced by an extract of their requests, files, commands and results (context \(pct(tokensBefore)) → \(pct(after)) of \(window) tokens); \(kept)"

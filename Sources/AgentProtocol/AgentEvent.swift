@@ -40,6 +40,8 @@ public enum AgentEvent: Sendable, Hashable, Codable {
     case checkpoint(CheckpointTaken)
     /// Files were put back (`/undo`, `/redo`, a restore).
     case filesRestored(FilesRestored)
+    /// The plan the model keeps with `todo`, whole, after each change (and on resume).
+    case plan([PlanItem])
 
     /// Whether consumers may merge this event with neighbours of the same kind.
     public var isDelta: Bool {
@@ -47,7 +49,7 @@ public enum AgentEvent: Sendable, Hashable, Codable {
         case .messageDelta, .reasoningDelta, .toolOutputDelta: true
         case .sessionConfigured, .turnStarted, .userMessage, .messageCompleted, .toolCallBegan, .toolCallEnded,
              .approvalRequested, .usage, .retrying, .turnCompleted, .turnAborted, .error, .warning,
-             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored: false
+             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored, .plan: false
         }
     }
 }

@@ -48,12 +48,15 @@ public struct ToolOutput: Sendable, Hashable {
     public var exitCode: Int32?
     /// A change the tool made to memory (the UI shows a card with undo).
     public var memoryUpdate: MemoryUpdate?
+    /// The plan after a `todo` call (the UI's plan pane).
+    public var plan: [PlanItem]?
 
-    public init(text: String, status: ToolStatus = .succeeded, exitCode: Int32? = nil, memoryUpdate: MemoryUpdate? = nil) {
+    public init(text: String, status: ToolStatus = .succeeded, exitCode: Int32? = nil, memoryUpdate: MemoryUpdate? = nil, plan: [PlanItem]? = nil) {
         self.text = text
         self.status = status
         self.exitCode = exitCode
         self.memoryUpdate = memoryUpdate
+        self.plan = plan
     }
 
     public static func error(_ text: String) -> ToolOutput { ToolOutput(text: text, status: .failed) }

@@ -33,6 +33,12 @@ public struct AppState: Sendable, Hashable {
     /// An earlier message of the user's being edited (counted from the end): Enter sends the
     /// edit in a branch cut just before it.
     public var editingMessage: Int?
+    /// The model's plan (`todo`), shown above the editor while a step is open.
+    public var plan: [PlanItem] = []
+    /// The plan pane shows every step (else one line); Alt-P.
+    public var planExpanded = true
+    /// The session `plan` and `checkpoints` belong to.
+    var planSessionID = ""
     /// When Esc was last pressed with nothing to close (Esc Esc opens the rewind picker).
     var lastEscape: Double?
     /// Numbers the rewind picker's loads (a late answer for an older one is dropped).

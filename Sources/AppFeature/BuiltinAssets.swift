@@ -144,6 +144,7 @@ enum BuiltinAssets {
       "toggle-thoughts": ["ctrl-t"],
       "toggle-all-thoughts": ["alt-t"],
       "toggle-tool-output": ["ctrl-o"],
+      "toggle-plan": ["alt-p"],
       "toggle-terminal-zoom": ["alt-z"],
       "toggle-mouse": ["alt-m", "f2"],
       "redraw": ["ctrl-l"],

@@ -71,6 +71,8 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
             t.isExpanded.toggle()
             update(&state, i, .tool(t))
         }
+    case .togglePlan:
+        state.planExpanded.toggle()
     case .toggleZoom:
         state.terminalZoomed.toggle()
     case .toggleMouse:

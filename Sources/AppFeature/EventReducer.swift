@@ -20,6 +20,12 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
         state.model = s.model
         state.sessionID = s.sessionID
         state.contextWindow = s.contextWindow ?? state.contextWindow
+        if s.sessionID != state.planSessionID {
+            // Another session: its plan and checkpoints come with its own events.
+            state.plan = []
+            state.checkpoints = []
+            state.planSessionID = s.sessionID
+        }
     case .userMessage(let text):
         // Typed elsewhere (another terminal on the session): this one's own never come back.
         append(&state, .user(text))
@@ -142,6 +148,8 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
                 t.children[i].activity = ""
             }
         }
+    case .plan(let items):
+        state.plan = items
     case .checkpoint(let c):
         // Quietly: /undo and /rewind use them; the turn's own cards say what changed.
         state.checkpoints.append(c)

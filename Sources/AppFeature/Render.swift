@@ -36,15 +36,16 @@ public func render(_ state: AppState, into buffer: inout ScreenBuffer, layout ca
     let borderY = editorTop - 1
     if borderY >= 0 { drawEditorBorder(state, into: &buffer, y: borderY) }
 
-    var transcriptBottom = borderY // exclusive
+    let planTop = borderY >= 0 ? drawPlanPane(state, into: &buffer, bottom: borderY) : borderY
+    var transcriptBottom = planTop // exclusive
     var paneShown = false
-    if let tool = state.runningTool, borderY >= 4 {
+    if let tool = state.runningTool, planTop >= 4 {
         let lines = vtLines(tool.screen)
-        let available = borderY
+        let available = planTop
         let height = state.terminalZoomed ? available : min(max(3, available / 3), 12, lines.count + 1)
         if height >= 2 {
             paneShown = true
-            let top = borderY - height
+            let top = planTop - height
             var title = StyledLine("─ ", theme.border)
             title.append(tool.name + ": " + clip(summary(tool.arguments), max(1, cols - DisplayWidth.of(tool.name) - 20)), theme.tool)
             title.append(" " + String(repeating: "─", count: max(0, cols)), theme.border)

@@ -220,7 +220,7 @@ public actor HostedSession {
             pending[request.callID] = envelope
             pendingOrder.append(request.callID)
         case .sessionConfigured, .userMessage, .messageDelta, .reasoningDelta, .messageCompleted, .toolCallBegan, .toolOutputDelta, .usage,
-             .retrying, .error, .warning, .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored:
+             .retrying, .error, .warning, .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored, .plan:
             break
         }
         append(envelope)

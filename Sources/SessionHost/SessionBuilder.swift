@@ -148,6 +148,8 @@ public struct SessionBuilder: Sendable {
         tools.register(SessionSearchTool(store: store, summarize: { instructions, text in
             try? await client.ask(system: instructions, user: text, maxTokens: 300)
         }))
+        let plan = PlanBoard()
+        tools.register(TodoTool(board: plan))
         if let delegator = request.delegator {
             tools.register(DelegateTaskTool(delegator: delegator, depth: request.depth, maxDepth: config.delegation.maxDepth))
         }
@@ -167,7 +169,7 @@ public struct SessionBuilder: Sendable {
             contextProbe: ContextWindowProbe(endpoint: endpoint, transport: transport),
             contextCache: ContextWindowCache(path: paths.home + "/context-windows.json"), lane: lane, hooks: hooks,
             // Only where the workspace's files are this machine's (a container or sandbox mounts them).
-            checkpoints: config.backendSpec.kind.sharesWorkspace ? checkpoints?.store(for: request.cwd) : nil)
+            checkpoints: config.backendSpec.kind.sharesWorkspace ? checkpoints?.store(for: request.cwd) : nil, plan: plan)
         let agent = try Agent(config: agentConfig, services: services, resumeID: request.resume)
         return BuiltSession(agent: agent, indexer: indexer, backend: backend, ownsBackend: request.backend == nil, model: model)
     }

@@ -25,7 +25,7 @@ struct Harness {
          toolSources: [any ToolSource] = [], redactor: SecretRedactor = SecretRedactor(environment: [:]),
          approvalMemory: ApprovalMemory? = nil, memory: Bool = false, contextWindow: Int? = nil, compressAt: Double = 0.5, factsEvery: Int = 0,
          catalogBudget: Int? = nil, loopGuard: LoopGuardSettings = .standard, reviewAfter: Int? = nil,
-         fallback: ScriptedTransport.Reply? = nil, hooks: HookSettings? = nil, checkpoints: Bool = false) throws {
+         fallback: ScriptedTransport.Reply? = nil, hooks: HookSettings? = nil, checkpoints: Bool = false, plan: PlanBoard? = nil) throws {
         transport = ScriptedTransport(replies, fallback: fallback)
         self.store = try store ?? SessionStore(inMemory: ())
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
@@ -38,13 +38,15 @@ struct Harness {
         if let skills { tools.register(SkillViewTool(library: skills)) }
         let book = memory ? MemoryBook(store: self.store, limits: MemoryLimits(notes: 200, user: 120, nudgeEvery: 3), environment: [:]) : nil
         if let book { tools.register(MemoryTool(book: book)) }
+        if let plan { tools.register(TodoTool(board: plan)) }
         agent = try Agent(config: config, services: AgentServices(
             client: client, store: self.store, tools: tools, toolSources: toolSources, backend: LocalBackend(killGrace: 0.3),
             redactor: redactor, approvalMemory: approvalMemory, memory: book, userModel: book.map { UserModel(book: $0, staleDays: Defaults.Memory.staleDays) },
             skills: catalogBudget.flatMap { b in skills.map { SkillCatalogPrompt(library: $0, budget: b) } }, skillLibrary: skills,
             hooks: hooks.map { [cwd = dir.path] in HookRunner(settings: $0, cwd: cwd, approvalMode: approval, transcript: nil) },
             checkpoints: checkpoints ? CheckpointStore.open(cwd: dir.path, directory: checkpointHome.file("checkpoints"),
-                                                            limits: CheckpointLimits(keepDays: 14, maxFiles: 1_000, maxSizeMB: 64)) : nil),
+                                                            limits: CheckpointLimits(keepDays: 14, maxFiles: 1_000, maxSizeMB: 64)) : nil,
+            plan: plan),
             resumeID: resume)
     }
 
