@@ -46,6 +46,8 @@ struct SessionUpdates {
         case .sessionConfigured, .turnStarted, .userMessage, .messageCompleted, .approvalRequested, .usage, .retrying, .error, .turnCompleted, .turnAborted,
              .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint:
             return []
+        case .goal(let g):
+            return [["sessionUpdate": "agent_thought_chunk", "content": ["type": "text", "text": .string("goal \(g.state.rawValue): \(g.message)\n")]]]
         }
     }
 

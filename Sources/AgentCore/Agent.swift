@@ -44,6 +44,10 @@ public actor Agent {
     var ledger = CheckpointLedger()
     /// Said to the model with the next user message (files the user put back meanwhile).
     var pendingNotes: [String] = []
+    /// The goal being worked toward (`/goal`), if any.
+    var goalRun: GoalRun?
+    /// How the latest turn ended (a goal stops after a turn that did not complete).
+    var lastTurnAborted = false
     /// Context SessionStart hooks gave, for the prompt (once, at the first turn).
     var sessionContext: Task<String?, Never>?
     var reviewTask: Task<Void, Never>?
@@ -140,6 +144,15 @@ public actor Agent {
             // Idle: now. During a turn: before its next request, or when it ends (`turnEnded`).
             context.forced = true
             compressIfIdle()
+        case .setGoal(let goal):
+            guard current == nil, queue.isEmpty else {
+                emitter.emit(.warning("a turn is running: set the goal after it ends (Esc stops it)"), submission: id)
+                break
+            }
+            emitter.setSubmission(id)
+            startGoal(goal, submission: id)
+        case .clearGoal:
+            endGoal(.stopped, "the goal was cleared")
         case .undoFiles, .redoFiles, .restoreCheckpoint:
             // Files are put back between turns only: a turn's tools must not race the restore.
             guard current == nil, queue.isEmpty else {
@@ -191,6 +204,13 @@ public actor Agent {
         queue.removeAll()
         current?.cancel()
         approvals.denyAll()
+        endGoal(.stopped, "stopped by the user")
+    }
+
+    /// Queues a turn the session starts itself (a goal's next step).
+    func enqueue(_ turn: UserTurn, submission: Int) {
+        queue.append((submission, turn))
+        startNextTurnIfIdle()
     }
 
     private func startNextTurnIfIdle() {
@@ -206,6 +226,15 @@ public actor Agent {
 
     private func turnEnded() {
         current = nil
+        // A goal's check comes after its turn, as the current task: the user's turns wait.
+        if goalRun?.turnRan == true, queue.isEmpty {
+            goalRun?.turnRan = false
+            current = Task { [weak self] in
+                await self?.advanceGoal()
+                await self?.turnEnded()
+            }
+            return
+        }
         compressIfIdle()
         startNextTurnIfIdle()
     }
@@ -242,6 +271,8 @@ public actor Agent {
         emitter.setSubmission(submission)
         turnCounter += 1
         let turnID = "turn-\(turnCounter)"
+        lastTurnAborted = false
+        if goalRun != nil { goalRun?.turnRan = true; goalRun?.turns += 1 }
         emitter.emit(.turnStarted(turnID: turnID))
         emitter.emit(.userMessage(text: turn.typed ?? turn.text))
         defer { Task { [indexer = services.indexer] in await indexer?.scheduleCatchUp() } }
@@ -411,6 +442,7 @@ public actor Agent {
     }
 
     func aborted(_ turnID: String, _ reason: AbortReason, _ message: String) {
+        lastTurnAborted = true
         // Every tool call in history must have an answer, or the next request is invalid.
         conversation.answerOpenCalls("[not run: \(message)]")
         emitter.emit(.turnAborted(TurnAborted(turnID: turnID, reason: reason, message: message)))

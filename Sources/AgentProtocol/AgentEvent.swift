@@ -42,6 +42,8 @@ public enum AgentEvent: Sendable, Hashable, Codable {
     case filesRestored(FilesRestored)
     /// The plan the model keeps with `todo`, whole, after each change (and on resume).
     case plan([PlanItem])
+    /// Where the goal stands: after it is set, after each turn's check, when it ends.
+    case goal(GoalUpdate)
 
     /// Whether consumers may merge this event with neighbours of the same kind.
     public var isDelta: Bool {
@@ -49,7 +51,7 @@ public enum AgentEvent: Sendable, Hashable, Codable {
         case .messageDelta, .reasoningDelta, .toolOutputDelta: true
         case .sessionConfigured, .turnStarted, .userMessage, .messageCompleted, .toolCallBegan, .toolCallEnded,
              .approvalRequested, .usage, .retrying, .turnCompleted, .turnAborted, .error, .warning,
-             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored, .plan: false
+             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored, .plan, .goal: false
         }
     }
 }

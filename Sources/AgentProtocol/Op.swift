@@ -23,6 +23,10 @@ public enum Op: Sendable, Hashable, Codable {
     case redoFiles
     /// Put the workspace's files back as they were at a checkpoint (`/rewind`).
     case restoreCheckpoint(id: String)
+    /// Work toward `goal` across turns until its condition holds or its budget is spent (`/goal`).
+    case setGoal(Goal)
+    /// Stop working toward the goal (the running turn finishes).
+    case clearGoal
     /// Finish the session; the event stream ends after this.
     case shutdown
 }

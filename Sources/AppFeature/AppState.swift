@@ -37,6 +37,9 @@ public struct AppState: Sendable, Hashable {
     public var plan: [PlanItem] = []
     /// The plan pane shows every step (else one line); Alt-P.
     public var planExpanded = true
+    /// The goal worked toward (`/goal`), as its latest event left it.
+    public var goal: GoalUpdate?
+    var goalUpdatedAt: Double = 0
     /// The session `plan` and `checkpoints` belong to.
     var planSessionID = ""
     /// When Esc was last pressed with nothing to close (Esc Esc opens the rewind picker).

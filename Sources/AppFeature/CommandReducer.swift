@@ -15,7 +15,7 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
         if state.overlay != nil { state.overlay = nil; return [] }
         if state.completion != nil { state.completion = nil; return [] }
         if !state.input.text.isEmpty { state.input = InputBuffer(); return [] }
-        if state.isBusy { return interrupt(&state) }
+        if state.isBusy || state.goal?.state == .working { return interrupt(&state) }
         if state.viewing != nil { return closeViewer(&state) }
         return [.quit]
     case .quitIfEmpty:
@@ -30,7 +30,7 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
             toast(&state, .info, "cancelling subagent \(child.index)")
             return [.session(.cancelSession(child.sessionID))]
         }
-        if state.isBusy { return interrupt(&state) }
+        if state.isBusy || state.goal?.state == .working { return interrupt(&state) }
         if state.viewing != nil { return closeViewer(&state) }
         if state.editingMessage != nil {
             state.editingMessage = nil

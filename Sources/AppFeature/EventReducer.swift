@@ -24,6 +24,7 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
             // Another session: its plan and checkpoints come with its own events.
             state.plan = []
             state.checkpoints = []
+            state.goal = nil
             state.planSessionID = s.sessionID
         }
     case .userMessage(let text):
@@ -148,6 +149,8 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
                 t.children[i].activity = ""
             }
         }
+    case .goal(let g):
+        goalEvent(&state, g)
     case .plan(let items):
         state.plan = items
     case .checkpoint(let c):

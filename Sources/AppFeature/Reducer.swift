@@ -144,7 +144,7 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
              .warning:
             _ = applyEvent(into: &state, envelope.event)
         case .sessionConfigured, .turnStarted, .approvalRequested, .usage, .retrying, .turnCompleted, .turnAborted, .skillProposal, .skillChange,
-             .memoryUpdate, .contextCompressed, .hook, .error, .checkpoint, .filesRestored, .plan:
+             .memoryUpdate, .contextCompressed, .hook, .error, .checkpoint, .filesRestored, .plan, .goal:
             break
         }
         return []

@@ -266,6 +266,7 @@ private func drawStatus(_ state: AppState, into buffer: inout ScreenBuffer, y: I
         let children = state.runningSubagents.count
         if children > 0 { left.append("\(children) subagent\(children == 1 ? "" : "s")") }
     }
+    if let goal = goalStatus(state) { left.append(goal) }
     left.append(state.model.isEmpty ? "talaria" : state.model)
     // Where commands run, and in which folder (its last parts when long).
     left.append(state.backend + (state.backendFailed ? " ✗" : ""))

@@ -4,7 +4,7 @@ import TUIKit
 
 /// The slash commands: what the completion popup offers and what `/help` lists.
 public enum SlashCommand: String, Sendable, CaseIterable {
-    case new, resume, sessions, undo, redo, rewind, retry, branch, skills, mcp, memory, agents, background, backend, compress, title, model, theme, keymap,
+    case new, resume, sessions, goal, undo, redo, rewind, retry, branch, skills, mcp, memory, agents, background, backend, compress, title, model, theme, keymap,
          clear, copy, mouse, help, quit
 
     public var summary: String {
@@ -12,6 +12,7 @@ public enum SlashCommand: String, Sendable, CaseIterable {
         case .new: "start a new conversation"
         case .resume: "continue a stored session (id, or pick one)"
         case .sessions: "search every stored session"
+        case .goal: "work toward TEXT across turns until it is met (--check CMD: until CMD exits 0); stop"
         case .undo: "put back the files the last turn changed (and say which)"
         case .redo: "take back the last /undo"
         case .rewind: "pick a message of yours: go back to it, put the files back, or both (Esc Esc)"
@@ -62,6 +63,8 @@ func runSlash(_ text: String, _ state: inout AppState) -> [AppEffect] {
     case .resume where !argument.isEmpty:
         guard idle() else { return [] }
         return [.resumeSession(argument)]
+    case .goal:
+        return goalCommand(argument, &state)
     case .undo, .redo:
         guard idle() else { return [] }
         return [.submit(command == .undo ? .undoFiles : .redoFiles)]

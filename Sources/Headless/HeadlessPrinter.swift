@@ -115,6 +115,8 @@ actor HeadlessPrinter {
             printError("talaria: \(c.message)")
         case .checkpoint(let c):
             if verbose { printError("talaria: checkpoint \(c.id) (talaria checkpoints restore \(c.id) puts the files back)") }
+        case .goal(let g):
+            printError("talaria: goal \(g.state.rawValue): \(g.message)")
         case .plan(let items):
             if verbose { printError("talaria: " + items.rendered.replacingOccurrences(of: "\n", with: "\n  ")) }
         case .filesRestored(let r):

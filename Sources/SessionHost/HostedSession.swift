@@ -171,7 +171,7 @@ public actor HostedSession {
                 return try await child.submit(op)
             }
             return await agent.submit(op)
-        case .interrupt, .decideSkillProposal, .undoSkillChange, .undoMemoryChange, .compress, .undoFiles, .redoFiles, .restoreCheckpoint, .shutdown:
+        case .interrupt, .decideSkillProposal, .undoSkillChange, .undoMemoryChange, .compress, .undoFiles, .redoFiles, .restoreCheckpoint, .setGoal, .clearGoal, .shutdown:
             return await agent.submit(op)
         }
     }
@@ -220,7 +220,7 @@ public actor HostedSession {
             pending[request.callID] = envelope
             pendingOrder.append(request.callID)
         case .sessionConfigured, .userMessage, .messageDelta, .reasoningDelta, .messageCompleted, .toolCallBegan, .toolOutputDelta, .usage,
-             .retrying, .error, .warning, .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored, .plan:
+             .retrying, .error, .warning, .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored, .plan, .goal:
             break
         }
         append(envelope)
