@@ -57,6 +57,7 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
     case .sessionLoaded(let session, let items, let resumed, let focus):
         state.overlay = nil
         if resumed {
+            state.sessionID = session.sessionID
             state.viewing = nil
             state.stash = []
             state.entries = []

@@ -12,9 +12,9 @@ extension SessionStore {
         try write { db in
             try db.execute(sql: """
                 INSERT INTO session(id, title, model, base_url, cwd, source, parent_id, created_at, updated_at, tags)
-                SELECT ?, CASE WHEN title IS NULL THEN NULL ELSE title || ' (fork)' END, model, base_url, cwd, ?, id, ?, ?, tags
+                SELECT ?, ?, model, base_url, cwd, ?, id, ?, ?, tags
                 FROM session WHERE id = ?
-                """, arguments: [newID, source, now.timeIntervalSince1970, now.timeIntervalSince1970, original.id])
+                """, arguments: [newID, Self.forkTitle(original.title), source, now.timeIntervalSince1970, now.timeIntervalSince1970, original.id])
             let limit = through ?? Int64.max
             let rows = try Row.fetchAll(db, sql: "SELECT id, tool_call_id, tool_calls FROM message WHERE session_id = ? AND id <= ? ORDER BY id",
                                         arguments: [original.id, limit])
@@ -48,5 +48,16 @@ extension SessionStore {
             }
         }
         return newID
+    }
+
+    /// `title (fork)`, and for a fork of a fork `title (fork 2)`, `(fork 3)`…
+    static func forkTitle(_ title: String?) -> String? {
+        guard let title else { return nil }
+        if title.hasSuffix(" (fork)") { return String(title.dropLast(7)) + " (fork 2)" }
+        if let open = title.range(of: " (fork ", options: .backwards), title.hasSuffix(")"),
+           let n = Int(title[open.upperBound..<title.index(before: title.endIndex)]) {
+            return String(title[..<open.lowerBound]) + " (fork \(n + 1))"
+        }
+        return title + " (fork)"
     }
 }

@@ -296,6 +296,14 @@ actor InterfaceSession {
 
     private func startForwarding() {
         guard let attachment, let events, forwarding == nil else { return }
+        // What the session said before this attachment joined and the screen cannot know
+        // otherwise: its id and model, a resumed plan or goal. (Its turns are in the transcript.)
+        for e in attachment.history {
+            switch e.event {
+            case .sessionConfigured, .plan, .goal: events(e)
+            default: continue
+            }
+        }
         // The interface shows what it typed when it sends it; the session's echo is not shown again.
         forwarding = Task { for await e in attachment.events { if case .userMessage = e.event { continue }; events(e) } }
     }

@@ -76,14 +76,23 @@ struct CheckpointsEndToEndTests {
         #expect(await t.waitFor("retrying in a branch") != nil, "\(t.screen())")
         #expect(await t.waitFor("wrote notes", timeout: 20) != nil, "\(t.screen())")
         #expect(await eventually { Self.read(home.work + "/notes.txt") == "after\n" }, "the retried turn did not run")
+        // /branch: the conversation goes on in a copy; the browser shows it under its original.
+        t.keys("-l", "/branch")
+        t.keys("Enter")
+        #expect(await t.waitFor("(fork 2) — the conversation continues") != nil, "\(t.screen())")
+        t.keys("C-r")
+        #expect(await t.waitFor("↳ WRITE the notes (fork)", "WRITE the notes (fork 2)") != nil, "the session browser does not nest the branches: \(t.screen())")
+        t.keys("Escape")
+        #expect(await t.waitWhile("Sessions · 3 recent"), "the browser did not close: \(t.screen())")
         t.keys("C-c")
         #expect(await t.waitFor("EXITED-0") != nil)
-        // The branch is a session of its own, its parent the original.
+        // Each branch is a session of its own, its parent the one it was cut from.
         let json = try await home.run(["sessions", "list", "--json"])
         let sessions = json.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        #expect(sessions.count == 2, "\(json.stdout)")
-        let parents = Set(sessions.compactMap { $0["parentId"] as? String })
-        #expect(parents.count == 1 && sessions.contains { parents.contains($0["id"] as? String ?? "") }, "\(json.stdout)")
+        #expect(sessions.count == 3, "\(json.stdout)")
+        let ids = Set(sessions.compactMap { $0["id"] as? String })
+        let parents = sessions.compactMap { $0["parentId"] as? String }
+        #expect(parents.count == 2 && parents.allSatisfy(ids.contains), "\(json.stdout)")
     }
 
     func eventually(_ check: () -> Bool) async -> Bool {

@@ -220,3 +220,15 @@ struct StoreTests {
         #expect(snippets.contains { $0.hasPrefix("…word") && $0.hasSuffix("word see ~/src/app/main.swift for the [primes] code") }, "\(snippets)")
     }
 }
+
+@Suite("Fork titles")
+struct ForkTitleTests {
+    @Test("a fork is titled (fork); a fork of a fork (fork 2), then (fork 3); an untitled session stays untitled")
+    func titles() {
+        #expect(SessionStore.forkTitle("fix the lexer") == "fix the lexer (fork)")
+        #expect(SessionStore.forkTitle("fix the lexer (fork)") == "fix the lexer (fork 2)")
+        #expect(SessionStore.forkTitle("fix the lexer (fork 2)") == "fix the lexer (fork 3)")
+        #expect(SessionStore.forkTitle("a (fork of) b") == "a (fork of) b (fork)")
+        #expect(SessionStore.forkTitle(nil) == nil)
+    }
+}
