@@ -36,7 +36,7 @@ extension Agent {
                     group.addTask {
                         let start = ContinuousClock.now
                         let output = await tool.run(args, context: context)
-                        return (index, output, ToolDispatcher.milliseconds(ContinuousClock.now - start))
+                        return (index, output, (ContinuousClock.now - start).wholeMilliseconds)
                     }
                 }
             }

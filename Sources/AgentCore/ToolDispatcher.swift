@@ -56,10 +56,6 @@ struct ToolDispatcher: Sendable {
         let tail = text.suffix(limit * 4 / 10)
         return "\(head)\n[… \(text.count - head.count - tail.count) characters omitted …]\n\(tail)"
     }
-
-    static func milliseconds(_ d: Duration) -> Int {
-        Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
-    }
 }
 
 /// A call that cannot run, and the result the model gets for it.

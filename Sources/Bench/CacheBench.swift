@@ -102,7 +102,7 @@ struct CacheBench: AsyncParsableCommand {
             while let envelope = await events.next() {
                 switch envelope.event {
                 case .messageDelta, .reasoningDelta, .toolCallBegan:
-                    if wait == 0 { wait = Double((ContinuousClock.now - sent).components.attoseconds) / 1e18 + Double((ContinuousClock.now - sent).components.seconds) }
+                    if wait == 0 { wait = (ContinuousClock.now - sent).milliseconds / 1000 }
                 case .usage(let u) where u.purpose == .turn:
                     requests.append(Request(usage: u.last, turn: turn, first: first))
                     first = false

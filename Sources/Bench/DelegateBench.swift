@@ -37,14 +37,14 @@ struct DelegateBench: AsyncParsableCommand {
             for await e in a.events {
                 if case .toolCallBegan(let b) = e.event, b.name == "delegate_task" { began = .now }
                 if case .toolCallEnded(let x) = e.event, x.name == "delegate_task", let began {
-                    delegate = ms(ContinuousClock.now - began)
+                    delegate = (ContinuousClock.now - began).milliseconds
                     let finished = x.output.components(separatedBy: "status: done").count - 1
                     guard finished == done else { throw ValidationError("\(finished) of \(done) children finished: \(x.output.prefix(300))") }
                 }
                 if case .turnCompleted = e.event { break }
                 if case .turnAborted(let x) = e.event { throw ValidationError("the turn failed: \(x.message)") }
             }
-            let total = ms(ContinuousClock.now - t0)
+            let total = (ContinuousClock.now - t0).milliseconds
             await host.close(s.id)
             return (total, delegate)
         }
@@ -71,7 +71,6 @@ struct DelegateBench: AsyncParsableCommand {
         await host.closeAll()
     }
 
-    func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
 
     /// This process's resident memory in KB.
     static func rss() -> Int {

@@ -56,7 +56,7 @@ struct ExecBench: AsyncParsableCommand {
             let t = ContinuousClock.now
             try await body()
             let d = ContinuousClock.now - t
-            ms.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+            ms.append(d.milliseconds)
         }
         return Stats(ms)
     }

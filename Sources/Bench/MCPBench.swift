@@ -37,7 +37,7 @@ struct MCPBench: AsyncParsableCommand {
             let t0 = ContinuousClock.now
             await hub.start()
             await hub.waitUntilSettled(seconds: 60)
-            connects.append(Self.ms(ContinuousClock.now - t0))
+            connects.append((ContinuousClock.now - t0).milliseconds)
             if let s = await hub.statusList.first, s.state != .ready {
                 printError("talaria: the server is not ready: \(s.summary())")
                 throw ExitStatus.failed
@@ -54,7 +54,7 @@ struct MCPBench: AsyncParsableCommand {
         for i in 0..<(calls + 10) {
             let t0 = ContinuousClock.now
             let out = await found.run(args, context: context)
-            if i >= 10 { times.append(Self.ms(ContinuousClock.now - t0)) } // the first calls warm both sides
+            if i >= 10 { times.append((ContinuousClock.now - t0).milliseconds) } // the first calls warm both sides
             if out.isError { printError("talaria: the call failed: \(out.text)"); throw ExitStatus.failed }
         }
         await hub.stop()
@@ -63,9 +63,5 @@ struct MCPBench: AsyncParsableCommand {
         print(String(format: "connect (start, initialize, tools/list): median %.1f ms over %d", connects[connects.count / 2], connects.count))
         print(String(format: "call %@: median %.2f ms, p95 %.2f ms over %d calls", tool, times[times.count / 2],
                      times[min(times.count - 1, times.count * 95 / 100)], times.count))
-    }
-
-    static func ms(_ d: Duration) -> Double {
-        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
     }
 }

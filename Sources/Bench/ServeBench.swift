@@ -54,8 +54,8 @@ struct ServeBench: AsyncParsableCommand {
             _ = try await client.session(s.id)
             let t2 = ContinuousClock.now
             if i >= 5 { // warm-up
-                latency.append(ms(first - t0))
-                floor.append(ms(t2 - t1))
+                latency.append((first - t0).milliseconds)
+                floor.append((t2 - t1).milliseconds)
             }
         }
         let l = Stats(latency), f = Stats(floor)
@@ -79,7 +79,7 @@ struct ServeBench: AsyncParsableCommand {
             try await client.submit(.userTurn(UserTurn(text: "stream=3000 rate=1000000")), to: session.id)
             for t in tasks { try await t.value }
             let (total, a, b) = tally.result
-            return (Double(total) / max(1e-6, ms(b - a) / 1000), total)
+            return (Double(total) / max(1e-6, (b - a).milliseconds / 1000), total)
         }
         let one = try await fanOut(1)
         let many = try await fanOut(subscribers)
@@ -102,14 +102,13 @@ struct ServeBench: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
-        let elapsed = ms(ContinuousClock.now - t0)
+        let elapsed = (ContinuousClock.now - t0).milliseconds
         let after = Self.rss(server.processIdentifier)
         let open = try await client.sessions().count
         print(String(format: "FIGURE serve %d sessions at once: all answered (a tool round each) in %.0f ms; %d open; server RSS %.1f MB → %.1f MB (%.0f KB per session)",
                      sessions, elapsed, open, Double(before) / 1024, Double(after) / 1024, Double(after - before) / Double(sessions)))
     }
 
-    func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
 
     static func port(from handle: FileHandle) throws -> Int {
         var text = ""

@@ -91,10 +91,9 @@ struct TUIBench: AsyncParsableCommand {
         let seen = ContinuousClock.now
         let times = InstantLLMServer.streamTimes.withLock { $0 }
         guard let first = times.first, let last = times.last else { throw ValidationError("the server never streamed") }
-        func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
-        let lag = ms(seen - last), elapsed = ms(seen - t0) / 1000
+        let lag = (seen - last).milliseconds, elapsed = (seen - t0).milliseconds / 1000
         print(String(format: "FIGURE tui streaming %.0f tok/s: last token on screen %.1f ms after the server sent it (%.1f frames at 60 Hz); Enter to first token sent %.1f ms; CPU %.0f%% of a core; %.1f KB/s to the terminal",
-                     rate, lag, lag / (1000.0 / 60), ms(first - t0), (stream.cpuSeconds - c0) / elapsed * 100, Double(out.count) / elapsed / 1024))
+                     rate, lag, lag / (1000.0 / 60), (first - t0).milliseconds, (stream.cpuSeconds - c0) / elapsed * 100, Double(out.count) / elapsed / 1024))
     }
 
     /// Types `count` characters at a fast typist's pace; CPU and bytes per key.

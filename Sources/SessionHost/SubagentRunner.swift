@@ -114,7 +114,7 @@ final class SubagentRunner: Delegator, @unchecked Sendable {
                 case .turnCompleted(let done):
                     let status: DelegationResult.Status = done.reachedIterationLimit || done.stoppedBy != nil ? .outOfBudget : .done
                     return DelegationResult(status: status, text: done.finalText, sessionID: child.id, iterations: done.iterations, usage: usage,
-                                            elapsedMs: Self.ms(ContinuousClock.now - start))
+                                            elapsedMs: (ContinuousClock.now - start).wholeMilliseconds)
                 case .turnAborted(let aborted):
                     let status: DelegationResult.Status = switch aborted.reason {
                     case .interrupted: .cancelled
@@ -122,7 +122,7 @@ final class SubagentRunner: Delegator, @unchecked Sendable {
                     case .failed: .failed
                     }
                     return DelegationResult(status: status, text: aborted.message, sessionID: child.id, usage: usage,
-                                            elapsedMs: Self.ms(ContinuousClock.now - start))
+                                            elapsedMs: (ContinuousClock.now - start).wholeMilliseconds)
                 default:
                     break
                 }
@@ -172,7 +172,6 @@ final class SubagentRunner: Delegator, @unchecked Sendable {
         text.count <= 400 ? text : "…" + String(text.suffix(400))
     }
 
-    static func ms(_ d: Duration) -> Int { Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }
 }
 
 /// At most N at once.

@@ -207,7 +207,7 @@ actor InterfaceSession {
             }
             task.status = task.status ?? "cancelled"
             let d = ContinuousClock.now - start
-            task.elapsedMs = Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+            task.elapsedMs = d.wholeMilliseconds
             replies?([.backgroundUpdate(task)])
             await host.retire(session.id)
         }
