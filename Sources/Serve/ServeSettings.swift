@@ -1,3 +1,4 @@
+import Config
 import Foundation
 import SessionHost
 
@@ -49,21 +50,13 @@ public struct ServeSettings: Sendable {
     /// The token in `path`; a new random one written there (0600) when it is missing and
     /// `create` allows.
     static func loadToken(_ path: String, create: Bool) throws(SetupError) -> String {
-        if let data = FileManager.default.contents(atPath: path) {
-            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard token.count >= 16 else { throw SetupError(.usage, "the token in \(path) is shorter than 16 characters") }
-            return token
+        do { return create ? try ServeToken.readOrCreate(path) : try ServeToken.read(path) } catch {
+            switch error {
+            case .missing: throw SetupError(.usage, "cannot read the token file \(path)")
+            case .tooShort: throw SetupError(.usage, error.message)
+            case .unwritable: throw SetupError(.failed, error.message)
+            }
         }
-        guard create else { throw SetupError(.usage, "cannot read the token file \(path)") }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
-        let token = bytes.map { String(format: "%02x", $0) }.joined()
-        let dir = (path as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        guard FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw SetupError(.failed, "cannot write the token file \(path)")
-        }
-        return token
     }
 }
 

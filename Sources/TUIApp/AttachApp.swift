@@ -36,9 +36,9 @@ public struct AttachApp: Sendable {
         }
         let paths = TalariaPaths()
         let tokenPath = tokenFile.map { ($0 as NSString).expandingTildeInPath } ?? paths.serveToken
-        guard let data = FileManager.default.contents(atPath: tokenPath),
-              case let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else {
-            printError("talaria attach: no token in \(tokenPath) (is talaria serve running? --token-file names another)")
+        let token: String
+        do { token = try ServeToken.read(tokenPath) } catch {
+            printError("talaria attach: \(error.message) (is talaria serve running? --token-file names another)")
             throw .usage
         }
         guard let base = URL(string: url), base.scheme == "http" || base.scheme == "https" else {
