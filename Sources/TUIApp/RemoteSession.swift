@@ -52,7 +52,9 @@ actor RemoteSession {
             case .resumeSession(let id):
                 let s = try await client.open(resume: id)
                 let transcript = try await Self.transcript(client, s)
-                follow(s.id, replaying: false)
+                // The old session's events stop before the new transcript is shown; the new
+                // one's follow it.
+                stopFollowing()
                 reply(.sessionLoaded(ViewedSession(sessionID: s.id, title: s.title ?? s.id), transcript, resumed: true))
                 follow(s.id)
             case .setModel:
@@ -77,12 +79,16 @@ actor RemoteSession {
         }
     }
 
-    /// Shows session `id`'s events from now on (its stream's transcript first).
-    private func follow(_ id: String, replaying: Bool = true) {
+    private func stopFollowing() {
         streaming?.cancel()
         streaming = nil
+    }
+
+    /// Shows session `id`'s events from now on (its stream's transcript first).
+    private func follow(_ id: String) {
+        stopFollowing()
         sessionID = id
-        guard replaying, let events else { return }
+        guard let events else { return }
         let client = client
         let replies = replies
         streaming = Task {
