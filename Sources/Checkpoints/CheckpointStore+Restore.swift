@@ -3,6 +3,8 @@ import Foundation
 extension CheckpointStore {
     /// What restoring `checkpoint` would do to the workspace as it is now.
     public func plan(_ checkpoint: Checkpoint) async throws(CheckpointError) -> RestorePlan {
+        await acquire()
+        defer { release() }
         do {
             try await ensureReady()
             return try await plan(from: try await stage(), to: checkpoint.tree)
@@ -29,8 +31,10 @@ extension CheckpointStore {
     /// `.git` and nested repositories are left as they are. The workspace as it was just before is
     /// kept as a checkpoint of its own (kind `restore`: what `/redo` returns to).
     public func restore(_ checkpoint: Checkpoint, session: String, turn: Int) async throws(CheckpointError) -> (plan: RestorePlan, before: Checkpoint?) {
+        await acquire()
+        defer { release() }
         let before: Checkpoint?
-        switch await snapshot(session: session, turn: turn, messageID: nil, kind: .restore, note: "before restoring \(checkpoint.id)") {
+        switch await snapshotHoldingTurn(session: session, turn: turn, messageID: nil, kind: .restore, note: "before restoring \(checkpoint.id)") {
         case .taken(let c): before = c
         case .skipped(let why): throw CheckpointError("cannot keep the workspace as it is before restoring: \(why)")
         }
@@ -76,6 +80,8 @@ extension CheckpointStore {
     /// over `max_size_mb`, and lets git reclaim their space. Returns how many went.
     @discardableResult
     public func prune(now: Date = Date()) async -> Int {
+        await acquire()
+        defer { release() }
         guard let all = try? await readAll(), !all.isEmpty else { return 0 }
         let cutoff = now.addingTimeInterval(-Double(limits.keepDays) * 86_400)
         var doomed = all.filter { $0.createdAt < cutoff }

@@ -76,6 +76,11 @@ public actor CheckpointStore {
     private var skipReason: String?
     /// Files changed between two trees, by their ids joined.
     private var counted: [String: Int] = [:]
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    /// Requests numbered as they arrive, and the latest staging: the count when it began, its tree.
+    private var arrivals = 0
+    private var lastStage: (began: Int, tree: String)?
 
     /// Left out besides `.gitignore` rules: dependency and cache folders a plain folder has no
     /// `.gitignore` for.
@@ -118,13 +123,22 @@ public actor CheckpointStore {
 
     // MARK: taking
 
-    /// Snapshots the workspace as it is now.
+    /// Snapshots the workspace as it is now. Sessions in one workspace that ask at once take
+    /// turns, and share a staging that began after they asked (each still gets its own checkpoint).
     public func snapshot(session: String, turn: Int, messageID: Int64?, kind: Checkpoint.Kind = .turn, note: String = "") async -> SnapshotOutcome {
+        arrivals += 1
+        let asked = arrivals
+        await acquire()
+        defer { release() }
+        return await snapshotHoldingTurn(session: session, turn: turn, messageID: messageID, kind: kind, note: note, asked: asked)
+    }
+
+    func snapshotHoldingTurn(session: String, turn: Int, messageID: Int64?, kind: Checkpoint.Kind, note: String, asked: Int? = nil) async -> SnapshotOutcome {
         if let skipReason { return .skipped(skipReason) }
         do {
             try await prepare()
             if let skipReason { return .skipped(skipReason) }
-            let tree = try await stage()
+            let tree = try await stage(askedAt: asked)
             let now = Date()
             let meta = Meta(session: session, turn: turn, message: messageID, kind: kind, note: note, created: now.timeIntervalSince1970)
             let message = String(decoding: try JSONEncoder().encode(meta), as: UTF8.self)
@@ -163,10 +177,29 @@ public actor CheckpointStore {
         ready = true
     }
 
-    /// Stages the workspace in the shadow index; its tree. Unreadable files are left out.
-    func stage() async throws(ShadowGit.Failure) -> String {
+    /// Stages the workspace in the shadow index; its tree. Unreadable files are left out. A
+    /// caller that asked (`askedAt`, an arrival number) before the latest staging began gets that
+    /// staging's tree: the workspace as it was after they asked. Holding the turn is the caller's.
+    func stage(askedAt: Int? = nil) async throws(ShadowGit.Failure) -> String {
+        if let askedAt, let last = lastStage, last.began >= askedAt { return last.tree }
+        let began = arrivals
         try await git.run(["add", "-A", "--ignore-errors", "--", "."], allowFailure: true)
-        return try await git.run(["write-tree"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let tree = try await git.run(["write-tree"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        lastStage = (began, tree)
+        return tree
+    }
+
+    // MARK: taking turns
+
+    /// One git operation on the shadow index at a time, first come first served: the actor alone
+    /// would interleave them at every `await` (and git refuses a second writer of its index).
+    func acquire() async {
+        guard busy else { busy = true; return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
     }
 
     private func writeRef(_ id: String, _ commit: String) throws(ShadowGit.Failure) {
@@ -194,6 +227,8 @@ public actor CheckpointStore {
     /// it (until the next one; for the newest, until now). Counted when listed, not when taken,
     /// so a turn's checkpoint costs no diff; pairs already counted are remembered.
     public func list() async throws(CheckpointError) -> [Checkpoint] {
+        await acquire()
+        defer { release() }
         do {
             var all = try await readAll()
             guard !all.isEmpty else { return [] }
@@ -261,6 +296,8 @@ public actor CheckpointStore {
 
     /// A unified diff of what restoring `checkpoint` would do to the workspace now.
     public func diff(_ checkpoint: Checkpoint, maxBytes: Int = 64_000) async throws(CheckpointError) -> String {
+        await acquire()
+        defer { release() }
         do {
             let now = try await stage()
             let text = try await git.run(["diff-tree", "-p", "-r", "--no-renames", "--no-color", now, checkpoint.tree])

@@ -143,4 +143,21 @@ struct CheckpointStoreTests {
         #expect(await store.prune(now: Date().addingTimeInterval(2 * 86_400)) == 1)
         #expect(try await store.list().isEmpty)
     }
+
+    @Test("sessions snapshotting one workspace at once take turns: every one gets a checkpoint of its own, none fails on git's index lock")
+    func concurrent() async throws {
+        let home = TempDir("cp-home"), ws = TempDir("cp-many")
+        for i in 0..<50 { ws.write("src/f\(i).txt", "\(i)") }
+        let store = CheckpointStore.open(cwd: ws.path, directory: home.file("checkpoints"), limits: Self.limits)
+        let outcomes = await withTaskGroup(of: SnapshotOutcome.self) { group in
+            for n in 0..<8 { group.addTask { await store.snapshot(session: "s\(n)", turn: 1, messageID: nil) } }
+            var all: [SnapshotOutcome] = []
+            for await o in group { all.append(o) }
+            return all
+        }
+        let taken = try outcomes.map(Self.taken)
+        #expect(Set(taken.map(\.id)).count == 8 && Set(taken.map(\.sessionID)).count == 8)
+        #expect(Set(taken.map(\.tree)).count == 1, "the same files gave different trees")
+        #expect(try await store.list().count == 8)
+    }
 }
