@@ -18,6 +18,11 @@ extension Agent {
         let hooked = await sessionContext?.value
         let extra = [config.extraInstructions, hooked].compactMap { $0 }.joined(separator: "\n\n")
         let (memory, userModel) = (services.memory, services.userModel)
+        let files = ProjectContext.discover(cwd: config.cwd, talariaHome: config.talariaHome ?? "")
+        if !contextWithheldSaid {
+            contextWithheldSaid = true
+            for f in files { if let why = f.withheld { emitter.emit(.warning("\(f.label) is withheld from the model: \(why) (/context lists the files)")) } }
+        }
         return prompt.systemPrompt(PromptState.Parts(
             cwd: config.cwd, tools: activeTools.names, key: key, extraInstructions: extra.isEmpty ? nil : extra,
             skills: services.skills?.promptSection(for: request),
@@ -25,7 +30,7 @@ extension Agent {
                 let sections = [memory?.promptSection(), userModel?.promptSection()].compactMap { $0 }
                 return sections.isEmpty ? nil : sections.joined(separator: "\n\n")
             },
-            remote: remote))
+            remote: remote, context: { ProjectContext.section(files) }))
     }
 
     /// What this turn adds to its user message; nil when nothing. `skills`: whether to look for

@@ -48,6 +48,8 @@ public actor Agent {
     var goalRun: GoalRun?
     /// How the latest turn ended (a goal stops after a turn that did not complete).
     var lastTurnAborted = false
+    /// A withheld context file is said once per session.
+    var contextWithheldSaid = false
     /// Context SessionStart hooks gave, for the prompt (once, at the first turn).
     var sessionContext: Task<String?, Never>?
     var reviewTask: Task<Void, Never>?

@@ -42,6 +42,8 @@ public struct AgentConfiguration: Sendable, Hashable {
     public var factsEvery: Int
     /// The session that delegated this one (a subagent's parent), stored with it.
     public var parentID: String?
+    /// Talaria's home, for the user's global `AGENTS.md` (nil: none read).
+    public var talariaHome: String?
 
     /// The values config.yaml would give are the session builder's to pass (config's
     /// `Defaults`); nothing here repeats them.

@@ -31,6 +31,8 @@ struct PromptState {
         var memory: () -> String?
         /// Where commands run, when that is not this machine.
         var remote: String?
+        /// The project's instruction files, as the prompt shows them.
+        var context: () -> String? = { nil }
     }
 
     /// The frozen prompt; built now when there is none, or it was built for other tools or
@@ -39,7 +41,7 @@ struct PromptState {
         if let frozen, frozen.key == parts.key { return (frozen.text, false) }
         if memorySnapshot == nil { memorySnapshot = .some(parts.memory()) }
         let extra = [parts.extraInstructions, parts.skills, memorySnapshot ?? nil, parts.remote].compactMap { $0 }.joined(separator: "\n\n")
-        let text = SystemPrompt.make(cwd: parts.cwd, tools: parts.tools, extra: extra.isEmpty ? nil : extra)
+        let text = SystemPrompt.make(cwd: parts.cwd, tools: parts.tools, context: parts.context(), extra: extra.isEmpty ? nil : extra)
         frozen = (parts.key, text, parts.skills)
         return (text, true)
     }

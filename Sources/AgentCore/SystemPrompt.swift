@@ -1,11 +1,10 @@
 import Foundation
 import Memory
 
-/// Builds the system prompt: who the agent is, where it runs, and the project's AGENTS.md.
+/// Builds the system prompt: who the agent is, where it runs, and the project's instruction
+/// files (``ProjectContext``).
 public enum SystemPrompt {
-    static let agentsFileLimit = 20_000
-
-    public static func make(cwd: String, now: Date = Date(), tools: [String], extra: String? = nil) -> String {
+    public static func make(cwd: String, now: Date = Date(), tools: [String], context: String? = nil, extra: String? = nil) -> String {
         var uts = utsname()
         uname(&uts)
         let os = withUnsafeBytes(of: &uts.sysname) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
@@ -23,23 +22,9 @@ public enum SystemPrompt {
             - Date: \(localDate(now))
             - Tools: \(tools.joined(separator: ", "))
             """
-        if let agents = agentsFile(in: cwd) {
-            p += "\n\nProject instructions from \(agents.name) (follow them):\n\(agents.text)"
-        }
+        if let context { p += "\n\n" + context }
         if let extra, !extra.isEmpty { p += "\n\n" + extra }
         return p
-    }
-
-    /// `AGENTS.md` (or `.talaria/AGENTS.md`) in `cwd`, capped in size.
-    static func agentsFile(in cwd: String) -> (name: String, text: String)? {
-        for name in ["AGENTS.md", ".talaria/AGENTS.md"] {
-            let path = (cwd as NSString).appendingPathComponent(name)
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
-            var text = String(decoding: data.prefix(agentsFileLimit), as: UTF8.self)
-            if data.count > agentsFileLimit { text += "\n[… truncated]" }
-            return (name, text)
-        }
-        return nil
     }
 }
 

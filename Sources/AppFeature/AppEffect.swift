@@ -81,6 +81,8 @@ public enum IOEffect: Sendable, Hashable {
     case loadRewind(sessionID: String, seq: Int)
     /// What restoring a checkpoint would change, as a diff (the rewind picker's preview).
     case checkpointDiff(id: String, seq: Int)
+    /// `/context`: the instruction files the session's prompt is built with.
+    case loadContext
 }
 
 /// The runtime's own effects.

@@ -425,6 +425,8 @@ public enum AppAction: Sendable, Hashable {
     case rewindDiff(seq: Int, id: String, text: String)
     /// A prompt to send as if typed (a branch's first turn: `/retry`, an edited message).
     case send(String)
+    /// The project's instruction files (answer to ``IOEffect/loadContext``).
+    case contextLoaded([ContextFileRow])
 }
 
 /// A prompt running in a session of its own while the user keeps talking (`/background`).

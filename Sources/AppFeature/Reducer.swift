@@ -129,6 +129,9 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
         state.backendFailed = false
         append(&state, .notice(Notice(.info, "commands and file tools now run on \(identity)")))
         return []
+    case .contextLoaded(let rows):
+        append(&state, .notice(Notice(.info, contextListing(rows, window: state.contextWindow))))
+        return []
     case .send(let text):
         if state.isBusy { state.queued.append(text); return [] }
         return send(text, into: &state)

@@ -5,7 +5,7 @@ import TUIKit
 /// The slash commands: what the completion popup offers and what `/help` lists.
 public enum SlashCommand: String, Sendable, CaseIterable {
     case new, resume, sessions, goal, undo, redo, rewind, retry, branch, skills, mcp, memory, agents, background, backend, compress, title, model, theme, keymap,
-         clear, copy, mouse, help, quit
+         context, clear, copy, mouse, help, quit
 
     public var summary: String {
         switch self {
@@ -29,6 +29,7 @@ public enum SlashCommand: String, Sendable, CaseIterable {
         case .model: "show or switch the model"
         case .theme: "switch the colour theme"
         case .keymap: "switch the key bindings"
+        case .context: "the project's instruction files (AGENTS.md …) and their share of the context"
         case .clear: "clear the screen (the conversation continues)"
         case .copy: "copy the last answer (OSC 52)"
         case .mouse: "turn mouse capture on or off"
@@ -136,6 +137,8 @@ func runSlash(_ text: String, _ state: inout AppState) -> [AppEffect] {
         state.keymap = keymap
         state.focus = .input
         toast(&state, .info, "keymap \(argument) — set `keymap: \(argument)` in config.yaml to keep it")
+    case .context:
+        return [.io(.loadContext)]
     case .clear:
         state.entries = []
         state.scrollBack = 0

@@ -155,6 +155,7 @@ public struct SessionBuilder: Sendable {
         }
         if let allowed = request.allowedTools { tools = tools.keeping(allowed) }
         agentConfig.parentID = request.parentID
+        agentConfig.talariaHome = paths.home
         let backend = request.backend ?? Backends.make(config.backendSpec, workspace: request.cwd, stateDirectory: paths.home)
         let hooks = config.hooks.isEmpty ? nil
             : HookRunner(settings: config.hooks, cwd: request.cwd, approvalMode: mode,

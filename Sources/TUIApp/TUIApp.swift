@@ -80,7 +80,7 @@ public struct TUIApp: Sendable {
                                          staleDays: config.memory.staleDays,
                                          memoryLimits: MemoryLimits(notes: config.memory.notesLimit, user: config.memory.userLimit,
                                                                     nudgeEvery: config.memory.nudgeEvery),
-                                         localPortFile: paths.local + "/port", checkpoints: { await host.checkpointStore() })
+                                         localPortFile: paths.local + "/port", talariaHome: paths.home, checkpoints: { await host.checkpointStore() })
         let ui = UIThread.run(state: state, environment: environment, mouse: state.mouseCapture) { host.enqueue($0) }
         await host.setSinks(events: { ui.post($0) }, replies: { ui.post($0) })
         if let mcp {

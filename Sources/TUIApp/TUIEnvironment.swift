@@ -28,6 +28,8 @@ struct TUIEnvironment: AppEnvironment {
     let memoryLimits: MemoryLimits
     /// Where the built-in model records its port (the first-run screen's detection).
     var localPortFile = ""
+    /// Talaria's home (the global AGENTS.md of `/context`).
+    var talariaHome = ""
     /// The workspace's checkpoints (the session host's), for the rewind picker.
     var checkpoints: @Sendable () async -> CheckpointStore? = { nil }
 
@@ -46,6 +48,10 @@ struct TUIEnvironment: AppEnvironment {
                 let transcript = try StoredTranscript.load(store: store, sessionID: info.id)
                 return [.sessionLoaded(ViewedSession(sessionID: info.id, title: Self.title(info)), transcript.items, resumed: false,
                                        focus: messageID.flatMap { transcript.itemOfMessage[$0] })]
+            case .loadContext:
+                return [.contextLoaded(ProjectContext.discover(cwd: cwd, talariaHome: talariaHome).map {
+                    ContextFileRow(label: $0.label, bytes: $0.bytes, tokens: $0.tokens, truncated: $0.truncated, withheld: $0.withheld)
+                })]
             case .loadRewind(let sessionID, let seq):
                 return [.rewindLoaded(seq: seq, try await rewindPoints(sessionID))]
             case .checkpointDiff(let id, let seq):
