@@ -1,4 +1,5 @@
 import AgentProtocol
+import TUIKit
 
 /// Work the reducer asks for; results come back as actions.
 ///
@@ -94,6 +95,8 @@ public enum TerminalEffect: Sendable, Hashable {
     /// Open a file in the user's editor (the runtime gives it the terminal).
     case editFile(String)
     case copyToClipboard(String)
+    /// Get the user's attention: a long turn ended, or a question waits, while they are elsewhere.
+    case notify(TerminalNotification, String)
     case setMouseCapture(Bool)
 }
 

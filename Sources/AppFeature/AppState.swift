@@ -37,6 +37,12 @@ public struct AppState: Sendable, Hashable {
     public var plan: [PlanItem] = []
     /// The plan pane shows every step (else one line); Alt-P.
     public var planExpanded = true
+    /// Whether the terminal window has focus (focus reporting; assumed when unsupported).
+    public var terminalFocused = true
+    /// How to get the user's attention while they are elsewhere (nil: never), and after how many
+    /// seconds a finished turn is worth it (config.yaml `notify`, `notify_after`).
+    public var notification: TerminalNotification?
+    public var notifyAfter: Double = .infinity
     /// The goal worked toward (`/goal`), as its latest event left it.
     public var goal: GoalUpdate?
     var goalUpdatedAt: Double = 0
@@ -419,6 +425,8 @@ public enum AppAction: Sendable, Hashable {
     /// An event of another session being watched (a running subagent opened with `/agents
     /// open`): applied while that session is the one viewed.
     case watchedEvent(sessionID: String, EventEnvelope)
+    /// The terminal window gained or lost focus.
+    case focusChanged(Bool)
     /// The rewind picker's points (answer to ``IOEffect/loadRewind(sessionID:seq:)``).
     case rewindLoaded(seq: Int, [RewindPoint])
     /// A checkpoint's diff for the picker's preview.

@@ -60,17 +60,23 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
     case .approvalRequested(let request):
         state.pendingApproval = request
         state.overlay = nil
+        return attention(state, "Talaria needs your approval: \(request.tool) \(request.command.prefix(80))", always: true)
     case .usage(let u):
         state.usage = u.total
         if u.purpose == .turn { state.lastPromptTokens = u.last.promptTokens }
         state.contextWindow = u.contextWindow ?? state.contextWindow
     case .retrying(let r):
         toast(&state, .warning, "\(r.reason) — retrying in \(max(1, r.delayMs / 1000)) s (\(r.attempt)/\(r.maxAttempts))")
-    case .turnCompleted:
+    case .turnCompleted(let done):
+        let ran = state.turnStartedAt.map { state.now - $0 } ?? 0
         state.isBusy = false
         state.isInterrupting = false
         state.turnStartedAt = nil
         if !state.queued.isEmpty { return send(state.queued.removeFirst(), into: &state) }
+        if ran >= state.notifyAfter {
+            let first = done.finalText.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+            return attention(state, "Talaria finished (\(formatElapsed(ran))): \(first.prefix(100))", always: false)
+        }
     case .turnAborted(let a):
         state.isBusy = false
         state.isInterrupting = false
@@ -196,4 +202,19 @@ func updateTool(_ state: inout AppState, _ callID: String, _ body: (inout ToolIt
     state.entries[i].item = .notice(Notice(.info, "")) // see updateAssistant
     body(&t)
     update(&state, i, .tool(t))
+}
+
+/// A bell or a desktop notification when the user is looking elsewhere: the terminal has lost
+/// focus (and, for a finished turn, it ran long enough to have been left).
+func attention(_ state: AppState, _ text: String, always: Bool) -> [AppEffect] {
+    guard let how = state.notification, !state.terminalFocused else { return [] }
+    return [.terminal(.notify(how, text))]
+}
+
+extension AppState {
+    /// config.yaml's `notify` (bell, osc9, osc777; anything else: off) and `notify_after`.
+    public mutating func setNotification(_ name: String, after seconds: Int) {
+        notification = TerminalNotification(rawValue: name)
+        notifyAfter = Double(seconds)
+    }
 }

@@ -132,6 +132,9 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
     case .contextLoaded(let rows):
         append(&state, .notice(Notice(.info, contextListing(rows, window: state.contextWindow))))
         return []
+    case .focusChanged(let focused):
+        state.terminalFocused = focused
+        return []
     case .send(let text):
         if state.isBusy { state.queued.append(text); return [] }
         return send(text, into: &state)

@@ -162,6 +162,7 @@ public final class AppRuntime: @unchecked Sendable {
             case .resize: resized = true
             case .mouse(let m): actions += mouseAction(m)
             case .terminate: stopRequested.store(true, ordering: .relaxed)
+            case .focus(let focused): actions.append(.focusChanged(focused))
             }
         }
         actions += inbox.withLock { pending in defer { pending.removeAll() }; return pending }
@@ -207,6 +208,7 @@ public final class AppRuntime: @unchecked Sendable {
         case .quit: stopRequested.store(true, ordering: .relaxed)
         case .redraw: force = true
         case .copyToClipboard(let text): backend.copyToClipboard(text)
+        case .notify(let how, let text): backend.notify(how, text)
         case .setMouseCapture(let on): backend.setMouseCapture(on)
         case .openEditor(let text):
             var result: String?

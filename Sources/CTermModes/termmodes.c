@@ -4,11 +4,12 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define PASTE_ON "\033[?2004h"
+/* Bracketed paste, and focus reporting (CSI I / CSI O) for notifications. */
+#define PASTE_ON "\033[?2004h\033[?1004h"
 #define KEYS_ON "\033[>1u\033[>4;1m"
 #define MOUSE_ON "\033[?1000h\033[?1002h\033[?1006h"
 #define MOUSE_OFF "\033[?1006l\033[?1002l\033[?1000l"
-#define MODES_OFF "\033[?2004l\033[<u\033[>4;0m" MOUSE_OFF
+#define MODES_OFF "\033[?1004l\033[?2004l\033[<u\033[>4;0m" MOUSE_OFF
 
 void tl_write(const char *s) {
     size_t n = strlen(s);

@@ -13,6 +13,10 @@ public enum Defaults {
     public static let approvals = ApprovalPolicy.ask
     public static let backend = BackendKind.local
     public static let theme = "dark"
+    /// How the TUI gets your attention while its window is not focused (`notify:`), and after
+    /// how many seconds a finished turn is worth it (`notify_after:`).
+    public static let notify = "bell"
+    public static let notifyAfter = 10
     public static let keymap = "default"
     /// Seconds a hook's command may run.
     public static let hookTimeout = 60.0

@@ -14,6 +14,10 @@ public struct TalariaConfig: Sendable, Hashable {
     public var backend: BackendKind?
     public var approvals: ApprovalPolicy?
     public var theme: String?
+    /// How the TUI gets your attention when its window is not focused: bell, osc9, osc777 or off.
+    public var notify: String?
+    /// Seconds a turn must run before its end is worth a notification.
+    public var notifyAfter: Int?
     public var keymap: String?
     public var toolOutputLimit: Int?
     public var systemPrompt: String?
@@ -52,7 +56,7 @@ public struct TalariaConfig: Sendable, Hashable {
     static let keys: [String: Kind] = [
         "model": .string, "base_url": .string, "api_key_env": .string, "max_iterations": .int,
         "context_window": .int, "max_tokens": .int, "temperature": .double, "backend": .choice,
-        "approvals": .choice, "theme": .string, "keymap": .string, "tool_output_limit": .int,
+        "approvals": .choice, "notify": .choice, "notify_after": .int, "theme": .string, "keymap": .string, "tool_output_limit": .int,
         "system_prompt": .string, "local_model": .string, "mcp_servers": .section, "skills": .section, "memory": .section, "loop_guard": .section, "extra_body": .section, "hooks": .section, "delegation": .section, "checkpoints": .section,
         "ssh": .section, "docker": .section, "sandbox": .section, "apptainer": .section, "modal": .section, "daytona": .section,
     ]
@@ -175,6 +179,12 @@ extension TalariaConfig {
                 throw ConfigError(file: file, line: line, key: "approvals", message: "must be ask, yes or deny, found '\(s)'")
             }
             approvals = policy
+        case "notify":
+            let known = ["bell", "osc9", "osc777", "off"]
+            guard known.contains(s) else {
+                throw ConfigError(file: file, line: line, key: "notify", message: "must be one of \(known.joined(separator: ", ")), found '\(s)'")
+            }
+            notify = s
         default: break
         }
     }
@@ -212,6 +222,7 @@ extension TalariaConfig {
         case "context_window": contextWindow = n
         case "max_tokens": maxTokens = n
         case "tool_output_limit": toolOutputLimit = n
+        case "notify_after": notifyAfter = n
         default: break
         }
     }

@@ -130,6 +130,7 @@ public struct TUIApp: Sendable {
         state.yolo = yolo || settings.config.approvals == .yes
         state.themes = assets.themes
         state.keymaps = assets.keymaps
+        state.setNotification(settings.config.notify ?? Defaults.notify, after: settings.config.notifyAfter ?? Defaults.notifyAfter)
         var problems = assets.problems
         let themeName = theme ?? settings.config.theme ?? Defaults.theme
         if let t = assets.themes[themeName] { state.theme = t } else {

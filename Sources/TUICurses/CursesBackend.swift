@@ -92,6 +92,10 @@ public final class CursesBackend: TerminalBackend {
         osc52(text).withCString { tl_write($0) }
     }
 
+    public func notify(_ how: TerminalNotification, _ text: String) {
+        how.sequence(text).withCString { tl_write($0) }
+    }
+
     public func suspend(_ body: () -> Void) {
         tl_modes_off()
         def_prog_mode()

@@ -167,7 +167,8 @@ public struct InputDecoder: Sendable {
         case 0x46: key = .end
         case 0x5A: return .key(KeyEvent(.backTab, mods.union(.shift)))
         case 0x50...0x53: key = .function(Int(final) - 0x4F)
-        case 0x49, 0x4F: return nil // focus in/out
+        case 0x49: return .focus(true)
+        case 0x4F: return .focus(false)
         case 0x75: // kitty: CSI code ; mods u
             guard let code = field(0) else { return nil }
             return Self.codepoint(code).map { .key(KeyEvent($0.key, $0.modifiers.union(mods))) }

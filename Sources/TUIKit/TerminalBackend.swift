@@ -7,6 +7,28 @@ public enum TerminalInput: Sendable, Hashable {
     case resize
     /// SIGTERM, SIGHUP or SIGINT arrived: end cleanly.
     case terminate
+    /// The terminal window gained (true) or lost focus (focus reporting, `CSI I` / `CSI O`).
+    case focus(Bool)
+}
+
+/// How the terminal is asked to get the user's attention.
+public enum TerminalNotification: String, Sendable, Hashable, CaseIterable {
+    /// BEL: every terminal (a sound, a flash, an urgent window hint).
+    case bell
+    /// OSC 9: a desktop notification in iTerm2, kitty, WezTerm, foot, Windows Terminal.
+    case osc9
+    /// OSC 777: a desktop notification in rxvt-unicode, VTE terminals, Konsole.
+    case osc777
+
+    /// The bytes that ask for it, with `text` (control characters dropped).
+    public func sequence(_ text: String) -> String {
+        let clean = String(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init).prefix(200))
+        switch self {
+        case .bell: return "\u{07}"
+        case .osc9: return "\u{1B}]9;\(clean)\u{07}"
+        case .osc777: return "\u{1B}]777;notify;Talaria;\(clean)\u{07}"
+        }
+    }
 }
 
 /// A terminal the runtime draws on: curses in the app, a virtual one in tests.
@@ -29,6 +51,8 @@ public protocol TerminalBackend: AnyObject {
     func setMouseCapture(_ on: Bool)
     /// Puts `text` on the system clipboard through the terminal (OSC 52).
     func copyToClipboard(_ text: String)
+    /// Asks the terminal for the user's attention (a bell or a desktop notification).
+    func notify(_ how: TerminalNotification, _ text: String)
     /// Gives the terminal to another program (an editor) for the duration of `body`.
     func suspend(_ body: () -> Void)
     /// Puts the terminal back as it was.
@@ -40,6 +64,7 @@ extension TerminalBackend {
     public func flushPendingInput() -> [TerminalInput] { [] }
     public func setMouseCapture(_ on: Bool) {}
     public func copyToClipboard(_ text: String) {}
+    public func notify(_ how: TerminalNotification, _ text: String) {}
     public func suspend(_ body: () -> Void) { body() }
 }
 
