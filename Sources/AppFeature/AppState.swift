@@ -209,6 +209,8 @@ public struct SessionHit: Sendable, Hashable {
 
     /// The session that delegated this one (the browser nests it under its parent).
     public var parentID: String?
+    /// How deep it is listed under its parent's parent… (1: right under its parent).
+    public var depth = 0
 
     public init(sessionID: String, title: String, date: Double, matches: Int = 0, matchesComplete: Bool = true,
                 snippets: [HitSnippet] = [], summary: String = "", archived: Bool = false, tags: [String] = []) {

@@ -55,7 +55,8 @@ func drawSearch(_ s: SearchState, state: AppState, into buffer: inout ScreenBuff
                 buffer.put(String(repeating: " ", count: listWidth), x: x0 + 2, y: y + dy, style: rowStyle)
             }
         }
-        var title = (hit.parentID == nil ? "" : "↳ ") + hit.title + (hit.archived ? " [archived]" : "")
+        let indent = hit.parentID == nil ? "" : String(repeating: "  ", count: max(0, hit.depth - 1)) + "↳ "
+        var title = indent + hit.title + (hit.archived ? " [archived]" : "")
         if !hit.tags.isEmpty { title += " " + hit.tags.map { "#" + $0 }.joined(separator: " ") }
         var right = relativeDate(hit.date, now: state.now)
         if hit.matches > 0 { right = "\(hit.matches)\(hit.matchesComplete ? "" : "+") · " + right }

@@ -177,13 +177,13 @@ struct TUIEnvironment: AppEnvironment {
     }
 
     /// Newest first, each session's subagents (and forks) right under it, theirs under them.
-    static func nested(_ sessions: [SessionInfo]) -> [SessionInfo] {
+    static func nested(_ sessions: [SessionInfo]) -> [(session: SessionInfo, depth: Int)] {
         let ids = Set(sessions.map(\.id))
         var children: [String: [SessionInfo]] = [:]
         for s in sessions { if let p = s.parentID, ids.contains(p) { children[p, default: []].append(s) } }
-        var out: [SessionInfo] = []
+        var out: [(session: SessionInfo, depth: Int)] = []
         func add(_ s: SessionInfo, depth: Int) {
-            out.append(s)
+            out.append((s, depth))
             guard depth < 8 else { return }
             for c in children[s.id] ?? [] { add(c, depth: depth + 1) }
         }
@@ -195,10 +195,11 @@ struct TUIEnvironment: AppEnvironment {
 
     private func search(_ query: String, includeArchived: Bool) async throws -> [SessionHit] {
         if query.trimmingCharacters(in: .whitespaces).isEmpty {
-            return Self.nested(try store.sessions(limit: 200, includeArchived: includeArchived)).map { s in
+            return Self.nested(try store.sessions(limit: 200, includeArchived: includeArchived)).map { s, depth in
                 var hit = SessionHit(sessionID: s.id, title: Self.title(s), date: s.updatedAt.timeIntervalSince1970,
                                      summary: "\(s.messageCount) messages · \(s.model) · \(s.cwd)", archived: s.archived, tags: s.tags)
                 hit.parentID = s.parentID
+                hit.depth = depth
                 return hit
             }
         }

@@ -118,3 +118,23 @@ struct RewindTests {
         assertSnapshot(screen(s, size), named: "rewind")
     }
 }
+
+@Suite("The session browser's tree")
+struct SessionTreeTests {
+    @Test("a branch is listed under its session, and a branch of it one step further in")
+    func depth() {
+        var s = state([])
+        _ = runSlash("/sessions", &s)
+        func hit(_ id: String, _ title: String, parent: String? = nil, depth: Int = 0) -> SessionHit {
+            var h = SessionHit(sessionID: id, title: title, date: 1_000, summary: "4 messages")
+            h.parentID = parent
+            h.depth = depth
+            return h
+        }
+        guard case .search(let search)? = s.overlay else { Issue.record("no browser"); return }
+        _ = reduce(into: &s, .searchResults(seq: search.seq, hits: [hit("a", "fix the lexer"), hit("b", "fix the lexer (fork)", parent: "a", depth: 1),
+                                                                    hit("c", "fix the lexer (fork 2)", parent: "b", depth: 2)], error: nil))
+        let text = screen(s, (100, 24)).lines().joined(separator: "\n")
+        #expect(text.contains("│ ↳ fix the lexer (fork) ") && text.contains("│   ↳ fix the lexer (fork 2)"), "\(text)")
+    }
+}
