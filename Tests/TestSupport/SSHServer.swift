@@ -30,31 +30,37 @@ public final class SSHServer: @unchecked Sendable {
             guard r.status == 0 else { throw ExecError("ssh-keygen: \(r.errorText)") }
         }
         try FileManager.default.copyItem(atPath: "\(dir)/user_key.pub", toPath: "\(dir)/authorized_keys")
-        let port = Int.random(in: 20_000..<60_000)
-        let hostPub = try String(contentsOfFile: "\(dir)/host_key.pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
-        try "[127.0.0.1]:\(port) \(hostPub)\n".write(toFile: "\(dir)/known_hosts", atomically: true, encoding: .utf8)
-        try """
-            Port \(port)
-            ListenAddress 127.0.0.1
-            HostKey \(dir)/host_key
-            AuthorizedKeysFile \(dir)/authorized_keys
-            PidFile \(dir)/sshd.pid
-            StrictModes no
-            UsePAM no
-            PasswordAuthentication no
-            KbdInteractiveAuthentication no
-            PermitRootLogin prohibit-password
-            MaxSessions 50
-            MaxStartups 50
-            """.write(toFile: "\(dir)/sshd_config", atomically: true, encoding: .utf8)
-        let pid = try Daemon.start(["/usr/sbin/sshd", "-D", "-e", "-f", "\(dir)/sshd_config"], logFile: "\(dir)/sshd.log")
-        // Ready when the port accepts a connection.
-        for _ in 0..<100 {
-            let r = try await Capture.run(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"])
-            if r.status == 0 { return SSHServer(dir: dir, port: port, pid: pid) }
-            try await Task.sleep(for: .milliseconds(50))
+        // A port the kernel just handed out (a random one often met an ephemeral port in use);
+        // another process may still take it first, so a bind failure tries another.
+        for _ in 0..<4 {
+            let port = freePort()
+            let hostPub = try String(contentsOfFile: "\(dir)/host_key.pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
+            try "[127.0.0.1]:\(port) \(hostPub)\n".write(toFile: "\(dir)/known_hosts", atomically: true, encoding: .utf8)
+            try """
+                Port \(port)
+                ListenAddress 127.0.0.1
+                HostKey \(dir)/host_key
+                AuthorizedKeysFile \(dir)/authorized_keys
+                PidFile \(dir)/sshd.pid
+                StrictModes no
+                UsePAM no
+                PasswordAuthentication no
+                KbdInteractiveAuthentication no
+                PermitRootLogin prohibit-password
+                MaxSessions 50
+                MaxStartups 50
+                """.write(toFile: "\(dir)/sshd_config", atomically: true, encoding: .utf8)
+            let pid = try Daemon.start(["/usr/sbin/sshd", "-D", "-e", "-f", "\(dir)/sshd_config"], logFile: "\(dir)/sshd.log")
+            // Ready when the port accepts a connection.
+            for _ in 0..<100 {
+                let r = try await Capture.run(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"])
+                if r.status == 0 { return SSHServer(dir: dir, port: port, pid: pid) }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            kill(pid, SIGKILL)
+            let log = (try? String(contentsOfFile: "\(dir)/sshd.log", encoding: .utf8)) ?? ""
+            guard log.contains("Address already in use") else { break }
         }
-        kill(pid, SIGKILL)
         throw ExecError("sshd did not start: \((try? String(contentsOfFile: "\(dir)/sshd.log", encoding: .utf8)) ?? "")")
     }
 
