@@ -74,8 +74,10 @@ struct CheckpointsEndToEndTests {
         t.keys("-l", "/retry")
         t.keys("Enter")
         #expect(await t.waitFor("retrying in a branch") != nil, "\(t.screen())")
-        #expect(await t.waitFor("wrote notes", timeout: 20) != nil, "\(t.screen())")
+        // The branch opens empty, so "wrote notes" below it is the retried turn's, not the old one's.
+        #expect(await t.waitFor("resumed WRITE the notes (fork)", "wrote notes", timeout: 20) != nil, "\(t.screen())")
         #expect(await eventually { Self.read(home.work + "/notes.txt") == "after\n" }, "the retried turn did not run")
+        #expect(await t.waitWhile("working", timeout: 20), "the retried turn did not end: \(t.screen())")
         // /branch: the conversation goes on in a copy; the browser shows it under its original.
         t.keys("-l", "/branch")
         t.keys("Enter")
