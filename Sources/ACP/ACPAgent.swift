@@ -206,6 +206,12 @@ public actor ACPAgent {
                 let decision = await self.askPermission(request, sid: sid)
                 _ = try? await session?.session.submit(.approveTool(callID: request.callID, decision: decision), from: session?.attachment.id)
             }
+        case .clarifyRequested(let question):
+            let session = sessions[sid]
+            Task {
+                let answer = question.choices.isEmpty ? nil : await self.askChoice(question, sid: sid)
+                _ = try? await session?.session.submit(.answerClarify(callID: question.callID, answer: answer), from: session?.attachment.id)
+            }
         case .turnCompleted(let done):
             await endPrompt(sid, submission: envelope.submissionID,
                             reason: done.reachedIterationLimit || done.stoppedBy != nil ? "max_turn_requests" : "end_turn")
@@ -243,13 +249,36 @@ public actor ACPAgent {
                         ["optionId": "always", "name": "Always allow", "kind": "allow_always"],
                         ["optionId": "deny", "name": "Reject", "kind": "reject_once"]],
         ]
+        guard let option = await requestPermission(id, params) else { return .deny }
+        return ApprovalDecision(rawValue: option) ?? .deny
+    }
+
+    /// The model's question with choices, as a permission prompt whose options are the choices
+    /// (and Skip); nil when skipped or the prompt was cancelled.
+    private func askChoice(_ question: ClarifyRequest, sid: String) async -> String? {
+        let id = nextRequest
+        nextRequest += 1
+        let options: [JSONValue] = question.choices.enumerated().map { i, choice in
+            ["optionId": .string("choice-\(i + 1)"), "name": .string(choice), "kind": "allow_once"]
+        } + [["optionId": "skip", "name": "Skip the question", "kind": "reject_once"]]
+        let params: JSONValue = [
+            "sessionId": .string(sid),
+            "toolCall": ["toolCallId": .string(question.callID), "title": .string(question.question), "kind": "think", "status": "pending",
+                         "rawInput": ["question": .string(question.question), "choices": .array(question.choices.map { .string($0) })]],
+            "options": .array(options),
+        ]
+        guard let option = await requestPermission(id, params), option.hasPrefix("choice-") else { return nil }
+        return question.answer(for: String(option.dropFirst("choice-".count)))
+    }
+
+    /// Sends `session/request_permission` and waits: the option picked, nil when cancelled.
+    private func requestPermission(_ id: Int, _ params: JSONValue) async -> String? {
         let answer = await withCheckedContinuation { (c: CheckedContinuation<JSONValue?, Never>) in
             outgoing[id] = c
             Task { await out.send(RPC.request(id, "session/request_permission", params)) }
         }
-        guard let outcome = answer?["outcome"], outcome["outcome"]?.stringValue == "selected",
-              let option = outcome["optionId"]?.stringValue else { return .deny }
-        return ApprovalDecision(rawValue: option) ?? .deny
+        guard let outcome = answer?["outcome"], outcome["outcome"]?.stringValue == "selected" else { return nil }
+        return outcome["optionId"]?.stringValue
     }
 
     private func resolve(_ id: JSONValue, _ result: JSONValue?) {

@@ -37,6 +37,11 @@ struct SessionUpdates {
                 return ["content": .string(item.status == .cancelled ? item.content + " (cancelled)" : item.content), "priority": "medium", "status": .string(status)]
             }
             return [["sessionUpdate": "plan", "entries": .array(entries)]]
+        case .clarifyRequested(let q):
+            // A question with choices is asked as a permission prompt; ACP has no free-text one,
+            // so the user reads it here and the model goes on (it says what it assumed).
+            guard q.choices.isEmpty else { return [] }
+            return [["sessionUpdate": "agent_message_chunk", "content": ["type": "text", "text": .string("\n❓ \(q.question)\n")]]]
         case .filesRestored(let r):
             return [["sessionUpdate": "agent_message_chunk", "content": ["type": "text", "text": .string(r.message + "\n")]]]
         case .usage(let report) where report.purpose == .turn:

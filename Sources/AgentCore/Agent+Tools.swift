@@ -64,6 +64,7 @@ extension Agent {
         }
         context.home = home
         context.askModel = { [weak self] instructions, maxTokens in await self?.sideAnswer(instructions, maxTokens: maxTokens) }
+        if config.userPresent { context.askUser = { [weak self] request in await self?.askUser(request) ?? .cancelled } }
         // PreToolUse hooks come first: they may block the call, allow it without a dialog, or ask.
         let hook = await preToolHooks(call, arguments: args)
         if let blocked = hook.blocked { return .failure(ToolFailure(output: ToolDispatcher.blocked(blocked))) }

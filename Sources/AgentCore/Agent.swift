@@ -42,6 +42,8 @@ public actor Agent {
     /// The running turn's user message in the store (what a checkpoint points the conversation at).
     var turnMessageID: Int64?
     var ledger = CheckpointLedger()
+    /// The model's questions (`clarify`) waiting for the user, by call.
+    var questions: [String: CheckedContinuation<ClarifyAnswer, Never>] = [:]
     /// Said to the model with the next user message (files the user put back meanwhile).
     var pendingNotes: [String] = []
     /// The goal being worked toward (`/goal`), if any.
@@ -54,12 +56,12 @@ public actor Agent {
     var sessionContext: Task<String?, Never>?
     var reviewTask: Task<Void, Never>?
     var factsTask: Task<Void, Never>?
-    private var submissionCounter = 0
+    var submissionCounter = 0
     private var itemCounter = 0
-    private var queue: [(Int, UserTurn)] = []
-    private var current: Task<Void, Never>?
+    var queue: [(Int, UserTurn)] = []
+    var current: Task<Void, Never>?
     /// Set by `.shutdown`: the session takes no more turns; the task ends with the event stream.
-    private var closing: Task<Void, Never>?
+    var closing: Task<Void, Never>?
 
     var client: any ModelClient { services.client }
     var store: SessionStore { services.store }
@@ -112,72 +114,6 @@ public actor Agent {
 
     // MARK: - Ops
 
-    /// Sends a command; returns its submission id (echoed in the events it causes).
-    @discardableResult
-    /// Reports an event that happened elsewhere on this session's behalf (a subagent's
-    /// approval request), in order with the session's own.
-    public func relay(_ event: AgentEvent) { emitter.emit(event) }
-
-    public func submit(_ op: Op) -> Int {
-        submissionCounter += 1
-        let id = submissionCounter
-        switch op {
-        case .userTurn(let turn):
-            guard closing == nil else {
-                emitter.emit(.turnAborted(TurnAborted(turnID: "turn-refused-\(id)", reason: .failed,
-                                                      message: "this session has ended; the message was not sent")), submission: id)
-                break
-            }
-            queue.append((id, turn))
-            startNextTurnIfIdle()
-        case .interrupt:
-            cancelAll()
-        case .approveTool(let callID, let decision):
-            approvals.answer(callID, decision: decision)
-        case .decideSkillProposal(let pid, let accept, let content):
-            if let change = learning.decide(pid, accept: accept, content: content) { emitter.emit(.skillChange(change)) } else {
-                emitter.emit(.warning("no pending skill proposal \(pid)"))
-            }
-        case .undoSkillChange(let pid):
-            if let change = learning.undo(pid) { emitter.emit(.skillChange(change)) } else { emitter.emit(.warning("nothing to undo for \(pid)")) }
-        case .undoMemoryChange(let entryID):
-            undoMemoryChange(entryID)
-        case .compress:
-            // Idle: now. During a turn: before its next request, or when it ends (`turnEnded`).
-            context.forced = true
-            compressIfIdle()
-        case .setGoal(let goal):
-            guard current == nil, queue.isEmpty else {
-                emitter.emit(.warning("a turn is running: set the goal after it ends (Esc stops it)"), submission: id)
-                break
-            }
-            emitter.setSubmission(id)
-            startGoal(goal, submission: id)
-        case .clearGoal:
-            endGoal(.stopped, "the goal was cleared")
-        case .undoFiles, .redoFiles, .restoreCheckpoint:
-            // Files are put back between turns only: a turn's tools must not race the restore.
-            guard current == nil, queue.isEmpty else {
-                emitter.emit(.warning("a turn is running: put files back after it ends (Esc stops it)"), submission: id)
-                break
-            }
-            emitter.setSubmission(id)
-            current = Task { [weak self] in
-                await self?.restoreFiles(op)
-                await self?.turnEnded()
-            }
-        case .shutdown:
-            guard closing == nil else { break }
-            cancelAll()
-            let running = current
-            closing = Task { [emitter, weak self] in
-                await running?.value
-                await self?.finishSession()
-                emitter.finish()
-            }
-        }
-        return id
-    }
 
     /// Waits until no turn runs and none is queued (and the review a turn started is done).
     public func waitUntilIdle() async {
@@ -198,7 +134,7 @@ public actor Agent {
 
     /// Drops queued turns (each answered as interrupted), cancels the running one and denies
     /// pending approvals.
-    private func cancelAll() {
+    func cancelAll() {
         for (id, _) in queue {
             emitter.emit(.turnAborted(TurnAborted(turnID: "turn-queued-\(id)", reason: .interrupted,
                                                   message: "interrupted before it started")), submission: id)
@@ -206,6 +142,7 @@ public actor Agent {
         queue.removeAll()
         current?.cancel()
         approvals.denyAll()
+        cancelQuestions()
         endGoal(.stopped, "stopped by the user")
     }
 
@@ -215,7 +152,7 @@ public actor Agent {
         startNextTurnIfIdle()
     }
 
-    private func startNextTurnIfIdle() {
+    func startNextTurnIfIdle() {
         guard current == nil, !queue.isEmpty else { return }
         let (id, turn) = queue.removeFirst()
         current = Task { [weak self, lane = services.lane] in
@@ -226,7 +163,7 @@ public actor Agent {
         }
     }
 
-    private func turnEnded() {
+    func turnEnded() {
         current = nil
         // A goal's check comes after its turn, as the current task: the user's turns wait.
         if goalRun?.turnRan == true, queue.isEmpty {
@@ -243,7 +180,7 @@ public actor Agent {
 
     /// Runs a compression asked for (`/compress`) that no request has applied yet, unless a
     /// turn or another compression is running; it counts as the current task, so turns wait.
-    private func compressIfIdle() {
+    func compressIfIdle() {
         guard context.forced, current == nil else { return }
         current = Task { [weak self, lane = services.lane] in
             await lane.beginForeground()

@@ -44,6 +44,9 @@ public struct AgentConfiguration: Sendable, Hashable {
     public var parentID: String?
     /// Talaria's home, for the user's global `AGENTS.md` (nil: none read).
     public var talariaHome: String?
+    /// Whether a person can answer the model's questions (`clarify`): false in `-p`, for
+    /// subagents and for API calls without one behind them.
+    public var userPresent = false
 
     /// The values config.yaml would give are the session builder's to pass (config's
     /// `Defaults`); nothing here repeats them.

@@ -18,6 +18,8 @@ public enum AgentEvent: Sendable, Hashable, Codable {
     case toolOutputDelta(callID: String, chunk: String)
     case toolCallEnded(ToolCallEnded)
     case approvalRequested(ApprovalRequest)
+    /// The model asks the user a question (`clarify`) and waits for the answer.
+    case clarifyRequested(ClarifyRequest)
     case usage(UsageReport)
     case retrying(Retrying)
     case turnCompleted(TurnCompleted)
@@ -45,12 +47,24 @@ public enum AgentEvent: Sendable, Hashable, Codable {
     /// Where the goal stands: after it is set, after each turn's check, when it ends.
     case goal(GoalUpdate)
 
+    /// What the event asks the user to answer, if anything: only the front-ends that drive the
+    /// session see such events.
+    public var ask: UserAsk? {
+        switch self {
+        case .approvalRequested(let request): .approval(request)
+        case .clarifyRequested(let question): .question(question)
+        case .sessionConfigured, .turnStarted, .userMessage, .messageDelta, .reasoningDelta, .messageCompleted, .toolCallBegan,
+             .toolOutputDelta, .toolCallEnded, .usage, .retrying, .turnCompleted, .turnAborted, .error, .warning, .skillProposal,
+             .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored, .plan, .goal: nil
+        }
+    }
+
     /// Whether consumers may merge this event with neighbours of the same kind.
     public var isDelta: Bool {
         switch self {
         case .messageDelta, .reasoningDelta, .toolOutputDelta: true
         case .sessionConfigured, .turnStarted, .userMessage, .messageCompleted, .toolCallBegan, .toolCallEnded,
-             .approvalRequested, .usage, .retrying, .turnCompleted, .turnAborted, .error, .warning,
+             .approvalRequested, .clarifyRequested, .usage, .retrying, .turnCompleted, .turnAborted, .error, .warning,
              .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored, .plan, .goal: false
         }
     }

@@ -8,6 +8,9 @@ public enum Op: Sendable, Hashable, Codable {
     case interrupt
     /// Answer an ``AgentEvent/approvalRequested(_:)``.
     case approveTool(callID: String, decision: ApprovalDecision)
+    /// Answer an ``AgentEvent/clarifyRequested(_:)``: the user's words, or nil when they
+    /// dismissed the question.
+    case answerClarify(callID: String, answer: String?)
     /// Accept (optionally with edited SKILL.md text) or reject a ``SkillProposal``.
     case decideSkillProposal(id: String, accept: Bool, content: String?)
     /// Undo an applied skill change: a created skill is archived, a patched one restored.

@@ -17,6 +17,9 @@ public struct ToolContext: Sendable {
     /// Asks the session's model a side question (a summary a tool needs) as a fork of the
     /// conversation, so the server's prompt cache keeps serving it; nil where there is no session.
     public var askModel: (@Sendable (_ instructions: String, _ maxTokens: Int) async -> String?)?
+    /// Asks the person using the session a question and waits for the answer; nil where
+    /// nobody can answer (`-p`, a subagent, an API call).
+    public var askUser: (@Sendable (ClarifyRequest) async -> ClarifyAnswer)?
 
     public init(cwd: String, backend: any ExecutionBackend, callID: String, sessionID: String = "",
                 emitOutput: @escaping @Sendable (String) -> Void = { _ in }) {

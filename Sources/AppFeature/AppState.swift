@@ -76,6 +76,8 @@ public struct AppState: Sendable, Hashable {
     public var selectedChild: Int?
     /// A command waiting for the user's decision.
     public var pendingApproval: ApprovalRequest?
+    /// The model's question (`clarify`) the editor answers, shown above it.
+    public var pendingQuestion: ClarifyRequest?
     public var overlay: Overlay?
     public var completion: Completion?
     public var toasts: [Toast] = []

@@ -25,6 +25,8 @@ func perform(_ command: Command, in ctx: KeyContext = .input, _ state: inout App
     case .interrupt:
         if state.overlay != nil { state.overlay = nil; return [] }
         if state.completion != nil { state.completion = nil; return [] }
+        // Esc skips the model's question (it goes on with its best judgment); again, it interrupts.
+        if state.pendingQuestion != nil, state.input.text.isEmpty { return answerQuestion(&state, nil) }
         // Esc on a running subagent stops that one; its siblings and the parent go on.
         if state.focus == .transcript, let child = state.selectedSubagent, child.isRunning {
             toast(&state, .info, "cancelling subagent \(child.index)")
@@ -259,6 +261,14 @@ func decide(_ state: inout AppState, _ decision: ApprovalDecision) -> [AppEffect
     return [.submit(.approveTool(callID: request.callID, decision: decision))]
 }
 
+/// Answers the model's question (nil: skipped); the tool card shows what it was told.
+func answerQuestion(_ state: inout AppState, _ answer: String?) -> [AppEffect] {
+    guard let question = state.pendingQuestion else { return [] }
+    state.pendingQuestion = nil
+    if answer == nil { toast(&state, .info, "question skipped: the model goes on with its best judgment") }
+    return [.submit(.answerClarify(callID: question.callID, answer: answer))]
+}
+
 func submit(_ state: inout AppState) -> [AppEffect] {
     let text = state.input.text
     guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return [] }
@@ -268,6 +278,7 @@ func submit(_ state: inout AppState) -> [AppEffect] {
     if state.history.last != text { state.history.append(text) }
     if state.history.count > 1000 { state.history.removeFirst(state.history.count - 1000) }
     if text.hasPrefix("/"), !text.hasPrefix("//") { return runSlash(text, &state) }
+    if let question = state.pendingQuestion { return answerQuestion(&state, question.answer(for: text)) }
     state.scrollBack = 0
     state.selectedEntry = nil
     if let k = state.editingMessage {

@@ -51,6 +51,7 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
         updateTool(&state, callID) { $0.screen.feed(chunk) }
     case .toolCallEnded(let e):
         if state.pendingApproval?.callID == e.callID { state.pendingApproval = nil }
+        if state.pendingQuestion?.callID == e.callID { state.pendingQuestion = nil }
         updateTool(&state, e.callID) { t in
             t.status = e.status
             t.exitCode = e.exitCode
@@ -61,6 +62,12 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
         state.pendingApproval = request
         state.overlay = nil
         return attention(state, "Talaria needs your approval: \(request.tool) \(request.command.prefix(80))", always: true)
+    case .clarifyRequested(let question):
+        state.pendingQuestion = question
+        state.overlay = nil
+        state.focus = .input
+        state.selectedEntry = nil
+        return attention(state, "Talaria asks: \(question.question.prefix(100))", always: true)
     case .usage(let u):
         state.usage = u.total
         if u.purpose == .turn { state.lastPromptTokens = u.last.promptTokens }
@@ -82,6 +89,7 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
         state.isInterrupting = false
         state.turnStartedAt = nil
         state.pendingApproval = nil
+        state.pendingQuestion = nil
         if a.reason == .interrupted { append(&state, .notice(Notice(.info, "interrupted"))) }
         for i in state.entries.indices {
             if case .assistant(var item) = state.entries[i].item, item.isStreaming {

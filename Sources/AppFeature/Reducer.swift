@@ -150,7 +150,7 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
         case .messageDelta, .reasoningDelta, .messageCompleted, .toolCallBegan, .toolOutputDelta, .toolCallEnded, .userMessage, .subagent,
              .warning:
             _ = applyEvent(into: &state, envelope.event)
-        case .sessionConfigured, .turnStarted, .approvalRequested, .usage, .retrying, .turnCompleted, .turnAborted, .skillProposal, .skillChange,
+        case .sessionConfigured, .turnStarted, .approvalRequested, .clarifyRequested, .usage, .retrying, .turnCompleted, .turnAborted, .skillProposal, .skillChange,
              .memoryUpdate, .contextCompressed, .hook, .error, .checkpoint, .filesRestored, .plan, .goal:
             break
         }

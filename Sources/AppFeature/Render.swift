@@ -36,7 +36,8 @@ public func render(_ state: AppState, into buffer: inout ScreenBuffer, layout ca
     let borderY = editorTop - 1
     if borderY >= 0 { drawEditorBorder(state, into: &buffer, y: borderY) }
 
-    let planTop = borderY >= 0 ? drawPlanPane(state, into: &buffer, bottom: borderY) : borderY
+    let questionTop = borderY >= 0 ? drawQuestionPane(state, into: &buffer, bottom: borderY) : borderY
+    let planTop = questionTop >= 0 ? drawPlanPane(state, into: &buffer, bottom: questionTop) : questionTop
     var transcriptBottom = planTop // exclusive
     var paneShown = false
     if let tool = state.runningTool, planTop >= 4 {
@@ -229,6 +230,8 @@ private func drawEditor(_ state: AppState, into buffer: inout ScreenBuffer, bott
         } else if let f = state.firstRun {
             hint = f.step != .working ? "choose a model above first · F1 help"
                 : state.queued.isEmpty ? "your first request: sent when the model is ready" : "\(state.queued.count) queued until the model is ready"
+        } else if state.pendingQuestion != nil {
+            hint = "your answer: a choice's number or your own words · Enter sends · Esc skips"
         } else if state.isBusy {
             hint = state.queued.isEmpty ? "working… type to queue · Esc interrupts" : "\(state.queued.count) queued · Esc interrupts"
         } else if state.focus == .transcript {

@@ -66,14 +66,17 @@ public struct HeadlessChat: Sendable {
             throw .usage
         }
         let attachment = await session.attach(.driver)
-        var ask: (@Sendable (ApprovalRequest) async -> Void)?
+        var ask: (@Sendable (UserAsk) async -> Void)?
         if prompt == nil {
-            ask = { request in
-                let decision = await Self.askApproval(request)
-                _ = try? await session.submit(.approveTool(callID: request.callID, decision: decision), from: attachment.id)
+            ask = { asked in
+                let op: Op = switch asked {
+                case .approval(let request): .approveTool(callID: request.callID, decision: await Self.askApproval(request))
+                case .question(let question): .answerClarify(callID: question.callID, answer: await Self.askQuestion(question))
+                }
+                _ = try? await session.submit(op, from: attachment.id)
             }
         }
-        let printer = HeadlessPrinter(json: json, verbose: verbose || (prompt == nil && isTTY), askApproval: ask)
+        let printer = HeadlessPrinter(json: json, verbose: verbose || (prompt == nil && isTTY), askUser: ask)
         let interrupts = InterruptHandler { Task { _ = try? await session.submit(.interrupt) } }
         defer { withExtendedLifetime(interrupts) {} }
         let events = Task { await printer.consume(attachment.history, then: attachment.events) }
@@ -104,6 +107,16 @@ public struct HeadlessChat: Sendable {
         printError("\n⚠ \(request.tool) wants to run: \(request.command)\n  reason: \(request.reason)")
         let answer = (await readLine(prompt: "  allow? [y] once  [s] this session  [a] always  [N] deny: ") ?? "").lowercased()
         return answer.hasPrefix("a") ? .always : answer.hasPrefix("s") ? .session : (answer.hasPrefix("y") ? .once : .deny)
+    }
+
+    /// Line mode's question: the choices numbered; a number picks one, anything else is the
+    /// answer; an empty line (or end of input) skips it.
+    static func askQuestion(_ question: ClarifyRequest) async -> String? {
+        var text = "\n? \(question.question)"
+        for (i, choice) in question.choices.enumerated() { text += "\n  \(i + 1) \(choice)" }
+        printError(text)
+        let hint = question.choices.isEmpty ? "  your answer (empty skips): " : "  1–\(question.choices.count) or your own answer (empty skips): "
+        return question.answer(for: await readLine(prompt: hint) ?? "")
     }
 
     static func readLine(prompt: String) async -> String? {

@@ -20,13 +20,14 @@ actor HeadlessPrinter {
         return e
     }()
 
-    /// Answers approval requests interactively (line mode); `nil` in `-p`, where they are refused.
-    let askApproval: (@Sendable (ApprovalRequest) async -> Void)?
+    /// Answers approval requests and the model's questions on the terminal (line mode); `nil`
+    /// in `-p`, where approvals are refused (and the model is told nobody is there to ask).
+    let askUser: (@Sendable (UserAsk) async -> Void)?
 
-    init(json: Bool, verbose: Bool, askApproval: (@Sendable (ApprovalRequest) async -> Void)? = nil) {
+    init(json: Bool, verbose: Bool, askUser: (@Sendable (UserAsk) async -> Void)? = nil) {
         self.json = json
         self.verbose = verbose
-        self.askApproval = askApproval
+        self.askUser = askUser
     }
 
     /// Prints what the session reported before the printer attached (its configuration,
@@ -35,7 +36,7 @@ actor HeadlessPrinter {
         for envelope in history { handle(envelope) }
         for await envelope in events {
             handle(envelope)
-            if case .approvalRequested(let request) = envelope.event, let askApproval { await askApproval(request) }
+            if let ask = envelope.event.ask, let askUser { await askUser(ask) }
         }
     }
 
@@ -90,9 +91,11 @@ actor HeadlessPrinter {
         case .error(let e):
             printError("talaria: error: \(e.message)")
         case .approvalRequested(let a):
-            if askApproval == nil {
+            if askUser == nil {
                 printError("talaria: '\(a.command)' needs approval (\(a.reason)); refused. Rerun with --yes to allow.")
             }
+        case .clarifyRequested:
+            break // asked by `askUser`; in `-p` the model was answered that nobody is there
         case .turnAborted(let a):
             if a.reason == .interrupted { printError("talaria: interrupted") }
             if a.reason == .maxIterations { printError("talaria: \(a.message)") }

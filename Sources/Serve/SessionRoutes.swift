@@ -56,6 +56,11 @@ struct SessionRoutes: Sendable {
         var decision: ApprovalDecision
     }
 
+    struct AnswerBody: Decodable {
+        /// The user's words or the choice picked; null or absent: skipped.
+        var answer: String?
+    }
+
     struct Accepted: Encodable {
         var submission: Int
     }
@@ -70,6 +75,7 @@ struct SessionRoutes: Sendable {
         router.post("/sessions/:id/ops") { request, context in await op(request, context) }
         router.post("/sessions/:id/prompt") { request, context in await prompt(request, context) }
         router.post("/sessions/:id/approvals/:call") { request, context in await approve(request, context) }
+        router.post("/sessions/:id/questions/:call") { request, context in await answer(request, context) }
     }
 
     func request(cwd: String?, model: String?, resume: String?) -> SessionRequest {
@@ -217,6 +223,15 @@ struct SessionRoutes: Sendable {
     func approve(_ request: Request, _ context: BasicRequestContext) async -> Response {
         switch await API.decode(ApprovalBody.self, from: request) {
         case .success(let body): return await submit(.approveTool(callID: context.parameters.get("call") ?? "", decision: body.decision), context)
+        case .failure(let f): return f.response
+        }
+    }
+
+    /// `POST /sessions/{id}/questions/{callID} {"answer": "…"}`: answers a clarifyRequested
+    /// event (a choice as its text or its number; null skips).
+    func answer(_ request: Request, _ context: BasicRequestContext) async -> Response {
+        switch await API.decode(AnswerBody.self, from: request) {
+        case .success(let body): return await submit(.answerClarify(callID: context.parameters.get("call") ?? "", answer: body.answer), context)
         case .failure(let f): return f.response
         }
     }

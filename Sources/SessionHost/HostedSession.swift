@@ -75,7 +75,7 @@ public actor HostedSession {
     /// Driver attachments in the order they joined.
     private var drivers: [Int] = []
     private var nextAttachment = 1
-    /// Approval requests no driver has answered yet, by call id.
+    /// Approval requests and questions no driver has answered yet, by call id.
     private var pending: [String: EventEnvelope] = [:]
     private var pendingOrder: [String] = []
     /// Approval requests of subagents shown here, by call id: the answer goes to the child.
@@ -171,6 +171,13 @@ public actor HostedSession {
                 return try await child.submit(op)
             }
             return await agent.submit(op)
+        case .answerClarify(let callID, _):
+            if let attachment, !drivers.contains(attachment) {
+                throw HostError(.notDriver, "only a front-end driving session \(id) answers its questions")
+            }
+            guard pending.removeValue(forKey: callID) != nil else { return 0 }
+            pendingOrder.removeAll { $0 == callID }
+            return await agent.submit(op)
         case .interrupt, .decideSkillProposal, .undoSkillChange, .undoMemoryChange, .compress, .undoFiles, .redoFiles, .restoreCheckpoint, .setGoal, .clearGoal, .shutdown:
             return await agent.submit(op)
         }
@@ -219,12 +226,15 @@ public actor HostedSession {
         case .approvalRequested(let request):
             pending[request.callID] = envelope
             pendingOrder.append(request.callID)
+        case .clarifyRequested(let question):
+            pending[question.callID] = envelope
+            pendingOrder.append(question.callID)
         case .sessionConfigured, .userMessage, .messageDelta, .reasoningDelta, .messageCompleted, .toolCallBegan, .toolOutputDelta, .usage,
              .retrying, .error, .warning, .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored, .plan, .goal:
             break
         }
         append(envelope)
-        if case .approvalRequested = envelope.event {
+        if envelope.event.ask != nil {
             for driver in drivers { subscribers[driver]?.continuation.yield(envelope) }
             return
         }

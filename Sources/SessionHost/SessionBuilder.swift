@@ -150,12 +150,15 @@ public struct SessionBuilder: Sendable {
         }))
         let plan = PlanBoard()
         tools.register(TodoTool(board: plan))
+        tools.register(ClarifyTool())
         if let delegator = request.delegator {
             tools.register(DelegateTaskTool(delegator: delegator, depth: request.depth, maxDepth: config.delegation.maxDepth))
         }
         if let allowed = request.allowedTools { tools = tools.keeping(allowed) }
         agentConfig.parentID = request.parentID
         agentConfig.talariaHome = paths.home
+        // A subagent's questions would reach nobody: its parent's user talks to the parent.
+        agentConfig.userPresent = request.interactive && request.source != .subagent
         let backend = request.backend ?? Backends.make(config.backendSpec, workspace: request.cwd, stateDirectory: paths.home)
         let hooks = config.hooks.isEmpty ? nil
             : HookRunner(settings: config.hooks, cwd: request.cwd, approvalMode: mode,

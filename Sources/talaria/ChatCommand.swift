@@ -65,7 +65,8 @@ struct ChatRunner {
     func run() async throws {
         let isTTY = isatty(0) == 1
         var promptText = prompt
-        if promptText == "-" || (promptText == nil && !isTTY) {
+        // Piped input is the prompt, unless `--line` asks for line mode: then it is read line by line.
+        if promptText == "-" || (promptText == nil && !isTTY && !line) {
             promptText = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         }
         if let p = promptText, p.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {

@@ -25,7 +25,8 @@ struct Harness {
          toolSources: [any ToolSource] = [], redactor: SecretRedactor = SecretRedactor(environment: [:]),
          approvalMemory: ApprovalMemory? = nil, memory: Bool = false, contextWindow: Int? = nil, compressAt: Double = 0.5, factsEvery: Int = 0,
          catalogBudget: Int? = nil, loopGuard: LoopGuardSettings = .standard, reviewAfter: Int? = nil,
-         fallback: ScriptedTransport.Reply? = nil, hooks: HookSettings? = nil, checkpoints: Bool = false, plan: PlanBoard? = nil) throws {
+         fallback: ScriptedTransport.Reply? = nil, hooks: HookSettings? = nil, checkpoints: Bool = false, plan: PlanBoard? = nil,
+         clarify: Bool = false, userPresent: Bool = false) throws {
         transport = ScriptedTransport(replies, fallback: fallback)
         self.store = try store ?? SessionStore(inMemory: ())
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
@@ -33,12 +34,13 @@ struct Harness {
         let config = AgentConfiguration.test(baseURL: "http://x", cwd: dir.path, maxIterations: maxIterations, approvalMode: approval,
                                         contextWindowOverride: contextWindow, loopGuard: loopGuard,
                                         review: reviewAfter.map { [root = dir.path + "/skills"] in SkillReviewSettings(reviewAfter: $0, autoAccept: false, root: root) },
-                                        compressAt: compressAt, factsEvery: factsEvery)
+                                        compressAt: compressAt, factsEvery: factsEvery, userPresent: userPresent)
         var tools = ToolRegistry.builtIn()
         if let skills { tools.register(SkillViewTool(library: skills)) }
         let book = memory ? MemoryBook(store: self.store, limits: MemoryLimits(notes: 200, user: 120, nudgeEvery: 3), environment: [:]) : nil
         if let book { tools.register(MemoryTool(book: book)) }
         if let plan { tools.register(TodoTool(board: plan)) }
+        if clarify { tools.register(ClarifyTool()) }
         agent = try Agent(config: config, services: AgentServices(
             client: client, store: self.store, tools: tools, toolSources: toolSources, backend: LocalBackend(killGrace: 0.3),
             redactor: redactor, approvalMemory: approvalMemory, memory: book, userModel: book.map { UserModel(book: $0, staleDays: Defaults.Memory.staleDays) },

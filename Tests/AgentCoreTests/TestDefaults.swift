@@ -19,9 +19,12 @@ extension AgentConfiguration {
     static func test(model: String = "m", baseURL: String, cwd: String, maxIterations: Int = Defaults.maxIterations,
                      approvalMode: ApprovalMode = .approveAll, contextWindowOverride: Int? = nil, maxTokens: Int? = nil, temperature: Double? = nil,
                      loopGuard: LoopGuardSettings = .standard, review: SkillReviewSettings? = nil,
-                     compressAt: Double = Defaults.Memory.compressAt, factsEvery: Int = Defaults.Memory.factsEvery) -> AgentConfiguration {
-        AgentConfiguration(model: model, baseURL: baseURL, cwd: cwd, maxIterations: maxIterations, approvalMode: approvalMode,
+                     compressAt: Double = Defaults.Memory.compressAt, factsEvery: Int = Defaults.Memory.factsEvery,
+                     userPresent: Bool = false) -> AgentConfiguration {
+        var c = AgentConfiguration(model: model, baseURL: baseURL, cwd: cwd, maxIterations: maxIterations, approvalMode: approvalMode,
                            toolOutputLimit: Defaults.toolOutputLimit, contextWindowOverride: contextWindowOverride, maxTokens: maxTokens,
                            temperature: temperature, source: .cli, loopGuard: loopGuard, review: review, compressAt: compressAt, factsEvery: factsEvery)
+        c.userPresent = userPresent
+        return c
     }
 }

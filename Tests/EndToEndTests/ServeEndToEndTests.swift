@@ -121,7 +121,7 @@ struct ServeEndToEndTests {
         }
         let doc = String(decoding: try await server.call("GET", "/openapi.json").body, as: UTF8.self)
         for path in ["/sessions", "/sessions/{id}", "/sessions/{id}/fork", "/sessions/{id}/events", "/sessions/{id}/ops", "/sessions/{id}/prompt",
-                     "/sessions/{id}/approvals/{call}", "/sessions/{id}/messages", "/v1/chat/completions", "/v1/models"] {
+                     "/sessions/{id}/approvals/{call}", "/sessions/{id}/questions/{call}", "/sessions/{id}/messages", "/v1/chat/completions", "/v1/models"] {
             #expect(doc.contains("\"\(path)\""), "openapi.json lacks \(path)")
         }
         #expect((try? JSONSerialization.jsonObject(with: Data(doc.utf8))) != nil, "openapi.json is not JSON")
@@ -221,6 +221,28 @@ struct ServeEndToEndTests {
             if completed { break }
         }
         #expect(output.contains("approved-and-ran"))
+    }
+
+    @Test("the model's question over the API: the event stream asks, a POST answers with a choice's number, the model is told")
+    func questions() async throws {
+        let home = TalariaHome()
+        let fake = try await BenchFakeLLM(script: #"[{"tool": "clarify", "args": {"question": "Which one?", "choices": ["red", "blue"]}}, {"final": "done"}]"#)
+        let server = try await ServeProcess(home: home, args: ["--base-url", fake.baseURL, "--model", "fake-model"])
+        defer { server.process.terminate() }
+        let id = try await server.newSession()
+        let events = server.events(id)
+        #expect(try await server.call("POST", "/sessions/\(id)/prompt", json: #"{"text": "pick a colour"}"#).status == 202)
+        var output = ""
+        for try await e in events {
+            if case .clarifyRequested(let q) = e.event {
+                #expect(q.choices == ["red", "blue"])
+                let r = try await server.call("POST", "/sessions/\(id)/questions/\(q.callID)", json: #"{"answer": "blue"}"#)
+                #expect(r.status == 202, "\(String(decoding: r.body, as: UTF8.self))")
+            }
+            if case .toolCallEnded(let ended) = e.event { output = ended.output }
+            if case .turnCompleted = e.event { break }
+        }
+        #expect(output == "The user answered: blue")
     }
 
     @Test("a client whose event stream is cut mid-turn reconnects with Last-Event-ID and misses nothing, gets nothing twice")
