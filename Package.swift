@@ -47,6 +47,8 @@ let package = Package(
         .target(name: "Exec", dependencies: ["AgentProtocol", "CPTY"], swiftSettings: strict),
         .target(name: "AgentTools", dependencies: ["AgentProtocol", "Exec", "Skills"], swiftSettings: strict),
         .target(name: "Config", dependencies: ["AgentProtocol", "Yams"], swiftSettings: strict),
+        // web_fetch (pages as markdown, behind an address guard) and web_search (SearxNG, Brave, Tavily).
+        .target(name: "Web", dependencies: ["AgentProtocol", "AgentTools", "Config", "LLMClient"], swiftSettings: strict),
         .target(name: "Skills", dependencies: ["AgentProtocol"], swiftSettings: strict),
         .target(name: "Checkpoints", dependencies: ["Exec"], swiftSettings: strict),
         // MCP servers' tools as Tools: the SDK speaks the protocol, our transports move it.
@@ -64,7 +66,7 @@ let package = Package(
         // Sessions for every front-end: Config to a running agent, many at once, their events fanned out.
         .target(name: "SessionHost",
                 dependencies: ["AgentCore", "AgentProtocol", "AgentTools", "Checkpoints", "Config", "CurlTransport", "Exec", "LLMClient", "LocalModel", "MCPClient",
-                               "Memory", "Skills", "Store"],
+                               "Memory", "Skills", "Store", "Web"],
                 swiftSettings: strict),
         // `-p` and `--line`: a session driven from stdin, printed for scripts and pipes.
         .target(name: "Headless", dependencies: ["SessionHost", "AgentCore", "AgentProtocol", "Config", "Exec", "LLMClient", "MCPClient"], swiftSettings: strict),
@@ -104,7 +106,7 @@ let package = Package(
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["AgentProtocol", "LLMClient", "Exec"],
-                path: "Tests/TestSupport", swiftSettings: strict),
+                path: "Tests/TestSupport", exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "AgentProtocolTests", dependencies: ["AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "AgentProtocol", "TestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
@@ -112,6 +114,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
         .testTarget(name: "ExecTests", dependencies: ["Exec", "AgentProtocol", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "AgentProtocol", "Skills"], swiftSettings: strict),
+        .testTarget(name: "WebTests", dependencies: ["Web", "AgentTools", "AgentProtocol", "Config", "CurlTransport", "Exec", "LLMClient", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "SkillsTests", dependencies: ["Skills"], swiftSettings: strict),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"], swiftSettings: strict),

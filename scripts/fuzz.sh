@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the SSE and tool-call parsers (FUZZ_SECONDS, default 600), then the terminal parsers,
-# then the approval policy's shell reader, then memory's text formats.
+# then the approval policy's shell reader, then memory's text formats, then web_fetch's HTML reader.
 # The parsers and the harness are compiled as one module with -sanitize=fuzzer,address.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,3 +42,12 @@ for f in Sources/AgentCore/MemoryText.swift Fuzz/memory/FuzzMemory.swift; do cp 
 swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzMemory -swift-version 6 \
     "$MOUT"/src/*.swift -o "$MOUT/fuzz-memory"
 "$MOUT/fuzz-memory" -max_total_time="${FUZZ_MEMORY_SECONDS:-120}" -timeout=5 -max_len=4096 -print_final_stats=1 fuzz-corpus-memory
+
+# web_fetch's HTML reader: the tree builder and the markdown renderer (FUZZ_HTML_SECONDS, default 300).
+HOUT=$OUT/html
+mkdir -p "$HOUT/src" fuzz-corpus-html
+for f in Sources/Web/HTMLTree.swift Sources/Web/HTMLMarkdown.swift Fuzz/html/FuzzHTML.swift; do cp "$f" "$HOUT/src/"; done
+cp -n Fuzz/html/seed/*.html fuzz-corpus-html/ 2>/dev/null || true
+swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzHTML -swift-version 6 \
+    "$HOUT"/src/*.swift -o "$HOUT/fuzz-html"
+"$HOUT/fuzz-html" -max_total_time="${FUZZ_HTML_SECONDS:-300}" -timeout=5 -max_len=8192 -print_final_stats=1 fuzz-corpus-html

@@ -73,7 +73,9 @@ struct SessionUpdates {
         case "terminal": "execute"
         case "read_file": "read"
         case "write_file", "patch": "edit"
-        case "list_dir", "search_files", "session_search": "search"
+        case "list_dir", "search_files", "session_search", "web_search": "search"
+        case "web_fetch": "fetch"
+        case "clarify", "todo": "think"
         default: "other"
         }
     }

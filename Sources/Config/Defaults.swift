@@ -61,6 +61,17 @@ public enum Defaults {
         public static let maxSizeMB = 512
     }
 
+    /// `web:` — web_fetch and web_search.
+    public enum Web {
+        /// Characters of a page the model reads per call.
+        public static let maxChars = 12_000
+        /// Bytes of a response read at most.
+        public static let maxBytes = 5_000_000
+        public static let maxRedirects = 5
+        public static let timeoutSeconds = 20.0
+        public static let searchResults = 5
+    }
+
     public enum LoopGuard {
         public static let warnAfter = 2
         public static let stopAfter = 4

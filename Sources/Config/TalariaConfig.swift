@@ -35,6 +35,8 @@ public struct TalariaConfig: Sendable, Hashable {
     public var delegation = DelegationConfig()
     /// The `checkpoints:` section (workspace snapshots; on by default).
     public var checkpoints = CheckpointsConfig()
+    /// The `web:` section (web_fetch's address guard, web_search's provider).
+    public var web = WebConfig()
     /// The `extra_body:` section: fields added to every chat request.
     public var extraBody: [String: JSONValue] = [:]
     /// The `mcp_servers:` section, in file order.
@@ -57,7 +59,7 @@ public struct TalariaConfig: Sendable, Hashable {
         "model": .string, "base_url": .string, "api_key_env": .string, "max_iterations": .int,
         "context_window": .int, "max_tokens": .int, "temperature": .double, "backend": .choice,
         "approvals": .choice, "notify": .choice, "notify_after": .int, "theme": .string, "keymap": .string, "tool_output_limit": .int,
-        "system_prompt": .string, "local_model": .string, "mcp_servers": .section, "skills": .section, "memory": .section, "loop_guard": .section, "extra_body": .section, "hooks": .section, "delegation": .section, "checkpoints": .section,
+        "system_prompt": .string, "local_model": .string, "mcp_servers": .section, "skills": .section, "memory": .section, "loop_guard": .section, "extra_body": .section, "hooks": .section, "delegation": .section, "checkpoints": .section, "web": .section,
         "ssh": .section, "docker": .section, "sandbox": .section, "apptainer": .section, "modal": .section, "daytona": .section,
     ]
 
@@ -147,6 +149,7 @@ extension TalariaConfig {
                 if key == "loop_guard" { config.loopGuard = try LoopGuardConfig.parse(value, file: file, line: line ?? 1) }
                 if key == "delegation" { config.delegation = try DelegationConfig.parse(value, file: file, line: line ?? 1) }
                 if key == "checkpoints" { config.checkpoints = try CheckpointsConfig.parse(value, file: file, line: line ?? 1) }
+                if key == "web" { config.web = try WebConfig.parse(value, file: file, line: line ?? 1) }
                 if key == "extra_body" {
                     guard case .object(let fields) = jsonValue(value) else {
                         throw ConfigError(file: file, line: line, key: key, message: "must be a mapping of request fields, like {top_k: 20}")

@@ -71,8 +71,10 @@ private final class Transfer: @unchecked Sendable {
         }
         handle = curl
         var list: UnsafeMutablePointer<curl_slist>?
+        var resolve: UnsafeMutablePointer<curl_slist>?
         defer {
             curl_slist_free_all(list)
+            curl_slist_free_all(resolve)
             curl_easy_cleanup(curl)
         }
         _ = tl_setopt_str(curl, CURLOPT_URL, request.url.absoluteString)
@@ -83,6 +85,10 @@ private final class Transfer: @unchecked Sendable {
         _ = tl_setopt_long(curl, CURLOPT_LOW_SPEED_LIMIT, 1)
         _ = tl_setopt_long(curl, CURLOPT_LOW_SPEED_TIME, max(1, Int(request.idleTimeout)))
         _ = tl_setopt_str(curl, CURLOPT_ACCEPT_ENCODING, "")
+        if let pinned = request.pinnedAddress {
+            resolve = curl_slist_append(resolve, pinned)
+            _ = tl_setopt_slist(curl, CURLOPT_RESOLVE, resolve)
+        }
         if request.followRedirects {
             _ = tl_setopt_long(curl, CURLOPT_FOLLOWLOCATION, 1)
             _ = tl_setopt_long(curl, CURLOPT_MAXREDIRS, 10)

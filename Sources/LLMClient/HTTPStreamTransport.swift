@@ -12,6 +12,9 @@ public struct HTTPRequest: Sendable, Hashable {
     public var idleTimeout: Double
     /// Follow redirects (a download whose address sends it to a CDN); API requests do not.
     public var followRedirects: Bool
+    /// Connect to this address instead of resolving the URL's host ("host:port:address", as
+    /// curl's `--resolve`): a checked address cannot be swapped by a second DNS answer.
+    public var pinnedAddress: String?
 
     public init(url: URL, method: String = "GET", headers: [String: String] = [:], body: Data? = nil,
                 connectTimeout: Double = 10, idleTimeout: Double = 300, followRedirects: Bool = false) {

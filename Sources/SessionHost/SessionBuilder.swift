@@ -9,6 +9,7 @@ import LLMClient
 import Memory
 import Skills
 import Store
+import Web
 
 /// What a front-end asks for when it opens a session.
 public struct SessionRequest: Sendable {
@@ -151,6 +152,9 @@ public struct SessionBuilder: Sendable {
         let plan = PlanBoard()
         tools.register(TodoTool(board: plan))
         tools.register(ClarifyTool())
+        let web = config.web
+        tools.register(WebFetchTool(transport: transport, addresses: AddressGuard(allowPrivate: web.allowPrivate, allowHosts: web.allowHosts), maxChars: web.maxChars))
+        if let search = web.search { tools.register(WebSearchTool(transport: transport, config: search, environment: settings.environment)) }
         if let delegator = request.delegator {
             tools.register(DelegateTaskTool(delegator: delegator, depth: request.depth, maxDepth: config.delegation.maxDepth))
         }
