@@ -49,7 +49,7 @@ struct SessionUpdates {
             return [["sessionUpdate": "usage_update", "used": .number(Double(report.last.promptTokens + report.last.completionTokens)),
                      "size": .number(Double(window))]]
         case .sessionConfigured, .turnStarted, .userMessage, .messageCompleted, .approvalRequested, .usage, .retrying, .error, .turnCompleted, .turnAborted,
-             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint:
+             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .process:
             return []
         case .goal(let g):
             return [["sessionUpdate": "agent_thought_chunk", "content": ["type": "text", "text": .string("goal \(g.state.rawValue): \(g.message)\n")]]]

@@ -68,6 +68,8 @@ extension Agent {
     /// bounded — a slow model must not hold the exit for long (the pass is then skipped) — and
     /// the SessionEnd hooks.
     func finishSession() async {
+        // Background processes end with their session, on every backend.
+        await services.processes?.stopAll()
         if context.owesFinalPass { scheduleFactsPass() }
         if let task = factsTask {
             let deadline = Task { try? await Task.sleep(for: .seconds(15)); task.cancel() }

@@ -1,4 +1,5 @@
 import AgentProtocol
+import AgentTools
 import Foundation
 
 extension Agent {
@@ -57,6 +58,11 @@ extension Agent {
             current = Task { [weak self] in
                 await self?.restoreFiles(op)
                 await self?.turnEnded()
+            }
+        case .killProcess(let pid):
+            guard let table = services.processes else { break }
+            Task { [emitter] in
+                do throws(ToolArgumentError) { try await table.kill(pid) } catch { emitter.emit(.warning(error.message)) }
             }
         case .shutdown:
             guard closing == nil else { break }

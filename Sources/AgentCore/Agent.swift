@@ -94,6 +94,19 @@ public actor Agent {
                 return verdict.context.isEmpty ? nil : verdict.context.joined(separator: "\n\n")
             }
         }
+        if let table = services.processes {
+            // The process pane's updates, in order with the session's other events.
+            let (emitter, store, id) = (emitter, services.store, sessionID)
+            Task {
+                // Everything a process printed goes to the store when it ends (the model saw a cap).
+                await table.recordEnds { p in
+                    try? store.recordToolRun(ToolRunRecord(callID: "process-\(p.id)-\(id)", name: "process", arguments: p.command,
+                                                           status: p.state.rawValue, exitCode: p.exitCode, output: p.output,
+                                                           startedAt: p.startedAt, elapsedMs: p.elapsedMs), sessionID: id)
+                }
+                for await update in table.updates { emitter.emit(.process(update)) }
+            }
+        }
         if window == nil, let probe = services.contextProbe {
             let cache = services.contextCache
             Task { [weak self] in await self?.setContextWindow(await probe.detect(cache: cache)) }

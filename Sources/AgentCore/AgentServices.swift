@@ -39,6 +39,8 @@ public struct AgentServices: Sendable {
     public var checkpoints: CheckpointStore?
     /// The plan the `todo` tool keeps (kept through compression, restored on resume).
     public var plan: PlanBoard?
+    /// The background processes of the `process` tool (killed when the session ends).
+    public var processes: ProcessTable?
 
     public init(client: any ModelClient, store: SessionStore, indexer: Indexer? = nil, tools: ToolRegistry,
                 toolSources: [any ToolSource] = [], backend: any ExecutionBackend, redactor: SecretRedactor = SecretRedactor(),
@@ -65,5 +67,6 @@ public struct AgentServices: Sendable {
         self.hooks = hooks
         self.checkpoints = checkpoints
         self.plan = plan
+        processes = nil
     }
 }

@@ -46,6 +46,8 @@ public enum AgentEvent: Sendable, Hashable, Codable {
     case plan([PlanItem])
     /// Where the goal stands: after it is set, after each turn's check, when it ends.
     case goal(GoalUpdate)
+    /// A background process started, printed something, or ended.
+    case process(ProcessUpdate)
 
     /// What the event asks the user to answer, if anything: only the front-ends that drive the
     /// session see such events.
@@ -55,7 +57,7 @@ public enum AgentEvent: Sendable, Hashable, Codable {
         case .clarifyRequested(let question): .question(question)
         case .sessionConfigured, .turnStarted, .userMessage, .messageDelta, .reasoningDelta, .messageCompleted, .toolCallBegan,
              .toolOutputDelta, .toolCallEnded, .usage, .retrying, .turnCompleted, .turnAborted, .error, .warning, .skillProposal,
-             .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored, .plan, .goal: nil
+             .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored, .plan, .goal, .process: nil
         }
     }
 
@@ -65,7 +67,7 @@ public enum AgentEvent: Sendable, Hashable, Codable {
         case .messageDelta, .reasoningDelta, .toolOutputDelta: true
         case .sessionConfigured, .turnStarted, .userMessage, .messageCompleted, .toolCallBegan, .toolCallEnded,
              .approvalRequested, .clarifyRequested, .usage, .retrying, .turnCompleted, .turnAborted, .error, .warning,
-             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored, .plan, .goal: false
+             .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored, .plan, .goal, .process: false
         }
     }
 }

@@ -30,6 +30,8 @@ public enum Op: Sendable, Hashable, Codable {
     case setGoal(Goal)
     /// Stop working toward the goal (the running turn finishes).
     case clearGoal
+    /// Kill a background process of the session (the process pane's `k`).
+    case killProcess(id: Int)
     /// Finish the session; the event stream ends after this.
     case shutdown
 }

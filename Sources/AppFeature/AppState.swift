@@ -78,6 +78,8 @@ public struct AppState: Sendable, Hashable {
     public var pendingApproval: ApprovalRequest?
     /// The model's question (`clarify`) the editor answers, shown above it.
     public var pendingQuestion: ClarifyRequest?
+    /// The session's background processes (`/ps`).
+    public var processes: [ProcessItem] = []
     public var overlay: Overlay?
     public var completion: Completion?
     public var toasts: [Toast] = []
@@ -163,6 +165,7 @@ public enum Overlay: Sendable, Hashable {
     case mcp(MCPViewState)
     case memory(MemoryBrowserState)
     case rewind(RewindState)
+    case processes(ProcessViewState)
 }
 
 /// Ctrl-R: live search over every stored session.

@@ -62,6 +62,8 @@ func applyEvent(into state: inout AppState, _ event: AgentEvent) -> [AppEffect] 
         state.pendingApproval = request
         state.overlay = nil
         return attention(state, "Talaria needs your approval: \(request.tool) \(request.command.prefix(80))", always: true)
+    case .process(let update):
+        processUpdated(&state, update)
     case .clarifyRequested(let question):
         state.pendingQuestion = question
         state.overlay = nil

@@ -151,7 +151,7 @@ public func reduce(into state: inout AppState, _ action: AppAction) -> [AppEffec
              .warning:
             _ = applyEvent(into: &state, envelope.event)
         case .sessionConfigured, .turnStarted, .approvalRequested, .clarifyRequested, .usage, .retrying, .turnCompleted, .turnAborted, .skillProposal, .skillChange,
-             .memoryUpdate, .contextCompressed, .hook, .error, .checkpoint, .filesRestored, .plan, .goal:
+             .memoryUpdate, .contextCompressed, .hook, .error, .checkpoint, .filesRestored, .plan, .goal, .process:
             break
         }
         return []
@@ -194,6 +194,7 @@ func reduceKey(into state: inout AppState, _ key: KeyEvent) -> [AppEffect] {
     if case .mcp? = state.overlay, state.pendingApproval == nil { return mcpKey(&state, key) }
     if case .memory? = state.overlay, state.pendingApproval == nil { return memoryKey(&state, key) }
     if case .rewind? = state.overlay, state.pendingApproval == nil { return rewindKey(&state, key) }
+    if case .processes? = state.overlay, state.pendingApproval == nil { return processesKey(&state, key) }
     if state.completion != nil, let effects = completionKey(&state, key) { return effects }
     let ctx = context(state)
     if let command = state.keymap.command(for: key, in: ctx) {

@@ -74,6 +74,7 @@ public func render(_ state: AppState, into buffer: inout ScreenBuffer, layout ca
     case .mcp(let v)?: drawMCP(v, state: state, into: &buffer)
     case .memory(let b)?: drawMemory(b, state: state, into: &buffer)
     case .rewind(let r)?: drawRewind(r, state: state, into: &buffer)
+    case .processes(let p)?: drawProcesses(p, state: state, into: &buffer)
     case nil: break
     }
     drawToasts(state, into: &buffer)
@@ -270,6 +271,8 @@ private func drawStatus(_ state: AppState, into buffer: inout ScreenBuffer, y: I
         if children > 0 { left.append("\(children) subagent\(children == 1 ? "" : "s")") }
     }
     if let goal = goalStatus(state) { left.append(goal) }
+    let procs = state.processes.filter(\.isRunning).count
+    if procs > 0 { left.append("\(procs) proc\(procs == 1 ? "" : "s") (/ps)") }
     left.append(state.model.isEmpty ? "talaria" : state.model)
     // Where commands run, and in which folder (its last parts when long).
     left.append(state.backend + (state.backendFailed ? " ✗" : ""))

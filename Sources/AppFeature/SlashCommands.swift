@@ -4,7 +4,7 @@ import TUIKit
 
 /// The slash commands: what the completion popup offers and what `/help` lists.
 public enum SlashCommand: String, Sendable, CaseIterable {
-    case new, resume, sessions, goal, undo, redo, rewind, retry, branch, skills, mcp, memory, agents, background, backend, compress, title, model, theme, keymap,
+    case new, resume, sessions, goal, undo, redo, rewind, retry, branch, skills, mcp, memory, agents, ps, background, backend, compress, title, model, theme, keymap,
          context, clear, copy, mouse, help, quit
 
     public var summary: String {
@@ -22,6 +22,7 @@ public enum SlashCommand: String, Sendable, CaseIterable {
         case .mcp: "MCP servers: state, tools, restart"
         case .memory: "what Talaria remembers: notes, profile, derived facts"
         case .agents: "subagents and background tasks: list; open N, cancel N"
+        case .ps: "background processes the model started: live output, k kills"
         case .background: "run a prompt in a session of its own while you keep talking"
         case .backend: "show or switch where commands run"
         case .compress: "compress older turns out of the context now"
@@ -92,6 +93,8 @@ func runSlash(_ text: String, _ state: inout AppState) -> [AppEffect] {
         return openMCP(&state)
     case .memory:
         return openMemory(&state)
+    case .ps:
+        return openProcesses(&state)
     case .backend:
         guard !argument.isEmpty else {
             let kinds = BackendKind.allCases.map { "  \($0.rawValue) — \($0.summary)" }.joined(separator: "\n")

@@ -94,6 +94,9 @@ actor HeadlessPrinter {
             if askUser == nil {
                 printError("talaria: '\(a.command)' needs approval (\(a.reason)); refused. Rerun with --yes to allow.")
             }
+        case .process(let p):
+            // Output stays with the tool's reads; the start and end are worth a line.
+            if verbose, p.output == nil { printError("talaria: process \(p.id) \(p.state.rawValue)\(p.exitCode.map { " (exit code \($0))" } ?? ""): \(p.command)") }
         case .clarifyRequested:
             break // asked by `askUser`; in `-p` the model was answered that nobody is there
         case .turnAborted(let a):

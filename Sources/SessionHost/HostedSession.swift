@@ -178,7 +178,7 @@ public actor HostedSession {
             guard pending.removeValue(forKey: callID) != nil else { return 0 }
             pendingOrder.removeAll { $0 == callID }
             return await agent.submit(op)
-        case .interrupt, .decideSkillProposal, .undoSkillChange, .undoMemoryChange, .compress, .undoFiles, .redoFiles, .restoreCheckpoint, .setGoal, .clearGoal, .shutdown:
+        case .interrupt, .decideSkillProposal, .undoSkillChange, .undoMemoryChange, .compress, .undoFiles, .redoFiles, .restoreCheckpoint, .setGoal, .clearGoal, .killProcess, .shutdown:
             return await agent.submit(op)
         }
     }
@@ -230,7 +230,7 @@ public actor HostedSession {
             pending[question.callID] = envelope
             pendingOrder.append(question.callID)
         case .sessionConfigured, .userMessage, .messageDelta, .reasoningDelta, .messageCompleted, .toolCallBegan, .toolOutputDelta, .usage,
-             .retrying, .error, .warning, .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored, .plan, .goal:
+             .retrying, .error, .warning, .skillProposal, .skillChange, .memoryUpdate, .contextCompressed, .hook, .subagent, .checkpoint, .filesRestored, .plan, .goal, .process:
             break
         }
         append(envelope)
@@ -249,6 +249,12 @@ public actor HostedSession {
             switch (last.event, envelope.event) {
             case let (.messageDelta(a, t1), .messageDelta(b, t2)) where a == b: merged = .messageDelta(itemID: a, text: t1 + t2)
             case let (.reasoningDelta(a, t1), .reasoningDelta(b, t2)) where a == b: merged = .reasoningDelta(itemID: a, text: t1 + t2)
+            case let (.process(a), .process(b)) where a.id == b.id && a.state == .running && b.state == .running:
+                // A process's output, like a tool's: merged, capped.
+                let t1 = a.output ?? ""
+                var m = b
+                m.output = t1.count >= Self.toolOutputKept ? t1 : String((t1 + (b.output ?? "")).prefix(Self.toolOutputKept))
+                merged = .process(m)
             case let (.toolOutputDelta(a, t1), .toolOutputDelta(b, t2)) where a == b:
                 merged = .toolOutputDelta(callID: a, chunk: t1.count >= Self.toolOutputKept ? t1 : String((t1 + t2).prefix(Self.toolOutputKept)))
             default: merged = nil
@@ -293,6 +299,7 @@ extension AgentEvent {
     var deltaText: String? {
         switch self {
         case .messageDelta(_, let t), .reasoningDelta(_, let t), .toolOutputDelta(_, let t): t
+        case .process(let p): p.output
         default: nil
         }
     }
@@ -303,6 +310,8 @@ extension AgentEvent {
         case .messageDelta(let id, _): .messageDelta(itemID: id, text: text)
         case .reasoningDelta(let id, _): .reasoningDelta(itemID: id, text: text)
         case .toolOutputDelta(let id, _): .toolOutputDelta(callID: id, chunk: text)
+        case .process(var p):
+            { p.output = text; return .process(p) }()
         default: self
         }
     }

@@ -152,6 +152,8 @@ public struct SessionBuilder: Sendable {
         let plan = PlanBoard()
         tools.register(TodoTool(board: plan))
         tools.register(ClarifyTool())
+        let processes = ProcessTable()
+        tools.register(ProcessTool(table: processes))
         let web = config.web
         tools.register(WebFetchTool(transport: transport, addresses: AddressGuard(allowPrivate: web.allowPrivate, allowHosts: web.allowHosts), maxChars: web.maxChars))
         if let search = web.search { tools.register(WebSearchTool(transport: transport, config: search, environment: settings.environment)) }
@@ -167,7 +169,7 @@ public struct SessionBuilder: Sendable {
         let hooks = config.hooks.isEmpty ? nil
             : HookRunner(settings: config.hooks, cwd: request.cwd, approvalMode: mode,
                          transcript: HookTranscript(directory: paths.home + "/transcripts", store: store))
-        let services = AgentServices(
+        var services = AgentServices(
             client: client, store: store, indexer: indexer, tools: tools, toolSources: toolSources + request.toolSources, backend: backend,
             redactor: SecretRedactor(environment: settings.environment), approvalMemory: ApprovalMemory(path: paths.home + "/approvals.json"),
             memory: memory,
@@ -178,6 +180,7 @@ public struct SessionBuilder: Sendable {
             contextCache: ContextWindowCache(path: paths.home + "/context-windows.json"), lane: lane, hooks: hooks,
             // Only where the workspace's files are this machine's (a container or sandbox mounts them).
             checkpoints: config.backendSpec.kind.sharesWorkspace ? checkpoints?.store(for: request.cwd) : nil, plan: plan)
+        services.processes = processes
         let agent = try Agent(config: agentConfig, services: services, resumeID: request.resume)
         return BuiltSession(agent: agent, indexer: indexer, backend: backend, ownsBackend: request.backend == nil, model: model)
     }

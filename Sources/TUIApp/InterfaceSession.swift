@@ -297,10 +297,10 @@ actor InterfaceSession {
     private func startForwarding() {
         guard let attachment, let events, forwarding == nil else { return }
         // What the session said before this attachment joined and the screen cannot know
-        // otherwise: its id and model, a resumed plan or goal. (Its turns are in the transcript.)
+        // otherwise: its id and model, a resumed plan or goal, its processes. (Its turns are in the transcript.)
         for e in attachment.history {
             switch e.event {
-            case .sessionConfigured, .plan, .goal: events(e)
+            case .sessionConfigured, .plan, .goal, .process: events(e)
             default: continue
             }
         }
