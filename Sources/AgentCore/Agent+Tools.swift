@@ -25,6 +25,7 @@ extension Agent {
         let home = await backend.homeDirectory()
         var settled: [(Int, ToolOutput)] = []
         var verdict = LoopGuard.Verdict.fine
+        var images: [ImageRef] = []
         if calls.contains(where: { activeTools[$0.name]?.changesFiles == true }) { await checkpointBeforeChanges() }
         await withTaskGroup(of: (Int, ToolOutput, Int).self) { group in
             for (index, call) in calls.enumerated() {
@@ -41,11 +42,20 @@ extension Agent {
                 }
             }
             for await (index, output, ms) in group {
+                var output = output
+                if !output.images.isEmpty { images += await imagesShown(&output) }
                 verdict = verdict.merged(await finishTool(calls[index], output: output, elapsedMs: ms))
             }
         }
         // Calls that never ran (denied, blocked, invalid, unreadable) are answered too, in call order.
         for (index, output) in settled { verdict = verdict.merged(await finishTool(calls[index], output: output, elapsedMs: 0, ran: false)) }
+        // Images the tools read follow all the results (tool messages must follow their call).
+        if !images.isEmpty {
+            let names = images.map { ($0.source as NSString).lastPathComponent }.joined(separator: ", ")
+            do { try conversation.commit(ChatMessage(role: .user, content: "[the image\(images.count == 1 ? "" : "s") read: \(names)]", images: images)) } catch {
+                emitter.emit(.warning("cannot save the image message: \(error)"))
+            }
+        }
         return (Task.isCancelled, verdict)
     }
 

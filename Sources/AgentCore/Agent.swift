@@ -42,6 +42,8 @@ public actor Agent {
     /// The running turn's user message in the store (what a checkpoint points the conversation at).
     var turnMessageID: Int64?
     var ledger = CheckpointLedger()
+    /// Whether the model takes images (config, else the server's word), once asked.
+    var visionSupport: Bool?
     /// The model's questions (`clarify`) waiting for the user, by call.
     var questions: [String: CheckedContinuation<ClarifyAnswer, Never>] = [:]
     /// Said to the model with the next user message (files the user put back meanwhile).
@@ -266,7 +268,16 @@ public actor Agent {
     private func beginTurn(_ turn: UserTurn, turnID: String) async -> String? {
         var note = await promptSubmitHooks(turn.text, turnID: turnID)
         guard note != nil else { return nil }
-        do { try conversation.commit(.user(turn.text)) } catch {
+        var images: [ImageRef] = []
+        if let paths = turn.images, !paths.isEmpty {
+            switch await attachImages(paths) {
+            case .success(let refs): images = refs
+            case .failure(let why):
+                fail(turnID, why.description)
+                return nil
+            }
+        }
+        do { try conversation.commit(ChatMessage(role: .user, content: turn.text, images: images)) } catch {
             fail(turnID, "cannot save the message: \(error)")
             return nil
         }

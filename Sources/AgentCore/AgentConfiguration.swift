@@ -47,6 +47,8 @@ public struct AgentConfiguration: Sendable, Hashable {
     /// Whether a person can answer the model's questions (`clarify`): false in `-p`, for
     /// subagents and for API calls without one behind them.
     public var userPresent = false
+    /// Whether the model takes images (config `vision:`); nil: the server is asked.
+    public var vision: Bool?
 
     /// The values config.yaml would give are the session builder's to pass (config's
     /// `Defaults`); nothing here repeats them.

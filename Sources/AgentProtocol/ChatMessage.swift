@@ -33,15 +33,42 @@ public struct ChatMessage: Sendable, Hashable, Codable {
     public var toolCallID: String?
     /// For `role == .tool`: the tool's name (stored for display and search).
     public var name: String?
+    /// Images sent with the text (a user's `@shot.png`, an image `read_file` read).
+    public var images: [ImageRef]
 
     public init(role: Role, content: String, reasoning: String? = nil, toolCalls: [ToolCall] = [],
-                toolCallID: String? = nil, name: String? = nil) {
+                toolCallID: String? = nil, name: String? = nil, images: [ImageRef] = []) {
+        self.images = images
         self.role = role
         self.content = content
         self.reasoning = reasoning
         self.toolCalls = toolCalls
         self.toolCallID = toolCallID
         self.name = name
+    }
+
+    enum CodingKeys: String, CodingKey { case role, content, reasoning, toolCalls, toolCallID, name, images }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        role = try c.decode(Role.self, forKey: .role)
+        content = try c.decode(String.self, forKey: .content)
+        reasoning = try c.decodeIfPresent(String.self, forKey: .reasoning)
+        toolCalls = try c.decodeIfPresent([ToolCall].self, forKey: .toolCalls) ?? []
+        toolCallID = try c.decodeIfPresent(String.self, forKey: .toolCallID)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        images = try c.decodeIfPresent([ImageRef].self, forKey: .images) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(role, forKey: .role)
+        try c.encode(content, forKey: .content)
+        try c.encodeIfPresent(reasoning, forKey: .reasoning)
+        try c.encode(toolCalls, forKey: .toolCalls)
+        try c.encodeIfPresent(toolCallID, forKey: .toolCallID)
+        try c.encodeIfPresent(name, forKey: .name)
+        if !images.isEmpty { try c.encode(images, forKey: .images) }
     }
 
     public static func system(_ text: String) -> ChatMessage { .init(role: .system, content: text) }

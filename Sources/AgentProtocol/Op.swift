@@ -41,10 +41,13 @@ public struct UserTurn: Sendable, Hashable, Codable {
     public var text: String
     /// What the user typed, when `text` holds more (the files its `@mentions` attach).
     public var typed: String?
+    /// Image files sent with the text (`@shot.png`, a pasted path).
+    public var images: [String]?
 
-    public init(text: String, typed: String? = nil) {
+    public init(text: String, typed: String? = nil, images: [String]? = nil) {
         self.text = text
         self.typed = typed
+        self.images = images
     }
 }
 

@@ -37,6 +37,17 @@ public struct ReadFileTool: Tool {
         do { data = try await context.backend.readFile(path) } catch {
             return .error(error.message.hasSuffix(" is a directory") ? error.message + "; use list_dir" : error.message)
         }
+        if let type = ImageRef.mediaType(forPath: path), data.count <= ImageRef.maxBytes {
+            // An image is for the model to look at: a copy on this machine follows the result.
+            var local = path
+            if !context.backend.filesAreLocal {
+                local = NSTemporaryDirectory() + "talaria-read-\(UUID().uuidString.prefix(8))." + (path as NSString).pathExtension
+                guard (try? data.write(to: URL(fileURLWithPath: local))) != nil else { return .error("cannot copy the image \(path) here") }
+            }
+            var out = ToolOutput(text: "\(path) is an image (\(type), \(data.count / 1024 + 1) KB); it follows as an image.")
+            out.images = [local]
+            return out
+        }
         if data.prefix(8192).contains(0) { return .error("\(path) is a binary file (\(data.count) bytes)") }
         let text = String(decoding: data, as: UTF8.self)
         var lines = text.components(separatedBy: "\n")

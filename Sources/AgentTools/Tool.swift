@@ -53,6 +53,8 @@ public struct ToolOutput: Sendable, Hashable {
     public var memoryUpdate: MemoryUpdate?
     /// The plan after a `todo` call (the UI's plan pane).
     public var plan: [PlanItem]?
+    /// Image files (on this machine) the model should see after the result (`read_file` of a PNG).
+    public var images: [String] = []
 
     public init(text: String, status: ToolStatus = .succeeded, exitCode: Int32? = nil, memoryUpdate: MemoryUpdate? = nil, plan: [PlanItem]? = nil) {
         self.text = text

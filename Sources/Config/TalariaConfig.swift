@@ -11,6 +11,8 @@ public struct TalariaConfig: Sendable, Hashable {
     public var contextWindow: Int?
     public var maxTokens: Int?
     public var temperature: Double?
+    /// Whether the model takes images (`@shot.png`); unset: asked of the server (llama.cpp says).
+    public var vision: Bool?
     public var backend: BackendKind?
     public var approvals: ApprovalPolicy?
     public var theme: String?
@@ -57,13 +59,13 @@ public struct TalariaConfig: Sendable, Hashable {
     /// Keys and what they hold; anything else is an error naming file, line and key.
     static let keys: [String: Kind] = [
         "model": .string, "base_url": .string, "api_key_env": .string, "max_iterations": .int,
-        "context_window": .int, "max_tokens": .int, "temperature": .double, "backend": .choice,
+        "context_window": .int, "max_tokens": .int, "temperature": .double, "vision": .bool, "backend": .choice,
         "approvals": .choice, "notify": .choice, "notify_after": .int, "theme": .string, "keymap": .string, "tool_output_limit": .int,
         "system_prompt": .string, "local_model": .string, "mcp_servers": .section, "skills": .section, "memory": .section, "loop_guard": .section, "extra_body": .section, "hooks": .section, "delegation": .section, "checkpoints": .section, "web": .section,
         "ssh": .section, "docker": .section, "sandbox": .section, "apptainer": .section, "modal": .section, "daytona": .section,
     ]
 
-    enum Kind { case string, choice, int, double, section }
+    enum Kind { case string, choice, int, double, bool, section }
 }
 
 /// A config file problem, with where it is.
@@ -142,6 +144,9 @@ extension TalariaConfig {
             case .double:
                 guard let d = value.float else { throw fail("a number") }
                 config.temperature = d
+            case .bool:
+                guard case .scalar = value, let b = value.bool else { throw fail("true or false") }
+                config.vision = b
             case .section:
                 config.sections[key] = (try? Yams.serialize(node: value)) ?? ""
                 if key == "skills" { config.skills = try SkillsSettings.parse(value, file: file, line: line ?? 1) }

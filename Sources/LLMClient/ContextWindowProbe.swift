@@ -53,6 +53,13 @@ public struct ContextWindowProbe: Sendable {
         return try? JSONDecoder().decode(JSONValue.self, from: resp.body)
     }
 
+    /// Whether the server's model takes images: llama.cpp's `/props` says (`modalities.vision`);
+    /// nil where the server does not say.
+    public func supportsVision() async -> Bool? {
+        guard let props = await getJSON(root + "/props") else { return nil }
+        return props["modalities"]?["vision"]?.boolValue
+    }
+
     func llamaCpp() async -> Int? {
         guard let props = await getJSON(root + "/props") else { return nil }
         return props["default_generation_settings"]?["n_ctx"]?.intValue ?? props["n_ctx"]?.intValue

@@ -126,6 +126,28 @@ struct RequestBody {
     var temperature: Double?
     var extra: [String: JSONValue]
 
+    /// Text and images as content parts (`image_url` with a data URL); an image whose stored
+    /// copy is gone is said in words instead.
+    static func parts(_ m: ChatMessage, into w: inout JSONWriter) {
+        w.raw("[{\"type\":\"text\",\"text\":")
+        w.string(m.content)
+        w.raw("}")
+        for image in m.images {
+            guard let data = FileManager.default.contents(atPath: image.path) else {
+                w.raw(",{\"type\":\"text\",\"text\":")
+                w.string("[image \(image.source) is no longer available]")
+                w.raw("}")
+                continue
+            }
+            w.raw(",{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:")
+            w.raw(image.mediaType)
+            w.raw(";base64,")
+            w.raw(data.base64EncodedString())
+            w.raw("\"}}")
+        }
+        w.raw("]")
+    }
+
     func encoded() -> [UInt8] {
         var w = JSONWriter(capacity: 4096 + messages.count * 256)
         w.raw("{")
@@ -138,7 +160,9 @@ struct RequestBody {
             w.raw("{\"role\":")
             w.string(m.role.rawValue)
             w.raw(",\"content\":")
-            if m.role == .assistant && m.content.isEmpty && !m.toolCalls.isEmpty { w.raw("null") } else { w.string(m.content) }
+            if m.role == .assistant && m.content.isEmpty && !m.toolCalls.isEmpty { w.raw("null") } else if !m.images.isEmpty {
+                Self.parts(m, into: &w)
+            } else { w.string(m.content) }
             if !m.toolCalls.isEmpty {
                 w.raw(",\"tool_calls\":")
                 w.toolCalls(m.toolCalls)

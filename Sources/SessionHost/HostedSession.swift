@@ -159,6 +159,8 @@ public actor HostedSession {
         case .userTurn(var turn):
             let expanded = Mentions.expand(turn.text, cwd: cwd)
             if expanded != turn.text { turn.typed = turn.typed ?? turn.text }
+            let images = Mentions.images(turn.text, cwd: cwd)
+            if !images.isEmpty { turn.images = (turn.images ?? []) + images.filter { !(turn.images ?? []).contains($0) } }
             turn.text = expanded
             return await agent.submit(.userTurn(turn))
         case .approveTool(let callID, _):

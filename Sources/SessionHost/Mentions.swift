@@ -1,3 +1,4 @@
+import AgentProtocol
 import Foundation
 
 /// `@path` in a prompt attaches that file: its text follows the prompt for the model. Missing
@@ -25,5 +26,23 @@ public enum Mentions {
             attachments.append("<file path=\"\(path)\">\n\(body)\n</file>")
         }
         return attachments.isEmpty ? text : text + "\n\n" + attachments.joined(separator: "\n")
+    }
+
+    /// The image files the text points at: `@shot.png`, or a pasted absolute or `~` path (a
+    /// file dragged into the terminal, quoted or not) — those that exist, as full paths.
+    public static func images(_ text: String, cwd: String) -> [String] {
+        var found: [String] = []
+        for word in text.split(whereSeparator: { $0.isWhitespace }) {
+            var path = String(word).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
+            let mentioned = path.hasPrefix("@")
+            if mentioned { path.removeFirst() }
+            while let last = path.last, ",;:!?)".contains(last) { path.removeLast() }
+            guard ImageRef.mediaType(forPath: path) != nil, mentioned || path.hasPrefix("/") || path.hasPrefix("~/") else { continue }
+            let full = path.hasPrefix("/") ? path : (path.hasPrefix("~") ? (path as NSString).expandingTildeInPath : cwd + "/" + path)
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue, !found.contains(full) else { continue }
+            found.append(full)
+        }
+        return found
     }
 }

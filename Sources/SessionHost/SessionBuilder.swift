@@ -165,6 +165,7 @@ public struct SessionBuilder: Sendable {
         agentConfig.talariaHome = paths.home
         // A subagent's questions would reach nobody: its parent's user talks to the parent.
         agentConfig.userPresent = request.interactive && request.source != .subagent
+        agentConfig.vision = config.vision
         let backend = request.backend ?? Backends.make(config.backendSpec, workspace: request.cwd, stateDirectory: paths.home)
         let hooks = config.hooks.isEmpty ? nil
             : HookRunner(settings: config.hooks, cwd: request.cwd, approvalMode: mode,

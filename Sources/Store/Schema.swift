@@ -143,6 +143,10 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v3-message-images") { db in
+            // The images a message carries: JSON [ImageRef] (copies in the image store), or NULL.
+            try db.execute(sql: "ALTER TABLE message ADD COLUMN images TEXT")
+        }
         return m
     }
 }

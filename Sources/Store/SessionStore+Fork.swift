@@ -20,8 +20,8 @@ extension SessionStore {
                                         arguments: [original.id, limit])
             var newIDs: [Int64: Int64] = [:]
             let copy = try db.cachedStatement(sql: """
-                INSERT INTO message(session_id, role, content, reasoning, tool_calls, tool_call_id, name, created_at, prompt_tokens, completion_tokens)
-                SELECT ?, role, content, reasoning, tool_calls, tool_call_id, name, created_at, prompt_tokens, completion_tokens
+                INSERT INTO message(session_id, role, content, reasoning, tool_calls, tool_call_id, name, created_at, prompt_tokens, completion_tokens, images)
+                SELECT ?, role, content, reasoning, tool_calls, tool_call_id, name, created_at, prompt_tokens, completion_tokens, images
                 FROM message WHERE id = ?
                 """)
             var calls: [String] = []

@@ -165,11 +165,12 @@ public final class SessionStore: Sendable {
         if !m.toolCalls.isEmpty { w.toolCalls(m.toolCalls) }
         let calls: String? = m.toolCalls.isEmpty ? nil : String(decoding: w.bytes, as: UTF8.self)
         let stmt = try db.cachedStatement(sql: """
-            INSERT INTO message(session_id, role, content, reasoning, tool_calls, tool_call_id, name, created_at, prompt_tokens, completion_tokens)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO message(session_id, role, content, reasoning, tool_calls, tool_call_id, name, created_at, prompt_tokens, completion_tokens, images)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        let images = m.images.isEmpty ? nil : (try? JSONEncoder().encode(m.images)).map { String(decoding: $0, as: UTF8.self) }
         try stmt.execute(arguments: [sessionID, m.role.rawValue, m.content, m.reasoning?.nilIfEmpty, calls, m.toolCallID, m.name,
-                                     now.timeIntervalSince1970, usage?.promptTokens, usage?.completionTokens])
+                                     now.timeIntervalSince1970, usage?.promptTokens, usage?.completionTokens, images])
     }
 
     public func recordToolRun(_ run: ToolRunRecord, sessionID: String) throws(StoreError) {
@@ -260,8 +261,9 @@ public final class SessionStore: Sendable {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM message WHERE session_id = ? AND id > ? ORDER BY id", arguments: [sessionID, after]).map { row in
                 let calls: [ToolCall] = (row["tool_calls"] as String?).map(Self.decodeToolCalls) ?? []
+                let images = (row["images"] as String?).flatMap { try? JSONDecoder().decode([ImageRef].self, from: Data($0.utf8)) } ?? []
                 let m = ChatMessage(role: Role(rawValue: row["role"]) ?? .user, content: row["content"], reasoning: row["reasoning"],
-                                    toolCalls: calls, toolCallID: row["tool_call_id"], name: row["name"])
+                                    toolCalls: calls, toolCallID: row["tool_call_id"], name: row["name"], images: images)
                 return StoredMessage(id: row["id"], sessionID: row["session_id"], message: m,
                                      createdAt: Date(timeIntervalSince1970: row["created_at"]))
             }
