@@ -47,7 +47,14 @@ swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzMemory -sw
 HOUT=$OUT/html
 mkdir -p "$HOUT/src" fuzz-corpus-html
 for f in Sources/Web/HTMLTree.swift Sources/Web/HTMLMarkdown.swift Fuzz/html/FuzzHTML.swift; do cp "$f" "$HOUT/src/"; done
-cp -n Fuzz/html/seed/*.html fuzz-corpus-html/ 2>/dev/null || true
+# Seeds: the local web's pages (the tests' fixture).
+python3 - <<'PY'
+import importlib.util
+spec = importlib.util.spec_from_file_location("web", "Tests/TestSupport/Fixtures/web_server.py")
+web = importlib.util.module_from_spec(spec); spec.loader.exec_module(web)
+for name, page in (("page", web.PAGE), ("long", web.LONG[:6000])):
+    open(f"fuzz-corpus-html/seed-{name}.html", "w").write(page)
+PY
 swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzHTML -swift-version 6 \
     "$HOUT"/src/*.swift -o "$HOUT/fuzz-html"
 "$HOUT/fuzz-html" -max_total_time="${FUZZ_HTML_SECONDS:-300}" -timeout=5 -max_len=8192 -print_final_stats=1 fuzz-corpus-html

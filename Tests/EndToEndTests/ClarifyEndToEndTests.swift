@@ -12,17 +12,6 @@ struct ClarifyEndToEndTests {
          "*": [{"final": "ok"}]}
         """
 
-    /// What the model was told the answer was: the session's stored tool message.
-    static func told(_ home: TalariaHome) async throws -> String? {
-        let listed = try await home.run(["sessions", "list", "--json"]).stdout
-        let first = listed.split(separator: "\n").first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        guard let id = first?["id"] as? String else { return nil }
-        let shown = try await home.run(["sessions", "show", id, "--json"]).stdout
-        let messages = shown.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            .compactMap { $0["message"] as? [String: Any] }
-        return messages.last { $0["role"] as? String == "tool" }?["content"] as? String
-    }
-
     @Test("-p: nobody to ask, so the model is told to go on with its best judgment and say so; the run succeeds")
     func headless() async throws {
         let home = TalariaHome()
@@ -30,7 +19,7 @@ struct ClarifyEndToEndTests {
         let r = try await home.run(["-p", "plan the STORAGE", "--base-url", fake.baseURL, "--model", "fake-model"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("storage planned"))
-        let told = try await Self.told(home)
+        let told = try await home.lastToolMessage()
         #expect(told?.contains("No user is available to answer") == true, "\(told ?? "nil")")
     }
 
@@ -41,7 +30,7 @@ struct ClarifyEndToEndTests {
         let r = try await home.run(["--line", "--base-url", fake.baseURL, "--model", "fake-model"], stdin: "plan the STORAGE\n2\n")
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("? Which database should it use?\n  1 PostgreSQL\n  2 SQLite"), "\(r.stderr)")
-        let told = try await Self.told(home)
+        let told = try await home.lastToolMessage()
         #expect(told == "The user answered: SQLite", "\(told ?? "nil")")
         #expect(r.stdout.contains("storage planned"))
     }
@@ -60,7 +49,7 @@ struct ClarifyEndToEndTests {
         t.keys("Enter")
         #expect(await t.waitFor("storage planned") != nil, "\(t.screen())")
         #expect(!t.screen().contains("Talaria asks"), "the question stayed: \(t.screen())")
-        let told = try await Self.told(home)
+        let told = try await home.lastToolMessage()
         #expect(told == "The user answered: MySQL, we already run one", "\(told ?? "nil")")
         t.keys("C-c")
         #expect(await t.waitFor("EXITED-0") != nil)

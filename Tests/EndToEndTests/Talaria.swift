@@ -121,3 +121,15 @@ func spawnAndRead(_ argv: [String], capture: Bool = true) -> String {
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     return String(decoding: out, as: UTF8.self)
 }
+
+extension TalariaHome {
+    /// What the model was last told by a tool in the newest session: its stored tool message.
+    func lastToolMessage() async throws -> String? {
+        let listed = try await run(["sessions", "list", "--json"]).stdout
+        let first = listed.split(separator: "\n").first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        guard let id = first?["id"] as? String else { return nil }
+        let shown = try await run(["sessions", "show", id, "--json"]).stdout
+        return shown.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .compactMap { $0["message"] as? [String: Any] }.last { $0["role"] as? String == "tool" }?["content"] as? String
+    }
+}

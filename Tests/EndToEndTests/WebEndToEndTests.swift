@@ -6,15 +6,6 @@ import Testing
 /// machine, and config.yaml's `web: {allow_private: true}` lets it read a local page.
 @Suite("web_fetch end to end", .serialized, .enabled(if: BenchFakeLLM.isAvailable || isCI, "../shared/bench/fake_llm.py not found"))
 struct WebEndToEndTests {
-    static func lastToolMessage(_ home: TalariaHome) async throws -> String? {
-        let listed = try await home.run(["sessions", "list", "--json"]).stdout
-        let first = listed.split(separator: "\n").first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        guard let id = first?["id"] as? String else { return nil }
-        let shown = try await home.run(["sessions", "show", id, "--json"]).stdout
-        return shown.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            .compactMap { $0["message"] as? [String: Any] }.last { $0["role"] as? String == "tool" }?["content"] as? String
-    }
-
     @Test("-p: a page on this machine is refused by default and read as markdown once config.yaml allows private addresses")
     func guardedThenAllowed() async throws {
         let web = try await LocalWeb()
@@ -22,14 +13,14 @@ struct WebEndToEndTests {
         let home = TalariaHome()
         let args = ["-p", "read the page", "--base-url", fake.baseURL, "--model", "fake-model"]
         #expect(try await home.run(args).status == 0)
-        let refused = try await Self.lastToolMessage(home)
+        let refused = try await home.lastToolMessage()
         #expect(refused?.hasPrefix("Not fetched: 127.0.0.1, a loopback address: refused") == true, "\(refused ?? "nil")")
 
         let allowed = TalariaHome()
         try "web:\n  allow_private: true\n".write(toFile: allowed.home + "/config.yaml", atomically: true, encoding: .utf8)
         let r = try await allowed.run(args)
         #expect(r.status == 0, "\(r.stderr)")
-        let page = try await Self.lastToolMessage(allowed)
+        let page = try await allowed.lastToolMessage()
         #expect(page?.hasPrefix("# Parser notes & fixes\nURL: \(web.base)/page\n\n# Fixing the lexer") == true, "\(page ?? "nil")")
     }
 }
