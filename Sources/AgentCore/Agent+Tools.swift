@@ -59,6 +59,19 @@ extension Agent {
         return (Task.isCancelled, verdict)
     }
 
+    /// A tool call a script makes (`execute_code`): approved, hooked and redacted like the
+    /// model's own, not added to the conversation (the script's result is).
+    func callOnBehalf(of parent: String, _ name: String, _ arguments: JSONValue) async -> ToolOutput {
+        nestedCalls += 1
+        let call = ToolCall(id: "\(parent)-\(nestedCalls)", name: name, arguments: arguments.jsonText)
+        let cwd = await backend.directory(forSession: config.cwd)
+        let home = await backend.homeDirectory()
+        switch await prepare(call, unreadable: [:], cwd: cwd, home: home) {
+        case .failure(let f): return f.output
+        case .success(let (tool, args, context)): return dispatcher.redact(await tool.run(args, context: context))
+        }
+    }
+
     /// The tool, its arguments and its context — or the result the model gets instead (the call
     /// is invalid, a hook blocked it, the user did not approve it).
     private func prepare(_ call: ToolCall, unreadable: [String: String], cwd: String, home: String?) async
@@ -75,6 +88,9 @@ extension Agent {
         context.home = home
         context.askModel = { [weak self] instructions, maxTokens in await self?.sideAnswer(instructions, maxTokens: maxTokens) }
         if config.userPresent { context.askUser = { [weak self] request in await self?.askUser(request) ?? .cancelled } }
+        context.callTool = { [weak self] name, arguments in
+            await self?.callOnBehalf(of: callID, name, arguments) ?? .error("the session has ended")
+        }
         // PreToolUse hooks come first: they may block the call, allow it without a dialog, or ask.
         let hook = await preToolHooks(call, arguments: args)
         if let blocked = hook.blocked { return .failure(ToolFailure(output: ToolDispatcher.blocked(blocked))) }

@@ -42,6 +42,8 @@ public actor Agent {
     /// The running turn's user message in the store (what a checkpoint points the conversation at).
     var turnMessageID: Int64?
     var ledger = CheckpointLedger()
+    /// Tool calls scripts made (their ids are the script's call id and this count).
+    var nestedCalls = 0
     /// Whether the model takes images (config, else the server's word), once asked.
     var visionSupport: Bool?
     /// The model's questions (`clarify`) waiting for the user, by call.

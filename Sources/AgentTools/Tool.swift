@@ -20,6 +20,9 @@ public struct ToolContext: Sendable {
     /// Asks the person using the session a question and waits for the answer; nil where
     /// nobody can answer (`-p`, a subagent, an API call).
     public var askUser: (@Sendable (ClarifyRequest) async -> ClarifyAnswer)?
+    /// Runs another of the session's tools on this call's behalf (`execute_code`'s scripts),
+    /// through the same approvals and hooks; nil where there is no session.
+    public var callTool: (@Sendable (_ name: String, _ arguments: JSONValue) async -> ToolOutput)?
 
     public init(cwd: String, backend: any ExecutionBackend, callID: String, sessionID: String = "",
                 emitOutput: @escaping @Sendable (String) -> Void = { _ in }) {

@@ -154,6 +154,7 @@ public struct SessionBuilder: Sendable {
         tools.register(ClarifyTool())
         let processes = ProcessTable()
         tools.register(ProcessTool(table: processes))
+        tools.register(ExecuteCodeTool())
         let web = config.web
         tools.register(WebFetchTool(transport: transport, addresses: AddressGuard(allowPrivate: web.allowPrivate, allowHosts: web.allowHosts), maxChars: web.maxChars))
         if let search = web.search { tools.register(WebSearchTool(transport: transport, config: search, environment: settings.environment)) }

@@ -26,7 +26,7 @@ struct Harness {
          approvalMemory: ApprovalMemory? = nil, memory: Bool = false, contextWindow: Int? = nil, compressAt: Double = 0.5, factsEvery: Int = 0,
          catalogBudget: Int? = nil, loopGuard: LoopGuardSettings = .standard, reviewAfter: Int? = nil,
          fallback: ScriptedTransport.Reply? = nil, hooks: HookSettings? = nil, checkpoints: Bool = false, plan: PlanBoard? = nil,
-         clarify: Bool = false, userPresent: Bool = false) throws {
+         clarify: Bool = false, userPresent: Bool = false, executeCode: Bool = false) throws {
         transport = ScriptedTransport(replies, fallback: fallback)
         self.store = try store ?? SessionStore(inMemory: ())
         let client = LLMClient(endpoint: Endpoint(baseURL: URL(string: "http://127.0.0.1:1/v1")!, apiKey: nil, model: "m"),
@@ -41,6 +41,7 @@ struct Harness {
         if let book { tools.register(MemoryTool(book: book)) }
         if let plan { tools.register(TodoTool(board: plan)) }
         if clarify { tools.register(ClarifyTool()) }
+        if executeCode { tools.register(ExecuteCodeTool()) }
         agent = try Agent(config: config, services: AgentServices(
             client: client, store: self.store, tools: tools, toolSources: toolSources, backend: LocalBackend(killGrace: 0.3),
             redactor: redactor, approvalMemory: approvalMemory, memory: book, userModel: book.map { UserModel(book: $0, staleDays: Defaults.Memory.staleDays) },
