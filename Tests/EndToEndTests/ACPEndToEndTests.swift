@@ -118,6 +118,33 @@ struct ACPEndToEndTests {
         #expect(result["permissions"]?.arrayValue?.count == 1, "the command needing approval was not asked about")
     }
 
+    @Test("the model's question with choices is a permission request whose options are the choices; the one picked is the answer")
+    func clarify() async throws {
+        let home = TalariaHome()
+        let fake = try await BenchFakeLLM(script: #"[{"tool": "clarify", "args": {"question": "Which one?", "choices": ["red", "blue"]}}, {"final": "noted"}]"#)
+        let acp = try ACPProcess(home: home, args: ["--base-url", fake.baseURL, "--model", "fake-model"])
+        _ = await acp.response(to: acp.request("initialize", ["protocolVersion": 1]))
+        let created = await acp.response(to: acp.request("session/new", ["cwd": .string(home.work), "mcpServers": []]))
+        let sid = try #require(created?["result"]?["sessionId"]?.stringValue)
+        let prompt = acp.request("session/prompt", ["sessionId": .string(sid), "prompt": [["type": "text", "text": "pick a colour"]]])
+        var options: [String] = []
+        var finished = ""
+        let answer = await acp.response(to: prompt) { m in
+            if m["method"]?.stringValue == "session/request_permission", let id = m["id"] {
+                options = (m["params"]?["options"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+                #expect(m["params"]?["toolCall"]?["title"]?.stringValue == "Which one?")
+                acp.send(["jsonrpc": "2.0", "id": id, "result": ["outcome": ["outcome": "selected", "optionId": "choice-2"]]])
+            }
+            if m.updateKind == "tool_call_update", let text = m["params"]?["update"]?["content"]?.arrayValue?.first?["content"]?["text"]?.stringValue {
+                finished = text
+            }
+        }
+        #expect(options == ["red", "blue", "Skip the question"], "\(options)")
+        #expect(answer?["result"]?["stopReason"]?.stringValue == "end_turn", "\(String(describing: answer))")
+        #expect(try await home.lastToolMessage() == "The user answered: blue", "\(finished)")
+        await acp.close()
+    }
+
     @Test("session/cancel stops a running turn: the prompt answers cancelled, promptly")
     func cancel() async throws {
         let home = TalariaHome()
