@@ -41,6 +41,10 @@ fi
 if grep -rqE "^import (AppRuntime|TUICurses|TUIKit)\b" Sources/talaria; then
     echo "layer violation: the executable must not drive the terminal (that is TUIApp's)" >&2; fail=1
 fi
+# One home: Foundation's home and ~ expansion ignore $HOME on Linux; UserHome decides.
+if grep -rnE "NSHomeDirectory\(\)|expandingTildeInPath|homeDirectoryForCurrentUser" Sources --include=*.swift | grep -v "^Sources/AgentProtocol/UserHome.swift"; then
+    echo "use UserHome.path / UserHome.expand (they read \$HOME)" >&2; fail=1
+fi
 # A file past ~450 lines holds two things.
 long=$(find Sources -name "*.swift" -exec wc -l {} + | awk '$2 != "total" && $1 > 460 { print $2 " (" $1 " lines)" }')
 if [ -n "$long" ]; then echo "too long, split by job: $long" >&2; fail=1; fi

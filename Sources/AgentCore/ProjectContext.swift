@@ -1,3 +1,4 @@
+import AgentProtocol
 import Foundation
 import Skills
 
@@ -90,7 +91,7 @@ public enum ProjectContext {
     }
 
     static func abbreviate(_ path: String) -> String {
-        let home = NSHomeDirectory()
+        let home = UserHome.path
         return path.hasPrefix(home + "/") ? "~" + path.dropFirst(home.count) : path
     }
 }

@@ -1,3 +1,4 @@
+import AgentProtocol
 import Foundation
 
 /// Decides which shell commands must not run without the user's yes, and says why.
@@ -17,7 +18,7 @@ public struct CommandPolicy: Sendable {
     /// Where relative paths resolve: the workspace, until a `cd` earlier on the line moves it.
     private var cwd: String?
 
-    public init(workspace: String?, home: String = NSHomeDirectory()) {
+    public init(workspace: String?, home: String = UserHome.path) {
         self.workspace = workspace.map { ($0 as NSString).standardizingPath }
         self.home = home
         cwd = self.workspace

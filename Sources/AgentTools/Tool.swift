@@ -39,7 +39,7 @@ public struct ToolContext: Sendable {
         if let home, path == "~" || path.hasPrefix("~/") {
             expanded = home + path.dropFirst()
         } else {
-            expanded = (path as NSString).expandingTildeInPath
+            expanded = UserHome.expand(path)
         }
         let abs = expanded.hasPrefix("/") ? expanded : (cwd as NSString).appendingPathComponent(expanded)
         return (abs as NSString).standardizingPath

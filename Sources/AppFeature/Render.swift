@@ -176,8 +176,8 @@ func folderLabel(_ path: String, max: Int) -> String {
 }
 
 func shortPath(_ path: String) -> String {
-    let home = ProcessInfo.processInfo.environment["HOME"] ?? ""
-    if !home.isEmpty, path.hasPrefix(home) { return "~" + path.dropFirst(home.count) }
+    let home = UserHome.path
+    if home != "/", path == home || path.hasPrefix(home + "/") { return "~" + path.dropFirst(home.count) }
     return path.isEmpty ? "this directory" : path
 }
 

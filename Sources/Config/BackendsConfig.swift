@@ -49,7 +49,7 @@ enum BackendsConfig {
             case "port":
                 guard let n = v.int, (1...65535).contains(n) else { throw fail("must be a port number (1-65535)") }
                 spec.port = n
-            case "identity_file": spec.identityFile = (try string() as NSString).expandingTildeInPath
+            case "identity_file": spec.identityFile = UserHome.expand(try string())
             case "options": spec.sshOptions = try strings()
             case "workdir": spec.workdir = try string()
             case "image": spec.image = try string()
@@ -67,7 +67,7 @@ enum BackendsConfig {
             case "network":
                 guard let b = v.bool else { throw fail("must be true or false") }
                 spec.network = b
-            case "writable": spec.writable = try strings().map { ($0 as NSString).expandingTildeInPath }
+            case "writable": spec.writable = try strings().map { UserHome.expand($0) }
             case "container", "sandbox": spec.target = try string()
             default: break
             }

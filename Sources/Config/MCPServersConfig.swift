@@ -96,8 +96,8 @@ enum MCPServersConfig {
             for key in ["headers", "bearer_token_env"] where fields[key] != nil {
                 throw fail(key, "only applies to HTTP servers (`url:`)")
             }
-            let cwd = try string("cwd").map { ($0 as NSString).expandingTildeInPath }
-            transport = .stdio(command: (command as NSString).expandingTildeInPath, arguments: try strings("args"),
+            let cwd = try string("cwd").map { UserHome.expand($0) }
+            transport = .stdio(command: UserHome.expand(command), arguments: try strings("args"),
                                environment: try map("env"), cwd: cwd)
         case (nil, let url?):
             for key in ["args", "env", "cwd"] where fields[key] != nil {

@@ -1,3 +1,4 @@
+import AgentProtocol
 import Foundation
 
 /// Where Talaria keeps its files: `$TALARIA_HOME`, else `~/.talaria`.
@@ -6,9 +7,9 @@ public struct TalariaPaths: Sendable, Hashable {
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         if let h = environment["TALARIA_HOME"], !h.isEmpty {
-            home = (h as NSString).expandingTildeInPath
+            home = UserHome.expand(h)
         } else {
-            let userHome = environment["HOME"] ?? NSHomeDirectory()
+            let userHome = environment["HOME"] ?? UserHome.path
             home = (userHome as NSString).appendingPathComponent(".talaria")
         }
     }

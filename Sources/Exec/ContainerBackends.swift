@@ -200,7 +200,7 @@ public enum Backends {
     public static func make(_ spec: BackendSpec, workspace: String, stateDirectory: String) -> any ExecutionBackend {
         switch spec.kind {
         case .local: LocalBackend()
-        case .sandbox: SandboxBackend(workspace: workspace, writable: spec.writable.map { ($0 as NSString).expandingTildeInPath },
+        case .sandbox: SandboxBackend(workspace: workspace, writable: spec.writable.map { UserHome.expand($0) },
                                       network: spec.network)
         case .ssh: SSHBackend(spec: spec, controlDirectory: stateDirectory + "/ssh")
         case .docker: DockerBackend(spec: spec, workspace: workspace)

@@ -31,7 +31,7 @@ public final class SSHBackend: WrappingBackend {
         var o = ["-o", "BatchMode=yes", "-o", "ControlPath=\(controlDirectory)/%C", "-o", "ServerAliveInterval=15",
                  "-o", "ServerAliveCountMax=3", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR"]
         if let p = spec.port { o += ["-p", String(p)] }
-        if let i = spec.identityFile { o += ["-i", (i as NSString).expandingTildeInPath, "-o", "IdentitiesOnly=yes"] }
+        if let i = spec.identityFile { o += ["-i", UserHome.expand(i), "-o", "IdentitiesOnly=yes"] }
         for extra in spec.sshOptions { o += ["-o", extra] }
         return o
     }

@@ -20,7 +20,7 @@ public struct SandboxBackend: WrappingBackend {
                          ".git-credentials", ".pypirc", ".npmrc", ".talaria"]
 
     public init(workspace: String, writable: [String] = [], network: Bool = false, program: String = "bwrap",
-                home: String = NSHomeDirectory(), environment: [String: String] = ProcessInfo.processInfo.environment) {
+                home: String = UserHome.path, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.home = home
         self.environment = environment
         self.workspace = workspace

@@ -41,7 +41,7 @@ public struct HeadlessChat: Sendable {
     public func run(transport: any HTTPStreamTransport) async throws(ExitStatus) {
         let isTTY = isatty(0) == 1
         let settings = try await FrontEnd.settings(endpoint, transport: transport)
-        let workdir = cwd.map { ($0 as NSString).expandingTildeInPath } ?? FileManager.default.currentDirectoryPath
+        let workdir = cwd.map { UserHome.expand($0) } ?? FileManager.default.currentDirectoryPath
         let mcp = FrontEnd.mcpHub(for: settings.config)
         if let mcp {
             await mcp.start()

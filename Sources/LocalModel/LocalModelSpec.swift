@@ -1,3 +1,4 @@
+import AgentProtocol
 import Foundation
 
 /// Where a model's GGUF weights come from.
@@ -86,7 +87,7 @@ public struct LocalModelSpec: Sendable, Hashable {
             guard url.path.lowercased().hasSuffix(".gguf") else { throw InstallError("'\(t)' does not name a .gguf file") }
             return LocalModelSpec(id: slug(url.deletingPathExtension().lastPathComponent), source: .url(url), summary: url.lastPathComponent)
         }
-        let path = (t as NSString).expandingTildeInPath
+        let path = UserHome.expand(t)
         guard FileManager.default.fileExists(atPath: path) else {
             throw InstallError("no model '\(t)': give a GGUF file, hf:OWNER/REPO:QUANT, an https:// address of a .gguf, or one of "
                                + catalog.map(\.id).joined(separator: ", "))

@@ -1,4 +1,5 @@
 import Config
+import AgentProtocol
 import Foundation
 import SessionHost
 
@@ -29,7 +30,7 @@ public struct ServeSettings: Sendable {
                                  + "Put a TLS proxy in front and pass --insecure-listen, or listen on 127.0.0.1")
             }
         }
-        let file = tokenFile.map { ($0 as NSString).expandingTildeInPath } ?? defaultTokenFile
+        let file = tokenFile.map { UserHome.expand($0) } ?? defaultTokenFile
         return ServeSettings(host: host, port: port, token: try loadToken(file, create: tokenFile == nil), tokenFile: file)
     }
 

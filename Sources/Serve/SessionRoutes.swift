@@ -79,7 +79,7 @@ struct SessionRoutes: Sendable {
     }
 
     func request(cwd: String?, model: String?, resume: String?) -> SessionRequest {
-        SessionRequest(cwd: cwd.map { ($0 as NSString).expandingTildeInPath } ?? defaultCwd, source: .serve, resume: resume, model: model,
+        SessionRequest(cwd: cwd.map { UserHome.expand($0) } ?? defaultCwd, source: .serve, resume: resume, model: model,
                        approvals: approvals, interactive: true)
     }
 
@@ -120,7 +120,7 @@ struct SessionRoutes: Sendable {
         }
         if let cwd = body.cwd {
             var isDir: ObjCBool = false
-            let path = (cwd as NSString).expandingTildeInPath
+            let path = UserHome.expand(cwd)
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
                 return API.error(.badRequest, "invalid_request", "no folder \(cwd) on the server")
             }

@@ -14,7 +14,7 @@ public enum Mentions {
             var path = String(word.dropFirst())
             while let last = path.last, ",.;:!?)".contains(last) { path.removeLast() }
             guard !path.isEmpty, seen.insert(path).inserted else { continue }
-            let full = path.hasPrefix("/") ? path : (path.hasPrefix("~") ? (path as NSString).expandingTildeInPath : cwd + "/" + path)
+            let full = path.hasPrefix("/") ? path : (path.hasPrefix("~") ? UserHome.expand(path) : cwd + "/" + path)
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue,
                   let handle = FileHandle(forReadingAtPath: full) else { continue }
@@ -38,7 +38,7 @@ public enum Mentions {
             if mentioned { path.removeFirst() }
             while let last = path.last, ",;:!?)".contains(last) { path.removeLast() }
             guard ImageRef.mediaType(forPath: path) != nil, mentioned || path.hasPrefix("/") || path.hasPrefix("~/") else { continue }
-            let full = path.hasPrefix("/") ? path : (path.hasPrefix("~") ? (path as NSString).expandingTildeInPath : cwd + "/" + path)
+            let full = path.hasPrefix("/") ? path : (path.hasPrefix("~") ? UserHome.expand(path) : cwd + "/" + path)
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue, !found.contains(full) else { continue }
             found.append(full)

@@ -109,7 +109,7 @@ public struct SessionBuilder: Sendable {
 
     /// The skill folders DESIGN.md §3 names, seen from `cwd`, with the user's disabled and allowed lists.
     public static func skillLibrary(paths: TalariaPaths, cwd: String) -> SkillLibrary {
-        SkillLibrary(roots: SkillRoot.standard(cwd: cwd, talariaHome: paths.home, home: NSHomeDirectory()),
+        SkillLibrary(roots: SkillRoot.standard(cwd: cwd, talariaHome: paths.home, home: UserHome.path),
                      disabledFile: paths.home + "/skills-disabled.txt", allowedFile: paths.home + "/skills-allowed.txt")
     }
 

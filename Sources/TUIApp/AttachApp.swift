@@ -35,7 +35,7 @@ public struct AttachApp: Sendable {
             throw .usage
         }
         let paths = TalariaPaths()
-        let tokenPath = tokenFile.map { ($0 as NSString).expandingTildeInPath } ?? paths.serveToken
+        let tokenPath = tokenFile.map { UserHome.expand($0) } ?? paths.serveToken
         let token: String
         do { token = try ServeToken.read(tokenPath) } catch {
             printError("talaria attach: \(error.message) (is talaria serve running? --token-file names another)")

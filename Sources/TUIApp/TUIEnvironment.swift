@@ -236,7 +236,7 @@ struct TUIEnvironment: AppEnvironment {
             dir = ""
             partial = prefix
         }
-        let base = dir.hasPrefix("/") ? dir : (dir.hasPrefix("~") ? (dir as NSString).expandingTildeInPath + "/" : cwd + "/" + dir)
+        let base = dir.hasPrefix("/") ? dir : (dir.hasPrefix("~") ? UserHome.expand(dir) + "/" : cwd + "/" + dir)
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { return [] }
         let skip: Set<String> = [".git", ".build", "node_modules"]
         var out: [(Bool, String)] = []

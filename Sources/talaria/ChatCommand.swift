@@ -1,5 +1,6 @@
 import ArgumentParser
 import CurlTransport
+import AgentProtocol
 import Foundation
 import Headless
 import SessionHost
@@ -74,7 +75,7 @@ struct ChatRunner {
             throw ExitStatus.usage
         }
         if promptText == nil, isTTY, isatty(1) == 1, !line, !json {
-            if let cwd { _ = FileManager.default.changeCurrentDirectoryPath((cwd as NSString).expandingTildeInPath) }
+            if let cwd { _ = FileManager.default.changeCurrentDirectoryPath(UserHome.expand(cwd)) }
             try await TUIApp(resume: resume, yolo: yes, endpoint: endpoint.overrides).run()
             return
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpoints
 import Config
+import AgentProtocol
 import Foundation
 import SessionHost
 
@@ -13,7 +14,7 @@ struct CheckpointsCommand: AsyncParsableCommand {
     static func store(_ folder: String?) throws -> CheckpointStore {
         let paths = TalariaPaths()
         let c = try FrontEnd.config(paths).checkpoints
-        let cwd = folder.map { ($0 as NSString).expandingTildeInPath } ?? FileManager.default.currentDirectoryPath
+        let cwd = folder.map { UserHome.expand($0) } ?? FileManager.default.currentDirectoryPath
         return CheckpointStore.open(cwd: cwd, directory: paths.checkpoints, limits: CheckpointLimits(keepDays: c.keepDays, maxFiles: c.maxFiles, maxSizeMB: c.maxSizeMB))
     }
 

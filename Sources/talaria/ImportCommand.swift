@@ -1,6 +1,7 @@
 import AgentCore
 import ArgumentParser
 import Config
+import AgentProtocol
 import Foundation
 import SessionHost
 import Memory
@@ -20,7 +21,7 @@ struct ImportCommand: AsyncParsableCommand {
 
         func run() async throws {
             let env = ProcessInfo.processInfo.environment
-            let dir = ((directory ?? env["HERMES_HOME"] ?? "~/.hermes") as NSString).expandingTildeInPath
+            let dir = UserHome.expand(directory ?? env["HERMES_HOME"] ?? "~/.hermes")
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
                 printError("talaria: no Hermes home at \(dir) (give its path, or set HERMES_HOME)")

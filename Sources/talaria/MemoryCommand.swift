@@ -1,6 +1,7 @@
 import AgentCore
 import ArgumentParser
 import Config
+import AgentProtocol
 import Foundation
 import SessionHost
 import Memory
@@ -106,7 +107,7 @@ struct MemoryCommand: AsyncParsableCommand {
         @Argument var directory: String
         func run() async throws {
             let store = try MemoryCommand.book().store
-            let dir = (directory as NSString).expandingTildeInPath
+            let dir = UserHome.expand(directory)
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             for (t, name) in [(MemoryTarget.notes, "notes.md"), (.user, "user.md"), (.fact, "facts.md")] {
                 let entries = try store.memory(t, includeRemoved: true)
@@ -122,7 +123,7 @@ struct MemoryCommand: AsyncParsableCommand {
         @Option(help: "notes or user.") var target: String = "notes"
         func run() async throws {
             let book = try MemoryCommand.book()
-            let path = (file as NSString).expandingTildeInPath
+            let path = UserHome.expand(file)
             guard let data = FileManager.default.contents(atPath: path) else { printError("talaria: cannot read \(path)"); throw ExitStatus.failed }
             let r = try MemoryTransfer.load(MemoryTransfer.entries(in: String(decoding: data, as: UTF8.self)), into: MemoryCommand.target(target), book: book)
             print("\(path): \(r.added) added, \(r.archived) archived (over the prompt limit, still searchable), \(r.duplicates) already known, \(r.refused.count) refused")

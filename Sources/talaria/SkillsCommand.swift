@@ -1,5 +1,6 @@
 import ArgumentParser
 import Config
+import AgentProtocol
 import Foundation
 import SessionHost
 import Skills
@@ -101,7 +102,7 @@ struct SkillsCommand: AsyncParsableCommand {
         /// `path` itself if it holds a skill file (or does not exist: the validator says so),
         /// else every folder below it that does.
         static func skillDirectories(_ path: String) -> [String] {
-            let p = (path as NSString).expandingTildeInPath
+            let p = UserHome.expand(path)
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue, SkillFile.locate(in: p) == nil else { return [p] }
             let found = (FileManager.default.subpaths(atPath: p) ?? [])

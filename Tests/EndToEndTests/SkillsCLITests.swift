@@ -135,3 +135,23 @@ struct LearningLoopTests {
         #expect(invalid.stderr.contains("the proposed skill is invalid") && invalid.stderr.contains("nothing was written"), "\(invalid.stderr)")
     }
 }
+
+@Suite("one home")
+struct HomeTests {
+    @Test("$HOME decides where ~ is: skills in $HOME/.agents/skills and ~/.claude/skills are found, and ~ in a path is $HOME, when $HOME is not the password database's home")
+    func home() async throws {
+        let home = TalariaHome()
+        let fakeHome = home.dir.path + "/elsewhere"
+        for (root, name) in [(".agents/skills", "from-agents"), (".claude/skills", "from-claude")] {
+            let dir = fakeHome + "/" + root + "/" + name
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try "---\nname: \(name)\ndescription: Found under HOME.\n---\n".write(toFile: dir + "/SKILL.md", atomically: true, encoding: .utf8)
+        }
+        let r = try await home.run(["skills", "list"], extraEnv: ["HOME": fakeHome])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("from-agents") && r.stdout.contains("from-claude"), "\(r.stdout)")
+        // `~` in an argument: validate a skill by its ~ path.
+        let v = try await home.run(["skills", "validate", "~/.agents/skills/from-agents"], extraEnv: ["HOME": fakeHome])
+        #expect(v.status == 0 && v.stdout.contains("Valid skill: \(fakeHome)/.agents/skills/from-agents"), "\(v.stdout) \(v.stderr)")
+    }
+}
