@@ -67,6 +67,8 @@ public func render(_ state: AppState, into buffer: inout ScreenBuffer, layout ca
     }
     if let c = state.completion, !c.items.isEmpty, borderY > 0 { drawCompletion(c, theme: theme, into: &buffer, bottom: borderY) }
     if let a = state.pendingApproval { drawApproval(a, theme: theme, into: &buffer, height: max(1, borderY)) }
+    // Over the editor a dialog or a view that takes no text: no caret (the search field sets its own).
+    if state.pendingApproval != nil || state.overlay != nil { buffer.cursor = nil }
     switch state.overlay {
     case .search(let s)?: drawSearch(s, state: state, into: &buffer)
     case .help(let scroll)?: drawHelp(state, scroll: scroll, into: &buffer)
@@ -216,6 +218,7 @@ private func drawEditor(_ state: AppState, into buffer: inout ScreenBuffer, bott
         for c in lines[n] { x = buffer.put(String(c), x: x, y: y, style: theme.text) }
         if focused, n == cursorAt.line {
             let cx = 2 + cursorAt.col
+            if cx < buffer.cols, y < buffer.rows { buffer.cursor = CursorPosition(x: cx, y: y) }
             if cx < buffer.cols {
                 var cell = buffer[cx, y]
                 if cell.isContinuation { cell = Cell(" ") }

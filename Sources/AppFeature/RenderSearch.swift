@@ -29,6 +29,7 @@ func drawSearch(_ s: SearchState, state: AppState, into buffer: inout ScreenBuff
     var x = buffer.put(promptLabel, x: x0 + 2, y: y0 + 1, style: theme.accent)
     x = buffer.put(clip(promptText, width - 14), x: x, y: y0 + 1, style: theme.text)
     buffer.put(" ", x: x, y: y0 + 1, style: theme.text.merged(Style(attributes: .reverse)))
+    if x < buffer.cols, y0 + 1 < buffer.rows { buffer.cursor = CursorPosition(x: x, y: y0 + 1) }
     let footer = s.prompt != nil ? "Enter save · Esc cancel"
         : "↑↓ select · Enter open · Ctrl-O resume · Alt-T title · Alt-G tags · Alt-A archive · Alt-H archived · Esc"
     buffer.put(clip(footer, width - 4), x: x0 + 2, y: y0 + height - 2, style: theme.dim)

@@ -241,6 +241,7 @@ public final class AppRuntime: @unchecked Sendable {
         if info.scrollBack != state.scrollBack { _ = reduce(into: &state, .scrollClamped(info.scrollBack)) }
         let changes = force || next.cols != screen.cols || next.rows != screen.rows ? next.allCells() : screen.diff(to: next)
         backend.apply(changes)
+        backend.setCursor(next.cursor)
         backend.flush()
         cellsWritten += changes.count
         frames += 1

@@ -30,6 +30,9 @@ static inline int tl_put(int y, int x, const wchar_t *wch, attr_t attrs, short p
     return mvwadd_wch(stdscr, y, x, &cc);
 }
 
+/* Where the physical cursor goes at the next refresh (when it is shown). */
+static inline int tl_move(int y, int x) { return wmove(stdscr, y, x); }
+
 
 /* SIGWINCH through a self-pipe: the handler only writes a byte (async-signal-safe), the
    event loop polls the pipe, so a resize can never be missed between two polls. Installed

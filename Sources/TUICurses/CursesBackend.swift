@@ -61,6 +61,12 @@ public final class CursesBackend: TerminalBackend {
         }
     }
 
+    public func setCursor(_ position: CursorPosition?) {
+        guard let position else { curs_set(0); return }
+        _ = tl_move(Int32(position.y), Int32(position.x))
+        curs_set(1)
+    }
+
     public func flush() { refresh() }
 
     public func readInput() -> [TerminalInput] {

@@ -20,6 +20,9 @@ public struct ScreenBuffer: Sendable, Hashable {
     public let cols: Int
     public let rows: Int
     public private(set) var cells: [Cell]
+    /// Where the terminal's own cursor goes (the caret of the field that has focus), nil:
+    /// hidden. An input method opens its pre-edit window there; screen readers follow it.
+    public var cursor: CursorPosition?
 
     public init(cols: Int, rows: Int) {
         self.cols = max(0, cols)
@@ -90,5 +93,15 @@ public struct ScreenBuffer: Sendable, Hashable {
             while s.hasSuffix(" ") { s.removeLast() }
             return s
         }
+    }
+}
+
+/// A cell position for the terminal's cursor.
+public struct CursorPosition: Sendable, Hashable {
+    public var x: Int
+    public var y: Int
+    public init(x: Int, y: Int) {
+        self.x = x
+        self.y = y
     }
 }

@@ -39,6 +39,9 @@ public protocol TerminalBackend: AnyObject {
     var inputFDs: [Int32] { get }
     /// Writes changed cells (not yet visible).
     func apply(_ changes: [CellChange])
+    /// Puts the terminal's cursor at `position` and shows it, or hides it (nil); seen at the
+    /// next ``flush()``.
+    func setCursor(_ position: CursorPosition?)
     /// Makes everything applied visible.
     func flush()
     /// Decodes all input available now, without blocking.

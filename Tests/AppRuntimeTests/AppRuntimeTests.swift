@@ -30,6 +30,8 @@ final class VirtualTerminal: TerminalBackend, @unchecked Sendable {
     }
 
     func flush() { flushes += 1 }
+    private(set) var cursor: CursorPosition?
+    func setCursor(_ position: CursorPosition?) { cursor = position }
     func readInput() -> [TerminalInput] { defer { pendingInput = [] }; return pendingInput }
     func restore() {}
 
