@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PEERS ?= ../shared/peers
 SWIFT_FLAGS ?=
 
-.PHONY: assets all deps build release run test unit e2e fuzz bench clean
+.PHONY: assets all deps build release run test unit e2e fuzz bench clean install uninstall
 
 all: build
 
@@ -32,6 +32,14 @@ assets:
 # Fuzz the SSE and tool-call parsers (FUZZ_SECONDS, default 600).
 fuzz: deps
 	@bash scripts/fuzz.sh
+
+# The stripped binary, completions (bash, zsh, fish) and the man page under PREFIX.
+PREFIX ?= /usr/local
+install: release
+	@bash scripts/install.sh "$(PREFIX)"
+
+uninstall:
+	@bash scripts/install.sh --uninstall "$(PREFIX)"
 
 bench: release
 	.build/release/talaria bench all

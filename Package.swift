@@ -112,7 +112,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport", "AgentProtocol", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
-        .testTarget(name: "ExecTests", dependencies: ["Exec", "AgentProtocol", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ExecTests", dependencies: ["Exec", "AgentProtocol", "TestSupport", "TUIKit"], swiftSettings: strict),
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "AgentProtocol", "Skills"], swiftSettings: strict),
         .testTarget(name: "WebTests", dependencies: ["Web", "AgentTools", "AgentProtocol", "Config", "CurlTransport", "Exec", "LLMClient", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "AgentProtocol"], swiftSettings: strict),
