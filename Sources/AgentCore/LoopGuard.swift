@@ -100,7 +100,8 @@ struct LoopGuard {
                 + "or answer the user with what you know and what went wrong.",
                 user: "the last \(failures) tool calls failed; the model was asked to step back")
         }
-        if repeats >= 1, !output.isError { return .answerNow }
+        // A repeat with the same result: answer now (not when the guard is off — `loop_guard: {enabled: false}`).
+        if repeats >= 1, !output.isError, settings != .off { return .answerNow }
         return .fine
     }
 

@@ -188,6 +188,9 @@ func measure(runs: Int, warmups: Int = 2, prompt: String, server: InstantLLMServ
     let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
     let home = FileManager.default.temporaryDirectory.appendingPathComponent("talaria-bench-home-\(UUID().uuidString.prefix(6))").path
     defer { try? FileManager.default.removeItem(atPath: home) }
+    // The scripted rounds repeat one call on purpose: the loop guard would stop them.
+    try? FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+    try? "loop_guard: {enabled: false}\ncheckpoints: false\n".write(toFile: home + "/config.yaml", atomically: true, encoding: .utf8)
     var wall: [Double] = [], cpu: [Double] = []
     for i in 0..<(runs + warmups) {
         let p = Process()
@@ -197,7 +200,10 @@ func measure(runs: Int, warmups: Int = 2, prompt: String, server: InstantLLMServ
         env["TALARIA_HOME"] = home
         p.environment = env
         p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("talaria-bench-\(UUID().uuidString.prefix(6)).err")
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errors) }
+        p.standardError = try FileHandle(forWritingTo: errors)
         var before = rusage()
         getrusage(RUSAGE_CHILDREN.rawValue, &before)
         let t = Date()
@@ -206,7 +212,10 @@ func measure(runs: Int, warmups: Int = 2, prompt: String, server: InstantLLMServ
         let elapsed = Date().timeIntervalSince(t) * 1000
         var after = rusage()
         getrusage(RUSAGE_CHILDREN.rawValue, &after)
-        guard p.terminationStatus == 0 else { throw ValidationError("talaria -p exited \(p.terminationStatus) during the benchmark") }
+        guard p.terminationStatus == 0 else {
+            let said = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+            throw ValidationError("talaria -p exited \(p.terminationStatus) during the benchmark: \(said.suffix(600))")
+        }
         if i >= warmups {
             wall.append(elapsed)
             cpu.append(ms(after.ru_utime) + ms(after.ru_stime) - ms(before.ru_utime) - ms(before.ru_stime))

@@ -84,6 +84,11 @@ struct LoopGuardTests {
         guard case .turnCompleted(let done)? = events.last else { Issue.record("no completion"); return }
         #expect(done.stoppedBy == nil)
         #expect(done.finalText == "gave up")
+        // Off: a successful call repeated is not cut short either (no tool_choice none).
+        let repeated = try Harness(Self.same("true", 6) + [SSE.answer("done")], maxIterations: 20, loopGuard: .off)
+        guard case .turnCompleted(let all)? = await repeated.turn("again").last else { Issue.record("no completion"); return }
+        #expect(all.finalText == "done" && all.stoppedBy == nil)
+        #expect(!repeated.transport.requestBodies.contains { $0["tool_choice"] as? String == "none" })
         let strict = try Harness(Self.same("false", 6), maxIterations: 20, loopGuard: LoopGuardSettings(warnAfter: 1, stopAfter: 2, failureStreak: 10))
         let strictEvents = await strict.turn("try")
         guard case .turnCompleted(let stopped)? = strictEvents.last else { Issue.record("no completion"); return }
