@@ -163,6 +163,8 @@ public actor CheckpointStore {
         // Talaria's own home inside the workspace (a workspace that is $HOME) is not a workspace file.
         let home = ((shadowPath as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
         if home.hasPrefix(root + "/") { excludes.append("/" + String(home.dropFirst(root.count + 1)) + "/") }
+        // The workspace is Talaria's home itself: its store and the shadow repositories are not its files.
+        if home == root { excludes += ["/checkpoints/", "/state.db*", "/images/", "/logs/", "/transcripts/"] }
         try await git.create(excluding: excludes)
         if fresh {
             // Counting what a first snapshot would take (the walk `add` does next), so a huge

@@ -107,6 +107,20 @@ struct CheckpointStoreTests {
         #expect(Self.read(ws.file("keep.txt")) == "same\n")
     }
 
+    @Test("a workspace that is Talaria's home: its store and the shadow repositories are not snapshotted")
+    func homeAsWorkspace() async throws {
+        let home = TempDir("cp-self")
+        home.write("state.db", "sqlite bytes\n")
+        home.write("notes.md", "mine\n")
+        let store = CheckpointStore.open(cwd: home.path, directory: home.file("checkpoints"), limits: Self.limits)
+        let cp = try Self.taken(await store.snapshot(session: "s", turn: 1, messageID: nil))
+        home.write("state.db", "changed by every commit\n")
+        home.write("notes.md", "edited\n")
+        let (plan, _) = try await store.restore(cp, session: "s", turn: 2)
+        #expect(plan.restored == ["notes.md"], "\(plan)")
+        #expect(Self.read(home.file("state.db")) == "changed by every commit\n", "the store was put back")
+    }
+
     @Test("newest first, each with the files restoring it changes; an id by its prefix; a wrong id says so")
     func listing() async throws {
         let home = TempDir("cp-home"), ws = TempDir("cp-list")
