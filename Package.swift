@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "AgentProtocol", "TestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport", "AgentProtocol", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "AgentProtocol", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "ExecTests", dependencies: ["Exec", "AgentProtocol", "TestSupport", "TUIKit"], swiftSettings: strict),
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "AgentProtocol", "Skills"], swiftSettings: strict),
         .testTarget(name: "WebTests", dependencies: ["Web", "AgentTools", "AgentProtocol", "Config", "CurlTransport", "Exec", "LLMClient", "TestSupport"], swiftSettings: strict),

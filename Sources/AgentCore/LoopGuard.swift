@@ -39,6 +39,7 @@ public struct LoopGuardSettings: Sendable, Hashable {
 /// | a call repeated `warnAfter` times | ``Verdict/warn(model:user:)`` — a note on its result: change approach or answer |
 /// | a call repeated `stopAfter` times | ``Verdict/stop(_:)`` — the turn ends (a last tool-less request asks for the answer) |
 /// | `failureStreak` failures in a row | warn; at twice the streak, stop |
+/// | a third call of the same *shape* with other numbers (arguments and result alike but for them: `echo 8` → `8`, `echo 12` → `12`) | ``Verdict/answerNow`` |
 struct LoopGuard {
     enum Verdict: Equatable {
         case fine
@@ -68,6 +69,10 @@ struct LoopGuard {
 
     let settings: LoopGuardSettings
     private var seen: [Key: Int] = [:]
+    /// Calls by shape: numbers in the arguments and the result count as one (a small model
+    /// counting up with `echo 8`, `echo 12`… goes round in circles too).
+    /// By shape, the distinct arguments seen: the same call polled (`date +%N`) is not counting.
+    private var shapes: [Key: Set<String>] = [:]
     private var failures = 0
     /// The latest repeated call, in a few words (`terminal \`echo 4\``).
     private(set) var lastRepeat: String?
@@ -82,7 +87,10 @@ struct LoopGuard {
         seen[key] = repeats
         failures = output.isError ? failures + 1 : 0
         let what = "\(call.name) \(Self.brief(call))"
-        if repeats >= 1 { lastRepeat = what }
+        let shape = Key(tool: call.name, arguments: Self.shape(arguments), result: Self.shape(String(output.text.prefix(4_000))).hashValue ^ output.status.hashValue)
+        shapes[shape, default: []].insert(arguments)
+        let similar = (shapes[shape]?.count ?? 1) - 1
+        if repeats >= 1 || similar >= 2 { lastRepeat = what }
         if repeats >= settings.stopAfter {
             return .stop("the model made the same call \(repeats + 1) times with the same result (\(what))")
         }
@@ -101,8 +109,25 @@ struct LoopGuard {
                 user: "the last \(failures) tool calls failed; the model was asked to step back")
         }
         // A repeat with the same result: answer now (not when the guard is off — `loop_guard: {enabled: false}`).
-        if repeats >= 1, !output.isError, settings != .off { return .answerNow }
+        if repeats >= 1 || similar >= 2, !output.isError, settings != .off { return .answerNow }
         return .fine
+    }
+
+    /// Text with every run of digits as `#`.
+    static func shape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        var inNumber = false
+        for c in text.unicodeScalars {
+            if ("0"..."9").contains(c) {
+                if !inNumber { out.unicodeScalars.append("#") }
+                inNumber = true
+            } else {
+                inNumber = false
+                out.unicodeScalars.append(c)
+            }
+        }
+        return out
     }
 
     /// The call's arguments in a few words: the command or path when there is one.

@@ -57,7 +57,14 @@ public struct ExecuteCodeTool: Tool {
             result = try await context.backend.run(CommandSpec(command: script, cwd: context.cwd, timeout: Double(timeout), usePTY: false)) { rpc.feed($0) }
         } catch { return .error("cannot run the code: \(error.message)") }
         await rpc.drain()
-        let (stdout, stderr, exit) = Self.split(rpc.output)
+        var (stdout, stderr, exit) = Self.split(rpc.output)
+        // Tracebacks name the script by its private folder, new every call: name it the same
+        // way each time, so a repeated failure reads (and is seen by the loop guard) as one.
+        if let dir = rpc.folder.path.withLock({ $0 }) {
+            stderr = stderr.replacingOccurrences(of: dir + "/main", with: language == "python" ? "script.py" : "script.sh")
+                .replacingOccurrences(of: dir + "/", with: "")
+            stdout = stdout.replacingOccurrences(of: dir + "/", with: "")
+        }
         var text = "exit code \(exit ?? result.exitCode)"
         if result.timedOut { text = "killed after \(timeout) s (the time limit)" }
         if result.cancelled { text = "cancelled by the user" }
@@ -156,7 +163,7 @@ final class RPCChannel: Sendable {
     /// The script's private folder (its FIFO is `rpc` there), as the wrapper said.
     final class Folder: Sendable { let path = Mutex<String?>(nil) }
     private let state = Mutex(State())
-    private let folder = Folder()
+    let folder = Folder()
     private let requests: AsyncStream<String>.Continuation
     private let worker: Task<Void, Never>
 

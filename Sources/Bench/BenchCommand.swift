@@ -145,6 +145,19 @@ public struct BenchCommand: AsyncParsableCommand {
             print(String(format: "FIGURE search %dk: p50 %.2f ms, p95 %.2f ms, max %.2f ms over %d queries (median %.0f hits)",
                          n / 1000, s.median, s.p95, s.max, qs.count, Stats(hits).median))
             print("  slowest: " + slowest.joined(separator: ", "))
+            // Substrings of Chinese text (every 20th message), through the pair index.
+            var cjkLat: [Double] = [], cjkHits: [Double] = []
+            let cjkQueries = (0..<qs.count).map { _ in gen.cjkQuery() }
+            for q in cjkQueries { _ = try store.search(q, limit: 20) }
+            for q in cjkQueries {
+                let t = DispatchTime.now().uptimeNanoseconds
+                let r = try store.search(q, limit: 20)
+                cjkLat.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e6)
+                cjkHits.append(Double(r.count))
+            }
+            let c = Stats(cjkLat)
+            print(String(format: "FIGURE search %dk CJK substrings: p50 %.2f ms, p95 %.2f ms, max %.2f ms over %d queries (median %.0f hits)",
+                         n / 1000, c.median, c.p95, c.max, cjkQueries.count, Stats(cjkHits).median))
             // The agent's session_search over the same store (search and grouping; no summaries).
             let tool = SessionSearchTool(store: store)
             let context = ToolContext(cwd: "/", backend: LocalBackend(), callID: "bench", sessionID: "")
@@ -284,8 +297,21 @@ struct Corpus {
         return (0..<n).map { _ in word() }.joined(separator: " ")
     }
 
+    /// Chinese words for every 20th message: text written without spaces between words.
+    static let cjkWords = ["数据库", "连接", "超时", "服务器", "请求", "错误", "部署", "测试", "文件", "函数", "线程", "内存", "缓存", "索引",
+                           "配置", "日志", "网络", "延迟", "容器", "集群", "节点", "磁盘", "模型", "会话", "重试", "权限", "编译", "依赖"]
+
+    mutating func cjkWord() -> String { Self.cjkWords[Int(next() % UInt64(Self.cjkWords.count))] }
+
+    /// A substring query: one word, or a word with the start of the next.
+    mutating func cjkQuery() -> String {
+        let w = cjkWord()
+        return next() % 3 == 0 ? w + String(cjkWord().prefix(1)) : w
+    }
+
     mutating func message(_ i: Int) -> ChatMessage {
-        switch i % 3 {
+        if i % 20 == 0 { return .user((0..<(4 + Int(next() % 9))).map { _ in cjkWord() }.joined() + "，" + sentence(2, 6)) }
+        return switch i % 3 {
         case 0: .user(sentence(6, 18))
         case 1: .assistant(sentence(20, 60))
         default: .tool(callID: "c\(i)", name: "terminal", content: "/src/\(word())/\(word()).swift: " + sentence(10, 40))

@@ -78,9 +78,21 @@ public actor Indexer {
                 INSERT INTO message_fts(rowid, content)
                 SELECT id, content FROM message WHERE id > ? AND id <= ? AND content <> ''
                 """, arguments: [last, maxID])
+            try Self.indexPairs(db, after: last, through: maxID)
             let n = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message WHERE id > ? AND id <= ?", arguments: [last, maxID]) ?? 0
             try db.execute(sql: "UPDATE index_state SET last_id = ? WHERE name = 'message_fts'", arguments: [maxID])
             return n
+        }
+    }
+
+    /// The pair index for the messages in `(after, through]` that hold unsegmented text.
+    static func indexPairs(_ db: Database, after: Int64, through: Int64) throws {
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, content FROM message WHERE id > ? AND id <= ? AND content GLOB ?",
+                                       arguments: [after, through, Unsegmented.glob])
+        let insert = try db.cachedStatement(sql: "INSERT INTO message_pairs(rowid, pairs) VALUES (?, ?)")
+        while let row = try rows.next() {
+            guard let text = Unsegmented.indexText(row["content"]) else { continue }
+            try insert.execute(arguments: [row["id"] as Int64, text])
         }
     }
 

@@ -147,6 +147,16 @@ enum Schema {
             // The images a message carries: JSON [ImageRef] (copies in the image store), or NULL.
             try db.execute(sql: "ALTER TABLE message ADD COLUMN images TEXT")
         }
+        m.registerMigration("v4-unsegmented-pairs") { db in
+            // Substrings of Chinese, Japanese, Korean, Thai… (see Unsegmented): pairs of characters
+            // of the messages that hold such text only, no copy of the text (contentless).
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE message_pairs USING fts5(pairs, content='', tokenize='ascii', detail=full);
+                """)
+            // What the main index already holds gets its pairs now; later messages as they are indexed.
+            let indexed = try Int64.fetchOne(db, sql: "SELECT last_id FROM index_state WHERE name = 'message_fts'") ?? 0
+            try Indexer.indexPairs(db, after: 0, through: indexed)
+        }
         return m
     }
 }

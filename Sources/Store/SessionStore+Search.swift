@@ -121,7 +121,11 @@ extension SessionStore {
         let terms = searchTerms(query)
         guard let match = ftsQuery(query) else { return ([], false) }
         var candidates: [Row]
-        if let last = terms.last, last.count > minPrefix, let short = ftsQuery(query, shortenLastTo: minPrefix) {
+        if let pairs = Unsegmented.query(terms) {
+            // Chinese, Japanese, Thai…: any substring, through the pair index; the other terms
+            // (and the exact substrings) are checked on the candidates' text.
+            candidates = try Self.candidates(db, pairs, table: "message_pairs").filter { matcher.matchesAll($0["content"]) }
+        } else if let last = terms.last, last.count > minPrefix, let short = ftsQuery(query, shortenLastTo: minPrefix) {
             // A long prefix (`that*`) would make FTS5 merge every matching term's whole
             // doclist; its 3-letter prefix is served by the prefix index lazily. Keep the
             // candidates that really have the long prefix; if too few do, ask exactly.
@@ -155,13 +159,13 @@ extension SessionStore {
 
     /// The ``searchWindow`` newest matches: first among the newest 100k messages, then among
     /// all of them if too few matched there.
-    static func candidates(_ db: Database, _ match: String) throws -> [Row] {
+    static func candidates(_ db: Database, _ match: String, table: String = "message_fts") throws -> [Row] {
         let maxID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM message") ?? 0
         var lower = maxID - 100_000
         while true {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT m.id, m.content, m.created_at
-                FROM (SELECT rowid FROM message_fts WHERE message_fts MATCH ? AND rowid > ? ORDER BY rowid DESC LIMIT ?) h
+                FROM (SELECT rowid FROM \(table) WHERE \(table) MATCH ? AND rowid > ? ORDER BY rowid DESC LIMIT ?) h
                 JOIN message m ON m.id = h.rowid
                 """, arguments: [match, lower, searchWindow])
             if rows.count >= searchWindow / 4 || lower <= 0 { return rows }
@@ -199,32 +203,47 @@ extension SessionStore {
 struct TermMatcher {
     private let terms: [[UInt8]]
     private let lastIsPrefix: Bool
+    /// Terms in a script written without spaces match inside a word (`超时` in `数据库连接超时`).
+    private let inside: [Bool]
 
     init(terms: [String]) {
         self.terms = terms.map { Array(Self.fold($0).utf8) }
         lastIsPrefix = terms.last.map { $0.count >= SessionStore.minPrefix } ?? false
+        inside = terms.map { $0.unicodeScalars.contains(where: Unsegmented.isUnsegmented) }
     }
 
-    /// Calls `body(range, matchedTerm)` for every word of `text`, in order.
-    private func scan(_ text: String, _ body: (Range<Int>, Int?) -> Void) {
+    static func contains(_ word: [UInt8], _ part: [UInt8]) -> Bool {
+        guard !part.isEmpty, part.count <= word.count else { return part.isEmpty }
+        for start in 0...(word.count - part.count) where word[start] == part[0] && word[start..<(start + part.count)].elementsEqual(part) {
+            return true
+        }
+        return false
+    }
+
+    /// Calls `body(range, matchedTerms)` for every word of `text`, in order (a word of
+    /// unsegmented text may hold several terms).
+    private func scan(_ text: String, _ body: (Range<Int>, [Int]) -> Void) {
         var text = text
         text.withUTF8 { scan(bytes: $0, body) }
     }
 
-    private func scan(bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>, Int?) -> Void) {
+    private func scan(bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>, [Int]) -> Void) {
         var word: [UInt8] = []
         word.reserveCapacity(64)
         var start = 0
         var nonASCII = false
         func finish(_ end: Int) {
             guard !word.isEmpty else { return }
-            let w = nonASCII ? Array(Self.fold(String(decoding: word, as: UTF8.self)).utf8) : word
-            var hit: Int?
-            for i in terms.indices where i == terms.count - 1 && lastIsPrefix ? w.starts(with: terms[i]) : w == terms[i] {
-                hit = i
-                break
+            let text = nonASCII ? Self.fold(String(decoding: word, as: UTF8.self)) : ""
+            let w = nonASCII ? Array(text.utf8) : word
+            // A word with unsegmented text in it (`调用api请求超时`) holds other words: any term may be inside.
+            let mixed = nonASCII && text.unicodeScalars.contains(where: Unsegmented.isUnsegmented)
+            var hits: [Int] = []
+            for i in terms.indices where inside[i] || mixed ? Self.contains(w, terms[i]) : i == terms.count - 1 && lastIsPrefix ? w.starts(with: terms[i]) : w == terms[i] {
+                hits.append(i)
+                if !mixed { break }
             }
-            body(start..<end, hit)
+            body(start..<end, hits)
             word.removeAll(keepingCapacity: true)
             nonASCII = false
         }
@@ -267,7 +286,7 @@ struct TermMatcher {
     /// Whether every term occurs in `text`.
     func matchesAll(_ text: String) -> Bool {
         var seen = [Bool](repeating: false, count: terms.count)
-        scan(text) { _, hit in if let hit { seen[hit] = true } }
+        scan(text) { _, hits in for h in hits { seen[h] = true } }
         return !seen.contains(false)
     }
 
@@ -276,9 +295,9 @@ struct TermMatcher {
         guard !terms.isEmpty else { return 0 }
         var counts = [Int](repeating: 0, count: terms.count)
         var length = 0
-        scan(text) { _, hit in
+        scan(text) { _, hits in
             length += 1
-            if let hit { counts[hit] += 1 }
+            for h in hits { counts[h] += 1 }
         }
         let norm = 1.2 * (0.25 + 0.75 * Double(max(length, 1)) / 40)
         return counts.reduce(0.0) { $0 + Double($1) * 2.2 / (Double($1) + norm) }
@@ -287,7 +306,7 @@ struct TermMatcher {
     /// About `words` words around the first match, matches marked, newlines as spaces.
     func snippet(of text: String, words: Int = 16) -> String {
         var ranges: [(Range<Int>, Bool)] = []
-        scan(text) { r, hit in ranges.append((r, hit != nil)) }
+        scan(text) { r, hits in ranges.append((r, !hits.isEmpty)) }
         guard !ranges.isEmpty else { return String(text.prefix(120)) }
         let first = ranges.firstIndex { $0.1 } ?? 0
         let from = max(0, min(first - 3, ranges.count - words))

@@ -54,6 +54,17 @@ struct LoopGuardTests {
         #expect(bodies[2]["tool_choice"] as? String == "none", "argument order does not make it another call")
     }
 
+    @Test("a model counting up (echo 8, echo 12, echo 14…, each printing its number) is asked for its answer at the third such call")
+    func countingUp() async throws {
+        let calls = [8, 12, 14, 16, 18, 20].map { SSE.callTool("terminal", arguments: #"{"command":"echo \#($0)"}"#, id: "e\($0)") }
+        let h = try Harness(calls + [SSE.answer("4")], maxIterations: 20)
+        let events = await h.turn("what is 2+2")
+        guard case .turnCompleted(let done)? = events.last else { Issue.record("no completion"); return }
+        let bodies = h.transport.requestBodies
+        #expect(bodies.count == 4 && bodies[3]["tool_choice"] as? String == "none", "\(bodies.count) requests")
+        #expect(done.iterations <= 5, "\(done.iterations)")
+    }
+
     @Test("a call whose result changes is never a repeat")
     func changingResult() async throws {
         let h = try Harness(Self.same("date +%N", 8) + [SSE.answer("done")], maxIterations: 20)

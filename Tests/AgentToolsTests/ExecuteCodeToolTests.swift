@@ -20,6 +20,9 @@ struct ExecuteCodeToolTests {
         #expect(out.status == .failed && out.exitCode == 3)
         let bash = await run(["code": "echo \"$((6 * 7))\"\ncat <<'EOF'\nliteral $HOME\nEOF", "language": "bash"])
         #expect(bash.text == "exit code 0\n--- stdout\n42\nliteral $HOME", "\(bash.text)")
+        // The same failure reads the same each time (the script's folder is new every call).
+        let a = await run(["code": "raise ValueError('boom')"]), b = await run(["code": "raise ValueError('boom')"])
+        #expect(a.text == b.text && a.text.contains("File \"script.py\", line 1") && !a.text.contains("talaria-code."), "\(a.text)")
     }
 
     @Test("the time limit kills it; the memory limit stops a runaway allocation")
