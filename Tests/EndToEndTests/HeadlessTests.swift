@@ -12,6 +12,15 @@ struct HeadlessTests {
         try await home.run(["-p", prompt, "--base-url", server.baseURL, "--model", "fake-model"] + extra)
     }
 
+    @Test("sessions search finds a word inside Chinese text (超时 in 数据库连接超时)")
+    func cjkSearch() async throws {
+        let home = TalariaHome()
+        #expect(try await oneShot(home, "数据库连接超时怎么办").status == 0)
+        let r = try await home.run(["sessions", "search", "超时"])
+        #expect(r.status == 0 && r.stdout.contains("数据库连接超时"), "\(r.stdout) \(r.stderr)")
+        #expect(try await home.run(["sessions", "search", "时超"]).stdout.contains("数据库") == false)
+    }
+
     @Test("tool rounds then the answer on stdout only; the session is stored and found by search")
     func answerAndSearch() async throws {
         let home = TalariaHome()
