@@ -129,15 +129,19 @@ public struct BenchCommand: AsyncParsableCommand {
             let indexSecs = Date().timeIntervalSince(t1)
             try store.checkpoint()
             let bytes = ((try? FileManager.default.attributesOfItem(atPath: dir + "/state.db")[.size]) as? Int) ?? 0
-            var lat: [Double] = []
-            var hits: [Double] = []
-            for q in qs { _ = try store.search(q, limit: 20) } // warm the page cache once
-            for q in qs {
-                let t = DispatchTime.now().uptimeNanoseconds
-                let r = try store.search(q, limit: 20)
-                lat.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e6)
-                hits.append(Double(r.count))
+            /// Each query's latency and hit count, after one pass that warms the page cache.
+            func timed(_ queries: [String]) throws -> (lat: [Double], hits: [Double]) {
+                for q in queries { _ = try store.search(q, limit: 20) }
+                var lat: [Double] = [], hits: [Double] = []
+                for q in queries {
+                    let t = DispatchTime.now().uptimeNanoseconds
+                    let r = try store.search(q, limit: 20)
+                    lat.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e6)
+                    hits.append(Double(r.count))
+                }
+                return (lat, hits)
             }
+            let (lat, hits) = try timed(qs)
             let s = Stats(lat)
             let slowest = zip(qs, lat).sorted { $0.1 > $1.1 }.prefix(3).map { String(format: "'%@' %.1f ms", $0.0, $0.1) }
             print(String(format: "FIGURE index %dk: %.0f messages/s indexed (%d in %.2f s); insert %.0f messages/s; %.0f bytes per message on disk",
@@ -146,15 +150,8 @@ public struct BenchCommand: AsyncParsableCommand {
                          n / 1000, s.median, s.p95, s.max, qs.count, Stats(hits).median))
             print("  slowest: " + slowest.joined(separator: ", "))
             // Substrings of Chinese text (every 20th message), through the pair index.
-            var cjkLat: [Double] = [], cjkHits: [Double] = []
             let cjkQueries = (0..<qs.count).map { _ in gen.cjkQuery() }
-            for q in cjkQueries { _ = try store.search(q, limit: 20) }
-            for q in cjkQueries {
-                let t = DispatchTime.now().uptimeNanoseconds
-                let r = try store.search(q, limit: 20)
-                cjkLat.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e6)
-                cjkHits.append(Double(r.count))
-            }
+            let (cjkLat, cjkHits) = try timed(cjkQueries)
             let c = Stats(cjkLat)
             print(String(format: "FIGURE search %dk CJK substrings: p50 %.2f ms, p95 %.2f ms, max %.2f ms over %d queries (median %.0f hits)",
                          n / 1000, c.median, c.p95, c.max, cjkQueries.count, Stats(cjkHits).median))

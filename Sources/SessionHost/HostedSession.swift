@@ -312,8 +312,8 @@ extension AgentEvent {
         case .messageDelta(let id, _): .messageDelta(itemID: id, text: text)
         case .reasoningDelta(let id, _): .reasoningDelta(itemID: id, text: text)
         case .toolOutputDelta(let id, _): .toolOutputDelta(callID: id, chunk: text)
-        case .process(var p):
-            { p.output = text; return .process(p) }()
+        case .process(let p): .process(ProcessUpdate(id: p.id, command: p.command, state: p.state, exitCode: p.exitCode,
+                                                     startedAt: p.startedAt, output: text))
         default: self
         }
     }

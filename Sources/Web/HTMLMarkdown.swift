@@ -123,8 +123,6 @@ public struct HTMLMarkdown: Sendable {
                     out.append(child.name == "dt" ? "**\(text)**" : ": " + text)
                 }
                 return out.joined(separator: "\n")
-            case "li", "dd", "dt", "td", "th", "tr", "thead", "tbody", "tfoot", "caption", "summary":
-                return blocks(children)
             default:
                 return blocks(children)
             }
