@@ -14,6 +14,7 @@ typedef size_t (*tl_data_cb)(char *ptr, size_t size, size_t nmemb, void *userdat
 typedef int (*tl_xfer_cb)(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow);
 static inline CURLcode tl_setopt_datacb(CURL *c, CURLoption o, tl_data_cb v) { return curl_easy_setopt(c, o, v); }
 static inline CURLcode tl_setopt_xfercb(CURL *c, CURLoption o, tl_xfer_cb v) { return curl_easy_setopt(c, o, v); }
+static inline CURLMcode tl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
 static inline CURLcode tl_getinfo_long(CURL *c, CURLINFO i, long *v) { return curl_easy_getinfo(c, i, v); }
 /* CURLMsg.data is a union Swift imports opaquely: the result code of a finished transfer. */
 static inline CURLcode tl_msg_result(CURLMsg *m) { return m->data.result; }

@@ -3,31 +3,80 @@ import Foundation
 import LLMClient
 import Synchronization
 
-/// ``HTTPStreamTransport`` over libcurl: each request runs on its own thread (one easy handle in
-/// its own multi handle) and yields the response head and body bytes as they arrive.
+/// ``HTTPStreamTransport`` over libcurl: every request of the process runs on one thread, in
+/// one multi handle, and yields the response head and body bytes as they arrive.
 ///
-/// Linux Foundation has no streaming `URLSession.bytes(for:)`, and libcurl is already on
-/// every machine. Cancelling is immediate: the stream's termination handler sets a flag and
-/// wakes the thread's `curl_multi_poll`, which then closes the connection — and closing it is
-/// how a server learns to stop generating (llama.cpp has no cancel request). With
-/// `curl_easy_perform` only the progress callback could notice, and curl documents it as
-/// slowing to about one call a second while nothing arrives (a model reading a long prompt).
+/// One multi handle means one connection cache: the agent's next request to its model goes out
+/// on the connection the last one used (no connect, and no new thread, per request). Linux
+/// Foundation has no streaming `URLSession.bytes(for:)`, and libcurl is on every machine.
+/// Cancelling is immediate: the stream's termination handler sets a flag and wakes the loop's
+/// `curl_multi_poll`, which removes the transfer — closing its connection mid-answer is how a
+/// server learns to stop generating (llama.cpp has no cancel request). Requests pinned to a
+/// checked address (web_fetch) never share a connection.
 public struct CurlTransport: HTTPStreamTransport {
-    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
-
-    public init() {
-        _ = Self.globalInit
-    }
+    public init() {}
 
     public func stream(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPStreamPart, any Error> {
         let (stream, continuation) = AsyncThrowingStream<HTTPStreamPart, any Error>.makeStream()
         let transfer = Transfer(request: request, continuation: continuation)
-        continuation.onTermination = { _ in transfer.cancel() }
-        let thread = Thread { transfer.run() }
-        thread.name = "talaria.curl"
-        thread.stackSize = 256 * 1024
-        thread.start()
+        let loop = CurlLoop.shared
+        continuation.onTermination = { _ in transfer.cancelled.store(true, ordering: .relaxed); loop.wake() }
+        loop.submit(transfer)
         return stream
+    }
+}
+
+/// The thread that runs every transfer: it adds new ones, drops cancelled ones, and lets curl
+/// move them all until one of its sockets is ready or it is woken.
+private final class CurlLoop: @unchecked Sendable {
+    static let shared = CurlLoop()
+
+    private let multi: UnsafeMutableRawPointer
+    private let pending = Mutex<[Transfer]>([])
+    /// The transfers in the multi handle, by their easy handle (the loop thread's alone).
+    private var running: [UnsafeMutableRawPointer: Transfer] = [:]
+
+    private init() {
+        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+        multi = curl_multi_init()!
+        _ = tl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 16)
+        let thread = Thread { [self] in run() }
+        thread.name = "talaria.curl"
+        thread.stackSize = 512 * 1024
+        thread.start()
+    }
+
+    func submit(_ t: Transfer) {
+        pending.withLock { $0.append(t) }
+        wake()
+    }
+
+    func wake() { _ = curl_multi_wakeup(multi) }
+
+    private func run() {
+        while true {
+            for t in pending.withLock({ p in defer { p.removeAll() }; return p }) {
+                if t.cancelled.load(ordering: .relaxed) { t.finish(CURLE_ABORTED_BY_CALLBACK); continue }
+                guard let easy = t.prepare() else { continue }
+                running[easy] = t
+                _ = curl_multi_add_handle(multi, easy)
+            }
+            for (easy, t) in running where t.cancelled.load(ordering: .relaxed) { end(easy, t, CURLE_ABORTED_BY_CALLBACK) }
+            var active: Int32 = 0
+            _ = curl_multi_perform(multi, &active)
+            var left: Int32 = 0
+            while let msg = curl_multi_info_read(multi, &left) {
+                guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle, let t = running[easy] else { continue }
+                end(easy, t, tl_msg_result(msg))
+            }
+            _ = curl_multi_poll(multi, nil, 0, 1000, nil)
+        }
+    }
+
+    private func end(_ easy: UnsafeMutableRawPointer, _ t: Transfer, _ code: CURLcode) {
+        running[easy] = nil
+        _ = curl_multi_remove_handle(multi, easy) // an unfinished transfer's connection is closed
+        t.finish(code)
     }
 }
 
@@ -41,19 +90,12 @@ private final class Transfer: @unchecked Sendable {
     var status = 0
     var headSent = false
     var handle: UnsafeMutableRawPointer?
-    /// The multi handle while the transfer runs, for `cancel()`'s wake-up from another thread.
-    private let multi = Mutex<UInt>(0) // the CURLM pointer's bits; 0 when not running
+    private var list: UnsafeMutablePointer<curl_slist>?
+    private var resolve: UnsafeMutablePointer<curl_slist>?
 
     init(request: HTTPRequest, continuation: AsyncThrowingStream<HTTPStreamPart, any Error>.Continuation) {
         self.request = request
         self.continuation = continuation
-    }
-
-    /// Stops the transfer now: the flag is read by the callbacks and the poll loop, the
-    /// wake-up ends a poll that waits for a server sending nothing.
-    func cancel() {
-        cancelled.store(true, ordering: .relaxed)
-        multi.withLock { bits in if let m = UnsafeMutableRawPointer(bitPattern: bits) { _ = curl_multi_wakeup(m) } }
     }
 
     func sendHead() {
@@ -64,19 +106,14 @@ private final class Transfer: @unchecked Sendable {
         continuation.yield(.head(status: code != 0 ? code : status, headers: headers))
     }
 
-    func run() {
+    /// The easy handle for this request, every option set; nil (the stream finished) when
+    /// curl cannot make one.
+    func prepare() -> UnsafeMutableRawPointer? {
         guard let curl = curl_easy_init() else {
             continuation.finish(throwing: TransportError(.other, "curl_easy_init failed"))
-            return
+            return nil
         }
         handle = curl
-        var list: UnsafeMutablePointer<curl_slist>?
-        var resolve: UnsafeMutablePointer<curl_slist>?
-        defer {
-            curl_slist_free_all(list)
-            curl_slist_free_all(resolve)
-            curl_easy_cleanup(curl)
-        }
         _ = tl_setopt_str(curl, CURLOPT_URL, request.url.absoluteString)
         _ = tl_setopt_long(curl, CURLOPT_NOSIGNAL, 1)
         _ = tl_setopt_long(curl, CURLOPT_TCP_NODELAY, 1)
@@ -88,6 +125,10 @@ private final class Transfer: @unchecked Sendable {
         if let pinned = request.pinnedAddress {
             resolve = curl_slist_append(resolve, pinned)
             _ = tl_setopt_slist(curl, CURLOPT_RESOLVE, resolve)
+            // Its own connection, closed after: a connection to a checked address is not
+            // handed to another request, nor one made before to this one.
+            _ = tl_setopt_long(curl, CURLOPT_FRESH_CONNECT, 1)
+            _ = tl_setopt_long(curl, CURLOPT_FORBID_REUSE, 1)
         }
         if request.followRedirects {
             _ = tl_setopt_long(curl, CURLOPT_FOLLOWLOCATION, 1)
@@ -147,8 +188,19 @@ private final class Transfer: @unchecked Sendable {
             return t.cancelled.load(ordering: .relaxed) ? 1 : 0
         })
         _ = tl_setopt_ptr(curl, CURLOPT_XFERINFODATA, me)
+        return curl
+    }
 
-        let code = perform(curl)
+    /// Ends the stream with the transfer's result and frees the handle.
+    func finish(_ code: CURLcode) {
+        defer {
+            curl_slist_free_all(list)
+            curl_slist_free_all(resolve)
+            list = nil
+            resolve = nil
+            if let handle { curl_easy_cleanup(handle) }
+            handle = nil
+        }
         if code == CURLE_OK {
             sendHead()
             continuation.finish()
@@ -168,29 +220,5 @@ private final class Transfer: @unchecked Sendable {
         default: kind = .other
         }
         continuation.finish(throwing: TransportError(kind, "\(message) (\(request.url.host ?? "?"):\(request.url.port.map(String.init) ?? ""))"))
-    }
-
-    /// Runs the transfer to its end in a multi handle whose poll `cancel()` can wake.
-    private func perform(_ curl: UnsafeMutableRawPointer) -> CURLcode {
-        guard let m = curl_multi_init() else { return CURLE_FAILED_INIT }
-        _ = curl_multi_add_handle(m, curl)
-        multi.withLock { $0 = UInt(bitPattern: m) }
-        defer {
-            multi.withLock { $0 = 0 }
-            _ = curl_multi_remove_handle(m, curl)
-            _ = curl_multi_cleanup(m)
-        }
-        var running: Int32 = 1
-        while running > 0 {
-            if cancelled.load(ordering: .relaxed) { return CURLE_ABORTED_BY_CALLBACK }
-            let rc = curl_multi_perform(m, &running)
-            guard rc == CURLM_OK else { return CURLE_FAILED_INIT }
-            if running > 0 { _ = curl_multi_poll(m, nil, 0, 1000, nil) }
-        }
-        var left: Int32 = 0
-        while let msg = curl_multi_info_read(m, &left) {
-            if msg.pointee.msg == CURLMSG_DONE { return tl_msg_result(msg) }
-        }
-        return cancelled.load(ordering: .relaxed) ? CURLE_ABORTED_BY_CALLBACK : CURLE_OK
     }
 }
