@@ -36,17 +36,13 @@ public enum JSONValue: Sendable, Hashable, Codable {
     }
 
     /// Parses JSON text; returns `nil` for invalid JSON instead of throwing.
-    public static func parse(_ text: String) -> JSONValue? {
-        guard let data = text.data(using: .utf8) else { return nil }
-        return try? JSONDecoder().decode(JSONValue.self, from: data)
-    }
+    public static func parse(_ text: String) -> JSONValue? { JSONReader.parse(text) }
 
     /// Compact JSON text with sorted keys (stable across runs).
     public var jsonText: String {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? enc.encode(self) else { return "null" }
-        return String(decoding: data, as: UTF8.self)
+        var w = JSONWriter(capacity: 64)
+        w.value(self)
+        return String(decoding: w.bytes, as: UTF8.self)
     }
 
     // MARK: - Accessors
