@@ -22,6 +22,7 @@ extension Agent {
         case .tell(let message):
             emitter.emit(.warning(message))
         case .compress(let plan, let tokens, let window, let forced):
+            flushResults() // the plan keeps ids; staged results have none yet
             _ = await runHooks(.preCompact, subject: forced ? "manual" : "auto", fields: ["trigger": .string(forced ? "manual" : "auto")])
             let middle = plan.removals.flatMap { conversation.history[$0.range] }
             var summary: String?
@@ -29,7 +30,7 @@ extension Agent {
                 if Task.isCancelled { return }
             }
             let compression = context.apply(plan, summary: summary, to: &conversation, turn: turnCounter, tokensBefore: tokens, window: window,
-                                            promptCharacters: prompt.noteCharacters, toolCount: activeTools.specs.count,
+                                            promptCharacters: prompt.noteCharacters, toolCount: activeTools.names.count,
                                             todo: todo.isEmpty ? nil : todo.rendered)
             prompt.keepNotes(for: Set(conversation.ids.compactMap { $0 }))
             emitter.emit(.contextCompressed(compression))

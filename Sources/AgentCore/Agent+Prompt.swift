@@ -48,7 +48,7 @@ extension Agent {
     /// Tokens the next request will take (see `ContextManager.estimate`).
     func estimateTokens(_ systemPrompt: String) -> Int {
         context.estimate(history: conversation.history, promptCharacters: systemPrompt.utf8.count + prompt.noteCharacters,
-                         toolCount: activeTools.specs.count)
+                         toolCount: activeTools.names.count)
     }
 
     // MARK: - Side requests that keep the prefix

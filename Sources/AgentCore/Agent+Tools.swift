@@ -11,6 +11,10 @@ extension Agent {
     /// Built-ins plus the sources' tools as they are now (a server may have come or gone).
     func refreshTools() async {
         guard !services.toolSources.isEmpty else { return }
+        // Unchanged sources are not asked (each question waits on the source's actor).
+        let versions = services.toolSources.map(\.toolsVersion)
+        if !versions.contains(nil), versions == toolVersions { return }
+        toolVersions = versions
         var registry = services.tools
         for source in services.toolSources {
             for tool in await source.currentTools() where registry[tool.name] == nil { registry.register(tool) }
@@ -51,6 +55,7 @@ extension Agent {
         for (index, output) in settled { verdict = verdict.merged(await finishTool(calls[index], output: output, elapsedMs: 0, ran: false)) }
         // Images the tools read follow all the results (tool messages must follow their call).
         if !images.isEmpty {
+            flushResults()
             let names = images.map { ($0.source as NSString).lastPathComponent }.joined(separator: ", ")
             do { try conversation.commit(ChatMessage(role: .user, content: "[the image\(images.count == 1 ? "" : "s") read: \(names)]", images: images)) } catch {
                 emitter.emit(.warning("cannot save the image message: \(error)"))
@@ -126,7 +131,19 @@ extension Agent {
         }
     }
 
-    /// Redacts, lets the PostToolUse hooks speak, checks for loops, caps, records and announces
+    /// Commits the staged tool results (one transaction) and then says they are done. Called as
+    /// soon as the next request has left (the commit overlaps the model's work), before anything
+    /// else is committed, and when a turn ends.
+    func flushResults() {
+        guard conversation.hasStaged || !resultsEnded.isEmpty else { return }
+        do { try conversation.flush() } catch {
+            emitter.emit(.warning("cannot save the tool results: \(error)"))
+        }
+        for event in resultsEnded { emitter.emit(event) }
+        resultsEnded = []
+    }
+
+    /// Redacts, lets the PostToolUse hooks speak, checks for loops, caps, stages and announces
     /// one result.
     func finishTool(_ call: ToolCall, output raw: ToolOutput, elapsedMs: Int, ran: Bool = true) async -> LoopGuard.Verdict {
         var output = dispatcher.redact(raw)
@@ -140,21 +157,20 @@ extension Agent {
             emitter.emit(.warning("loop guard: \(told)"))
         }
         let shown = dispatcher.shown(output.text)
+        let run = ToolRunRecord(callID: call.id, name: call.name, arguments: call.arguments,
+                                status: output.status.rawValue, exitCode: output.exitCode, output: output.text,
+                                startedAt: Date(timeIntervalSinceNow: -Double(elapsedMs) / 1000), elapsedMs: elapsedMs)
+        // Committed by flushResults() once the next request is on its way; shown as done after.
+        conversation.stage(.tool(callID: call.id, name: call.name, content: shown), toolRun: run)
         do {
-            try store.recordToolRun(ToolRunRecord(callID: call.id, name: call.name, arguments: call.arguments,
-                                                  status: output.status.rawValue, exitCode: output.exitCode, output: output.text,
-                                                  startedAt: Date(timeIntervalSinceNow: -Double(elapsedMs) / 1000), elapsedMs: elapsedMs),
-                                    sessionID: sessionID)
-            try conversation.commit(.tool(callID: call.id, name: call.name, content: shown))
             if let (skill, allowed) = try learning.recordUse(call, output: output) { approvals.useSkill(skill, allowing: allowed) }
         } catch {
-            emitter.emit(.warning("cannot save the result of \(call.name): \(error)"))
-            conversation.appendUnsaved(.tool(callID: call.id, name: call.name, content: shown))
+            emitter.emit(.warning("cannot record the use of a skill by \(call.name): \(error)"))
         }
         if let m = output.memoryUpdate { emitter.emit(.memoryUpdate(m)) }
         if let p = output.plan { emitter.emit(.plan(p)) }
-        emitter.emit(.toolCallEnded(ToolCallEnded(callID: call.id, name: call.name, status: output.status, output: shown,
-                                                  exitCode: output.exitCode, elapsedMs: elapsedMs)))
+        resultsEnded.append(.toolCallEnded(ToolCallEnded(callID: call.id, name: call.name, status: output.status, output: shown,
+                                                         exitCode: output.exitCode, elapsedMs: elapsedMs)))
         return verdict
     }
 }

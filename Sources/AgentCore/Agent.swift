@@ -33,6 +33,10 @@ public actor Agent {
     let dispatcher: ToolDispatcher
     /// The tools of the current iteration: built-ins plus what the sources offer now.
     var activeTools: ToolRegistry
+    /// The tool sources' versions when ``activeTools`` was last built from them.
+    var toolVersions: [Int?] = []
+    /// `toolCallEnded` of the staged results, said once they are committed (``flushResults()``).
+    var resultsEnded: [AgentEvent] = []
     var backend: any ExecutionBackend
     var totalUsage = Usage()
     var turnCounter = 0
@@ -231,7 +235,10 @@ public actor Agent {
         if goalRun != nil { goalRun?.turnRan = true; goalRun?.turns += 1 }
         emitter.emit(.turnStarted(turnID: turnID))
         emitter.emit(.userMessage(text: turn.typed ?? turn.text))
-        defer { Task { [indexer = services.indexer] in await indexer?.scheduleCatchUp() } }
+        defer {
+            flushResults()
+            Task { [indexer = services.indexer] in await indexer?.scheduleCatchUp() }
+        }
         guard let system = await beginTurn(turn, turnID: turnID) else { return }
         var next = NextRequest.work, iteration = 0, usage = Usage()
         while true {
@@ -366,8 +373,11 @@ public actor Agent {
     /// Consumes one model stream, forwarding deltas as events.
     private func streamResponse(_ request: LLMRequest, itemID: String) async throws -> AssistantResponse {
         var partial = ""
+        var completed: AssistantResponse?
         do {
-            for try await event in client.stream(request) {
+            // Events come on this actor, straight from the transport; the staged tool results are
+            // committed while the request is on its way.
+            try await client.run(request, sent: { flushResults() }) { event in
                 switch event {
                 case .textDelta(let t):
                     partial += t
@@ -379,7 +389,7 @@ public actor Agent {
                 case .retrying(let r):
                     emitter.emit(.retrying(r))
                 case .completed(let response):
-                    return response
+                    completed = response
                 }
             }
         } catch {
@@ -390,6 +400,7 @@ public actor Agent {
             }
             throw error
         }
+        if let completed { return completed }
         if Task.isCancelled { throw LLMError.cancelled }
         throw LLMError.streamInterrupted(receivedChars: partial.count)
     }
@@ -409,6 +420,7 @@ public actor Agent {
     func aborted(_ turnID: String, _ reason: AbortReason, _ message: String) {
         lastTurnAborted = true
         // Every tool call in history must have an answer, or the next request is invalid.
+        flushResults()
         conversation.answerOpenCalls("[not run: \(message)]")
         emitter.emit(.turnAborted(TurnAborted(turnID: turnID, reason: reason, message: message)))
     }

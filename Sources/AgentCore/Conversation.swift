@@ -35,16 +35,44 @@ struct Conversation {
         }
     }
 
-    /// Commits `message` (creating the session's row first if needed) and adds it to the view.
+    /// Commits `message` (creating the session's row first if needed) and adds it to the view;
+    /// staged results are committed first, in the same transaction (rows keep the view's order).
     mutating func commit(_ message: ChatMessage, usage: Usage? = nil) throws(StoreError) {
+        history.append(message)
+        ids.append(nil)
+        staged.append((history.count - 1, usage, nil))
+        do { try flush() } catch {
+            history.removeLast()
+            ids.removeLast()
+            throw error
+        }
+    }
+
+    /// Tool results in the view, not yet committed (see ``stage(_:toolRun:)``).
+    private var staged: [(index: Int, usage: Usage?, toolRun: ToolRunRecord?)] = []
+    var hasStaged: Bool { !staged.isEmpty }
+
+    /// Adds a tool result to the view now and commits it with ``flush()`` — which the agent calls
+    /// once the next request is on its way, so the commit overlaps the model's work instead of
+    /// delaying it. Its run record goes in the same transaction. Nothing shows it as done before.
+    mutating func stage(_ message: ChatMessage, toolRun: ToolRunRecord) {
+        history.append(message)
+        ids.append(nil)
+        staged.append((history.count - 1, nil, toolRun))
+    }
+
+    /// Commits the staged messages in one transaction. On failure they stay in the view unsaved.
+    mutating func flush() throws(StoreError) {
+        guard !staged.isEmpty else { return }
+        let items = staged
+        staged = []
         if !created {
             _ = try store.createSession(model: session.model, baseURL: session.baseURL, cwd: session.cwd, source: session.source,
                                         parentID: session.parentID, id: sessionID)
             created = true
         }
-        let id = try store.appendMessage(message, sessionID: sessionID, usage: usage)
-        history.append(message)
-        ids.append(id)
+        let rows = try store.appendMessages(items.map { (history[$0.index], $0.usage, $0.toolRun) }, sessionID: sessionID)
+        for (item, id) in zip(items, rows) { ids[item.index] = id }
     }
 
     /// Adds `message` to the view only (its commit failed and the user was told).

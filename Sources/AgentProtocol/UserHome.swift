@@ -9,7 +9,8 @@ import Glibc
 /// Linux, so they disagree with `$HOME` exactly where it matters.
 public enum UserHome {
     public static var path: String {
-        if let h = ProcessInfo.processInfo.environment["HOME"], h.hasPrefix("/") { return h.count > 1 && h.hasSuffix("/") ? String(h.dropLast()) : h }
+        // getenv, not ProcessInfo's dictionary: the policy asks on every command.
+        if let raw = getenv("HOME"), case let h = String(cString: raw), h.hasPrefix("/") { return h.count > 1 && h.hasSuffix("/") ? String(h.dropLast()) : h }
         return passwordDatabase(getuid()) ?? "/"
     }
 

@@ -1,5 +1,6 @@
 import AgentProtocol
 import Foundation
+import Synchronization
 
 /// Decides which shell commands must not run without the user's yes, and says why.
 ///
@@ -19,9 +20,20 @@ public struct CommandPolicy: Sendable {
     private var cwd: String?
 
     public init(workspace: String?, home: String = UserHome.path) {
-        self.workspace = workspace.map { ($0 as NSString).standardizingPath }
+        self.workspace = workspace.map(Self.standardized)
         self.home = home
         cwd = self.workspace
+    }
+
+    /// The last workspace standardized and what it became: the policy is made for every
+    /// command, and standardizing reads each component's link (~0.1 ms).
+    private static let lastWorkspace = Mutex<(raw: String, standard: String)?>(nil)
+
+    private static func standardized(_ workspace: String) -> String {
+        if let last = lastWorkspace.withLock({ $0 }), last.raw == workspace { return last.standard }
+        let standard = (workspace as NSString).standardizingPath
+        lastWorkspace.withLock { $0 = (workspace, standard) }
+        return standard
     }
 
     /// Why `command` needs approval, or nil when it can run at once.
@@ -31,7 +43,8 @@ public struct CommandPolicy: Sendable {
 
     private func reason(_ command: String, depth: Int) -> String? {
         guard depth < 4 else { return nil }
-        if command.contains(":(){") || command.range(of: #":\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}"#, options: .regularExpression) != nil {
+        // The regular expression only where its characters are (it costs ~0.1 ms to compile).
+        if command.contains(":(){") || command.contains(":") && command.contains("&") && command.range(of: #":\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}"#, options: .regularExpression) != nil {
             return "a fork bomb"
         }
         let line = ShellLine.parse(command)

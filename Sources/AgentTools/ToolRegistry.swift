@@ -5,6 +5,8 @@ import Foundation
 public struct ToolRegistry: Sendable {
     private var tools: [String: any Tool] = [:]
     private var order: [String] = []
+    /// The tools' schemas in order, built once (every model request carries them).
+    public private(set) var specs: [ToolSpec] = []
 
     public init(_ tools: [any Tool] = []) {
         for t in tools { register(t) }
@@ -16,8 +18,9 @@ public struct ToolRegistry: Sendable {
     }
 
     public mutating func register(_ tool: any Tool) {
-        if tools[tool.name] == nil { order.append(tool.name) }
-        tools[tool.name] = tool
+        let name = tool.name, spec = tool.spec
+        if let i = order.firstIndex(of: name) { specs[i] = spec } else { order.append(name); specs.append(spec) }
+        tools[name] = tool
     }
 
     /// Only the tools named in `names` (a subagent's allowed toolsets).
@@ -27,7 +30,6 @@ public struct ToolRegistry: Sendable {
         return kept
     }
 
-    public var specs: [ToolSpec] { order.compactMap { tools[$0]?.spec } }
     public var names: [String] { order }
     public subscript(name: String) -> (any Tool)? { tools[name] }
 
@@ -56,4 +58,11 @@ public protocol ToolSource: Sendable {
     func currentTools() async -> [any Tool]
     /// A line for the system prompt about tools that are unavailable and why, or nil.
     func promptNote() async -> String?
+    /// A number that changes whenever ``currentTools()`` would answer differently, read without
+    /// waiting (the agent asks before every request); nil when the source cannot tell.
+    var toolsVersion: Int? { get }
+}
+
+extension ToolSource {
+    public var toolsVersion: Int? { nil }
 }

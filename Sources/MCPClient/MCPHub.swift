@@ -2,6 +2,7 @@ import AgentProtocol
 import AgentTools
 import Foundation
 import LLMClient
+import Synchronization
 import MCP
 
 /// All configured MCP servers: started in parallel, their tools offered to the agent.
@@ -20,6 +21,8 @@ public actor MCPHub: ToolSource {
     private let reports: AsyncStream<(MCPServerStatus, [MCP.Tool])>
     private let reporter: AsyncStream<(MCPServerStatus, [MCP.Tool])>.Continuation
     private var consumer: Task<Void, Never>?
+    /// Bumped by every status report (tools may have come or gone).
+    private nonisolated let changes = Atomic<Int>(0)
 
     public init(specs: [MCPServerSpec], http: any HTTPStreamTransport, sleeper: any MCPSleeper = SystemSleeper(),
                 onStatus: @escaping @Sendable ([MCPServerStatus]) -> Void = { _ in }) {
@@ -99,12 +102,15 @@ public actor MCPHub: ToolSource {
         statuses[status.name] = status
         guard let c = connection(status.name) else { return }
         tools[status.name] = serverTools.map { MCPTool(server: status.name, tool: $0, trust: c.spec.trust, connection: c) }
+        changes.add(1, ordering: .releasing)
         let list = statusList
         onStatus(list)
         for o in observers.values { o(list) }
     }
 
     // MARK: - ToolSource
+
+    public nonisolated var toolsVersion: Int? { changes.load(ordering: .acquiring) }
 
     public func currentTools() async -> [any AgentTools.Tool] {
         connections.flatMap { tools[$0.spec.name] ?? [] }

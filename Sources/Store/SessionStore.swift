@@ -1,5 +1,6 @@
 import AgentProtocol
 import Foundation
+import Synchronization
 import GRDB
 
 /// A stored session's summary row.
@@ -76,6 +77,11 @@ public struct ToolRunRecord: Sendable, Hashable {
 /// committed. Reads use the pool's readers and never wait for the writer.
 public final class SessionStore: Sendable {
     let writer: any DatabaseWriter
+    /// When each session's `updated_at` was last written by ``appendMessage``: the agent's own
+    /// messages move it at most every ``touchInterval`` seconds (two fewer pages per commit on
+    /// the tool loop's path); a user's message always does.
+    private let touched = Mutex<[String: TimeInterval]>([:])
+    static let touchInterval: TimeInterval = 2
 
     /// Moves the WAL's pages into the database file and empties the WAL (what the file's size
     /// then says is the database's size).
@@ -138,18 +144,35 @@ public final class SessionStore: Sendable {
 
     /// Commits one message; the first user message also titles the session.
     @discardableResult
+    /// Commits one message.
     public func appendMessage(_ message: ChatMessage, sessionID: String, usage: Usage? = nil, now: Date = Date()) throws(StoreError) -> Int64 {
+        try appendMessages([(message, usage, nil)], sessionID: sessionID, now: now)[0]
+    }
+
+    /// Commits messages of one session in one transaction, in order; a tool result's
+    /// ``ToolRunRecord`` with it. Returns their row ids.
+    public func appendMessages(_ items: [(message: ChatMessage, usage: Usage?, toolRun: ToolRunRecord?)], sessionID: String,
+                               now: Date = Date()) throws(StoreError) -> [Int64] {
         try write { db in
-            try Self.insert(message, sessionID: sessionID, usage: usage, now: now, db: db)
-            let id = db.lastInsertedRowID
-            if message.role == .user {
-                try db.cachedStatement(sql: "UPDATE session SET updated_at = ?, title = COALESCE(title, ?) WHERE id = ?")
-                    .execute(arguments: [now.timeIntervalSince1970, Self.title(from: message.content), sessionID])
-            } else {
-                try db.cachedStatement(sql: "UPDATE session SET updated_at = ? WHERE id = ?")
-                    .execute(arguments: [now.timeIntervalSince1970, sessionID])
+            var rows: [Int64] = []
+            var title: String?
+            for item in items {
+                if let run = item.toolRun { try Self.insert(run, sessionID: sessionID, db: db) }
+                try Self.insert(item.message, sessionID: sessionID, usage: item.usage, now: now, db: db)
+                rows.append(db.lastInsertedRowID)
+                if item.message.role == .user, title == nil { title = Self.title(from: item.message.content) }
             }
-            return id
+            let t = now.timeIntervalSince1970
+            if let title {
+                try db.cachedStatement(sql: "UPDATE session SET updated_at = ?, title = COALESCE(title, ?) WHERE id = ?")
+                    .execute(arguments: [t, title, sessionID])
+            } else if touched.withLock({ abs(t - ($0[sessionID] ?? 0)) >= Self.touchInterval }) {
+                try db.cachedStatement(sql: "UPDATE session SET updated_at = ? WHERE id = ?").execute(arguments: [t, sessionID])
+            } else {
+                return rows
+            }
+            touched.withLock { $0[sessionID] = t }
+            return rows
         }
     }
 
@@ -174,13 +197,15 @@ public final class SessionStore: Sendable {
     }
 
     public func recordToolRun(_ run: ToolRunRecord, sessionID: String) throws(StoreError) {
-        try write { db in
-            try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO tool_run(call_id, session_id, name, arguments, status, exit_code, output, started_at, elapsed_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [run.callID, sessionID, run.name, run.arguments, run.status, run.exitCode.map { Int($0) },
-                                 run.output, run.startedAt.timeIntervalSince1970, run.elapsedMs])
-        }
+        try write { db in try Self.insert(run, sessionID: sessionID, db: db) }
+    }
+
+    private static func insert(_ run: ToolRunRecord, sessionID: String, db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO tool_run(call_id, session_id, name, arguments, status, exit_code, output, started_at, elapsed_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [run.callID, sessionID, run.name, run.arguments, run.status, run.exitCode.map { Int($0) },
+                             run.output, run.startedAt.timeIntervalSince1970, run.elapsedMs])
     }
 
     public func setTitle(_ title: String, sessionID: String) throws(StoreError) {
