@@ -1,7 +1,7 @@
 import Foundation
 
 // libFuzzer entry point for the wire parsers: SSE framing, think/tool_call tag splitting,
-// text tool-call recognition and chunk assembly. Built by scripts/fuzz.sh together with
+// text tool-call recognition, chunk assembly and the JSON reader. Built by scripts/fuzz.sh together with
 // the LLMClient and AgentProtocol sources (one module), with -sanitize=fuzzer,address.
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -26,13 +26,24 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let two = s2.feed(String(text[..<idx])) + s2.feed(String(text[idx...])) + s2.finish()
     precondition(ContentSplitter.coalesce(one) == ContentSplitter.coalesce(two), "tag splitting depends on chunk boundaries")
 
+    // The JSON reader (tool arguments): agrees with Foundation's decoder on what is JSON, and
+    // what it reads, written back and read again, is the same value.
+    let reader = JSONReader.parse(text)
+    let foundation = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    if let reader {
+        var w = JSONWriter()
+        w.value(reader)
+        precondition(JSONReader.parse(String(decoding: w.bytes, as: UTF8.self)) == reader, "JSON read, written and read again differs")
+        if let foundation { precondition(foundation == reader, "the JSON reader and JSONDecoder disagree on a value") }
+    }
+
     var n = 0
     _ = TextToolCalls.recognize(in: text, known: ["terminal", "read_file"]) { n += 1; return "id\(n)" }
     _ = TextToolCalls.parseHermes(text, id: "x")
 
     var assembler = ResponseAssembler(knownTools: ["terminal"])
     for event in a {
-        if let chunk = try? JSONDecoder().decode(CompletionChunk.self, from: Data(event.data.utf8)) {
+        if let chunk = CompletionChunk(json: event.data) {
             _ = try? assembler.consume(chunk)
         }
     }

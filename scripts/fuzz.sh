@@ -30,7 +30,9 @@ swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzTerminal -
 # The approval policy's shell reader (FUZZ_SHELL_SECONDS, default 300).
 SOUT=$OUT/shell
 mkdir -p "$SOUT/src" fuzz-corpus-shell
-for f in Sources/AgentTools/ShellWords.swift Sources/AgentTools/CommandPolicy.swift Fuzz/shell/FuzzShell.swift; do cp "$f" "$SOUT/src/"; done
+for f in Sources/AgentProtocol/UserHome.swift Sources/AgentTools/ShellWords.swift Sources/AgentTools/CommandPolicy.swift Fuzz/shell/FuzzShell.swift; do
+    sed -e '/^import AgentProtocol$/d' "$f" > "$SOUT/src/$(basename "$f")"
+done
 swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzShell -swift-version 6 \
     "$SOUT"/src/*.swift -o "$SOUT/fuzz-shell"
 "$SOUT/fuzz-shell" -max_total_time="${FUZZ_SHELL_SECONDS:-300}" -timeout=5 -max_len=1024 -print_final_stats=1 fuzz-corpus-shell
@@ -38,7 +40,7 @@ swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzShell -swi
 # Memory's text formats: imported files and the user-model answers (FUZZ_MEMORY_SECONDS, default 120).
 MOUT=$OUT/memory
 mkdir -p "$MOUT/src" fuzz-corpus-memory
-for f in Sources/AgentCore/MemoryText.swift Fuzz/memory/FuzzMemory.swift; do cp "$f" "$MOUT/src/"; done
+for f in Sources/Memory/MemoryText.swift Fuzz/memory/FuzzMemory.swift; do sed -e "/^import AgentProtocol$/d" "$f" > "$MOUT/src/$(basename "$f")"; done
 swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzMemory -swift-version 6 \
     "$MOUT"/src/*.swift -o "$MOUT/fuzz-memory"
 "$MOUT/fuzz-memory" -max_total_time="${FUZZ_MEMORY_SECONDS:-120}" -timeout=5 -max_len=4096 -print_final_stats=1 fuzz-corpus-memory

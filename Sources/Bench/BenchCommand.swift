@@ -43,42 +43,6 @@ public struct BenchCommand: AsyncParsableCommand {
         }
     }
 
-    struct Loop: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "loop", abstract: "Overhead per tool iteration: 20 rounds of `true` vs none.")
-        @Option var rounds = 20
-        @Option var runs = 7
-        @Flag(help: "Only the in-process agent-core figure.") var coreOnly = false
-        func run() async throws {
-            if coreOnly {
-                print(String(format: "FIGURE loop core: %.3f ms per iteration", try await inProcessLoop(rounds: rounds)))
-                return
-            }
-            let server = try InstantLLMServer()
-            var zero: [Double] = [], many: [Double] = [], zeroCPU: [Double] = [], manyCPU: [Double] = []
-            for _ in 0..<runs { // interleaved, so machine load hits both sides alike
-                let a = try measure(runs: 1, warmups: 0, prompt: "Say hello rounds=0", server: server)
-                let b = try measure(runs: 1, warmups: 0, prompt: "Say hello rounds=\(rounds)", server: server)
-                zero.append(a.wall.median); many.append(b.wall.median)
-                zeroCPU.append(a.cpu.median); manyCPU.append(b.cpu.median)
-            }
-            let perIter = (Stats(many).median - Stats(zero).median) / Double(rounds)
-            let perIterCPU = (Stats(manyCPU).median - Stats(zeroCPU).median) / Double(rounds)
-            // The command's own cost: starting `bash -c true` on a PTY, measured alone.
-            let backend = LocalBackend()
-            var spawn: [Double] = []
-            for _ in 0..<30 {
-                let t = Date()
-                _ = try await backend.run(CommandSpec(command: "true", cwd: "/tmp")) { _ in }
-                spawn.append(Date().timeIntervalSince(t) * 1000)
-            }
-            let cmd = Stats(spawn).median
-            print(String(format: "FIGURE loop: %.2f ms per tool iteration wall (%.2f ms CPU), of which running `bash -c true` on a PTY %.2f ms; agent overhead %.2f ms (%d rounds, %d interleaved runs)",
-                         perIter, perIterCPU, cmd, max(0, perIter - cmd), rounds, runs))
-            let core = try await inProcessLoop(rounds: rounds)
-            print(String(format: "FIGURE loop core: %.3f ms per iteration for the agent itself (request body, SSE decoding, 3 SQLite commits, events) with an in-process model and a no-op tool", core))
-        }
-    }
-
     struct Search: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "search", abstract: "Indexer throughput and search latency over synthetic stores.")
         @Option(parsing: .upToNextOption, help: "Store sizes in messages.") var sizes: [Int] = [100_000, 1_000_000]
@@ -198,9 +162,11 @@ func measure(runs: Int, warmups: Int = 2, prompt: String, server: InstantLLMServ
     let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
     let home = FileManager.default.temporaryDirectory.appendingPathComponent("talaria-bench-home-\(UUID().uuidString.prefix(6))").path
     defer { try? FileManager.default.removeItem(atPath: home) }
-    // The scripted rounds repeat one call on purpose: the loop guard would stop them.
+    // The scripted rounds repeat one call on purpose: the loop guard would stop them. The skill
+    // review after a turn of many calls is a request of its own, not part of any iteration.
     try? FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-    try? "loop_guard: {enabled: false}\ncheckpoints: false\n".write(toFile: home + "/config.yaml", atomically: true, encoding: .utf8)
+    try? "loop_guard: {enabled: false}\ncheckpoints: false\nmax_iterations: 10000\nskills: {review: false}\n"
+        .write(toFile: home + "/config.yaml", atomically: true, encoding: .utf8)
     var wall: [Double] = [], cpu: [Double] = []
     for i in 0..<(runs + warmups) {
         let p = Process()
@@ -211,7 +177,7 @@ func measure(runs: Int, warmups: Int = 2, prompt: String, server: InstantLLMServ
         p.environment = env
         p.standardOutput = FileHandle.nullDevice
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("talaria-bench-\(UUID().uuidString.prefix(6)).err")
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errors) }
         p.standardError = try FileHandle(forWritingTo: errors)
         var before = rusage()

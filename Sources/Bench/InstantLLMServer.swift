@@ -13,6 +13,9 @@ final class InstantLLMServer: @unchecked Sendable {
     /// measures the screen against these, not against when it typed the prompt).
     static let streamTimes = Mutex<(first: ContinuousClock.Instant?, last: ContinuousClock.Instant?)>((nil, nil))
 
+    /// The body of the last opening request of a `rounds=N` turn (the loop's floor replays it).
+    static let openingRequest = Mutex<Data?>(nil)
+
     init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.fd = fd
@@ -82,15 +85,8 @@ final class InstantLLMServer: @unchecked Sendable {
 
     /// `stream=N rate=R` in the first user message: N tokens at R tokens a second.
     private static func streamRequest(_ body: Data) -> (Int, Double)? {
-        let obj = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
-        let messages = obj["messages"] as? [[String: Any]] ?? []
-        let text = messages.first { $0["role"] as? String == "user" }?["content"] as? String ?? ""
-        var tokens: Int?, rate = 2000.0
-        for word in text.split(separator: " ") {
-            if word.hasPrefix("stream=") { tokens = Int(word.dropFirst(7)) }
-            if word.hasPrefix("rate=") { rate = Double(word.dropFirst(5)) ?? rate }
-        }
-        return tokens.map { ($0, rate) }
+        let scan = RequestScan(body)
+        return scan.number("stream=").map { (Int($0), scan.number("rate=") ?? 2000) }
     }
 
     /// Streams markdown-ish words at a fixed rate (paced against the clock, not by sleeps
@@ -123,17 +119,11 @@ final class InstantLLMServer: @unchecked Sendable {
     }
 
     private static func completion(_ body: Data) -> String {
-        let obj = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
-        let messages = obj["messages"] as? [[String: Any]] ?? []
-        let firstUser = messages.first { $0["role"] as? String == "user" }?["content"] as? String ?? ""
-        var rounds = 0, delegate = 0
-        for word in firstUser.split(separator: " ") {
-            if word.hasPrefix("rounds=") { rounds = Int(word.dropFirst(7)) ?? 0 }
-            if word.hasPrefix("delegate=") { delegate = Int(word.dropFirst(9)) ?? 0 }
-        }
-        let lastUser = messages.lastIndex { $0["role"] as? String == "user" } ?? 0
-        let done = messages[lastUser...].filter { $0["role"] as? String == "assistant" && $0["tool_calls"] != nil }.count
-        let hasTools = obj["tools"] != nil
+        let scan = RequestScan(body)
+        let rounds = Int(scan.number("rounds=") ?? 0), delegate = Int(scan.number("delegate=") ?? 0)
+        let done = scan.resultsAfterLastUser
+        let hasTools = scan.has(#""tools":"#)
+        if hasTools && rounds > 0 && done == 0 { openingRequest.withLock { $0 = body } }
         var sse = ""
         func event(_ json: String) { sse += "data: \(json)\n\n" }
         if hasTools && delegate > 0 && done == 0 {
@@ -151,5 +141,51 @@ final class InstantLLMServer: @unchecked Sendable {
         event(#"{"choices":[],"usage":{"prompt_tokens":100,"completion_tokens":5}}"#)
         sse += "data: [DONE]\n\n"
         return "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: \(sse.utf8.count)\r\n\r\n" + sse
+    }
+}
+
+/// What the server needs of a request, found by scanning its bytes rather than decoding it,
+/// so that answering costs next to nothing beside the client's own work (the loop's floor
+/// is measured against this server too).
+private struct RequestScan {
+    let bytes: [UInt8]
+    init(_ body: Data) { bytes = Array(body) }
+
+    func has(_ s: String) -> Bool { index(of: s, from: 0) != nil }
+
+    /// The number after the first `key` (as `rounds=20`), if any.
+    func number(_ key: String) -> Double? {
+        guard let r = index(of: key, from: 0) else { return nil }
+        let digits = bytes[(r + key.utf8.count)...].prefix { ($0 >= 48 && $0 <= 57) || $0 == 46 }
+        return Double(String(decoding: digits, as: UTF8.self))
+    }
+
+    /// Tool results after the last user message: the calls already made this turn.
+    var resultsAfterLastUser: Int {
+        var start = 0
+        for key in [#""role":"user""#, #""role": "user""#] {
+            var i = 0
+            while let r = index(of: key, from: i) { start = max(start, r); i = r + 1 }
+        }
+        var n = 0
+        while let r = index(of: #""tool_call_id""#, from: start) { n += 1; start = r + 1 }
+        return n
+    }
+
+    /// Where `s` first occurs at or after `from`.
+    private func index(of s: String, from: Int) -> Int? {
+        let needle = Array(s.utf8)
+        guard let first = needle.first, from + needle.count <= bytes.count else { return nil }
+        return bytes.withUnsafeBufferPointer { hay in
+            needle.withUnsafeBufferPointer { n in
+                var i = from
+                let last = hay.count - n.count
+                while i <= last {
+                    if hay[i] == first && memcmp(hay.baseAddress! + i, n.baseAddress!, n.count) == 0 { return i }
+                    i += 1
+                }
+                return nil
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 import CPTY
 import Foundation
+import Synchronization
 
 /// A program on its own pseudo-terminal that a caller drives like a user: write keys, read
 /// the screen's bytes (benchmarks of the TUI measure what a real terminal would receive).
@@ -19,11 +20,34 @@ public final class PTYProcess: @unchecked Sendable {
         fd = master
     }
 
+    private let reaped = Atomic<Bool>(false)
+
     deinit {
-        kill(pid, SIGKILL)
+        if !reaped.load(ordering: .relaxed) {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            _ = tl_wait(pid, &status, 0)
+        }
+        close(fd)
+    }
+
+    /// Reads everything until the program closes its terminal, then waits for it; returns
+    /// the output and the exit status. (The least any agent does with a short command.)
+    public func runToEnd() -> (output: [UInt8], status: Int32) {
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&p, 1, -1) < 0 { if errno == EINTR { continue }; break }
+            let n = Foundation.read(fd, &buf, buf.count)
+            if n > 0 { out += buf[0..<n]; continue }
+            if n < 0 && (errno == EAGAIN || errno == EINTR) { continue }
+            break // 0 or EIO: the other side closed
+        }
         var status: Int32 = 0
         _ = tl_wait(pid, &status, 0)
-        close(fd)
+        reaped.store(true, ordering: .relaxed)
+        return (out, status)
     }
 
     public func write(_ text: String) {
