@@ -58,6 +58,8 @@ let package = Package(
                 swiftSettings: strict),
         // What the agent remembers: notes, the user model, compression, session_search.
         .target(name: "Memory", dependencies: ["AgentProtocol", "AgentTools", "Store"], swiftSettings: strict),
+        // Scheduled jobs: schedules, the runner's clockwork, the agent's cronjob tool.
+        .target(name: "Schedule", dependencies: ["AgentProtocol", "AgentTools", "Store"], swiftSettings: strict),
         .target(name: "AgentCore",
                 dependencies: ["Checkpoints", "AgentProtocol", "LLMClient", "Store", "AgentTools", "Exec", "Skills", "Memory"],
                 swiftSettings: strict),
@@ -66,8 +68,10 @@ let package = Package(
         // Sessions for every front-end: Config to a running agent, many at once, their events fanned out.
         .target(name: "SessionHost",
                 dependencies: ["AgentCore", "AgentProtocol", "AgentTools", "Checkpoints", "Config", "CurlTransport", "Exec", "LLMClient", "LocalModel", "MCPClient",
-                               "Memory", "Skills", "Store", "Web"],
+                               "Memory", "Schedule", "Skills", "Store", "Web"],
                 swiftSettings: strict),
+        // `talaria gateway`: messaging platforms (one file each) on the session host, and cron's runs.
+        .target(name: "Gateway", dependencies: ["SessionHost", "AgentProtocol", "Config", "LLMClient", "Schedule", "Store"], swiftSettings: strict),
         // `-p` and `--line`: a session driven from stdin, printed for scripts and pipes.
         .target(name: "Headless", dependencies: ["SessionHost", "AgentCore", "AgentProtocol", "Config", "Exec", "LLMClient", "MCPClient"], swiftSettings: strict),
         // MARK: Terminal UI (pure)
@@ -99,7 +103,7 @@ let package = Package(
 
         .executableTarget(
             name: "talaria",
-            dependencies: ["SessionHost", "Headless", "TUIApp", "Serve", "ACP", "Bench", "AgentCore", "Checkpoints", "AgentProtocol", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec",
+            dependencies: ["SessionHost", "Headless", "TUIApp", "Serve", "ACP", "Bench", "Gateway", "Schedule", "AgentCore", "Checkpoints", "AgentProtocol", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec",
                            "Skills", "MCPClient", "LocalModel", "Memory", "AppFeature",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
@@ -126,6 +130,8 @@ let package = Package(
         .testTarget(name: "ACPTests", dependencies: ["ACP", "AgentProtocol", "Store"], swiftSettings: strict),
         .testTarget(name: "AppRuntimeTests", dependencies: ["AppRuntime", "AppFeature", "TUIKit", "AgentProtocol"], swiftSettings: strict),
         .testTarget(name: "LocalModelTests", dependencies: ["LocalModel", "CurlTransport", "LLMClient", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Schedule", "SessionHost", "Config", "CurlTransport", "LLMClient", "Store", "AgentProtocol", "TestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "SessionHostTests", dependencies: ["SessionHost", "AgentCore", "Config", "CurlTransport", "Store", "AgentProtocol", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "AgentProtocol", "LLMClient", "CurlTransport"], swiftSettings: strict),

@@ -74,4 +74,8 @@ public enum SessionSource: String, Sendable, Hashable, Codable, CaseIterable {
     case acp
     /// A subagent: a task another session delegated (`delegate_task`).
     case subagent
+    /// `talaria gateway`: a chat on a messaging platform.
+    case gateway
+    /// A scheduled job's run (`talaria cron`).
+    case cron
 }

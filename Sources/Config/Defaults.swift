@@ -48,6 +48,12 @@ public enum Defaults {
     }
 
     /// The `loop_guard:` section.
+    /// `gateways:` — messaging platforms.
+    public enum Gateway {
+        /// Seconds before an unanswered approval in a chat is denied.
+        public static let approvalTimeout = 300
+    }
+
     /// `delegation:` — subagents.
     public enum Delegation {
         public static let maxConcurrent = 3

@@ -35,6 +35,9 @@ public struct TalariaConfig: Sendable, Hashable {
     public var loopGuard = LoopGuardConfig()
     /// The `delegation:` section (subagents).
     public var delegation = DelegationConfig()
+    /// The `gateways:` and `cron:` sections (`talaria gateway`, `talaria cron`).
+    public var gateways = GatewayConfig()
+    public var cron = CronConfig()
     /// The `checkpoints:` section (workspace snapshots; on by default).
     public var checkpoints = CheckpointsConfig()
     /// The `web:` section (web_fetch's address guard, web_search's provider).
@@ -61,7 +64,7 @@ public struct TalariaConfig: Sendable, Hashable {
         "model": .string, "base_url": .string, "api_key_env": .string, "max_iterations": .int,
         "context_window": .int, "max_tokens": .int, "temperature": .double, "vision": .bool, "backend": .choice,
         "approvals": .choice, "notify": .choice, "notify_after": .int, "theme": .string, "keymap": .string, "tool_output_limit": .int,
-        "system_prompt": .string, "local_model": .string, "mcp_servers": .section, "skills": .section, "memory": .section, "loop_guard": .section, "extra_body": .section, "hooks": .section, "delegation": .section, "checkpoints": .section, "web": .section,
+        "system_prompt": .string, "local_model": .string, "mcp_servers": .section, "skills": .section, "memory": .section, "loop_guard": .section, "extra_body": .section, "hooks": .section, "delegation": .section, "gateways": .section, "cron": .section, "checkpoints": .section, "web": .section,
         "ssh": .section, "docker": .section, "sandbox": .section, "apptainer": .section, "modal": .section, "daytona": .section,
     ]
 
@@ -153,6 +156,8 @@ extension TalariaConfig {
                 if key == "memory" { config.memory = try MemorySettings.parse(value, file: file, line: line ?? 1) }
                 if key == "loop_guard" { config.loopGuard = try LoopGuardConfig.parse(value, file: file, line: line ?? 1) }
                 if key == "delegation" { config.delegation = try DelegationConfig.parse(value, file: file, line: line ?? 1) }
+                if key == "gateways" { config.gateways = try GatewayConfig.parse(value, file: file, line: line ?? 1) }
+                if key == "cron" { config.cron = try CronConfig.parse(value, file: file, line: line ?? 1) }
                 if key == "checkpoints" { config.checkpoints = try CheckpointsConfig.parse(value, file: file, line: line ?? 1) }
                 if key == "web" { config.web = try WebConfig.parse(value, file: file, line: line ?? 1) }
                 if key == "extra_body" {

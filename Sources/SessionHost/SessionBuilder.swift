@@ -7,6 +7,7 @@ import Exec
 import Foundation
 import LLMClient
 import Memory
+import Schedule
 import Skills
 import Store
 import Web
@@ -152,6 +153,7 @@ public struct SessionBuilder: Sendable {
         let plan = PlanBoard()
         tools.register(TodoTool(board: plan))
         tools.register(ClarifyTool())
+        tools.register(CronTool(store: store))
         let processes = ProcessTable()
         tools.register(ProcessTool(table: processes))
         tools.register(ExecuteCodeTool())

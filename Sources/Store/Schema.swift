@@ -157,6 +157,59 @@ enum Schema {
             let indexed = try Int64.fetchOne(db, sql: "SELECT last_id FROM index_state WHERE name = 'message_fts'") ?? 0
             try Indexer.indexPairs(db, after: 0, through: indexed)
         }
+        m.registerMigration("v5-cron-gateway") { db in
+            try db.execute(sql: """
+                CREATE TABLE cron_job (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    schedule TEXT NOT NULL,          -- CronSchedule's stored form
+                    prompt TEXT NOT NULL,
+                    deliver TEXT NOT NULL DEFAULT 'log',
+                    workdir TEXT NOT NULL,
+                    paused INTEGER NOT NULL DEFAULT 0,
+                    next_run REAL,                   -- NULL: nothing left to run (an `at` job that ran)
+                    last_run REAL,
+                    last_status TEXT,
+                    last_session TEXT,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX cron_job_next ON cron_job(next_run);
+                -- One session per chat (thread): the gateway resumes it across messages and restarts.
+                CREATE TABLE gateway_chat (
+                    platform TEXT NOT NULL,
+                    chat TEXT NOT NULL,
+                    session_id TEXT NOT NULL,
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (platform, chat)
+                ) WITHOUT ROWID;
+                -- Every update taken from a platform, with the cursor it moved to in the same
+                -- transaction: a restart resumes after it and never handles one twice.
+                CREATE TABLE gateway_inbox (
+                    platform TEXT NOT NULL,
+                    update_id TEXT NOT NULL,
+                    chat TEXT NOT NULL,
+                    user TEXT NOT NULL,
+                    body TEXT NOT NULL,               -- the decoded update (JSON)
+                    state TEXT NOT NULL,              -- received | working | done
+                    received_at REAL NOT NULL,
+                    PRIMARY KEY (platform, update_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX gateway_inbox_state ON gateway_inbox(state);
+                CREATE TABLE gateway_cursor (
+                    platform TEXT PRIMARY KEY NOT NULL,
+                    cursor TEXT NOT NULL
+                );
+                -- Users the owner let in with `talaria gateway pair CODE`, and codes waiting.
+                CREATE TABLE gateway_user (
+                    platform TEXT NOT NULL,
+                    user TEXT NOT NULL,
+                    name TEXT NOT NULL DEFAULT '',
+                    code TEXT,
+                    approved INTEGER NOT NULL DEFAULT 0,
+                    created_at REAL NOT NULL,
+                    PRIMARY KEY (platform, user)
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 }

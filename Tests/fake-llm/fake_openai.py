@@ -18,6 +18,7 @@ of the conversation, so one server serves every scenario and client retries are 
                   http400 | hang ; applied to the first faults=K requests of the conversation (default 1, -1 = all)
   retry_after=S   Retry-After seconds for 429 (default 1)
   final=TEXT      final answer (`_` means space; default "Done. The answer is 42.")
+  long=N          the final answer is N numbered lines with a fenced code block in the middle
   usage_reject=1  answer 400 to requests that carry stream_options (tests the fallback)
   review=NAME     the agent's skill review gets a scripted proposal (create, patch, invalid; default NONE)
 
@@ -174,6 +175,11 @@ class Handler(BaseHTTPRequestHandler):
             content = REVIEWS.get(p.get("review", ""), "NONE")
         else:
             content = p.get("final", "Done. The answer is 42.").replace("_", " ")
+            if p.get("long"):
+                n = int(p["long"])
+                lines = [f"Line {i} of the long answer, with some words to fill it up." for i in range(n)]
+                lines[n // 2:n // 2] = ["```python"] + [f"print('code line {i}')" for i in range(40)] + ["```"]
+                content = "\n".join(lines)
             if p.get("echo") == "system":
                 msgs = body.get("messages", [])
                 content = msgs[0].get("content", "") if msgs and msgs[0].get("role") == "system" else "(no system prompt)"

@@ -1,0 +1,67 @@
+import AgentProtocol
+import Foundation
+
+/// Something that arrived from a platform.
+public enum ChatUpdate: Sendable, Hashable, Codable {
+    /// A message: its platform id, the chat (and thread) it belongs to, who wrote it.
+    case message(id: String, chat: String, user: String, userName: String, text: String)
+    /// A button pressed under one of our messages (`data` is what we put on it).
+    case button(id: String, chat: String, user: String, userName: String, data: String, queryID: String)
+
+    public var id: String {
+        switch self { case .message(let id, _, _, _, _), .button(let id, _, _, _, _, _): id }
+    }
+    public var chat: String {
+        switch self { case .message(_, let c, _, _, _), .button(_, let c, _, _, _, _): c }
+    }
+    public var user: String {
+        switch self { case .message(_, _, let u, _, _), .button(_, _, let u, _, _, _): u }
+    }
+    public var userName: String {
+        switch self { case .message(_, _, _, let n, _), .button(_, _, _, let n, _, _): n }
+    }
+}
+
+/// A button under a message (approvals).
+public struct ChatButton: Sendable, Hashable {
+    public var label: String
+    public var data: String
+    public init(_ label: String, data: String) {
+        self.label = label
+        self.data = data
+    }
+}
+
+/// Why a platform call failed.
+public struct PlatformError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable { case unauthorized, rateLimited, network, rejected }
+    public var kind: Kind
+    public var description: String
+    /// For `.rateLimited`: the platform's own wait.
+    public var retryAfter: Double?
+    public init(_ kind: Kind, _ description: String, retryAfter: Double? = nil) {
+        self.kind = kind
+        self.description = description
+        self.retryAfter = retryAfter
+    }
+}
+
+/// One messaging platform, as the gateway drives it. Each lives in one file (`Telegram.swift`
+/// …) plus one line in `Platforms.make`.
+public protocol ChatPlatform: Sendable {
+    /// `telegram`, `slack`…: the key in config.yaml, the store and `--deliver`.
+    var name: String { get }
+    /// The longest message the platform takes, in characters.
+    var maxLength: Int { get }
+    /// Waits for what comes after `cursor` (a long poll, or what a socket delivered); returns it
+    /// and the cursor to resume after.
+    func poll(after cursor: String?) async throws(PlatformError) -> (updates: [ChatUpdate], cursor: String?)
+    /// Sends Markdown (rendered in the platform's markup); returns the message's id.
+    func send(_ markdown: String, to chat: String, buttons: [ChatButton]) async throws(PlatformError) -> String
+    /// Replaces a message's text (streaming); platforms that cannot, send nothing.
+    func edit(_ messageID: String, in chat: String, to markdown: String) async throws(PlatformError)
+    /// "Typing…" for a few seconds.
+    func typing(in chat: String) async
+    /// Acknowledges a button press (the platform shows `text` briefly).
+    func answerButton(_ queryID: String, text: String) async
+}

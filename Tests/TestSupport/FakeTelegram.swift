@@ -1,0 +1,92 @@
+import AgentProtocol
+import Foundation
+import LLMClient
+
+/// The local Telegram Bot API (`Fixtures/telegram_server.py`) on a free loopback port: the
+/// gateway talks to it as to Telegram; the test writes as users and reads what the bot sent.
+public final class FakeTelegram: @unchecked Sendable {
+    public let process: Process
+    public let port: Int
+    public let token: String
+    let transport: any HTTPStreamTransport
+    let dir: TempDir
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    public init(token: String = "123456:TEST-token", transport: any HTTPStreamTransport) async throws {
+        self.token = token
+        self.transport = transport
+        dir = TempDir("telegram")
+        let portFile = dir.file("port")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/telegram_server.py").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", script, "--port-file", portFile, "--token", token]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        process = p
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let s = try? String(contentsOfFile: portFile, encoding: .utf8), let n = Int(s) {
+                port = n
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(p.processIdentifier, SIGKILL)
+        throw NSError(domain: "FakeTelegram", code: 1, userInfo: [NSLocalizedDescriptionKey: "telegram_server.py did not start"])
+    }
+
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+    func control(_ path: String, _ body: JSONValue? = nil) async throws -> JSONValue {
+        var w = JSONWriter()
+        if let body { w.value(body) }
+        let request = HTTPRequest(url: URL(string: baseURL + "/_test/" + path)!, method: body == nil ? "GET" : "POST",
+                                  headers: ["content-type": "application/json"], body: body == nil ? nil : Data(w.bytes))
+        let response = try await transport.send(request)
+        return JSONReader.parse(String(decoding: response.body, as: UTF8.self)) ?? .null
+    }
+
+    /// `user` writes `text` in `chat` (a thread of a forum chat when `thread` is given).
+    public func message(chat: Int, user: Int, name: String = "alice", text: String, thread: Int? = nil) async throws {
+        var body: [String: JSONValue] = ["chat": .number(Double(chat)), "user": .number(Double(user)), "username": .string(name), "text": .string(text)]
+        if let thread { body["thread"] = .number(Double(thread)) }
+        _ = try await control("message", .object(body))
+    }
+
+    /// `user` presses the button carrying `data` under message `messageID`.
+    public func press(chat: Int, user: Int, name: String = "alice", data: String, messageID: Int) async throws {
+        _ = try await control("button", ["chat": .number(Double(chat)), "user": .number(Double(user)), "username": .string(name),
+                                         "data": .string(data), "message_id": .number(Double(messageID))])
+    }
+
+    /// The next `count` calls of `method` are answered 429 with retry_after 1.
+    public func rateLimit(_ method: String, count: Int) async throws {
+        _ = try await control("rate_limit", ["method": .string(method), "count": .number(Double(count))])
+    }
+
+    /// Every call the bot made: (method, body, limited).
+    public func sent() async throws -> [(method: String, body: JSONValue, limited: Bool)] {
+        (try await control("sent").arrayValue ?? []).map { ($0["method"]?.stringValue ?? "", $0["body"] ?? .null, $0["limited"]?.boolValue ?? false) }
+    }
+
+    /// The texts of the messages the bot sent to `chat` (not edits), in order.
+    public func texts(to chat: Int) async throws -> [String] {
+        try await sent().filter { $0.method == "sendMessage" && !$0.limited && $0.body["chat_id"]?.stringValue == String(chat) }
+            .compactMap { $0.body["text"]?.stringValue }
+    }
+
+    /// Waits until `condition` holds of what was sent (or `seconds` pass); returns the calls.
+    public func waitFor(_ seconds: Double = 20, _ condition: ([(method: String, body: JSONValue, limited: Bool)]) -> Bool) async throws
+        -> [(method: String, body: JSONValue, limited: Bool)] {
+        let deadline = Date().addingTimeInterval(seconds)
+        var calls = try await sent()
+        while !condition(calls), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            calls = try await sent()
+        }
+        return calls
+    }
+}
