@@ -72,10 +72,24 @@ public final class FakeTelegram: @unchecked Sendable {
         (try await control("sent").arrayValue ?? []).map { ($0["method"]?.stringValue ?? "", $0["body"] ?? .null, $0["limited"]?.boolValue ?? false) }
     }
 
-    /// The texts of the messages the bot sent to `chat` (not edits), in order.
+    /// What the chat shows of the bot's messages, in order: each message's text after its last
+    /// edit (an answer streams into its first message).
     public func texts(to chat: Int) async throws -> [String] {
-        try await sent().filter { $0.method == "sendMessage" && !$0.limited && $0.body["chat_id"]?.stringValue == String(chat) }
-            .compactMap { $0.body["text"]?.stringValue }
+        let calls = try await control("sent").arrayValue ?? []
+        var order: [Int] = [], text: [Int: String] = [:]
+        for c in calls where c["limited"]?.boolValue != true && c["body"]?["chat_id"]?.stringValue == String(chat) {
+            let body = c["body"] ?? .null
+            switch c["method"]?.stringValue {
+            case "sendMessage":
+                guard let id = c["message_id"]?.intValue else { continue }
+                order.append(id)
+                text[id] = body["text"]?.stringValue ?? ""
+            case "editMessageText":
+                if let id = body["message_id"]?.intValue, text[id] != nil { text[id] = body["text"]?.stringValue ?? "" }
+            default: break
+            }
+        }
+        return order.compactMap { text[$0] }
     }
 
     /// Waits until `condition` holds of what was sent (or `seconds` pass); returns the calls.

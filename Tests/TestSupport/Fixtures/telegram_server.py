@@ -7,7 +7,7 @@ demand), plus a control API for the test:
   POST /_test/message {chat, user, username, text, thread?}   a user writes (an update is queued)
   POST /_test/button  {chat, user, username, data, message_id} a user presses an inline button
   POST /_test/rate_limit {method, count}                       the next `count` calls of method get 429
-  GET  /_test/sent                                             every call the bot made, in order
+  GET  /_test/sent                                             every call the bot made, in order (sendMessage's with the id it got)
   GET  /_test/state                                            next update id, queued, confirmed offset
 
 Updates stay queued until a getUpdates offset passes them, as Telegram keeps them, so a bot that
@@ -99,6 +99,7 @@ class Handler(BaseHTTPRequestHandler):
                     return self.reply(400, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"})
                 mid = NEXT_MESSAGE[0]
                 NEXT_MESSAGE[0] += 1
+                SENT[-1]["message_id"] = mid
                 return self.reply(200, {"ok": True, "result": {"message_id": mid, "date": int(time.time()),
                                                                "chat": {"id": int(d["chat_id"])}, "text": d["text"]}})
             if method == "editMessageText":

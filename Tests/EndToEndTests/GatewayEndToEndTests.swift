@@ -1,0 +1,60 @@
+import AgentProtocol
+import CurlTransport
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("talaria gateway, the binary, against the local Telegram API", .serialized)
+struct GatewayEndToEndTests {
+    @Test("kill -9 loses nothing and answers nothing twice: messages sent while it was down are answered once each after the restart; one cut off mid-answer gets a note")
+    func killNine() async throws {
+        let transport = CurlTransport()
+        let telegram = try await FakeTelegram(transport: transport)
+        let llm = try await FakeLLMServer()
+        let home = TalariaHome()
+        try """
+            gateways:
+              telegram:
+                token_env: E2E_TELEGRAM_TOKEN
+                base_url: \(telegram.baseURL)
+                allowed_users: [111]
+            """.write(toFile: home.home + "/config.yaml", atomically: true, encoding: .utf8)
+        let args = ["gateway", "--base-url", llm.baseURL, "--model", "fake"]
+        let env = ["E2E_TELEGRAM_TOKEN": telegram.token]
+        func texts(_ chat: Int) async throws -> [String] { try await telegram.texts(to: chat) }
+        func waitTexts(_ chat: Int, _ n: Int) async throws -> [String] {
+            _ = try await telegram.waitFor(40) { calls in
+                calls.filter { $0.method == "sendMessage" && !$0.limited && $0.body["chat_id"]?.stringValue == String(chat) }.count >= n
+            }
+            return try await texts(chat)
+        }
+
+        var (p, _, _) = try home.start(args, extraEnv: env)
+        try await telegram.message(chat: 111, user: 111, text: "first final=One")
+        #expect(try await waitTexts(111, 1).first?.contains("One") == true)
+        // A slow answer in another chat, cut off by kill -9 while it is being written.
+        try await telegram.message(chat: 222, user: 111, text: "story slow=400 long=30")
+        _ = try await telegram.waitFor(30) { calls in calls.contains { $0.method == "sendChatAction" && $0.body["chat_id"]?.stringValue == "222" } }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        let answeredBefore = try await texts(222).count
+        // While it is down.
+        try await telegram.message(chat: 111, user: 111, text: "second while down")
+        try await telegram.message(chat: 111, user: 111, text: "third while down")
+
+        (p, _, _) = try home.start(args, extraEnv: env)
+        let after = try await waitTexts(111, 3)
+        let note = try await waitTexts(222, answeredBefore + 1)
+        try await Task.sleep(for: .seconds(3)) // anything extra would arrive by now
+        #expect(try await texts(111).count == 3, "\(after)")
+        #expect(note.last?.contains("restarted while answering") == true, "\(note)")
+        #expect(try await texts(222).count == answeredBefore + 1, "the cut-off message is not answered again")
+        // SIGTERM: a clean stop.
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        // The chat's one session holds all three messages.
+        let sessions = try await home.run(["sessions", "list", "--json"])
+        #expect(sessions.stdout.contains("\"source\":\"gateway\""), "\(sessions.stdout)")
+    }
+}
