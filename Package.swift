@@ -71,7 +71,7 @@ let package = Package(
                                "Memory", "Schedule", "Skills", "Store", "Web"],
                 swiftSettings: strict),
         // `talaria gateway`: messaging platforms (one file each) on the session host, and cron's runs.
-        .target(name: "Gateway", dependencies: ["SessionHost", "AgentProtocol", "Config", "LLMClient", "Schedule", "Store"], swiftSettings: strict),
+        .target(name: "Gateway", dependencies: ["SessionHost", "AgentProtocol", "Config", "CurlTransport", "LLMClient", "Schedule", "Store"], swiftSettings: strict),
         // `-p` and `--line`: a session driven from stdin, printed for scripts and pipes.
         .target(name: "Headless", dependencies: ["SessionHost", "AgentCore", "AgentProtocol", "Config", "Exec", "LLMClient", "MCPClient"], swiftSettings: strict),
         // MARK: Terminal UI (pure)

@@ -1,7 +1,6 @@
 import AgentProtocol
 import ArgumentParser
 import Config
-import CurlTransport
 import Foundation
 import Gateway
 import Schedule
@@ -96,7 +95,7 @@ struct CronCommand: AsyncParsableCommand {
         @Argument var id: String
         @OptionGroup var endpoint: EndpointOptions
         func run() async throws {
-            let runtime = try await GatewayRuntime.start(endpoint: endpoint, withGateway: true)
+            let runtime = try await GatewayRuntime.start(endpoint.overrides, withGateway: true)
             let outcome = try await runtime.scheduler.runNow(id)
             await runtime.stop()
             print(outcome.status == "ok" ? outcome.answer : outcome.status)
@@ -108,7 +107,7 @@ struct CronCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "daemon", abstract: "Run the jobs when they are due (when no gateway runs).")
         @OptionGroup var endpoint: EndpointOptions
         func run() async throws {
-            let runtime = try await GatewayRuntime.start(endpoint: endpoint, withGateway: false)
+            let runtime = try await GatewayRuntime.start(endpoint.overrides, withGateway: false)
             printError("talaria cron: running jobs (\(try runtime.host.store.cronJobs().count) scheduled); Ctrl-C stops")
             await runtime.runUntilSignal(gateway: false)
         }
