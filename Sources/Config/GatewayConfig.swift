@@ -12,6 +12,10 @@ import Yams
 ///     allowed_users: [123456789]      # who may talk to the agent
 ///     pairing: true                   # strangers get a code for `talaria gateway pair CODE`
 ///     base_url: https://api.telegram.org
+///   signal:
+///     account: "+15551234567"         # the bot's number, registered in signal-cli
+///     base_url: http://127.0.0.1:8080 # signal-cli -a ACCOUNT daemon --http 127.0.0.1:8080 --receive-mode manual
+///     allowed_users: ["+15557654321"]
 /// cron:
 ///   missed: run_once             # runs missed while down: run_once (one run at start) or skip
 /// ```
@@ -23,6 +27,8 @@ public struct GatewayConfig: Sendable, Hashable {
         public var baseURL: String?
         public var allowedUsers: [String] = []
         public var pairing = true
+        /// Signal: the bot's own number (signal-cli holds its keys).
+        public var account: String?
 
         public init() {}
 
@@ -41,7 +47,7 @@ public struct GatewayConfig: Sendable, Hashable {
 
     public static let platformNames = ["telegram", "discord", "slack", "whatsapp", "signal"]
     static let settings = ["workdir", "approval_timeout"]
-    static let platformSettings = ["token", "token_env", "base_url", "allowed_users", "pairing"]
+    static let platformSettings = ["token", "token_env", "base_url", "allowed_users", "pairing", "account"]
 
     static func parse(_ node: Node, file: String, line: Int) throws(ConfigError) -> GatewayConfig {
         var g = GatewayConfig()
@@ -76,6 +82,9 @@ public struct GatewayConfig: Sendable, Hashable {
                     case "allowed_users":
                         guard case .sequence(let users) = fv else { throw fail(key, "must be a list of user ids, like [123456789]") }
                         p.allowedUsers = users.compactMap { $0.string }
+                    case "account":
+                        guard let s = fv.string, !s.isEmpty else { throw fail(key, "must be the bot's number, like \"+15551234567\"") }
+                        p.account = s
                     case "pairing":
                         guard let b = fv.bool else { throw fail(key, "must be true or false") }
                         p.pairing = b

@@ -57,6 +57,23 @@ public enum ChatText {
         return parts.filter { !$0.isEmpty }
     }
 
+    // MARK: - Plain text
+
+    /// Markdown for platforms that show text as it is (Signal, SMS-like): emphasis markers and
+    /// fences dropped, code and links kept readable.
+    public static func plain(_ markdown: String) -> String {
+        var out: [String] = []
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("```") { continue }
+            var l = String(line)
+            for marker in ["**", "__", "~~"] { l = l.replacingOccurrences(of: marker, with: "") }
+            if let heading = l.firstIndex(where: { $0 != "#" }), heading != l.startIndex, l[heading] == " " { l = String(l[l.index(after: heading)...]) }
+            out.append(l)
+        }
+        return out.joined(separator: "\n")
+    }
+
     // MARK: - Telegram HTML
 
     /// Markdown as Telegram's HTML subset: bold, italic, strike, inline code, fenced code with
