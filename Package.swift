@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // Already in the graph (MCP's HTTP stack): HMAC for WhatsApp's webhook signatures.
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
     ],
     targets: [
         // MARK: C shims
@@ -71,7 +73,10 @@ let package = Package(
                                "Memory", "Schedule", "Skills", "Store", "Web"],
                 swiftSettings: strict),
         // `talaria gateway`: messaging platforms (one file each) on the session host, and cron's runs.
-        .target(name: "Gateway", dependencies: ["SessionHost", "AgentProtocol", "Config", "CurlTransport", "LLMClient", "Schedule", "Store"], swiftSettings: strict),
+        .target(name: "Gateway", dependencies: ["SessionHost", "AgentProtocol", "Config", "CurlTransport", "LLMClient", "Schedule", "Store",
+                                               .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+                                               .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
         // `-p` and `--line`: a session driven from stdin, printed for scripts and pipes.
         .target(name: "Headless", dependencies: ["SessionHost", "AgentCore", "AgentProtocol", "Config", "Exec", "LLMClient", "MCPClient"], swiftSettings: strict),
         // MARK: Terminal UI (pure)

@@ -16,6 +16,13 @@ import Yams
 ///     account: "+15551234567"         # the bot's number, registered in signal-cli
 ///     base_url: http://127.0.0.1:8080 # signal-cli -a ACCOUNT daemon --http 127.0.0.1:8080 --receive-mode manual
 ///     allowed_users: ["+15557654321"]
+///   whatsapp:                         # the Cloud API: webhooks in, Graph API out
+///     token_env: WHATSAPP_TOKEN
+///     account: "123456789012345"      # the phone number id
+///     app_secret_env: WHATSAPP_APP_SECRET
+///     verify_token_env: WHATSAPP_VERIFY_TOKEN
+///     listen: 127.0.0.1:8090          # behind your TLS proxy; Meta posts to /webhook
+///     allowed_users: ["15557654321"]
 /// cron:
 ///   missed: run_once             # runs missed while down: run_once (one run at start) or skip
 /// ```
@@ -27,8 +34,13 @@ public struct GatewayConfig: Sendable, Hashable {
         public var baseURL: String?
         public var allowedUsers: [String] = []
         public var pairing = true
-        /// Signal: the bot's own number (signal-cli holds its keys).
+        /// Signal: the bot's own number (signal-cli holds its keys). WhatsApp: the phone number id.
         public var account: String?
+        /// WhatsApp: the variables holding the app secret (webhook signatures) and the verify
+        /// token (Meta's subscription handshake), and where the webhook listens.
+        public var appSecretEnv: String?
+        public var verifyTokenEnv: String?
+        public var listen: String?
 
         public init() {}
 
@@ -47,7 +59,7 @@ public struct GatewayConfig: Sendable, Hashable {
 
     public static let platformNames = ["telegram", "discord", "slack", "whatsapp", "signal"]
     static let settings = ["workdir", "approval_timeout"]
-    static let platformSettings = ["token", "token_env", "base_url", "allowed_users", "pairing", "account"]
+    static let platformSettings = ["token", "token_env", "base_url", "allowed_users", "pairing", "account", "app_secret_env", "verify_token_env", "listen"]
 
     static func parse(_ node: Node, file: String, line: Int) throws(ConfigError) -> GatewayConfig {
         var g = GatewayConfig()
@@ -82,6 +94,14 @@ public struct GatewayConfig: Sendable, Hashable {
                     case "allowed_users":
                         guard case .sequence(let users) = fv else { throw fail(key, "must be a list of user ids, like [123456789]") }
                         p.allowedUsers = users.compactMap { $0.string }
+                    case "app_secret_env", "verify_token_env":
+                        guard let s = fv.string, !s.isEmpty else { throw fail(key, "must name an environment variable") }
+                        if field == "app_secret_env" { p.appSecretEnv = s } else { p.verifyTokenEnv = s }
+                    case "listen":
+                        guard let s = fv.string, let colon = s.lastIndex(of: ":"), Int(s[s.index(after: colon)...]) != nil else {
+                            throw fail(key, "must be HOST:PORT, like 127.0.0.1:8090")
+                        }
+                        p.listen = s
                     case "account":
                         guard let s = fv.string, !s.isEmpty else { throw fail(key, "must be the bot's number, like \"+15551234567\"") }
                         p.account = s

@@ -64,4 +64,13 @@ public protocol ChatPlatform: Sendable {
     func typing(in chat: String) async
     /// Acknowledges a button press (the platform shows `text` briefly).
     func answerButton(_ queryID: String, text: String) async
+    /// Whether `edit` changes a sent message (else answers are not streamed, only sent whole).
+    var canEdit: Bool { get }
+    /// The updates of the last poll are in the store (a webhook may now tell its sender so).
+    func stored(_ ids: [String]) async
+}
+
+extension ChatPlatform {
+    public var canEdit: Bool { true }
+    public func stored(_ ids: [String]) async {}
 }

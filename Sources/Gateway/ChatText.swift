@@ -74,6 +74,21 @@ public enum ChatText {
         return out.joined(separator: "\n")
     }
 
+    /// Markdown as WhatsApp writes it: `*bold*`, `_italic_`, `~strike~`, fences kept (monospace).
+    public static func whatsapp(_ markdown: String) -> String {
+        var out: [String] = []
+        var inFence = false
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.trimmingCharacters(in: .whitespaces).hasPrefix("```") { inFence.toggle(); out.append("```"); continue }
+            if inFence { out.append(String(line)); continue }
+            var l = String(line).replacingOccurrences(of: "**", with: "\u{1}").replacingOccurrences(of: "~~", with: "~")
+            l = l.replacingOccurrences(of: "\u{1}", with: "*")
+            if let heading = l.firstIndex(where: { $0 != "#" }), heading != l.startIndex, l[heading] == " " { l = "*" + l[l.index(after: heading)...] + "*" }
+            out.append(l)
+        }
+        return out.joined(separator: "\n")
+    }
+
     // MARK: - Telegram HTML
 
     /// Markdown as Telegram's HTML subset: bold, italic, strike, inline code, fenced code with

@@ -76,6 +76,7 @@ public actor Gateway {
                     InboxItem(platform: p.name, updateID: u.id, chat: u.chat, user: u.user, body: Self.encode(u))
                 }
                 let fresh = try store.receive(items, cursor: next, platform: p.name)
+                await p.stored(updates.map(\.id))
                 cursor = next ?? cursor
                 backoff = 1
                 for item in fresh { if let u = Self.decode(item.body) { dispatch(u, item: item, platform: p) } }
@@ -275,7 +276,7 @@ public actor Gateway {
             }
         }
         defer { typing.cancel() }
-        var stream = StreamedReply(limit: p.maxLength - 96)
+        var stream = StreamedReply(limit: p.maxLength - 96, streams: p.canEdit)
         for await e in attachment.events where e.submissionID == submission {
             switch e.event {
             case .messageDelta(_, let t):
@@ -312,6 +313,12 @@ public actor Gateway {
         approvals[request.callID] = PendingApproval(platform: p.name, chat: chat, messageID: id, session: session, command: request.command, timeout: timeout)
     }
 
+    /// Forgets a chat's open session (as /new does, without a message to the chat).
+    public func forget(platform: String, chat: String) async throws(StoreError) {
+        if let s = sessions.removeValue(forKey: "\(platform):\(chat)") { await host.close(s.id) }
+        try store.setGatewaySession(platform: platform, chat: chat, session: nil)
+    }
+
     /// Closes every chat's session (their turns commit).
     public func shutdown() async {
         for t in approvals.values { t.timeout.cancel() }
@@ -327,15 +334,20 @@ public actor Gateway {
 /// 1.5 s (platforms limit edits), then replaced by the whole answer in as many parts as it needs.
 struct StreamedReply {
     let limit: Int
+    /// Whether the platform edits messages (else the answer is only sent whole).
+    let streams: Bool
     var text = ""
     var messageID: String?
     var shownAt: Date?
     let started = Date()
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, streams: Bool) {
+        self.limit = limit
+        self.streams = streams
+    }
 
     func shouldShow(now: Date) -> Bool {
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.count < limit else { return false }
+        guard streams, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.count < limit else { return false }
         if let shownAt { return now.timeIntervalSince(shownAt) >= 1.5 }
         return now.timeIntervalSince(started) >= 1
     }

@@ -22,8 +22,16 @@ public enum Platforms {
                 continue
             }
             switch name {
+            case "whatsapp":
+                guard let phone = p.account, let secret = p.appSecretEnv.flatMap({ environment[$0] }), !secret.isEmpty,
+                      let verify = p.verifyTokenEnv.flatMap({ environment[$0] }), !verify.isEmpty else {
+                    problems.append("gateways.whatsapp: needs account (the phone number id), and app_secret_env and verify_token_env naming set variables")
+                    continue
+                }
+                out.append(WhatsAppPlatform(token: token, phoneNumberID: phone, appSecret: secret, verifyToken: verify,
+                                            listen: p.listen ?? "127.0.0.1:8090", baseURL: p.baseURL ?? "https://graph.facebook.com/v21.0", transport: transport))
             case "telegram": out.append(TelegramPlatform(token: token, baseURL: p.baseURL ?? "https://api.telegram.org", transport: transport))
-            default: problems.append("gateways.\(name): this build serves telegram and signal; \(name) is not served yet")
+            default: problems.append("gateways.\(name): this build serves telegram, signal and whatsapp; \(name) is not served yet")
             }
         }
         return (out, problems)

@@ -68,12 +68,16 @@ final class GatewayFixture: @unchecked Sendable {
         return (try JSONSerialization.jsonObject(with: r.body) as? [Any])?.count ?? -1
     }
 
-    /// Waits until `chat` got `count` messages; returns their texts.
+    /// Waits until `chat` got `count` messages and none is a draft still streaming (" …");
+    /// returns what the chat shows.
     func waitForTexts(to chat: Int, count: Int, seconds: Double = 30) async throws -> [String] {
-        _ = try await telegram.waitFor(seconds) { calls in
-            calls.filter { $0.method == "sendMessage" && !$0.limited && $0.body["chat_id"]?.stringValue == String(chat) }.count >= count
+        let deadline = Date().addingTimeInterval(seconds)
+        var texts = try await telegram.texts(to: chat)
+        while texts.count < count || texts.contains(where: { $0.hasSuffix(" …") }), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            texts = try await telegram.texts(to: chat)
         }
-        return try await telegram.texts(to: chat)
+        return texts
     }
 }
 

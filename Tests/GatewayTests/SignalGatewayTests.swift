@@ -55,10 +55,10 @@ struct SignalGatewayTests {
     func answered() async throws {
         let f = try await Fixture()
         try await f.signal.message(from: Self.owner, text: "hi final=Hello_from_Signal")
-        let direct = try await f.signal.waitForTexts(to: Self.owner, count: 1)
+        let direct = try await f.signal.waitForTexts(to: Self.owner, count: 1) { $0.first == "Hello from Signal" }
         #expect(direct.first == "Hello from Signal", "\(direct)")
         try await f.signal.message(from: Self.owner, text: "group hi final=Group_answer", group: "R3JvdXA=")
-        let group = try await f.signal.waitForTexts(to: "group:R3JvdXA=", count: 1)
+        let group = try await f.signal.waitForTexts(to: "group:R3JvdXA=", count: 1) { $0.first == "Group answer" }
         #expect(group.first == "Group answer")
         let a = try f.host.store.gatewaySession(platform: "signal", chat: Self.owner)
         let b = try f.host.store.gatewaySession(platform: "signal", chat: "group:R3JvdXA=")
@@ -79,7 +79,7 @@ struct SignalGatewayTests {
         let asked = try await f.signal.waitForTexts(to: Self.owner, count: 1)
         #expect(asked.first?.contains("chmod 777 shared") == true && asked.first?.contains("Reply yes or no") == true, "\(asked)")
         try await f.signal.message(from: Self.owner, text: "yes")
-        let done = try await f.signal.waitForTexts(to: Self.owner, count: 2)
+        let done = try await f.signal.waitForTexts(to: Self.owner, count: 2) { $0.last == "Opened" }
         #expect(done.last == "Opened", "\(done)")
         #expect(done.first?.contains("approved once") == true, "the question was edited to say so: \(done)")
         let mode = try FileManager.default.attributesOfItem(atPath: f.dir.path + "/shared")[.posixPermissions] as? Int

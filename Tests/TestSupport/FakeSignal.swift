@@ -64,10 +64,11 @@ public final class FakeSignal: @unchecked Sendable {
         return order.compactMap { text[$0] }
     }
 
-    public func waitForTexts(to chat: String, count: Int, seconds: Double = 30) async throws -> [String] {
+    /// Waits for `count` messages whose texts satisfy `until` (an answer streams in by edits).
+    public func waitForTexts(to chat: String, count: Int, seconds: Double = 30, until: ([String]) -> Bool = { _ in true }) async throws -> [String] {
         let deadline = Date().addingTimeInterval(seconds)
         var t = try await texts(to: chat)
-        while t.count < count, Date() < deadline {
+        while t.count < count || !until(t), Date() < deadline {
             try await Task.sleep(for: .milliseconds(50))
             t = try await texts(to: chat)
         }
