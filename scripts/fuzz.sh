@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the SSE and tool-call parsers (FUZZ_SECONDS, default 600), then the terminal parsers,
-# then the approval policy's shell reader, then memory's text formats, then web_fetch's HTML reader.
+# then the approval policy's shell reader, then memory's text formats, then web_fetch's HTML reader,
+# then the gateways' update decoding and answer shaping.
 # The parsers and the harness are compiled as one module with -sanitize=fuzzer,address.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,3 +61,16 @@ PY
 swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzHTML -swift-version 6 \
     "$HOUT"/src/*.swift -o "$HOUT/fuzz-html"
 "$HOUT/fuzz-html" -max_total_time="${FUZZ_HTML_SECONDS:-300}" -timeout=5 -max_len=8192 -print_final_stats=1 fuzz-corpus-html
+
+# The gateways: each platform's update decoding and the answer's splitting and markup
+# (FUZZ_GATEWAY_SECONDS, default 300).
+GOUT=$OUT/gateway
+mkdir -p "$GOUT/src" fuzz-corpus-gateway
+for f in Sources/AgentProtocol/*.swift Sources/LLMClient/*.swift Sources/Gateway/ChatPlatform.swift Sources/Gateway/ChatText.swift \
+         Sources/Gateway/Telegram.swift Sources/Gateway/Signal.swift Sources/Gateway/WhatsAppUpdates.swift Fuzz/gateway/FuzzGateway.swift; do
+    sed -e '/^import AgentProtocol$/d' -e '/^import LLMClient$/d' "$f" > "$GOUT/src/$(basename "$f")"
+done
+cp -n Tests/GatewayTests/Fixtures/*.json fuzz-corpus-gateway/ 2>/dev/null || true
+swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzGateway -swift-version 6 \
+    "$GOUT"/src/*.swift -o "$GOUT/fuzz-gateway"
+"$GOUT/fuzz-gateway" -max_total_time="${FUZZ_GATEWAY_SECONDS:-300}" -timeout=5 -max_len=4096 -print_final_stats=1 fuzz-corpus-gateway

@@ -17,11 +17,11 @@ public enum ChatText {
             guard !current.isEmpty else { return }
             var text = current.joined(separator: "\n")
             if fence != nil { text += "\n```" }
-            parts.append(text.trimmingCharacters(in: .newlines))
+            parts.append(text.trimmingCharacters(in: CharacterSet(charactersIn: "\n")))
             current = fence.map { [$0] } ?? []
             length = fence.map { $0.count } ?? 0
         }
-        for var line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+        for var line in lines(markdown) {
             // A line too long for any part is cut at a space (else anywhere).
             while line.count + (fence == nil ? 0 : closing) + (fence?.count ?? 0) + 1 > limit {
                 let room = limit - (fence == nil ? 0 : closing + (fence?.count ?? 0) + 1) - 1
@@ -57,13 +57,19 @@ public enum ChatText {
         return parts.filter { !$0.isEmpty }
     }
 
+    /// Lines, whatever the line ends (`\r\n` is one Character in Swift and would not split on `\n`).
+    static func lines(_ text: String) -> [Substring] {
+        let normal = text.contains("\r") ? text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n") : text
+        return normal.split(separator: "\n", omittingEmptySubsequences: false)
+    }
+
     // MARK: - Plain text
 
     /// Markdown for platforms that show text as it is (Signal, SMS-like): emphasis markers and
     /// fences dropped, code and links kept readable.
     public static func plain(_ markdown: String) -> String {
         var out: [String] = []
-        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in lines(markdown) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.hasPrefix("```") { continue }
             var l = String(line)
@@ -78,7 +84,7 @@ public enum ChatText {
     public static func whatsapp(_ markdown: String) -> String {
         var out: [String] = []
         var inFence = false
-        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in lines(markdown) {
             if line.trimmingCharacters(in: .whitespaces).hasPrefix("```") { inFence.toggle(); out.append("```"); continue }
             if inFence { out.append(String(line)); continue }
             var l = String(line).replacingOccurrences(of: "**", with: "\u{1}").replacingOccurrences(of: "~~", with: "~")
@@ -96,7 +102,7 @@ public enum ChatText {
     public static func telegramHTML(_ markdown: String) -> String {
         var out = ""
         var inFence = false
-        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in lines(markdown) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.hasPrefix("```") {
                 if inFence {
