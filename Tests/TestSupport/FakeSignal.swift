@@ -15,26 +15,7 @@ public final class FakeSignal: @unchecked Sendable {
     public init(account: String = "+15550000001", transport: any HTTPStreamTransport) async throws {
         self.account = account
         self.transport = transport
-        dir = TempDir("signal")
-        let portFile = dir.file("port")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/signal_server.py").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script, "--port-file", portFile, "--account", account]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        process = p
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if let s = try? String(contentsOfFile: portFile, encoding: .utf8), let n = Int(s) {
-                port = n
-                return
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        kill(p.processIdentifier, SIGKILL)
-        throw NSError(domain: "FakeSignal", code: 1, userInfo: [NSLocalizedDescriptionKey: "signal_server.py did not start"])
+        (process, port, dir) = try await launchFixture("signal_server.py", ["--account", account], label: "signal")
     }
 
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }

@@ -16,26 +16,7 @@ public final class FakeTelegram: @unchecked Sendable {
     public init(token: String = "123456:TEST-token", transport: any HTTPStreamTransport) async throws {
         self.token = token
         self.transport = transport
-        dir = TempDir("telegram")
-        let portFile = dir.file("port")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/telegram_server.py").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script, "--port-file", portFile, "--token", token]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        process = p
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if let s = try? String(contentsOfFile: portFile, encoding: .utf8), let n = Int(s) {
-                port = n
-                return
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        kill(p.processIdentifier, SIGKILL)
-        throw NSError(domain: "FakeTelegram", code: 1, userInfo: [NSLocalizedDescriptionKey: "telegram_server.py did not start"])
+        (process, port, dir) = try await launchFixture("telegram_server.py", ["--token", token], label: "telegram")
     }
 
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }

@@ -17,26 +17,7 @@ public final class FakeWhatsApp: @unchecked Sendable {
 
     public init(transport: any HTTPStreamTransport) async throws {
         self.transport = transport
-        dir = TempDir("whatsapp")
-        let portFile = dir.file("port")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/whatsapp_server.py").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script, "--port-file", portFile, "--token", token, "--phone", phoneID]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        process = p
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if let s = try? String(contentsOfFile: portFile, encoding: .utf8), let n = Int(s) {
-                port = n
-                return
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        kill(p.processIdentifier, SIGKILL)
-        throw NSError(domain: "FakeWhatsApp", code: 1, userInfo: [NSLocalizedDescriptionKey: "whatsapp_server.py did not start"])
+        (process, port, dir) = try await launchFixture("whatsapp_server.py", ["--token", token, "--phone", phoneID], label: "whatsapp")
     }
 
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
