@@ -22,16 +22,23 @@ public enum ChatText {
             length = fence.map { $0.count } ?? 0
         }
         for var line in lines(markdown) {
+            // A fence line keeps at most a quarter of the limit (its info string is only a language
+            // name), so it is never cut: half a fence line would open a fence in one part.
+            if line.trimmingCharacters(in: .whitespaces).hasPrefix("```"), line.count > limit / 4 {
+                line = Substring(line.trimmingCharacters(in: .whitespaces).prefix(limit / 4))
+            }
             // A line too long for any part is cut at a space (else anywhere).
             while line.count + (fence == nil ? 0 : closing) + (fence?.count ?? 0) + 1 > limit {
                 let room = limit - (fence == nil ? 0 : closing + (fence?.count ?? 0) + 1) - 1
                 let head = line.prefix(room)
                 let cut = head.lastIndex(of: " ").map { line.index(after: $0) } ?? head.endIndex
-                if length > 0 { flush() }
+                if current.count > (fence == nil ? 0 : 1) { flush() }   // not a part of only the reopened fence
                 current.append(line[..<cut])
                 length += line.distance(from: line.startIndex, to: cut)
                 flush()
                 line = line[cut...]
+                // The rest of a cut line starts a line of its own: "```" there would read as a fence.
+                if line.trimmingCharacters(in: .whitespaces).hasPrefix("```") { line = Substring("\u{200B}" + line) }
             }
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             let isFence = trimmed.hasPrefix("```")
