@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // Already in the graph (MCP's HTTP stack): HMAC for WhatsApp's webhook signatures.
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
+        // Discord's Gateway and Slack's Socket Mode are WebSockets (over TLS).
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", exact: "1.6.2"),
     ],
     targets: [
         // MARK: C shims
@@ -75,7 +77,8 @@ let package = Package(
         // `talaria gateway`: messaging platforms (one file each) on the session host, and cron's runs.
         .target(name: "Gateway", dependencies: ["SessionHost", "AgentProtocol", "Config", "CurlTransport", "LLMClient", "Schedule", "Store",
                                                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
-                                               .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
+                                               .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+                                               .product(name: "WSClient", package: "swift-websocket"), .product(name: "NIOWebSocket", package: "swift-nio")],
                 swiftSettings: strict),
         // `-p` and `--line`: a session driven from stdin, printed for scripts and pipes.
         .target(name: "Headless", dependencies: ["SessionHost", "AgentCore", "AgentProtocol", "Config", "Exec", "LLMClient", "MCPClient"], swiftSettings: strict),

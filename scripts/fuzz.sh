@@ -66,7 +66,7 @@ swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzHTML -swif
 # (FUZZ_GATEWAY_SECONDS, default 300).
 GOUT=$OUT/gateway
 mkdir -p "$GOUT/src" fuzz-corpus-gateway
-for f in Sources/AgentProtocol/*.swift Sources/LLMClient/*.swift Sources/Gateway/ChatPlatform.swift Sources/Gateway/ChatText.swift \
+for f in Sources/AgentProtocol/*.swift Sources/LLMClient/*.swift Sources/Gateway/ChatPlatform.swift Sources/Gateway/ChatText.swift Sources/Gateway/ChatMarkup.swift \
          Sources/Gateway/Telegram.swift Sources/Gateway/Signal.swift Sources/Gateway/WhatsAppUpdates.swift Fuzz/gateway/FuzzGateway.swift; do
     sed -e '/^import AgentProtocol$/d' -e '/^import LLMClient$/d' "$f" > "$GOUT/src/$(basename "$f")"
 done

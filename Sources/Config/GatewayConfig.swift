@@ -23,6 +23,13 @@ import Yams
 ///     verify_token_env: WHATSAPP_VERIFY_TOKEN
 ///     listen: 127.0.0.1:8090          # behind your TLS proxy; Meta posts to /webhook
 ///     allowed_users: ["15557654321"]
+///   discord:                          # the Gateway WebSocket in, REST out
+///     token_env: DISCORD_BOT_TOKEN    # the bot's token (Message Content intent on)
+///     allowed_users: ["80351110224678912"]
+///   slack:                            # Socket Mode in, the Web API out
+///     token_env: SLACK_BOT_TOKEN      # xoxb-…
+///     app_token_env: SLACK_APP_TOKEN  # xapp-… (connections:write)
+///     allowed_users: ["U012AB3CD"]
 /// cron:
 ///   missed: run_once             # runs missed while down: run_once (one run at start) or skip
 /// ```
@@ -41,6 +48,9 @@ public struct GatewayConfig: Sendable, Hashable {
         public var appSecretEnv: String?
         public var verifyTokenEnv: String?
         public var listen: String?
+        /// Slack: the variable holding the app-level token (`xapp-…`) Socket Mode connects with;
+        /// `token` is the bot token (`xoxb-…`) the Web API takes.
+        public var appTokenEnv: String?
 
         public init() {}
 
@@ -59,7 +69,7 @@ public struct GatewayConfig: Sendable, Hashable {
 
     public static let platformNames = ["telegram", "discord", "slack", "whatsapp", "signal"]
     static let settings = ["workdir", "approval_timeout"]
-    static let platformSettings = ["token", "token_env", "base_url", "allowed_users", "pairing", "account", "app_secret_env", "verify_token_env", "listen"]
+    static let platformSettings = ["token", "token_env", "base_url", "allowed_users", "pairing", "account", "app_secret_env", "verify_token_env", "listen", "app_token_env"]
 
     static func parse(_ node: Node, file: String, line: Int) throws(ConfigError) -> GatewayConfig {
         var g = GatewayConfig()
@@ -94,9 +104,13 @@ public struct GatewayConfig: Sendable, Hashable {
                     case "allowed_users":
                         guard case .sequence(let users) = fv else { throw fail(key, "must be a list of user ids, like [123456789]") }
                         p.allowedUsers = users.compactMap { $0.string }
-                    case "app_secret_env", "verify_token_env":
+                    case "app_secret_env", "verify_token_env", "app_token_env":
                         guard let s = fv.string, !s.isEmpty else { throw fail(key, "must name an environment variable") }
-                        if field == "app_secret_env" { p.appSecretEnv = s } else { p.verifyTokenEnv = s }
+                        switch field {
+                        case "app_secret_env": p.appSecretEnv = s
+                        case "verify_token_env": p.verifyTokenEnv = s
+                        default: p.appTokenEnv = s
+                        }
                     case "listen":
                         guard let s = fv.string, let colon = s.lastIndex(of: ":"), Int(s[s.index(after: colon)...]) != nil else {
                             throw fail(key, "must be HOST:PORT, like 127.0.0.1:8090")

@@ -68,9 +68,12 @@ public protocol ChatPlatform: Sendable {
     var canEdit: Bool { get }
     /// The updates of the last poll are in the store (a webhook may now tell its sender so).
     func stored(_ ids: [String]) async
+    /// The gateway stops serving it: sockets and listeners close.
+    func close() async
 }
 
 extension ChatPlatform {
     public var canEdit: Bool { true }
     public func stored(_ ids: [String]) async {}
+    public func close() async {}
 }

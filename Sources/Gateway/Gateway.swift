@@ -65,6 +65,11 @@ public actor Gateway {
     // MARK: - Polling
 
     private func serve(_ p: any ChatPlatform) async {
+        await pollLoop(p)
+        await p.close()
+    }
+
+    private func pollLoop(_ p: any ChatPlatform) async {
         await recover(p)
         var cursor = (try? store.gatewayCursor(p.name)) ?? nil
         var backoff = 1.0

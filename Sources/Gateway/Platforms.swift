@@ -31,7 +31,14 @@ public enum Platforms {
                 out.append(WhatsAppPlatform(token: token, phoneNumberID: phone, appSecret: secret, verifyToken: verify,
                                             listen: p.listen ?? "127.0.0.1:8090", baseURL: p.baseURL ?? "https://graph.facebook.com/v21.0", transport: transport))
             case "telegram": out.append(TelegramPlatform(token: token, baseURL: p.baseURL ?? "https://api.telegram.org", transport: transport))
-            default: problems.append("gateways.\(name): this build serves telegram, signal and whatsapp; \(name) is not served yet")
+            case "discord": out.append(DiscordPlatform(token: token, baseURL: p.baseURL ?? "https://discord.com/api/v10", transport: transport))
+            case "slack":
+                guard let app = p.appTokenEnv.flatMap({ environment[$0] }), !app.isEmpty else {
+                    problems.append("gateways.slack: needs app_token_env naming a set variable (the app-level xapp-… token Socket Mode connects with)")
+                    continue
+                }
+                out.append(SlackPlatform(appToken: app, botToken: token, baseURL: p.baseURL ?? "https://slack.com/api", transport: transport))
+            default: problems.append("gateways.\(name): not a platform this build serves")
             }
         }
         return (out, problems)

@@ -84,6 +84,8 @@ public final class WhatsAppPlatform: ChatPlatform, @unchecked Sendable {
 
     public func stop() { server?.cancel() }
 
+    public func close() async { stop() }
+
     /// Hands updates to the next poll and waits (10 s at most) until they are stored.
     private func deliver(_ updates: [ChatUpdate]) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in

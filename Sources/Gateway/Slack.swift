@@ -1,0 +1,250 @@
+import AgentProtocol
+import Foundation
+import LLMClient
+import Logging
+import Synchronization
+import WSClient
+
+/// Slack over Socket Mode: `apps.connections.open` (the app-level token) gives a WebSocket
+/// URL; events and button presses arrive there as envelopes, each acknowledged only once the
+/// gateway has stored what it carried (Slack delivers an unacknowledged envelope again, so a
+/// crash loses nothing). Answers, edits and buttons go through the Web API with the bot token
+/// (`{base_url}/chat.postMessage`…), in mrkdwn.
+///
+/// Direct messages are conversations; in channels the bot answers a mention, in the thread it
+/// starts (one session per thread). Slack has no typing indicator for bots; streamed edits show
+/// progress instead.
+public final class SlackPlatform: ChatPlatform, @unchecked Sendable {
+    public let name = "slack"
+    /// Slack takes 40,000 characters but folds long messages; 3,900 keeps each part whole.
+    public let maxLength = 3900
+    let appToken: String
+    let botToken: String
+    let baseURL: String
+    let transport: any HTTPStreamTransport
+    let pollTimeout: Double
+    let logger: Logger
+
+    struct State {
+        var buffered: [ChatUpdate] = []
+        /// Envelopes to acknowledge once their update is stored, by update id.
+        var envelopes: [String: [String]] = [:]
+        var outbound: WebSocketOutboundWriter?
+        var botUserID: String?
+        var fatal: PlatformError?
+        var connection: Task<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    public init(appToken: String, botToken: String, baseURL: String = "https://slack.com/api", transport: any HTTPStreamTransport, pollTimeout: Double = 20) {
+        self.appToken = appToken
+        self.botToken = botToken
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.transport = transport
+        self.pollTimeout = pollTimeout
+        var logger = Logger(label: "talaria.slack")
+        logger.logLevel = .critical
+        self.logger = logger
+    }
+
+    deinit { state.withLock { $0.connection?.cancel() } }
+
+    public func close() async {
+        let connection = state.withLock { s in defer { s.connection = nil }; return s.connection }
+        connection?.cancel()
+        await connection?.value
+    }
+
+    // MARK: - Web API
+
+    /// Calls a Web API method (JSON body) with `token`; the answer, or why not.
+    func call(_ method: String, _ body: [String: JSONValue], token: String? = nil, url: String? = nil) async throws(PlatformError) -> JSONValue {
+        for _ in 0..<5 {
+            var w = JSONWriter()
+            w.value(.object(body))
+            let request = HTTPRequest(url: URL(string: url ?? "\(baseURL)/\(method)")!, method: "POST",
+                                      headers: ["authorization": "Bearer \(token ?? botToken)", "content-type": "application/json; charset=utf-8"],
+                                      body: Data(w.bytes), connectTimeout: 10, idleTimeout: 30)
+            let response: HTTPResponse
+            do { response = try await transport.send(request) } catch { throw PlatformError(.network, "Slack \(method): \(error)") }
+            if response.status == 429 {
+                let wait = response.headers["retry-after"].flatMap(Double.init) ?? 1
+                try? await Task.sleep(for: .seconds(min(max(wait, 0.05), 60)))
+                continue
+            }
+            let json = JSONReader.parse(String(decoding: response.body, as: UTF8.self)) ?? .null
+            if url != nil, (200..<300).contains(response.status) { return json } // a response_url answers "ok" as text
+            if json["ok"]?.boolValue == true { return json }
+            let error = json["error"]?.stringValue ?? "HTTP \(response.status)"
+            switch error {
+            case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "not_allowed_token_type":
+                throw PlatformError(.unauthorized, "Slack refused a token (\(error)); check gateways.slack.token (xoxb-…) and app_token_env (xapp-…)")
+            case "ratelimited":
+                try? await Task.sleep(for: .seconds(1))
+            default: throw PlatformError(.rejected, "Slack \(method): \(error)")
+            }
+        }
+        throw PlatformError(.rateLimited, "Slack \(method): still rate-limited after 5 tries")
+    }
+
+    /// `CHANNEL` or `CHANNEL/THREAD_TS` as the Web API's fields.
+    static func target(_ chat: String) -> [String: JSONValue] {
+        let parts = chat.split(separator: "/", maxSplits: 1).map(String.init)
+        var out: [String: JSONValue] = ["channel": .string(parts[0])]
+        if parts.count > 1 { out["thread_ts"] = .string(parts[1]) }
+        return out
+    }
+
+    public func send(_ markdown: String, to chat: String, buttons: [ChatButton]) async throws(PlatformError) -> String {
+        var body = Self.target(chat)
+        let text = ChatText.slackMrkdwn(markdown)
+        body["text"] = .string(text)
+        body["unfurl_links"] = false
+        if !buttons.isEmpty {
+            let elements: [JSONValue] = buttons.prefix(5).map { b in
+                var e: [String: JSONValue] = ["type": "button", "text": ["type": "plain_text", "text": .string(b.label)],
+                                              "action_id": .string(String(b.data.prefix(255))), "value": .string(String(b.data.prefix(2000)))]
+                if b.data.hasSuffix(":deny") { e["style"] = "danger" }
+                return .object(e)
+            }
+            body["blocks"] = [["type": "section", "text": ["type": "mrkdwn", "text": .string(String(text.prefix(3000)))]],
+                              ["type": "actions", "elements": .array(elements)]]
+        }
+        return try await call("chat.postMessage", body)["ts"]?.stringValue ?? ""
+    }
+
+    public func edit(_ messageID: String, in chat: String, to markdown: String) async throws(PlatformError) {
+        var body = Self.target(chat)
+        body["thread_ts"] = nil
+        body["ts"] = .string(messageID)
+        body["text"] = .string(ChatText.slackMrkdwn(markdown))
+        body["blocks"] = [] // an answered approval loses its buttons
+        _ = try await call("chat.update", body)
+    }
+
+    public func typing(in chat: String) async {}
+
+    /// `queryID` is the press's response_url: a note only the presser sees.
+    public func answerButton(_ queryID: String, text: String) async {
+        guard queryID.hasPrefix("http") else { return }
+        _ = try? await call("response_url", ["response_type": "ephemeral", "replace_original": false, "text": .string(text)], url: queryID)
+    }
+
+    // MARK: - Socket Mode
+
+    public func poll(after cursor: String?) async throws(PlatformError) -> (updates: [ChatUpdate], cursor: String?) {
+        state.withLock { s in
+            if s.connection == nil { s.connection = Task { [weak self] in await self?.connectionLoop() } }
+        }
+        let deadline = Date().addingTimeInterval(pollTimeout)
+        while true {
+            let (out, fatal) = state.withLock { s in
+                defer { s.buffered.removeAll() }
+                return (s.buffered, s.fatal)
+            }
+            if let fatal { throw fatal }
+            if !out.isEmpty || Task.isCancelled || Date() >= deadline { return (out, cursor) }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Stored: their envelopes are acknowledged now.
+    public func stored(_ ids: [String]) async {
+        let (envelopes, outbound) = state.withLock { s in (ids.flatMap { s.envelopes.removeValue(forKey: $0) ?? [] }, s.outbound) }
+        guard let outbound else { return }
+        for e in envelopes { try? await ack(e, outbound) }
+    }
+
+    private func ack(_ envelope: String, _ outbound: WebSocketOutboundWriter) async throws {
+        var w = JSONWriter()
+        w.value(["envelope_id": .string(envelope)])
+        try await outbound.write(.text(String(decoding: w.bytes, as: UTF8.self)))
+    }
+
+    private func connectionLoop() async {
+        var backoff = 1.0
+        while !Task.isCancelled {
+            do {
+                if state.withLock({ $0.botUserID == nil }) {
+                    let me = try await call("auth.test", [:])
+                    state.withLock { $0.botUserID = me["user_id"]?.stringValue }
+                }
+                guard let url = try await call("apps.connections.open", [:], token: appToken)["url"]?.stringValue else {
+                    throw PlatformError(.rejected, "Slack apps.connections.open gave no url")
+                }
+                try await WebSocketClient.connect(url: url, logger: logger) { [weak self] inbound, outbound, _ in
+                    try await self?.session(inbound, outbound)
+                }
+                backoff = 1
+            } catch let e as PlatformError where e.kind == .unauthorized {
+                state.withLock { $0.fatal = e }
+                return
+            } catch {
+                try? await Task.sleep(for: .seconds(backoff))
+                backoff = min(backoff * 2, 30)
+            }
+            state.withLock { s in
+                s.outbound = nil
+                s.envelopes.removeAll() // Slack delivers them again on the next connection
+            }
+        }
+    }
+
+    private func session(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter) async throws {
+        state.withLock { $0.outbound = outbound }
+        for try await message in inbound.messages(maxSize: 1 << 24) {
+            guard case .text(let text) = message, let json = JSONReader.parse(text) else { continue }
+            switch json["type"]?.stringValue {
+            case "disconnect": return // refresh_requested, link_disabled…: a new connection
+            case "events_api", "interactive":
+                guard let envelope = json["envelope_id"]?.stringValue else { continue }
+                let botID = state.withLock { $0.botUserID }
+                guard let u = Self.decode(json, botUserID: botID) else {
+                    try await ack(envelope, outbound) // nothing for us: acknowledged at once
+                    continue
+                }
+                state.withLock { s in
+                    s.envelopes[u.id, default: []].append(envelope)
+                    s.buffered.append(u)
+                }
+            case "slash_commands":
+                if let envelope = json["envelope_id"]?.stringValue { try await ack(envelope, outbound) }
+            default: break // hello
+            }
+        }
+    }
+
+    /// An envelope's update for the gateway; nil for what it does not handle. A message's id is
+    /// `CHANNEL:TS` (the same for its `message` and `app_mention` events and for redeliveries).
+    static func decode(_ envelope: JSONValue, botUserID: String?) -> ChatUpdate? {
+        let payload = envelope["payload"] ?? .null
+        if envelope["type"]?.stringValue == "interactive" {
+            guard payload["type"]?.stringValue == "block_actions", let action = payload["actions"]?.arrayValue?.first,
+                  let data = action["value"]?.stringValue ?? action["action_id"]?.stringValue,
+                  let channel = payload["channel"]?["id"]?.stringValue ?? payload["container"]?["channel_id"]?.stringValue,
+                  let user = payload["user"]?["id"]?.stringValue else { return nil }
+            let thread = payload["message"]?["thread_ts"]?.stringValue ?? payload["container"]?["thread_ts"]?.stringValue
+            let id = payload["trigger_id"]?.stringValue ?? action["action_ts"]?.stringValue ?? UUID().uuidString
+            return .button(id: "a" + id, chat: thread.map { "\(channel)/\($0)" } ?? channel, user: user,
+                           userName: payload["user"]?["username"]?.stringValue ?? user, data: data,
+                           queryID: payload["response_url"]?.stringValue ?? "")
+        }
+        let e = payload["event"] ?? .null
+        guard let type = e["type"]?.stringValue, let channel = e["channel"]?.stringValue, let ts = e["ts"]?.stringValue,
+              let user = e["user"]?.stringValue, user != botUserID, e["bot_id"] == nil, var text = e["text"]?.stringValue else { return nil }
+        if let subtype = e["subtype"]?.stringValue, subtype != "file_share" { return nil } // edits, joins, bots
+        let thread = e["thread_ts"]?.stringValue
+        let chat: String
+        switch type {
+        case "message":
+            guard e["channel_type"]?.stringValue == "im" else { return nil } // channels: mentions only
+            chat = thread.map { "\(channel)/\($0)" } ?? channel
+        case "app_mention":
+            if let botUserID { text = text.replacingOccurrences(of: "<@\(botUserID)>", with: "").trimmingCharacters(in: .whitespaces) }
+            chat = "\(channel)/\(thread ?? ts)"
+        default: return nil
+        }
+        return .message(id: "\(channel):\(ts)", chat: chat, user: user, userName: user, text: text)
+    }
+}
