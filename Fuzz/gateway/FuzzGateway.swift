@@ -1,7 +1,7 @@
 import Foundation
 
 // libFuzzer entry point for what the gateways read from outside and shape for chats: each
-// platform's update decoding (Telegram, Signal, WhatsApp) over any JSON, and the answer's
+// platform's update decoding (Telegram, Signal, WhatsApp, Slack, Discord) over any JSON, and the answer's
 // splitting and markup. Built by scripts/fuzz.sh with the AgentProtocol, LLMClient and Gateway
 // sources it needs (one module).
 
@@ -16,6 +16,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = SignalPlatform.decode(json)
         for u in WhatsAppUpdates.decode(json) { precondition(!u.id.isEmpty, "an update without an id") }
         for item in json.arrayValue ?? [] { _ = TelegramPlatform.decode(item) }
+        _ = SlackEvents.decode(json, botUserID: "UBOT")
+        _ = DiscordEvents.decodeMessage(json, botID: "1", inGuild: first & 1 == 0)
+        _ = DiscordEvents.decodeInteraction(json)
+        _ = DiscordEvents.channels(fromCursor: text)
     }
 
     let limit = 40 + Int(first) * 8
@@ -30,5 +34,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                  >= html.components(separatedBy: "</pre>").count, "more closing than opening pre tags")
     _ = ChatText.plain(text)
     _ = ChatText.whatsapp(text)
+    _ = ChatText.slackMrkdwn(text)
+    _ = ChatText.discord(text)
     return 0
 }

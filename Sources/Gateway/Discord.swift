@@ -27,7 +27,7 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
     struct State {
         var buffered: [ChatUpdate] = []
         /// Channel id → the last message id taken, and whether it is in a server.
-        var channels: [String: Channel] = [:]
+        var channels: [String: DiscordEvents.Channel] = [:]
         var botID: String?
         var sessionID: String?
         var resumeURL: String?
@@ -36,11 +36,6 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
         var fatal: PlatformError?
         var connection: Task<Void, Never>?
         var cursorLoaded = false
-    }
-
-    struct Channel: Hashable {
-        var after: String
-        var guild: Bool
     }
 
     private let state = Mutex(State())
@@ -126,7 +121,7 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
 
     public func poll(after cursor: String?) async throws(PlatformError) -> (updates: [ChatUpdate], cursor: String?) {
         if !state.withLock({ $0.cursorLoaded }) {
-            let known = Self.channels(fromCursor: cursor)
+            let known = DiscordEvents.channels(fromCursor: cursor)
             state.withLock { s in
                 s.channels = known
                 s.cursorLoaded = true
@@ -142,10 +137,10 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
             if let fatal { throw fatal }
             if !out.isEmpty || Task.isCancelled || Date() >= deadline {
                 let next = state.withLock { s in
-                    for case .message(let id, let chat, _, _, _) in out where Self.newer(id, than: s.channels[chat]?.after) {
+                    for case .message(let id, let chat, _, _, _) in out where DiscordEvents.newer(id, than: s.channels[chat]?.after) {
                         s.channels[chat]?.after = id
                     }
-                    return Self.cursor(s.channels)
+                    return DiscordEvents.cursor(s.channels)
                 }
                 return (out, next)
             }
@@ -153,25 +148,6 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
         }
     }
 
-    /// The cursor: `{"CHANNEL": {"after": "ID", "guild": true}, …}`.
-    static func cursor(_ channels: [String: Channel]) -> String {
-        var w = JSONWriter()
-        w.value(.object(channels.mapValues { ["after": .string($0.after), "guild": .bool($0.guild)] }))
-        return String(decoding: w.bytes, as: UTF8.self)
-    }
-
-    static func channels(fromCursor cursor: String?) -> [String: Channel] {
-        guard let cursor, let o = JSONReader.parse(cursor)?.objectValue else { return [:] }
-        var out: [String: Channel] = [:]
-        for (k, v) in o { if let after = v["after"]?.stringValue { out[k] = Channel(after: after, guild: v["guild"]?.boolValue ?? false) } }
-        return out
-    }
-
-    /// Snowflakes grow with time; compared as numbers (their lengths differ).
-    static func newer(_ id: String, than other: String?) -> Bool {
-        guard let other else { return true }
-        return id.count != other.count ? id.count > other.count : id > other
-    }
 
     private func ensureConnected() {
         state.withLock { s in
@@ -279,12 +255,12 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
         case "MESSAGE_CREATE":
             state.withLock { s in
                 let guild = d["guild_id"]?.stringValue != nil
-                guard let u = Self.decodeMessage(d, botID: s.botID, inGuild: guild) else { return }
-                if s.channels[u.chat] == nil { s.channels[u.chat] = Channel(after: "0", guild: guild) }
+                guard let u = DiscordEvents.decodeMessage(d, botID: s.botID, inGuild: guild) else { return }
+                if s.channels[u.chat] == nil { s.channels[u.chat] = DiscordEvents.Channel(after: "0", guild: guild) }
                 s.buffered.append(u)
             }
         case "INTERACTION_CREATE":
-            if let u = Self.decodeInteraction(d) { state.withLock { $0.buffered.append(u) } }
+            if let u = DiscordEvents.decodeInteraction(d) { state.withLock { $0.buffered.append(u) } }
         default: break
         }
     }
@@ -295,33 +271,9 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
         let (known, botID) = state.withLock { ($0.channels, $0.botID) }
         for (channel, c) in known where c.after != "0" {
             guard let list = try? await call("GET", "/channels/\(channel)/messages?after=\(c.after)&limit=100").arrayValue else { continue }
-            let updates = list.compactMap { Self.decodeMessage($0, botID: botID, inGuild: c.guild) }
-                .sorted { Self.newer($1.id, than: $0.id) }
+            let updates = list.compactMap { DiscordEvents.decodeMessage($0, botID: botID, inGuild: c.guild) }
+                .sorted { DiscordEvents.newer($1.id, than: $0.id) }
             if !updates.isEmpty { state.withLock { $0.buffered += updates } }
         }
-    }
-
-    /// A message for the bot: not its own or another bot's; in a server, only with a mention
-    /// (which is taken out of the text).
-    static func decodeMessage(_ d: JSONValue, botID: String?, inGuild: Bool) -> ChatUpdate? {
-        guard let id = d["id"]?.stringValue, let channel = d["channel_id"]?.stringValue,
-              let author = d["author"], let user = author["id"]?.stringValue, author["bot"]?.boolValue != true, user != botID,
-              var text = d["content"]?.stringValue else { return nil }
-        if inGuild {
-            guard let botID, (d["mentions"]?.arrayValue ?? []).contains(where: { $0["id"]?.stringValue == botID }) else { return nil }
-            text = text.replacingOccurrences(of: "<@\(botID)>", with: "").replacingOccurrences(of: "<@!\(botID)>", with: "")
-                .trimmingCharacters(in: .whitespaces)
-        }
-        let name = author["global_name"]?.stringValue ?? author["username"]?.stringValue ?? user
-        return .message(id: id, chat: channel, user: user, userName: name, text: text)
-    }
-
-    /// A button press (a message component interaction).
-    static func decodeInteraction(_ d: JSONValue) -> ChatUpdate? {
-        guard d["type"]?.intValue == 3, let id = d["id"]?.stringValue, let token = d["token"]?.stringValue,
-              let channel = d["channel_id"]?.stringValue, let data = d["data"]?["custom_id"]?.stringValue,
-              let user = d["member"]?["user"] ?? d["user"], let uid = user["id"]?.stringValue else { return nil }
-        let name = user["global_name"]?.stringValue ?? user["username"]?.stringValue ?? uid
-        return .button(id: "i" + id, chat: channel, user: uid, userName: name, data: data, queryID: "\(id)/\(token)")
     }
 }

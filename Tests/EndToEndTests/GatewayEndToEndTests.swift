@@ -66,4 +66,56 @@ struct GatewayEndToEndTests {
         let sessions = try await home.run(["sessions", "list", "--json"])
         #expect(sessions.stdout.contains("\"source\":\"gateway\""), "\(sessions.stdout)")
     }
+
+    @Test("Discord and Slack in one gateway: after kill -9, what was written while it was down is answered once on each, nothing twice")
+    func killNineSockets() async throws {
+        let transport = CurlTransport()
+        let discord = try await FakeDiscord(transport: transport)
+        let slack = try await FakeSlack(transport: transport)
+        let llm = try await FakeLLMServer()
+        let home = TalariaHome()
+        try """
+            gateways:
+              discord:
+                token_env: E2E_DISCORD_TOKEN
+                base_url: \(discord.baseURL)
+                allowed_users: ["42"]
+              slack:
+                token_env: E2E_SLACK_BOT
+                app_token_env: E2E_SLACK_APP
+                base_url: \(slack.baseURL)
+                allowed_users: ["U42"]
+            """.write(toFile: home.home + "/config.yaml", atomically: true, encoding: .utf8)
+        let args = ["gateway", "--base-url", llm.baseURL, "--model", "fake"]
+        let env = ["E2E_DISCORD_TOKEN": discord.token, "E2E_SLACK_BOT": slack.botToken, "E2E_SLACK_APP": slack.appToken]
+        func settle(_ n: Int) async throws -> ([String], [String]) {
+            let deadline = Date().addingTimeInterval(40)
+            var (d, s) = (try await discord.texts(to: "7"), try await slack.texts(to: "D7"))
+            while d.count < n || s.count < n || (d + s).contains(where: { $0.hasSuffix(" …") }), Date() < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                (d, s) = (try await discord.texts(to: "7"), try await slack.texts(to: "D7"))
+            }
+            return (d, s)
+        }
+
+        var (p, _, _) = try home.start(args, extraEnv: env)
+        try await discord.waitUntilConnected()
+        try await discord.message(channel: "7", user: "42", text: "first final=One")
+        try await slack.message(channel: "D7", user: "U42", text: "first final=One")
+        var (d, s) = try await settle(1)
+        #expect(d == ["One"] && s == ["One"], "\(d) \(s)")
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        try await discord.message(channel: "7", user: "42", text: "second while down")
+        try await slack.message(channel: "D7", user: "U42", text: "second while down")
+
+        (p, _, _) = try home.start(args, extraEnv: env)
+        (d, s) = try await settle(2)
+        try await Task.sleep(for: .seconds(3)) // anything extra would arrive by now
+        #expect(try await discord.texts(to: "7").count == 2, "\(d)")
+        #expect(try await slack.texts(to: "D7").count == 2, "\(s)")
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+    }
 }

@@ -92,3 +92,19 @@ import Testing
         #expect(ChatText.whatsapp("**b** ~~s~~\n# H") == "*b* ~s~\n*H*")
     }
 }
+
+@Suite struct ChatMarkupTests {
+    @Test func slackMrkdwn() {
+        #expect(ChatText.slackMrkdwn("**bold** *it* ~~gone~~ `a<b`") == "*bold* _it_ ~gone~ `a&lt;b`")
+        #expect(ChatText.slackMrkdwn("# Title\n- item\n> quote") == "*Title*\n• item\n&gt; quote")
+        #expect(ChatText.slackMrkdwn("[docs](https://example.org/a?b=1&c=2) & <tag>")
+                == "<https://example.org/a?b=1&amp;c=2|docs> &amp; &lt;tag&gt;")
+        #expect(ChatText.slackMrkdwn("```swift\nlet a = b < c\n```") == "```\nlet a = b &lt; c\n```")
+        #expect(ChatText.slackMrkdwn("```\nopen") == "```\nopen\n```", "an open fence is closed")
+    }
+
+    @Test func discordMarkdown() {
+        #expect(ChatText.discord("# Big\n#### Small\n**b**") == "# Big\n**Small**\n**b**")
+        #expect(ChatText.discord("```\n#### not a heading\n```") == "```\n#### not a heading\n```")
+    }
+}
