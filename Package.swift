@@ -75,7 +75,7 @@ let package = Package(
                                "Memory", "Schedule", "Skills", "Store", "Web"],
                 swiftSettings: strict),
         // `talaria gateway`: messaging platforms (one file each) on the session host, and cron's runs.
-        .target(name: "Gateway", dependencies: ["SessionHost", "AgentProtocol", "Config", "CurlTransport", "LLMClient", "Schedule", "Store",
+        .target(name: "Gateway", dependencies: ["SessionHost", "AgentProtocol", "AgentTools", "Config", "CurlTransport", "LLMClient", "Schedule", "Store",
                                                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
                                                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
                                                .product(name: "WSClient", package: "swift-websocket"), .product(name: "NIOWebSocket", package: "swift-nio")],

@@ -281,6 +281,7 @@ public actor Agent {
         if let paths = turn.images, !paths.isEmpty {
             switch await attachImages(paths) {
             case .success(let refs): images = refs
+            case .failure where turn.imagesOptional == true: break
             case .failure(let why):
                 fail(turnID, why.description)
                 return nil

@@ -43,6 +43,9 @@ public struct UserTurn: Sendable, Hashable, Codable {
     public var typed: String?
     /// Image files sent with the text (`@shot.png`, a pasted path).
     public var images: [String]?
+    /// The turn goes on without its images when the model does not take them (a chat's photo,
+    /// whose saved path the text names); else such a turn is refused, so the user can choose.
+    public var imagesOptional: Bool?
 
     public init(text: String, typed: String? = nil, images: [String]? = nil) {
         self.text = text

@@ -3,22 +3,61 @@ import Foundation
 
 /// Something that arrived from a platform.
 public enum ChatUpdate: Sendable, Hashable, Codable {
-    /// A message: its platform id, the chat (and thread) it belongs to, who wrote it.
-    case message(id: String, chat: String, user: String, userName: String, text: String)
+    /// A message: its platform id, the chat (and thread) it belongs to, who wrote it, the files
+    /// sent with it.
+    case message(id: String, chat: String, user: String, userName: String, text: String, files: [ChatFile]? = nil)
     /// A button pressed under one of our messages (`data` is what we put on it).
     case button(id: String, chat: String, user: String, userName: String, data: String, queryID: String)
 
     public var id: String {
-        switch self { case .message(let id, _, _, _, _), .button(let id, _, _, _, _, _): id }
+        switch self { case .message(let id, _, _, _, _, _), .button(let id, _, _, _, _, _): id }
     }
     public var chat: String {
-        switch self { case .message(_, let c, _, _, _), .button(_, let c, _, _, _, _): c }
+        switch self { case .message(_, let c, _, _, _, _), .button(_, let c, _, _, _, _): c }
     }
     public var user: String {
-        switch self { case .message(_, _, let u, _, _), .button(_, _, let u, _, _, _): u }
+        switch self { case .message(_, _, let u, _, _, _), .button(_, _, let u, _, _, _): u }
     }
     public var userName: String {
-        switch self { case .message(_, _, _, let n, _), .button(_, _, _, let n, _, _): n }
+        switch self { case .message(_, _, _, let n, _, _), .button(_, _, _, let n, _, _): n }
+    }
+}
+
+/// A file sent in a chat: what the platform calls it (`ref`: a file id, a URL, a media id)
+/// and what it says of it.
+public struct ChatFile: Sendable, Hashable, Codable {
+    public var ref: String
+    public var name: String
+    public var mime: String
+    public var size: Int?
+    public init(ref: String, name: String, mime: String, size: Int? = nil) {
+        self.ref = ref
+        self.name = name
+        self.mime = mime
+        self.size = size
+    }
+
+    public var isImage: Bool { mime.hasPrefix("image/") }
+
+    /// A MIME type by a file's extension (what platforms want with an upload).
+    public static func mime(forName name: String) -> String {
+        switch (name as NSString).pathExtension.lowercased() {
+        case "png": "image/png"
+        case "jpg", "jpeg": "image/jpeg"
+        case "gif": "image/gif"
+        case "webp": "image/webp"
+        case "pdf": "application/pdf"
+        case "txt", "log": "text/plain"
+        case "md": "text/markdown"
+        case "csv": "text/csv"
+        case "json": "application/json"
+        case "html": "text/html"
+        case "zip": "application/zip"
+        case "mp3": "audio/mpeg"
+        case "ogg", "oga": "audio/ogg"
+        case "mp4": "video/mp4"
+        default: "application/octet-stream"
+        }
     }
 }
 
@@ -70,6 +109,10 @@ public protocol ChatPlatform: Sendable {
     func stored(_ ids: [String]) async
     /// The gateway stops serving it: sockets and listeners close.
     func close() async
+    /// The bytes of a file a user sent.
+    func download(_ file: ChatFile) async throws(PlatformError) -> Data
+    /// Sends a file (an image shows as one) with a caption.
+    func sendFile(_ data: Data, name: String, mime: String, caption: String, to chat: String) async throws(PlatformError)
 }
 
 extension ChatPlatform {

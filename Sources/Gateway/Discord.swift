@@ -65,17 +65,21 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
 
     /// Calls the REST API; the decoded answer (`.null` for 204), or why not.
     func call(_ method: String, _ path: String, _ body: JSONValue? = nil) async throws(PlatformError) -> JSONValue {
+        var data: Data?
+        if let body {
+            var w = JSONWriter()
+            w.value(body)
+            data = Data(w.bytes)
+        }
+        return try await request(method, path, data, contentType: "application/json")
+    }
+
+    func request(_ method: String, _ path: String, _ data: Data?, contentType: String) async throws(PlatformError) -> JSONValue {
         for _ in 0..<5 {
-            var data: Data?
-            if let body {
-                var w = JSONWriter()
-                w.value(body)
-                data = Data(w.bytes)
-            }
             let request = HTTPRequest(url: URL(string: baseURL + path)!, method: method,
-                                      headers: ["authorization": "Bot \(token)", "content-type": "application/json",
+                                      headers: ["authorization": "Bot \(token)", "content-type": contentType,
                                                 "user-agent": "DiscordBot (https://github.com/talaria, 1)"],
-                                      body: data, connectTimeout: 10, idleTimeout: 30)
+                                      body: data, connectTimeout: 10, idleTimeout: 60)
             let response: HTTPResponse
             do { response = try await transport.send(request) } catch { throw PlatformError(.network, "Discord \(method) \(path): \(error)") }
             let json = JSONReader.parse(String(decoding: response.body, as: UTF8.self)) ?? .null
@@ -89,6 +93,29 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
             }
         }
         throw PlatformError(.rateLimited, "Discord \(method) \(path): still rate-limited after 5 tries")
+    }
+
+    /// An attachment's bytes, from Discord's CDN (its URL needs no token).
+    public func download(_ file: ChatFile) async throws(PlatformError) -> Data {
+        guard let url = URL(string: file.ref), url.scheme == "https" || url.scheme == "http" else {
+            throw PlatformError(.rejected, "Discord attachment without a URL")
+        }
+        do {
+            let response = try await transport.send(HTTPRequest(url: url, method: "GET", connectTimeout: 10, idleTimeout: 60))
+            guard response.status == 200 else { throw PlatformError(.rejected, "Discord attachment: HTTP \(response.status)") }
+            return response.body
+        } catch let e as PlatformError { throw e } catch { throw PlatformError(.network, "Discord attachment: \(error)") }
+    }
+
+    /// A message with the file attached (`payload_json` and `files[0]`).
+    public func sendFile(_ data: Data, name: String, mime: String, caption: String, to chat: String) async throws(PlatformError) {
+        var w = JSONWriter()
+        w.value(["content": .string(ChatText.discord(String(caption.prefix(2000)))), "allowed_mentions": ["parse": []],
+                 "attachments": [["id": 0, "filename": .string(name)]]])
+        var form = Multipart()
+        form.field("payload_json", String(decoding: w.bytes, as: UTF8.self))
+        form.file("files[0]", filename: name, mime: mime, data: data)
+        _ = try await request("POST", "/channels/\(chat)/messages", form.finished(), contentType: form.contentType)
     }
 
     public func send(_ markdown: String, to chat: String, buttons: [ChatButton]) async throws(PlatformError) -> String {
@@ -137,7 +164,7 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
             if let fatal { throw fatal }
             if !out.isEmpty || Task.isCancelled || Date() >= deadline {
                 let next = state.withLock { s in
-                    for case .message(let id, let chat, _, _, _) in out where DiscordEvents.newer(id, than: s.channels[chat]?.after) {
+                    for case .message(let id, let chat, _, _, _, _) in out where DiscordEvents.newer(id, than: s.channels[chat]?.after) {
                         s.channels[chat]?.after = id
                     }
                     return DiscordEvents.cursor(s.channels)

@@ -36,13 +36,18 @@ public enum DiscordEvents {
         guard let id = d["id"]?.stringValue, let channel = d["channel_id"]?.stringValue,
               let author = d["author"], let user = author["id"]?.stringValue, author["bot"]?.boolValue != true, user != botID,
               var text = d["content"]?.stringValue else { return nil }
+        let files = (d["attachments"]?.arrayValue ?? []).compactMap { a -> ChatFile? in
+            guard let url = a["url"]?.stringValue, let name = a["filename"]?.stringValue else { return nil }
+            return ChatFile(ref: url, name: name, mime: a["content_type"]?.stringValue ?? ChatFile.mime(forName: name), size: a["size"]?.intValue)
+        }
         if inGuild {
             guard let botID, (d["mentions"]?.arrayValue ?? []).contains(where: { $0["id"]?.stringValue == botID }) else { return nil }
             text = text.replacingOccurrences(of: "<@\(botID)>", with: "").replacingOccurrences(of: "<@!\(botID)>", with: "")
                 .trimmingCharacters(in: .whitespaces)
         }
+        guard !text.isEmpty || !files.isEmpty else { return nil }
         let name = author["global_name"]?.stringValue ?? author["username"]?.stringValue ?? user
-        return .message(id: id, chat: channel, user: user, userName: name, text: text)
+        return .message(id: id, chat: channel, user: user, userName: name, text: text, files: files.isEmpty ? nil : files)
     }
 
     /// A button press (a message component interaction).

@@ -124,7 +124,7 @@ public actor Gateway {
         let key = "\(p.name):\(u.chat)"
         // Buttons, /stop and answers to a waiting approval cannot wait behind the turn they act on.
         if case .button = u { Task { await self.handleNow(u, item: item, platform: p) }; return }
-        if case .message(_, _, _, _, let text) = u, Self.isImmediate(text) || approvalKeyword(text, chat: u.chat, platform: p.name) != nil {
+        if case .message(_, _, _, _, let text, _) = u, Self.isImmediate(text) || approvalKeyword(text, chat: u.chat, platform: p.name) != nil {
             Task { await self.handleNow(u, item: item, platform: p) }
             return
         }
@@ -176,7 +176,7 @@ public actor Gateway {
             guard await decide(parts[1], decision, by: name) else { return await p.answerButton(queryID, text: "Already answered.") }
             await p.answerButton(queryID, text: decision.isApproved ? "Approved" : "Denied")
             _ = chat
-        case .message(_, let chat, _, let name, let text):
+        case .message(_, let chat, _, let name, let text, _):
             if let (callID, decision) = approvalKeyword(text, chat: chat, platform: p.name) {
                 _ = await decide(callID, decision, by: name)
                 return
@@ -218,7 +218,7 @@ public actor Gateway {
 
     private func handle(_ u: ChatUpdate, item: InboxItem, platform p: any ChatPlatform) async {
         defer { try? store.setInboxState(p.name, item.updateID, .done) }
-        guard case .message(_, let chat, let user, let name, let text) = u else { return }
+        guard case .message(_, let chat, let user, let name, let text, let files) = u else { return }
         guard isAllowed(user, platform: p.name) else { return await refuse(u, platform: p) }
         try? store.setInboxState(p.name, item.updateID, .working)
         let key = "\(p.name):\(chat)"
@@ -242,17 +242,26 @@ public actor Gateway {
         }
         log("\(p.name): message from \(name) in \(chat)")
         let session: HostedSession
-        do { session = try await open(key, platform: p.name, chat: chat) } catch {
+        do { session = try await open(key, platform: p, chat: chat) } catch {
             _ = try? await p.send("I cannot start a session: \(error)", to: chat, buttons: [])
             return
         }
-        await converse(text, in: session, chat: chat, platform: p)
+        var turn = UserTurn(text: text)
+        if let files, !files.isEmpty {
+            turn = await ChatFiles.receive(files, text: text, updateID: item.updateID, folder: filesFolder(p.name), platform: p)
+        }
+        await converse(turn, in: session, chat: chat, platform: p)
     }
 
-    private func open(_ key: String, platform: String, chat: String) async throws(HostError) -> HostedSession {
+    /// Where files users send are kept: private to the user running the gateway.
+    func filesFolder(_ platform: String) -> String { host.builder.settings.paths.home + "/gateway/files/" + platform }
+
+    private func open(_ key: String, platform p: any ChatPlatform, chat: String) async throws(HostError) -> HostedSession {
         if let s = sessions[key], !(await s.isClosed) { return s }
+        let platform = p.name
         let stored = (try? store.gatewaySession(platform: platform, chat: chat)) ?? nil
         var request = SessionRequest(cwd: workdir, source: .gateway, resume: stored, interactive: true)
+        request.toolSources = [ChatToolSource(platform: p, chat: chat)]
         let session: HostedSession
         do { session = try await host.open(request) } catch where stored != nil {
             request.resume = nil // the stored session is gone: a new one
@@ -265,12 +274,12 @@ public actor Gateway {
 
     /// One turn: typing while it works, the answer streamed by editing one message where the
     /// platform allows, then sent whole in parts; approvals asked with buttons on the way.
-    private func converse(_ text: String, in session: HostedSession, chat: String, platform p: any ChatPlatform) async {
+    private func converse(_ turn: UserTurn, in session: HostedSession, chat: String, platform p: any ChatPlatform) async {
         // A driver: approvals are asked of drivers only; the chat is where they are answered.
         let attachment = await session.attach(.driver)
         defer { Task { await session.detach(attachment.id) } }
         let submission: Int
-        do { submission = try await session.submit(.userTurn(UserTurn(text: text))) } catch {
+        do { submission = try await session.submit(.userTurn(turn)) } catch {
             _ = try? await p.send("I cannot take that message: \(error)", to: chat, buttons: [])
             return
         }

@@ -58,11 +58,18 @@ public struct SignalPlatform: ChatPlatform {
     static func decode(_ item: JSONValue) -> ChatUpdate? {
         let envelope = item["envelope"] ?? item
         guard let source = envelope["sourceNumber"]?.stringValue ?? envelope["source"]?.stringValue,
-              let data = envelope["dataMessage"], let text = data["message"]?.stringValue, !text.isEmpty,
-              let stamp = data["timestamp"]?.intValue ?? envelope["timestamp"]?.intValue else { return nil }
+              let data = envelope["dataMessage"], let stamp = data["timestamp"]?.intValue ?? envelope["timestamp"]?.intValue else { return nil }
+        let text = data["message"]?.stringValue ?? ""
         let chat = data["groupInfo"]?["groupId"]?.stringValue.map { "group:" + $0 } ?? source
+        // An attachment is fetched by its id from the chat it came in: `CHAT|ID`.
+        let files = (data["attachments"]?.arrayValue ?? []).compactMap { a -> ChatFile? in
+            guard let id = a["id"]?.stringValue else { return nil }
+            let mime = a["contentType"]?.stringValue ?? "application/octet-stream"
+            return ChatFile(ref: "\(chat)|\(id)", name: a["filename"]?.stringValue ?? id, mime: mime, size: a["size"]?.intValue)
+        }
+        guard !text.isEmpty || !files.isEmpty else { return nil }
         let name = envelope["sourceName"]?.stringValue ?? source
-        return .message(id: "\(source):\(stamp)", chat: chat, user: source, userName: name, text: text)
+        return .message(id: "\(source):\(stamp)", chat: chat, user: source, userName: name, text: text, files: files.isEmpty ? nil : files)
     }
 
     static func target(_ chat: String) -> [String: JSONValue] {
@@ -89,4 +96,25 @@ public struct SignalPlatform: ChatPlatform {
     }
 
     public func answerButton(_ queryID: String, text: String) async {}
+
+    public func download(_ file: ChatFile) async throws(PlatformError) -> Data {
+        guard let bar = file.ref.lastIndex(of: "|") else { throw PlatformError(.rejected, "Signal attachment without its chat") }
+        var params = Self.target(String(file.ref[..<bar]))
+        if let one = params["recipient"]?.arrayValue?.first { params["recipient"] = one }
+        params["id"] = .string(String(file.ref[file.ref.index(after: bar)...]))
+        let result = try await call("getAttachment", params, timeout: 60)
+        guard let b64 = result["data"]?.stringValue ?? result.stringValue, let data = Data(base64Encoded: b64) else {
+            throw PlatformError(.rejected, "signal-cli getAttachment gave no data")
+        }
+        return data
+    }
+
+    /// An attachment as a data URI (signal-cli takes `data:MIME;filename=NAME;base64,…`).
+    public func sendFile(_ data: Data, name: String, mime: String, caption: String, to chat: String) async throws(PlatformError) {
+        var params = Self.target(chat)
+        params["message"] = .string(ChatText.plain(caption))
+        let safeName = name.replacingOccurrences(of: ";", with: "_").replacingOccurrences(of: ",", with: "_")
+        params["attachments"] = [.string("data:\(mime);filename=\(safeName);base64,\(data.base64EncodedString())")]
+        _ = try await call("send", params, timeout: 120)
+    }
 }

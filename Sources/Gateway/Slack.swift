@@ -60,12 +60,25 @@ public final class SlackPlatform: ChatPlatform, @unchecked Sendable {
 
     /// Calls a Web API method (JSON body) with `token`; the answer, or why not.
     func call(_ method: String, _ body: [String: JSONValue], token: String? = nil, url: String? = nil) async throws(PlatformError) -> JSONValue {
+        var w = JSONWriter()
+        w.value(.object(body))
+        return try await post(method, Data(w.bytes), contentType: "application/json; charset=utf-8", token: token, url: url)
+    }
+
+    /// A method that takes form fields (`files.getUploadURLExternal`).
+    func call(_ method: String, form: [String: String]) async throws(PlatformError) -> JSONValue {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let body = form.sorted { $0.key < $1.key }
+            .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
+        return try await post(method, Data(body.utf8), contentType: "application/x-www-form-urlencoded")
+    }
+
+    func post(_ method: String, _ body: Data, contentType: String, token: String? = nil, url: String? = nil, raw: Bool = false) async throws(PlatformError) -> JSONValue {
         for _ in 0..<5 {
-            var w = JSONWriter()
-            w.value(.object(body))
             let request = HTTPRequest(url: URL(string: url ?? "\(baseURL)/\(method)")!, method: "POST",
-                                      headers: ["authorization": "Bearer \(token ?? botToken)", "content-type": "application/json; charset=utf-8"],
-                                      body: Data(w.bytes), connectTimeout: 10, idleTimeout: 30)
+                                      headers: ["authorization": "Bearer \(token ?? botToken)", "content-type": contentType],
+                                      body: body, connectTimeout: 10, idleTimeout: 60)
             let response: HTTPResponse
             do { response = try await transport.send(request) } catch { throw PlatformError(.network, "Slack \(method): \(error)") }
             if response.status == 429 {
@@ -74,7 +87,10 @@ public final class SlackPlatform: ChatPlatform, @unchecked Sendable {
                 continue
             }
             let json = JSONReader.parse(String(decoding: response.body, as: UTF8.self)) ?? .null
-            if url != nil, (200..<300).contains(response.status) { return json } // a response_url answers "ok" as text
+            if url != nil {  // a response_url or an upload URL: its status says it
+                guard (200..<300).contains(response.status) else { throw PlatformError(.rejected, "Slack \(method): HTTP \(response.status)") }
+                return json
+            }
             if json["ok"]?.boolValue == true { return json }
             let error = json["error"]?.stringValue ?? "HTTP \(response.status)"
             switch error {
@@ -86,6 +102,35 @@ public final class SlackPlatform: ChatPlatform, @unchecked Sendable {
             }
         }
         throw PlatformError(.rateLimited, "Slack \(method): still rate-limited after 5 tries")
+    }
+
+    /// A shared file's bytes (`url_private_download`, which takes the bot token).
+    public func download(_ file: ChatFile) async throws(PlatformError) -> Data {
+        guard let url = URL(string: file.ref), url.scheme == "https" || url.scheme == "http" else { throw PlatformError(.rejected, "Slack file without a URL") }
+        do {
+            let response = try await transport.send(HTTPRequest(url: url, method: "GET", headers: ["authorization": "Bearer \(botToken)"],
+                                                                connectTimeout: 10, idleTimeout: 60))
+            guard response.status == 200 else { throw PlatformError(.rejected, "Slack file download: HTTP \(response.status)") }
+            // Without access Slack answers its sign-in page, not the file.
+            if response.headers["content-type"]?.hasPrefix("text/html") == true, !file.mime.hasPrefix("text/html") {
+                throw PlatformError(.rejected, "Slack answered a sign-in page: the app needs the files:read scope")
+            }
+            return response.body
+        } catch let e as PlatformError { throw e } catch { throw PlatformError(.network, "Slack file download: \(error)") }
+    }
+
+    /// Slack's upload in three steps: an upload URL, the bytes, then sharing it in the chat.
+    public func sendFile(_ data: Data, name: String, mime: String, caption: String, to chat: String) async throws(PlatformError) {
+        let ticket = try await call("files.getUploadURLExternal", form: ["filename": name, "length": String(data.count)])
+        guard let upload = ticket["upload_url"]?.stringValue, let id = ticket["file_id"]?.stringValue else {
+            throw PlatformError(.rejected, "Slack files.getUploadURLExternal gave no upload_url")
+        }
+        _ = try await post("upload", data, contentType: mime, url: upload)
+        let target = Self.target(chat)
+        var body: [String: JSONValue] = ["files": [["id": .string(id), "title": .string(name)]], "channel_id": target["channel"] ?? .null]
+        if let thread = target["thread_ts"] { body["thread_ts"] = thread }
+        if !caption.isEmpty { body["initial_comment"] = .string(ChatText.slackMrkdwn(caption)) }
+        _ = try await call("files.completeUploadExternal", body)
     }
 
     /// `CHANNEL` or `CHANNEL/THREAD_TS` as the Web API's fields.

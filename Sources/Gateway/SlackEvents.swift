@@ -21,7 +21,13 @@ public enum SlackEvents {
         }
         let e = payload["event"] ?? .null
         guard let type = e["type"]?.stringValue, let channel = e["channel"]?.stringValue, let ts = e["ts"]?.stringValue,
-              let user = e["user"]?.stringValue, user != botUserID, e["bot_id"] == nil, var text = e["text"]?.stringValue else { return nil }
+              let user = e["user"]?.stringValue, user != botUserID, e["bot_id"] == nil else { return nil }
+        var text = e["text"]?.stringValue ?? ""
+        let files = (e["files"]?.arrayValue ?? []).compactMap { f -> ChatFile? in
+            guard let url = f["url_private_download"]?.stringValue ?? f["url_private"]?.stringValue, let name = f["name"]?.stringValue else { return nil }
+            return ChatFile(ref: url, name: name, mime: f["mimetype"]?.stringValue ?? ChatFile.mime(forName: name), size: f["size"]?.intValue)
+        }
+        guard !text.isEmpty || !files.isEmpty else { return nil }
         if let subtype = e["subtype"]?.stringValue, subtype != "file_share" { return nil } // edits, joins, bots
         let thread = e["thread_ts"]?.stringValue
         let chat: String
@@ -34,6 +40,6 @@ public enum SlackEvents {
             chat = "\(channel)/\(thread ?? ts)"
         default: return nil
         }
-        return .message(id: "\(channel):\(ts)", chat: chat, user: user, userName: user, text: text)
+        return .message(id: "\(channel):\(ts)", chat: chat, user: user, userName: user, text: text, files: files.isEmpty ? nil : files)
     }
 }

@@ -23,12 +23,16 @@ public struct TelegramPlatform: ChatPlatform {
 
     /// Calls `method` with a JSON body; the result, or why not (after waiting out rate limits).
     func call(_ method: String, _ body: [String: JSONValue], timeout: Double = 30) async throws(PlatformError) -> JSONValue {
+        var w = JSONWriter()
+        w.value(.object(body))
+        return try await post(method, Data(w.bytes), contentType: "application/json", timeout: timeout)
+    }
+
+    func post(_ method: String, _ body: Data, contentType: String, timeout: Double = 30) async throws(PlatformError) -> JSONValue {
         for _ in 0..<5 {
-            var w = JSONWriter()
-            w.value(.object(body))
             // The token is in the path, as the Bot API wants it; it never goes into a log line.
             let request = HTTPRequest(url: URL(string: "\(baseURL)/bot\(token)/\(method)")!, method: "POST",
-                                      headers: ["content-type": "application/json"], body: Data(w.bytes),
+                                      headers: ["content-type": contentType], body: body,
                                       connectTimeout: 10, idleTimeout: timeout)
             let response: HTTPResponse
             do { response = try await transport.send(request) } catch {
@@ -81,14 +85,56 @@ public struct TelegramPlatform: ChatPlatform {
             if m?["is_topic_message"]?.boolValue == true, let thread = m?["message_thread_id"]?.intValue { return "\(c)/\(thread)" }
             return String(c)
         }
-        if let m = u["message"], let text = m["text"]?.stringValue ?? m["caption"]?.stringValue, let c = chat(m), let (uid, name) = user(m["from"]) {
-            return .message(id: id, chat: c, user: uid, userName: name, text: text)
+        if let m = u["message"], let c = chat(m), let (uid, name) = user(m["from"]) {
+            let text = m["text"]?.stringValue ?? m["caption"]?.stringValue ?? ""
+            let files = Self.files(m)
+            guard !text.isEmpty || !files.isEmpty else { return nil }
+            return .message(id: id, chat: c, user: uid, userName: name, text: text, files: files.isEmpty ? nil : files)
         }
         if let q = u["callback_query"], let data = q["data"]?.stringValue, let qid = q["id"]?.stringValue,
            let c = chat(q["message"]), let (uid, name) = user(q["from"]) {
             return .button(id: id, chat: c, user: uid, userName: name, data: data, queryID: qid)
         }
         return nil
+    }
+
+    /// A message's document, photo (its largest size), voice, audio or video.
+    static func files(_ m: JSONValue) -> [ChatFile] {
+        var out: [ChatFile] = []
+        if let p = m["photo"]?.arrayValue?.last, let id = p["file_id"]?.stringValue {
+            out.append(ChatFile(ref: id, name: "photo.jpg", mime: "image/jpeg", size: p["file_size"]?.intValue))
+        }
+        for (key, name, mime) in [("document", "file", "application/octet-stream"), ("voice", "voice.ogg", "audio/ogg"),
+                                  ("audio", "audio.mp3", "audio/mpeg"), ("video", "video.mp4", "video/mp4")] {
+            guard let f = m[key], let id = f["file_id"]?.stringValue else { continue }
+            out.append(ChatFile(ref: id, name: f["file_name"]?.stringValue ?? name, mime: f["mime_type"]?.stringValue ?? mime, size: f["file_size"]?.intValue))
+        }
+        return out
+    }
+
+    public func download(_ file: ChatFile) async throws(PlatformError) -> Data {
+        guard let path = try await call("getFile", ["file_id": .string(file.ref)])["file_path"]?.stringValue else {
+            throw PlatformError(.rejected, "Telegram getFile gave no file_path")
+        }
+        let request = HTTPRequest(url: URL(string: "\(baseURL)/file/bot\(token)/\(path)")!, method: "GET", connectTimeout: 10, idleTimeout: 60)
+        do {
+            let response = try await transport.send(request)
+            guard response.status == 200 else { throw PlatformError(.rejected, "Telegram file download: HTTP \(response.status)") }
+            return response.body
+        } catch let e as PlatformError { throw e } catch { throw PlatformError(.network, "Telegram file download: \(Self.redacted("\(error)", token))") }
+    }
+
+    /// A photo as a photo (under 10 MB), anything else as a document.
+    public func sendFile(_ data: Data, name: String, mime: String, caption: String, to chat: String) async throws(PlatformError) {
+        let photo = mime.hasPrefix("image/") && mime != "image/gif" && data.count < 10 << 20
+        var form = Multipart()
+        for (k, v) in Self.target(chat) { form.field(k, v.stringValue ?? v.intValue.map(String.init) ?? "") }
+        if !caption.isEmpty {
+            form.field("caption", ChatText.telegramHTML(String(caption.prefix(1000))))
+            form.field("parse_mode", "HTML")
+        }
+        form.file(photo ? "photo" : "document", filename: name, mime: mime, data: data)
+        _ = try await post(photo ? "sendPhoto" : "sendDocument", form.finished(), contentType: form.contentType, timeout: 120)
     }
 
     /// `CHAT` or `CHAT/THREAD` as the Bot API's fields.

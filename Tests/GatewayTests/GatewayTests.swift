@@ -212,4 +212,49 @@ struct GatewayTests {
         #expect(texts.contains { $0.contains("restarted while answering") })
         await f.stop()
     }
+
+    @Test("a photo and a document reach the agent as saved files; send_file sends a file back as a photo")
+    func files() async throws {
+        let f = try await GatewayFixture()
+        try FakeFile.png.write(to: URL(fileURLWithPath: f.dir.path + "/chart.png"))
+        try await f.telegram.message(chat: 111, user: GatewayFixture.owner,
+                                     text: #"look rounds=1 tool=send_file args={"path":"chart.png","caption":"Your%20chart"} final=Sent"#,
+                                     file: FakeFile(name: "shot.png", mime: "image/png", data: FakeFile.png, photo: true))
+        _ = try await f.waitForTexts(to: 111, count: 1)
+        let calls = try await f.telegram.waitFor { $0.contains { $0.method == "sendPhoto" } }
+        let shown = try await f.telegram.texts(to: 111)
+        let photo = try #require(calls.first { $0.method == "sendPhoto" }, "\(shown)")
+        #expect(photo.body["_file"]?["sha256"]?.stringValue == sha256(FakeFile.png))
+        #expect(photo.body["_file"]?["name"]?.stringValue == "chart.png")
+        #expect(photo.body["caption"]?.stringValue == "Your chart")
+        let folder = f.settings.paths.home + "/gateway/files/telegram"
+        let saved = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(saved.count == 1, "\(saved)")
+        #expect(FileManager.default.contents(atPath: folder + "/" + (saved.first ?? "")) == FakeFile.png)
+        #expect((try FileManager.default.attributesOfItem(atPath: folder)[.posixPermissions] as? Int) == 0o700)
+        let sid = try #require(try f.store.gatewaySession(platform: "telegram", chat: "111"))
+        let asked = try f.store.messages(sessionID: sid).first { $0.message.role == .user }?.message.content ?? ""
+        #expect(asked.contains("saved at \(folder)/"), "\(asked)")
+        // A document without a caption.
+        try await f.telegram.message(chat: 222, user: GatewayFixture.owner, text: "",
+                                     file: FakeFile(name: "data.csv", mime: "text/csv", data: Data("a,b\n1,2\n".utf8)))
+        _ = try await f.waitForTexts(to: 222, count: 1)
+        let csv = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix("data.csv") }
+        #expect(csv.count == 1)
+        await f.stop()
+    }
+}
+
+func sha256(_ data: Data) -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    let input = Pipe(), output = Pipe()
+    p.standardInput = input
+    p.standardOutput = output
+    try? p.run()
+    input.fileHandleForWriting.write(data)
+    try? input.fileHandleForWriting.close()
+    let out = output.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(decoding: out, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
 }

@@ -31,9 +31,10 @@ public final class FakeTelegram: @unchecked Sendable {
     }
 
     /// `user` writes `text` in `chat` (a thread of a forum chat when `thread` is given).
-    public func message(chat: Int, user: Int, name: String = "alice", text: String, thread: Int? = nil) async throws {
+    public func message(chat: Int, user: Int, name: String = "alice", text: String, thread: Int? = nil, file: FakeFile? = nil) async throws {
         var body: [String: JSONValue] = ["chat": .number(Double(chat)), "user": .number(Double(user)), "username": .string(name), "text": .string(text)]
         if let thread { body["thread"] = .number(Double(thread)) }
+        if let file { body["file"] = file.json }
         _ = try await control("message", .object(body))
     }
 

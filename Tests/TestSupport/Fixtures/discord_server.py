@@ -18,7 +18,7 @@ does: the Gateway never replays it to a new session). Binds 127.0.0.1 only.
 """
 import argparse, json, threading, time, urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-import wsfake
+import fakekit
 
 TOKEN = None
 BOT_ID = "900000000000000001"
@@ -49,7 +49,7 @@ def dispatch(t, d):
     if ws is not None and not ws.closed:
         try:
             ws.send(text)
-        except wsfake.Closed:
+        except fakekit.Closed:
             pass
 
 
@@ -168,7 +168,7 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(404, {"message": "404: Not Found", "code": 0})
 
     def gateway(self):
-        ws = wsfake.WebSocket(self)
+        ws = fakekit.WebSocket(self)
         ws.send(json.dumps({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_MS[0]}}))
         try:
             while True:
@@ -209,7 +209,7 @@ class Handler(BaseHTTPRequestHandler):
                     for t in missed:
                         ws.send(t)
                     ws.send(json.dumps({"op": 0, "t": "RESUMED", "s": len(EVENTS), "d": {}}))
-        except (wsfake.Closed, ValueError, OSError):
+        except (fakekit.Closed, ValueError, OSError):
             pass
         finally:
             with LOCK:

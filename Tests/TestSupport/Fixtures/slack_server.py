@@ -18,7 +18,7 @@ Binds 127.0.0.1 only.
 """
 import argparse, json, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-import wsfake
+import fakekit
 
 APP_TOKEN = BOT_TOKEN = None
 BOT_USER = "UBOT00001"
@@ -47,7 +47,7 @@ def enqueue(kind, payload):
     if ws is not None and not ws.closed:
         try:
             ws.send(text)
-        except wsfake.Closed:
+        except fakekit.Closed:
             pass
     return eid
 
@@ -130,7 +130,7 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, {"ok": False, "error": "unknown_method"})
 
     def socket(self):
-        ws = wsfake.WebSocket(self)
+        ws = fakekit.WebSocket(self)
         with LOCK:
             STATE["connections"] += 1
             old, SOCKET[0] = SOCKET[0], ws
@@ -151,7 +151,7 @@ class Handler(BaseHTTPRequestHandler):
                             del PENDING[i]
                             ACKED.append(eid)
                             break
-        except (wsfake.Closed, ValueError, OSError):
+        except (fakekit.Closed, ValueError, OSError):
             pass
         finally:
             with LOCK:

@@ -4,7 +4,8 @@
 sendChatAction, answerCallbackQuery; 401 for another token; 429 with parameters.retry_after on
 demand), plus a control API for the test:
 
-  POST /_test/message {chat, user, username, text, thread?}   a user writes (an update is queued)
+  POST /_test/message {chat, user, username, text, thread?, file?: {name, mime, base64, photo?}}
+                                                              a user writes (an update is queued), maybe with a file
   POST /_test/button  {chat, user, username, data, message_id} a user presses an inline button
   POST /_test/rate_limit {method, count}                       the next `count` calls of method get 429
   GET  /_test/sent                                             every call the bot made, in order (sendMessage's with the id it got)
@@ -13,8 +14,9 @@ demand), plus a control API for the test:
 Updates stay queued until a getUpdates offset passes them, as Telegram keeps them, so a bot that
 dies before acknowledging gets them again. Binds 127.0.0.1 only; writes its port to --port-file.
 """
-import argparse, json, threading, time
+import argparse, base64, hashlib, json, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import fakekit
 
 TOKEN = None
 COND = threading.Condition()
@@ -24,6 +26,7 @@ NEXT_MESSAGE = [1]
 SENT = []             # calls the bot made: {"method": ..., "body": ...}
 LIMITS = {}           # method -> remaining 429 answers
 CONFIRMED = [0]
+FILES = {}            # file_id -> bytes (what users sent)
 
 
 def queue(update):
@@ -56,12 +59,32 @@ class Handler(BaseHTTPRequestHandler):
     def body(self):
         n = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(n) if n else b"{}"
+        kind = self.headers.get("Content-Type", "")
+        if kind.startswith("multipart/form-data"):
+            parts = fakekit.multipart(kind, raw)
+            d = {k: v["data"].decode() for k, v in parts.items() if v["filename"] is None}
+            for k, v in parts.items():
+                if v["filename"] is not None:
+                    d["_file"] = {"field": k, "name": v["filename"], "type": v["type"], "size": len(v["data"]),
+                                  "sha256": hashlib.sha256(v["data"]).hexdigest()}
+            return d
         try:
             return json.loads(raw or b"{}")
         except ValueError:
             return None
 
     def do_GET(self):
+        if self.path.startswith("/file/bot"):
+            token, _, path = self.path[len("/file/bot"):].partition("/")
+            data = FILES.get(path.rsplit("/", 1)[-1]) if token == TOKEN else None
+            if data is None:
+                return self.reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         if self.path == "/_test/sent":
             with COND:
                 return self.reply(200, SENT)
@@ -106,6 +129,18 @@ class Handler(BaseHTTPRequestHandler):
                 if len(d.get("text", "")) > 4096:
                     return self.reply(400, {"ok": False, "error_code": 400, "description": "Bad Request: MESSAGE_TOO_LONG"})
                 return self.reply(200, {"ok": True, "result": {"message_id": d.get("message_id"), "text": d.get("text")}})
+            if method in ("sendPhoto", "sendDocument"):
+                if "_file" not in d:
+                    return self.reply(400, {"ok": False, "error_code": 400, "description": "Bad Request: there is no file in the request"})
+                mid = NEXT_MESSAGE[0]
+                NEXT_MESSAGE[0] += 1
+                SENT[-1]["message_id"] = mid
+                return self.reply(200, {"ok": True, "result": {"message_id": mid, "date": int(time.time()), "chat": {"id": int(d["chat_id"])}}})
+            if method == "getFile":
+                fid = d.get("file_id")
+                if fid not in FILES:
+                    return self.reply(400, {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"})
+                return self.reply(200, {"ok": True, "result": {"file_id": fid, "file_size": len(FILES[fid]), "file_path": "documents/" + fid}})
             if method in ("sendChatAction", "answerCallbackQuery"):
                 return self.reply(200, {"ok": True, "result": True})
         self.reply(404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"})
@@ -125,9 +160,20 @@ class Handler(BaseHTTPRequestHandler):
 
     def control(self, what, d):
         if what == "message":
-            msg = {"message_id": NEXT_MESSAGE[0], "date": int(time.time()), "chat": chat_of(d), "text": d["text"],
+            msg = {"message_id": NEXT_MESSAGE[0], "date": int(time.time()), "chat": chat_of(d), "text": d.get("text", ""),
                    "from": {"id": int(d["user"]), "is_bot": False, "first_name": d.get("username", "user"), "username": d.get("username", "user")}}
             NEXT_MESSAGE[0] += 1
+            if d.get("file"):
+                f = d["file"]
+                data = base64.b64decode(f["base64"])
+                fid = "file%d" % (len(FILES) + 1)
+                FILES[fid] = data
+                msg["caption"] = msg.pop("text")
+                if f.get("photo"):
+                    msg["photo"] = [{"file_id": fid + "s", "file_size": 10, "width": 90, "height": 90},
+                                    {"file_id": fid, "file_size": len(data), "width": 800, "height": 600}]
+                else:
+                    msg["document"] = {"file_id": fid, "file_name": f["name"], "mime_type": f["mime"], "file_size": len(data)}
             if d.get("thread"):
                 msg["message_thread_id"] = int(d["thread"])
                 msg["is_topic_message"] = True

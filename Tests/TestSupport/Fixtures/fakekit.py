@@ -1,7 +1,20 @@
-"""The server side of RFC 6455 for the platform fakes (Discord's Gateway, Slack's Socket
-Mode): the upgrade handshake on an http.server request, text frames both ways (client frames
-masked, fragments joined), ping answered, close. Standard library only."""
+"""What the platform fakes share: the server side of RFC 6455 (Discord's Gateway, Slack's
+Socket Mode: the upgrade handshake on an http.server request, text frames both ways, client
+frames masked, fragments joined, ping answered, close) and multipart/form-data uploads.
+Standard library only."""
 import base64, hashlib, struct, threading
+from email.parser import BytesParser
+from email.policy import HTTP
+
+
+def multipart(content_type, body):
+    """The parts of a multipart/form-data body: name -> {"filename", "type", "data" (bytes)}."""
+    msg = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    out = {}
+    for part in msg.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        out[name] = {"filename": part.get_filename(), "type": part.get_content_type(), "data": part.get_payload(decode=True) or b""}
+    return out
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
