@@ -4,6 +4,7 @@ import CurlTransport
 import Foundation
 import Gateway
 import LLMClient
+import SessionHost
 import Store
 import Testing
 import TestSupport
@@ -144,5 +145,23 @@ struct DiscordGatewayTests {
         let d = try await FakeDiscord(transport: transport)
         let p = DiscordPlatform(token: "wrong", baseURL: d.baseURL, transport: transport, pollTimeout: 1)
         await #expect(throws: PlatformError.self) { _ = try await p.poll(after: nil); _ = try await p.poll(after: nil) }
+    }
+
+    @Test("an attachment reaches the agent as a saved file; send_file answers with one")
+    func files() async throws {
+        let (h, d) = try await Self.harness()
+        try Data("report body".utf8).write(to: URL(fileURLWithPath: h.dir.path + "/report.txt"))
+        try await d.message(channel: "100", user: Self.owner, text: #"see rounds=1 tool=send_file args={"path":"report.txt"} final=Here"#,
+                            file: FakeFile(name: "notes.md", mime: "text/markdown", data: Data("# Notes".utf8)))
+        let calls = try await d.waitFor { $0.contains { $0["body"]?["_file"] != nil } }
+        let upload = try #require(calls.first { $0["body"]?["_file"] != nil })
+        #expect(upload["body"]?["_file"]?["name"]?.stringValue == "report.txt")
+        #expect(upload["body"]?["_file"]?["sha256"]?.stringValue == sha256(Data("report body".utf8)))
+        #expect(upload["body"]?["attachments"]?.arrayValue?.first?["filename"]?.stringValue == "report.txt")
+        let folder = h.settings.paths.home + "/gateway/files/discord"
+        let saved = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(saved.count == 1 && saved.first?.hasSuffix("notes.md") == true, "\(saved)")
+        #expect(FileManager.default.contents(atPath: folder + "/" + (saved.first ?? "")) == Data("# Notes".utf8))
+        await h.stop()
     }
 }

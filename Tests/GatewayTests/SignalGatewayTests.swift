@@ -86,4 +86,22 @@ struct SignalGatewayTests {
         #expect(mode == 0o777)
         await f.stop()
     }
+
+    @Test("an attachment is fetched with getAttachment and saved; send_file sends one as a data URI")
+    func files() async throws {
+        let f = try await Fixture()
+        try Data("%PDF-1.4 fake".utf8).write(to: URL(fileURLWithPath: f.dir.path + "/doc.pdf"))
+        try await f.signal.message(from: Self.owner, text: #"doc rounds=1 tool=send_file args={"path":"doc.pdf","caption":"Here"} final=Done"#,
+                                   file: FakeFile(name: "voice.ogg", mime: "audio/ogg", data: Data([1, 2, 3, 4])))
+        _ = try await f.signal.waitForTexts(to: Self.owner, count: 2) { $0.last == "Done" }
+        let calls = try await f.signal.calls()
+        let file = try #require(calls.first { $0["files"] != nil }?["files"]?.arrayValue?.first, "\(calls)")
+        #expect(file["name"]?.stringValue == "doc.pdf" && file["type"]?.stringValue == "application/pdf")
+        #expect(file["sha256"]?.stringValue == sha256(Data("%PDF-1.4 fake".utf8)))
+        let folder = f.host.builder.settings.paths.home + "/gateway/files/signal"
+        let saved = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(saved.count == 1 && saved.first?.hasSuffix("voice.ogg") == true, "\(saved)")
+        #expect(FileManager.default.contents(atPath: folder + "/" + (saved.first ?? "")) == Data([1, 2, 3, 4]))
+        await f.stop()
+    }
 }

@@ -4,6 +4,7 @@ import CurlTransport
 import Foundation
 import Gateway
 import LLMClient
+import SessionHost
 import Store
 import Testing
 import TestSupport
@@ -148,5 +149,26 @@ struct SlackGatewayTests {
         let s = try await FakeSlack(transport: transport)
         let p = SlackPlatform(appToken: "xapp-wrong", botToken: s.botToken, baseURL: s.baseURL, transport: transport, pollTimeout: 1)
         await #expect(throws: PlatformError.self) { _ = try await p.poll(after: nil); _ = try await p.poll(after: nil) }
+    }
+
+    @Test("a shared file is fetched with the bot token and reaches the agent; send_file uploads through Slack's external upload into the thread")
+    func files() async throws {
+        let (h, s) = try await Self.harness()
+        try FakeFile.png.write(to: URL(fileURLWithPath: h.dir.path + "/plot.png"))
+        let ts = try await s.message(channel: "C2", user: Self.owner, text: #"plot rounds=1 tool=send_file args={"path":"plot.png","caption":"The%20plot"} final=Done"#,
+                                     channelType: "channel", mention: true,
+                                     file: FakeFile(name: "data.csv", mime: "text/csv", data: Data("x,y\n1,2\n".utf8)))
+        let calls = try await s.waitFor { $0.contains { $0["method"]?.stringValue == "files.completeUploadExternal" } }
+        let done = try #require(calls.first { $0["method"]?.stringValue == "files.completeUploadExternal" })
+        #expect(done["uploaded"]?.arrayValue?.first?["sha256"]?.stringValue == sha256(FakeFile.png))
+        #expect(done["body"]?["channel_id"]?.stringValue == "C2" && done["body"]?["thread_ts"]?.stringValue == ts)
+        #expect(done["body"]?["initial_comment"]?.stringValue == "The plot")
+        let ticket = try #require(calls.first { $0["method"]?.stringValue == "files.getUploadURLExternal" })
+        #expect(ticket["body"]?["filename"]?.stringValue == "plot.png" && ticket["body"]?["length"]?.stringValue == String(FakeFile.png.count))
+        let folder = h.settings.paths.home + "/gateway/files/slack"
+        let saved = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(saved.count == 1 && saved.first?.hasSuffix("data.csv") == true, "\(saved)")
+        #expect(FileManager.default.contents(atPath: folder + "/" + (saved.first ?? "")) == Data("x,y\n1,2\n".utf8))
+        await h.stop()
     }
 }

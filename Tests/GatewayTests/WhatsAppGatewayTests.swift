@@ -96,4 +96,22 @@ struct WhatsAppGatewayTests {
         #expect(try FileManager.default.attributesOfItem(atPath: f.dir.path + "/shared")[.posixPermissions] as? Int == 0o777)
         await f.stop()
     }
+
+    @Test("a photo is fetched through the media endpoint and saved; send_file uploads media and sends it as an image")
+    func files() async throws {
+        let f = try await Fixture()
+        try FakeFile.png.write(to: URL(fileURLWithPath: f.dir.path + "/out.png"))
+        #expect(try await f.whatsapp.deliver(to: f.webhook, from: Self.owner, text: #"pic rounds=1 tool=send_file args={"path":"out.png"} final=Done"#,
+                                             file: FakeFile(name: "in.png", mime: "image/png", data: FakeFile.png)) == 200)
+        let sent = try await f.whatsapp.waitSent(to: Self.owner, count: 2)
+        let image = try #require(sent.first { $0["type"]?.stringValue == "image" }, "\(sent)")
+        let uploads = try await f.whatsapp.uploads()
+        #expect(uploads.count == 1 && uploads.first?.name == "out.png" && uploads.first?.sha256 == sha256(FakeFile.png))
+        #expect(image["image"]?["id"]?.stringValue == uploads.first?.id)
+        let folder = f.host.builder.settings.paths.home + "/gateway/files/whatsapp"
+        let saved = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(saved.count == 1, "\(saved)")
+        #expect(FileManager.default.contents(atPath: folder + "/" + (saved.first ?? "")) == FakeFile.png)
+        await f.stop()
+    }
 }

@@ -29,8 +29,10 @@ public final class FakeDiscord: @unchecked Sendable {
 
     /// `user` writes `text` in `channel`; in a server (`guild`) with or without mentioning the bot.
     @discardableResult
-    public func message(channel: String, user: String, name: String = "alice", text: String, guild: String? = nil, mention: Bool = false) async throws -> String {
+    public func message(channel: String, user: String, name: String = "alice", text: String, guild: String? = nil, mention: Bool = false,
+                        file: FakeFile? = nil) async throws -> String {
         var body: [String: JSONValue] = ["channel": .string(channel), "user": .string(user), "username": .string(name), "text": .string(text), "mention": .bool(mention)]
+        if let file { body["file"] = file.json }
         if let guild { body["guild"] = .string(guild) }
         return try await control("message", .object(body))["id"]?.stringValue ?? ""
     }

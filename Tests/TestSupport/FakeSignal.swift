@@ -21,13 +21,20 @@ public final class FakeSignal: @unchecked Sendable {
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
     /// `source` writes `text` to the bot (in group `group` when given).
-    public func message(from source: String, name: String = "alice", text: String, group: String? = nil) async throws {
+    public func message(from source: String, name: String = "alice", text: String, group: String? = nil, file: FakeFile? = nil) async throws {
         var body: [String: JSONValue] = ["source": .string(source), "name": .string(name), "text": .string(text)]
         if let group { body["group"] = .string(group) }
+        if let file { body["file"] = file.json }
         var w = JSONWriter()
         w.value(.object(body))
         _ = try await transport.send(HTTPRequest(url: URL(string: baseURL + "/_test/message")!, method: "POST",
                                                  headers: ["content-type": "application/json"], body: Data(w.bytes)))
+    }
+
+    /// Every call the bot made (method, params; `files` for attachments it sent).
+    public func calls() async throws -> [JSONValue] {
+        let r = try await transport.send(HTTPRequest(url: URL(string: baseURL + "/_test/sent")!))
+        return JSONReader.parse(String(decoding: r.body, as: UTF8.self))?.arrayValue ?? []
     }
 
     /// What a chat (a number, or `group:ID`) shows of the bot's messages: each after its last edit.

@@ -31,9 +31,11 @@ public final class FakeSlack: @unchecked Sendable {
 
     /// `user` writes `text`: in a direct message (`im`) or a channel, where `mention` names the bot.
     @discardableResult
-    public func message(channel: String, user: String, text: String, channelType: String = "im", thread: String? = nil, mention: Bool = false) async throws -> String {
+    public func message(channel: String, user: String, text: String, channelType: String = "im", thread: String? = nil, mention: Bool = false,
+                        file: FakeFile? = nil) async throws -> String {
         var body: [String: JSONValue] = ["channel": .string(channel), "user": .string(user), "text": .string(text),
                                          "channel_type": .string(channelType), "mention": .bool(mention)]
+        if let file { body["file"] = file.json }
         if let thread { body["thread_ts"] = .string(thread) }
         return try await control("message", .object(body))["ts"]?.stringValue ?? ""
     }

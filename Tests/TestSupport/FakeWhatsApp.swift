@@ -25,8 +25,9 @@ public final class FakeWhatsApp: @unchecked Sendable {
     /// Meta delivers a message (or a button reply) from `from` to `webhook`; the status it got.
     @discardableResult
     public func deliver(to webhook: String, from: String, name: String = "alice", text: String? = nil, buttonID: String? = nil,
-                        badSignature: Bool = false) async throws -> Int {
+                        file: FakeFile? = nil, badSignature: Bool = false) async throws -> Int {
         var body: [String: JSONValue] = ["webhook": .string(webhook), "secret": .string(appSecret), "from": .string(from), "name": .string(name)]
+        if let file { body["file"] = file.json }
         if let text { body["text"] = .string(text) }
         if let buttonID { body["button_id"] = .string(buttonID) }
         if badSignature { body["bad_signature"] = true }
@@ -35,6 +36,14 @@ public final class FakeWhatsApp: @unchecked Sendable {
         let r = try await transport.send(HTTPRequest(url: URL(string: "http://127.0.0.1:\(port)/_test/deliver")!, method: "POST",
                                                      headers: ["content-type": "application/json"], body: Data(w.bytes), idleTimeout: 60))
         return JSONReader.parse(String(decoding: r.body, as: UTF8.self))?["status"]?.intValue ?? 0
+    }
+
+    /// Media the bot uploaded: (media id, file name, sha256).
+    public func uploads() async throws -> [(id: String, name: String, sha256: String)] {
+        let r = try await transport.send(HTTPRequest(url: URL(string: "http://127.0.0.1:\(port)/_test/sent")!))
+        return (JSONReader.parse(String(decoding: r.body, as: UTF8.self))?.arrayValue ?? []).compactMap { u in
+            u["upload"]?.stringValue.map { ($0, u["name"]?.stringValue ?? "", u["sha256"]?.stringValue ?? "") }
+        }
     }
 
     /// Messages the bot sent to `to`, in order (their request bodies).

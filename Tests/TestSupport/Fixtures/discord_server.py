@@ -6,7 +6,8 @@ retry_after on demand; 2,000-character messages) and the Gateway WebSocket (Hell
 READY, heartbeats and their ACKs, Resume → the missed dispatches then RESUMED, close 4004 for a
 bad token), plus a control API for the test:
 
-  POST /_test/message {channel, user, username, text, guild?, mention?}  a user writes
+  POST /_test/message {channel, user, username, text, guild?, mention?, file?: {name, mime, base64}}
+                                            a user writes (a file becomes an attachment on the local CDN)
   POST /_test/button  {channel, user, username, custom_id, message_id}   a user presses a button
   POST /_test/rate_limit {route, count}     the next `count` REST calls whose path holds `route` get 429
   POST /_test/drop                          the Gateway connection breaks (no close frame)
@@ -16,7 +17,7 @@ bad token), plus a control API for the test:
 A message sent while no bot is connected is kept in its channel's history only (as Discord
 does: the Gateway never replays it to a new session). Binds 127.0.0.1 only.
 """
-import argparse, json, threading, time, urllib.parse
+import argparse, base64, hashlib, json, threading, time, urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import fakekit
 
@@ -32,6 +33,7 @@ SOCKET = [None]   # the connected client's WebSocket
 EVENTS = []       # dispatches of the current session: (seq, text)
 SESSION = {"id": None}
 HEARTBEAT_MS = [45000]
+ATTACHMENTS = {}  # "id/name" -> bytes (what users sent, as the CDN serves it)
 
 
 def snowflake():
@@ -76,6 +78,17 @@ class Handler(BaseHTTPRequestHandler):
     def body(self):
         n = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(n) if n else b""
+        kind = self.headers.get("Content-Type", "")
+        if kind.startswith("multipart/form-data"):
+            parts = fakekit.multipart(kind, raw)
+            try:
+                d = json.loads(parts.get("payload_json", {}).get("data") or b"{}")
+            except ValueError:
+                return None
+            f = parts.get("files[0]")
+            if f:
+                d["_file"] = {"name": f["filename"], "type": f["type"], "size": len(f["data"]), "sha256": hashlib.sha256(f["data"]).hexdigest()}
+            return d
         try:
             return json.loads(raw) if raw else {}
         except ValueError:
@@ -94,6 +107,16 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, dict(STATE))
         if path.rstrip("/") == "/gw":
             return self.gateway()
+        if path.startswith("/attachments/"):
+            data = ATTACHMENTS.get(urllib.parse.unquote(path[len("/attachments/"):]))
+            if data is None:
+                return self.reply(404, {"message": "404: Not Found", "code": 0})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         self.rest("GET", path, urllib.parse.parse_qs(query), {})
 
     def do_POST(self):
@@ -140,7 +163,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(400, {"message": "Invalid Form Body", "code": 50035,
                                         "errors": {"content": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}}})
             if method == "POST" and len(parts) == 3:
-                if not content:
+                if not content and "_file" not in d:
                     return self.reply(400, {"message": "Cannot send an empty message", "code": 50006})
                 mid = snowflake()
                 msg = {"id": mid, "channel_id": channel, "content": content, "components": d.get("components", []),
@@ -226,7 +249,16 @@ class Handler(BaseHTTPRequestHandler):
                 content = "<@%s> %s" % (BOT_ID, content)
                 mentions = [{"id": BOT_ID, "username": "talaria", "bot": True}]
             msg = {"id": snowflake(), "channel_id": channel, "content": content, "author": user_obj(d),
-                   "mentions": mentions, "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()), "type": 0}
+                   "mentions": mentions, "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()), "type": 0,
+                   "attachments": []}
+            if d.get("file"):
+                f = d["file"]
+                aid = snowflake()
+                ATTACHMENTS[aid + "/" + f["name"]] = base64.b64decode(f["base64"])
+                host, port = self.server.server_address
+                msg["attachments"].append({"id": aid, "filename": f["name"], "content_type": f["mime"],
+                                           "size": len(ATTACHMENTS[aid + "/" + f["name"]]),
+                                           "url": "http://%s:%d/attachments/%s/%s" % (host, port, aid, urllib.parse.quote(f["name"]))})
             with LOCK:
                 HISTORY.setdefault(channel, []).append(msg)
                 live = SOCKET[0] is not None

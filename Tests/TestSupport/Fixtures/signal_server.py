@@ -4,11 +4,11 @@ gateway's tests: POST /api/v1/rpc with the real methods and shapes — receive (
 arrived is returned once), send (recipient or groupId, message, editTimestamp; answers
 {timestamp}), sendTyping — and JSON-RPC errors for an unknown account. Control API:
 
-  POST /_test/message {source, name, text, group?}   someone writes to the bot's number
+  POST /_test/message {source, name, text, group?, file?: {name, mime, base64}}   someone writes to the bot's number
   GET  /_test/sent                                   every call the bot made, in order
 
 Binds 127.0.0.1 only; writes its port to --port-file."""
-import argparse, json, os, threading, time
+import argparse, base64, hashlib, json, os, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ACCOUNT = None
@@ -16,6 +16,7 @@ COND = threading.Condition()
 INBOX = []
 SENT = []
 STAMP = [1_800_000_000_000]
+ATTACHMENTS = {}  # id -> bytes (what people sent; getAttachment answers them)
 
 
 def stamp():
@@ -50,7 +51,12 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return self.reply({"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "Parse error"}})
         if self.path == "/_test/message":
-            msg = {"timestamp": stamp(), "message": d["text"]}
+            msg = {"timestamp": stamp(), "message": d["text"] or None}
+            if d.get("file"):
+                f = d["file"]
+                aid = "att%d" % (len(ATTACHMENTS) + 1)
+                ATTACHMENTS[aid] = base64.b64decode(f["base64"])
+                msg["attachments"] = [{"contentType": f["mime"], "filename": f["name"], "id": aid, "size": len(ATTACHMENTS[aid])}]
             if d.get("group"):
                 msg["groupInfo"] = {"groupId": d["group"], "type": "DELIVER"}
             env = {"envelope": {"source": d["source"], "sourceNumber": d["source"], "sourceName": d.get("name", ""),
@@ -74,11 +80,26 @@ class Handler(BaseHTTPRequestHandler):
                 out = INBOX[:]
                 INBOX.clear()
             return self.reply({"jsonrpc": "2.0", "id": rid, "result": out})
+        if method == "getAttachment":
+            data = ATTACHMENTS.get(params.get("id"))
+            if data is None or not (params.get("recipient") or params.get("groupId")):
+                return self.reply({"jsonrpc": "2.0", "id": rid, "error": {"code": -1, "message": "Attachment not found"}})
+            return self.reply({"jsonrpc": "2.0", "id": rid, "result": {"data": base64.b64encode(data).decode()}})
         if method in ("send", "sendTyping"):
             with COND:
                 entry = {"method": method, "params": params}
+                files = []
+                for uri in params.get("attachments") or []:
+                    head, _, b64 = uri.partition(",")
+                    meta = head[len("data:"):].split(";")
+                    data = base64.b64decode(b64)
+                    files.append({"type": meta[0], "name": next((m[len("filename="):] for m in meta if m.startswith("filename=")), None),
+                                  "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+                if files:
+                    entry["files"] = files
+                    params["attachments"] = ["(%d)" % len(files)]
                 if method == "send":
-                    if not params.get("message"):
+                    if not params.get("message") and not files:
                         return self.reply({"jsonrpc": "2.0", "id": rid, "error": {"code": -32602, "message": "No message given"}})
                     entry["timestamp"] = params.get("editTimestamp") or stamp()
                 SENT.append(entry)

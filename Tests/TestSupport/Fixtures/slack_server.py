@@ -5,7 +5,7 @@ another; 429 with Retry-After on demand; response_url posts) and Socket Mode's W
 (`hello`, `events_api` and `interactive` envelopes, each delivered again on the next
 connection until acknowledged with its envelope_id; `disconnect`), plus a control API:
 
-  POST /_test/message {channel, user, text, channel_type: im|channel, thread_ts?, mention?}
+  POST /_test/message {channel, user, text, channel_type: im|channel, thread_ts?, mention?, file?: {name, mime, base64}}
         a user writes; in a channel with mention, Slack sends both a message and an app_mention event
   POST /_test/button  {channel, user, value, message_ts, thread_ts?}   a user presses a button
   POST /_test/rate_limit {method, count}   the next `count` calls of method get 429
@@ -16,7 +16,7 @@ connection until acknowledged with its envelope_id; `disconnect`), plus a contro
 
 Binds 127.0.0.1 only.
 """
-import argparse, json, threading, time
+import argparse, base64, hashlib, json, threading, time, urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import fakekit
 
@@ -30,6 +30,7 @@ ACKED = []
 SOCKET = [None]
 STATE = {"connections": 0}
 TS = [1700000000.000100]
+FILES = {}        # file id -> bytes: what users shared (url_private_download) and what the bot uploaded
 
 
 def next_ts():
@@ -71,6 +72,11 @@ class Handler(BaseHTTPRequestHandler):
     def body(self):
         n = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(n) if n else b""
+        self.raw = raw
+        if self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            return {k: v[0] for k, v in urllib.parse.parse_qs(raw.decode()).items()}
+        if self.path.startswith("/upload/"):
+            return {}
         try:
             return json.loads(raw) if raw else {}
         except ValueError:
@@ -85,12 +91,33 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, {"connections": STATE["connections"], "acked": ACKED, "pending": [e for e, _ in PENDING]})
         if self.path.startswith("/link"):
             return self.socket()
+        if self.path.startswith("/files-pri/"):
+            fid = self.path[len("/files-pri/"):].split("/")[0]
+            if self.headers.get("Authorization") != "Bearer " + BOT_TOKEN or fid not in FILES:
+                page = b"<html><body>Sign in to Slack</body></html>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(FILES[fid])))
+            self.end_headers()
+            self.wfile.write(FILES[fid])
+            return
         self.reply(404, {"ok": False, "error": "unknown_method"})
 
     def do_POST(self):
         d = self.body()
         if self.path.startswith("/_test/"):
             return self.control(self.path[len("/_test/"):], d or {})
+        if self.path.startswith("/upload/"):
+            fid = self.path[len("/upload/"):]
+            with LOCK:
+                FILES[fid] = self.raw
+            return self.reply(200, {"ok": True})
         if self.path.startswith("/response/"):
             with LOCK:
                 SENT.append({"method": "response_url", "path": self.path, "body": d})
@@ -114,6 +141,23 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {"ok": True, "url": "ws://%s:%d/link/?ticket=t%d" % (host, port, time.time_ns())})
         if method == "auth.test":
             return self.reply(200, {"ok": True, "user_id": BOT_USER, "user": "talaria", "team_id": "T1", "bot_id": "B1"})
+        if method == "files.getUploadURLExternal":
+            if not d.get("filename") or not d.get("length"):
+                return self.reply(200, {"ok": False, "error": "invalid_arguments"})
+            host, port = self.server.server_address
+            fid = "F%d" % (len(FILES) + 1000)
+            with LOCK:
+                SENT.append({"method": method, "body": d})
+            return self.reply(200, {"ok": True, "upload_url": "http://%s:%d/upload/%s" % (host, port, fid), "file_id": fid})
+        if method == "files.completeUploadExternal":
+            files = d.get("files") or []
+            with LOCK:
+                got = [FILES.get(f.get("id")) for f in files]
+                if not files or any(g is None for g in got):
+                    return self.reply(200, {"ok": False, "error": "file_not_found"})
+                SENT.append({"method": method, "body": d, "uploaded": [{"id": f["id"], "size": len(g), "sha256": hashlib.sha256(g).hexdigest()}
+                                                                      for f, g in zip(files, got)]})
+            return self.reply(200, {"ok": True, "files": [{"id": f["id"]} for f in files]})
         if method in ("chat.postMessage", "chat.update"):
             text = d.get("text", "")
             if not text and not d.get("blocks"):
@@ -167,6 +211,15 @@ class Handler(BaseHTTPRequestHandler):
                      "channel_type": kind, "event_ts": ts}
             if d.get("thread_ts"):
                 event["thread_ts"] = d["thread_ts"]
+            if d.get("file"):
+                f = d["file"]
+                fid = "FU%d" % (len(FILES) + 1)
+                with LOCK:
+                    FILES[fid] = base64.b64decode(f["base64"])
+                host, port = self.server.server_address
+                event["subtype"] = "file_share"
+                event["files"] = [{"id": fid, "name": f["name"], "mimetype": f["mime"], "size": len(FILES[fid]),
+                                   "url_private_download": "http://%s:%d/files-pri/%s/%s" % (host, port, fid, urllib.parse.quote(f["name"]))}]
             enqueue("events_api", {"type": "event_callback", "event_id": "Ev" + ts, "event": event})
             if d.get("mention") and kind != "im":
                 mention = dict(event, type="app_mention")

@@ -4,17 +4,19 @@
 webhook: the control API builds a delivery in the real shape, signs it with the app secret
 (X-Hub-Signature-256) and POSTs it to the gateway's webhook, reporting the status it got.
 
-  POST /_test/deliver {webhook, secret, from, name, text | button_id, bad_signature?}
+  POST /_test/deliver {webhook, secret, from, name, text | button_id, file?: {name, mime, base64}, bad_signature?}
   GET  /_test/sent          every message the bot sent, in order
 
 Binds 127.0.0.1 only; writes its port to --port-file."""
-import argparse, hashlib, hmac, json, os, threading, time, urllib.request, urllib.error
+import argparse, base64, hashlib, hmac, json, os, threading, time, urllib.request, urllib.error
+import fakekit
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TOKEN = PHONE = None
 LOCK = threading.Lock()
 SENT = []
 COUNT = [0]
+MEDIA = {}        # media id -> (mime, bytes): what users sent and what the bot uploaded
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -35,11 +37,40 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_test/sent":
             with LOCK:
                 return self.reply(SENT)
+        authorized = self.headers.get("Authorization") == "Bearer " + TOKEN
+        if self.path.startswith("/media-bytes/") and authorized and self.path[len("/media-bytes/"):] in MEDIA:
+            mime, data = MEDIA[self.path[len("/media-bytes/"):]]
+            self.send_response(200)
+            self.send_header("Content-Type", mime)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        mid = self.path[len("/v21.0/"):] if self.path.startswith("/v21.0/") else None
+        if mid in MEDIA:
+            if not authorized:
+                return self.reply({"error": {"message": "Invalid OAuth access token", "type": "OAuthException", "code": 190}}, 401)
+            host, port = self.server.server_address
+            return self.reply({"messaging_product": "whatsapp", "id": mid, "mime_type": MEDIA[mid][0], "file_size": len(MEDIA[mid][1]),
+                               "url": "http://%s:%d/media-bytes/%s" % (host, port, mid)})
         self.reply({"error": {"message": "Unknown path", "code": 100}}, 404)
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length") or 0)
-        d = json.loads(self.rfile.read(n) or b"{}")
+        raw = self.rfile.read(n) or b"{}"
+        if self.path == "/v21.0/%s/media" % PHONE:
+            if self.headers.get("Authorization") != "Bearer " + TOKEN:
+                return self.reply({"error": {"message": "Invalid OAuth access token", "type": "OAuthException", "code": 190}}, 401)
+            parts = fakekit.multipart(self.headers.get("Content-Type", ""), raw)
+            if "file" not in parts or parts.get("messaging_product", {}).get("data") != b"whatsapp":
+                return self.reply({"error": {"message": "(#100) The parameter file is required", "code": 100}}, 400)
+            with LOCK:
+                COUNT[0] += 1
+                mid = "media.out%d" % COUNT[0]
+                MEDIA[mid] = (parts["file"]["type"], parts["file"]["data"])
+                SENT.append({"upload": mid, "name": parts["file"]["filename"], "sha256": hashlib.sha256(parts["file"]["data"]).hexdigest()})
+            return self.reply({"id": mid})
+        d = json.loads(raw)
         if self.path == "/_test/deliver":
             return self.deliver(d)
         if self.path != "/v21.0/%s/messages" % PHONE:
@@ -61,7 +92,20 @@ class Handler(BaseHTTPRequestHandler):
             COUNT[0] += 1
             mid = "wamid.in%d" % COUNT[0]
         msg = {"from": d["from"], "id": mid, "timestamp": str(int(time.time()))}
-        if "button_id" in d:
+        if d.get("file"):
+            f = d["file"]
+            with LOCK:
+                COUNT[0] += 1
+                media = "media.in%d" % COUNT[0]
+                MEDIA[media] = (f["mime"], base64.b64decode(f["base64"]))
+            kind = "image" if f["mime"].startswith("image/") else "document"
+            body = {"id": media, "mime_type": f["mime"], "sha256": "x"}
+            if kind == "document":
+                body["filename"] = f["name"]
+            if d.get("text"):
+                body["caption"] = d["text"]
+            msg.update({"type": kind, kind: body})
+        elif "button_id" in d:
             msg.update({"type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": d["button_id"], "title": "Once"}}})
         else:
             msg.update({"type": "text", "text": {"body": d["text"]}})
