@@ -67,7 +67,7 @@ swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzHTML -swif
 GOUT=$OUT/gateway
 mkdir -p "$GOUT/src" fuzz-corpus-gateway
 for f in Sources/AgentProtocol/*.swift Sources/LLMClient/*.swift Sources/Gateway/ChatPlatform.swift Sources/Gateway/ChatText.swift Sources/Gateway/ChatMarkup.swift \
-         Sources/Gateway/Telegram.swift Sources/Gateway/Signal.swift Sources/Gateway/WhatsAppUpdates.swift Sources/Gateway/SlackEvents.swift Sources/Gateway/DiscordEvents.swift Fuzz/gateway/FuzzGateway.swift; do
+         Sources/Gateway/Telegram.swift Sources/Gateway/Signal.swift Sources/Gateway/WhatsAppUpdates.swift Sources/Gateway/SlackEvents.swift Sources/Gateway/DiscordEvents.swift Sources/Gateway/Multipart.swift Fuzz/gateway/FuzzGateway.swift; do
     sed -e '/^import AgentProtocol$/d' -e '/^import LLMClient$/d' "$f" > "$GOUT/src/$(basename "$f")"
 done
 cp -n Tests/GatewayTests/Fixtures/*.json fuzz-corpus-gateway/ 2>/dev/null || true
