@@ -73,4 +73,4 @@ done
 cp -n Tests/GatewayTests/Fixtures/*.json fuzz-corpus-gateway/ 2>/dev/null || true
 swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzGateway -swift-version 6 \
     "$GOUT"/src/*.swift -o "$GOUT/fuzz-gateway"
-"$GOUT/fuzz-gateway" -max_total_time="${FUZZ_GATEWAY_SECONDS:-300}" -timeout=5 -max_len=4096 -print_final_stats=1 fuzz-corpus-gateway
+"$GOUT/fuzz-gateway" -max_total_time="${FUZZ_GATEWAY_SECONDS:-300}" -timeout=5 -max_len=4096 -print_final_stats=1 fuzz-corpus-gateway Fuzz/gateway/findings

@@ -38,14 +38,16 @@ public enum ChatText {
                 flush()
                 line = line[cut...]
                 // The rest of a cut line starts a line of its own: "```" there would read as a fence.
-                if line.trimmingCharacters(in: .whitespaces).hasPrefix("```") { line = Substring("\u{200B}" + line) }
+                // A word joiner keeps it text (Foundation trims U+200B as a space on Linux).
+                if line.trimmingCharacters(in: .whitespaces).hasPrefix("```") { line = Substring("\u{2060}" + line) }
             }
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             let isFence = trimmed.hasPrefix("```")
             if length + line.count + 1 + (fence != nil || isFence ? closing : 0) > limit {
                 // Prefer to end at the last blank line of the part when it is well filled.
+                // (Not when a fence line follows that blank: the fence's state there is not now's.)
                 if let blank = current.lastIndex(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }), fence == nil,
-                   blank > current.count / 2 {
+                   blank > current.count / 2, !current[(blank + 1)...].contains(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("```") }) {
                     let rest = Array(current[(blank + 1)...])
                     current = Array(current[..<blank])
                     flush()

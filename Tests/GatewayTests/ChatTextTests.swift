@@ -108,3 +108,24 @@ import Testing
         #expect(ChatText.discord("```\n#### not a heading\n```") == "```\n#### not a heading\n```")
     }
 }
+
+/// The gateway fuzzer's findings (`Fuzz/gateway/findings`), kept as regression inputs: the same
+/// properties the fuzz target checks, with messages.
+@Suite struct GatewayFuzzFindings {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Fuzz/gateway/findings").standardized.path
+
+    @Test(arguments: (try? FileManager.default.contentsOfDirectory(atPath: folder))?.sorted() ?? [])
+    func finding(_ name: String) throws {
+        let bytes = try #require(FileManager.default.contents(atPath: Self.folder + "/" + name))
+        guard let first = bytes.first else { return }
+        let text = String(decoding: bytes.dropFirst(), as: UTF8.self)
+        let limit = 40 + Int(first) * 8
+        for part in ChatText.split(text, limit: limit) {
+            #expect(part.count <= limit, "a part of \(part.count) over \(limit): \(part.debugDescription)")
+            #expect(ChatTextTests.fences(part) % 2 == 0, "a fence left open: \(part.debugDescription)")
+        }
+        let html = ChatText.telegramHTML(text)
+        #expect(html.components(separatedBy: "<pre>").count + html.components(separatedBy: "<pre><code class").count - 1
+                >= html.components(separatedBy: "</pre>").count, "\(html.debugDescription)")
+    }
+}
