@@ -53,6 +53,8 @@ public enum ChatText {
                     flush()
                     current += rest
                     length = current.reduce(0) { $0 + $1.count + 1 }
+                    // What moved over may leave too little room for this line.
+                    if length + line.count + 1 + (isFence ? closing : 0) > limit { flush() }
                 } else {
                     flush()
                 }
