@@ -80,6 +80,8 @@ let package = Package(
                                                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
                                                .product(name: "WSClient", package: "swift-websocket"), .product(name: "NIOWebSocket", package: "swift-nio")],
                 swiftSettings: strict),
+        // `talaria doctor`: the installation checked (read-only unless asked to repair).
+        .target(name: "Doctor", dependencies: ["AgentProtocol", "Config", "LLMClient", "LocalModel", "Skills", "Store"], swiftSettings: strict),
         // `-p` and `--line`: a session driven from stdin, printed for scripts and pipes.
         .target(name: "Headless", dependencies: ["SessionHost", "AgentCore", "AgentProtocol", "Config", "Exec", "LLMClient", "MCPClient"], swiftSettings: strict),
         // MARK: Terminal UI (pure)
@@ -111,7 +113,7 @@ let package = Package(
 
         .executableTarget(
             name: "talaria",
-            dependencies: ["SessionHost", "Headless", "TUIApp", "Serve", "ACP", "Bench", "Gateway", "Schedule", "AgentCore", "Checkpoints", "AgentProtocol", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec",
+            dependencies: ["SessionHost", "Headless", "TUIApp", "Serve", "ACP", "Bench", "Gateway", "Schedule", "Doctor", "AgentCore", "Checkpoints", "AgentProtocol", "CurlTransport", "Config", "Store", "LLMClient", "AgentTools", "Exec",
                            "Skills", "MCPClient", "LocalModel", "Memory", "AppFeature",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
@@ -123,6 +125,8 @@ let package = Package(
         .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "AgentProtocol", "TestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport", "AgentProtocol", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Config", "CurlTransport", "Store", "AgentProtocol", "TestSupport",
+                                                    .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "AgentProtocol", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "ExecTests", dependencies: ["Exec", "AgentProtocol", "TestSupport", "TUIKit"], swiftSettings: strict),
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "AgentProtocol", "Skills"], swiftSettings: strict),

@@ -25,7 +25,7 @@ struct Talaria: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [ChatCommand.self, TUICommand.self, ServeCommand.self, AttachCommand.self, ACPCommand.self, SessionsCommand.self, CheckpointsCommand.self, SkillsCommand.self, MemoryCommand.self, ImportCommand.self, MCPCommand.self, ConfigCommand.self, LocalCommand.self,
-                      GatewayCommand.self, CronCommand.self, BenchCommand.self],
+                      GatewayCommand.self, CronCommand.self, DoctorCommand.self, BackupCommand.self, RestoreCommand.self, BenchCommand.self],
         defaultSubcommand: ChatCommand.self
     )
 
