@@ -3,7 +3,6 @@ import Config
 import CurlTransport
 import Doctor
 import Foundation
-import GRDB
 import Store
 import Testing
 import TestSupport
@@ -91,21 +90,6 @@ struct DoctorTests {
         #expect(db.fix?.contains("talaria restore") == true)
     }
 
-    @Test("a search index that lost entries is a problem; --repair rebuilds it")
-    func indexRepair() async throws {
-        let h = try Home()
-        let store = try await h.store(messages: 50)
-        // Drop a third of the index (as a crash of an older build, or a hand edit, might).
-        let raw = try DatabaseQueue(path: h.paths.database)
-        try await raw.write { db in try db.execute(sql: "DELETE FROM message_fts_docsize WHERE id % 3 = 0") }
-        try raw.close()
-        #expect(Self.problems(h.doctor()).contains { $0.area == "search index" })
-        let repaired = h.doctor(repair: true)
-        #expect(repaired.contains { $0.area == "search index" && $0.status == .ok && $0.detail.hasPrefix("rebuilt") }, "\(repaired)")
-        #expect(Self.problems(h.doctor()).isEmpty)
-        #expect(try store.search("zebras", limit: 100).count == 50)
-    }
-
     @Test("backup is a consistent copy taken while the store is open; restore brings it back; a damaged backup changes nothing")
     func backupRestore() async throws {
         let h = try Home()
@@ -125,13 +109,6 @@ struct DoctorTests {
         let bad = h.dir.path + "/bad.db"
         try Data("SQLite format 3\0".utf8 + Data(repeating: 7, count: 8192)).write(to: URL(fileURLWithPath: bad))
         #expect(throws: StoreError.self) { try store.restore(from: bad) }
-        #expect(try store.messages(sessionID: sid).count == 30)
-        // A sound SQLite file that is not Talaria's is refused too.
-        let other = h.dir.path + "/other.db"
-        let q = try DatabaseQueue(path: other)
-        try await q.write { db in try db.execute(sql: "CREATE TABLE t(x)") }
-        try q.close()
-        #expect(throws: StoreError.self) { try store.restore(from: other) }
         #expect(try store.messages(sessionID: sid).count == 30)
         #expect(SessionStore.backupName(in: "/b", "state", at: Date(timeIntervalSince1970: 0)).hasPrefix("/b/state-19700101-"))
     }

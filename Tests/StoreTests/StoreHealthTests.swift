@@ -1,0 +1,56 @@
+import AgentProtocol
+import Foundation
+import GRDB
+import Store
+import Testing
+
+/// What doctor and restore rely on, with the database edited underneath as damage would.
+@Suite struct StoreHealthTests {
+    static func store(_ dir: String, messages: Int) async throws -> SessionStore {
+        let store = try SessionStore(path: dir + "/state.db")
+        let sid = try store.createSession(model: "m", baseURL: "u", cwd: "/w", source: "cli")
+        for i in 0..<messages { try store.appendMessage(.user("message number \(i) about zebras"), sessionID: sid) }
+        _ = try await Indexer(store: store).catchUp()
+        return store
+    }
+
+    static func tempDir() throws -> String {
+        let dir = NSTemporaryDirectory() + "store-health-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test("an index that lost entries is seen, and rebuilding brings every message back to search")
+    func indexRepair() async throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try await Self.store(dir, messages: 50)
+        #expect(try SessionStore.inspect(path: dir + "/state.db").indexAgrees)
+        let raw = try DatabaseQueue(path: dir + "/state.db")
+        try await raw.write { db in try db.execute(sql: "DELETE FROM message_fts_docsize WHERE id % 3 = 0") }
+        try raw.close()
+        let h = try SessionStore.inspect(path: dir + "/state.db")
+        #expect(!h.indexAgrees && h.indexed < h.shouldBeIndexed, "\(h)")
+        try store.rebuildIndex()
+        #expect(try SessionStore.inspect(path: dir + "/state.db").indexAgrees)
+        #expect(try store.search("zebras", limit: 100).count == 50)
+    }
+
+    @Test("a sound SQLite file that is not Talaria's, or one from a newer build, is not restored")
+    func restoreRefusals() async throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try await Self.store(dir, messages: 5)
+        let other = try DatabaseQueue(path: dir + "/other.db")
+        try await other.write { db in try db.execute(sql: "CREATE TABLE t(x)") }
+        try other.close()
+        #expect(throws: StoreError.self) { try store.restore(from: dir + "/other.db") }
+        try store.backup(to: dir + "/newer.db")
+        let newer = try DatabaseQueue(path: dir + "/newer.db")
+        try await newer.write { db in try db.execute(sql: "INSERT INTO grdb_migrations(identifier) VALUES ('v99-future')") }
+        try newer.close()
+        #expect(try SessionStore.inspect(path: dir + "/newer.db").unknownMigrations == ["v99-future"])
+        #expect(throws: StoreError.self) { try store.restore(from: dir + "/newer.db") }
+        #expect(try store.sessions().count == 1)
+    }
+}
