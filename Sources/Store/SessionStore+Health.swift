@@ -48,7 +48,8 @@ extension SessionStore {
                 return h
             }
         } catch {
-            throw StoreError(.cannotOpen, "cannot read \(path): \(StoreError.wrap(error).message)")
+            let w = StoreError.wrap(error)
+            throw StoreError(.cannotOpen, "cannot read \(path): \(w.message)", sqliteCode: w.sqliteCode)
         }
     }
 
@@ -87,7 +88,8 @@ extension SessionStore {
             try FileManager.default.moveItem(atPath: temp, toPath: path)
         } catch {
             try? FileManager.default.removeItem(atPath: temp)
-            throw StoreError(.sqlite, "cannot back up to \(path): \(StoreError.wrap(error).message)")
+            let w = StoreError.wrap(error)
+            throw StoreError(.sqlite, "cannot back up to \(path): \(w.message)", sqliteCode: w.sqliteCode)
         }
     }
 
@@ -109,7 +111,8 @@ extension SessionStore {
             try source.backup(to: writer)
             try Schema.migrator().migrate(writer) // a backup from an older build gets this build's schema
         } catch {
-            throw StoreError(.sqlite, "cannot restore from \(path): \(StoreError.wrap(error).message)")
+            let w = StoreError.wrap(error)
+            throw StoreError(.sqlite, "cannot restore from \(path): \(w.message)", sqliteCode: w.sqliteCode)
         }
     }
 }

@@ -101,7 +101,8 @@ public final class SessionStore: Sendable {
             writer = try DatabasePool(path: path, configuration: Self.configuration())
             try Schema.migrator().migrate(writer)
         } catch {
-            throw StoreError(.cannotOpen, "cannot open \(path): \(StoreError.wrap(error).message)")
+            let w = StoreError.wrap(error)
+            throw StoreError(.cannotOpen, "cannot open \(path): \(w.message)", sqliteCode: w.sqliteCode)
         }
     }
 

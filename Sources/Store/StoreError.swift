@@ -22,10 +22,23 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     static func wrap(_ error: any Error) -> StoreError {
         if let e = error as? StoreError { return e }
         if let e = error as? DatabaseError {
-            return StoreError(.sqlite, e.message ?? "SQLite error \(e.resultCode.rawValue)", sqliteCode: e.resultCode.rawValue)
+            return StoreError(.sqlite, e.message ?? "SQLite error \(e.resultCode.rawValue)", sqliteCode: e.extendedResultCode.rawValue)
         }
         return StoreError(.sqlite, "\(error)")
     }
 
-    public var description: String { message }
+    public var description: String { hint.map { message + " — " + $0 } ?? message }
+
+    /// What to do, for the failures storage has (SQLite's primary result codes).
+    public var hint: String? {
+        switch (sqliteCode ?? 0) & 0xFF {
+        case 5, 6: "another program is using the database (another talaria writing, a backup?); wait for it or close it"
+        case 13: "the disk is full; free some space (nothing half-written was kept)"
+        case 8: "the database or its folder is read-only; check its permissions (talaria doctor)"
+        case 14: "the folder is missing or not writable; check TALARIA_HOME and its permissions (talaria doctor)"
+        case 11, 26: "the file is damaged or not a database; run talaria doctor, and talaria restore FILE from a backup"
+        case 10: "the disk or filesystem failed to read or write; check it (dmesg), then run talaria doctor"
+        default: nil
+        }
+    }
 }

@@ -54,3 +54,24 @@ import Testing
         #expect(try store.sessions().count == 1)
     }
 }
+
+@Suite struct StorageFailureMessages {
+    @Test("a file that is not a database is named, with what to do")
+    func notADatabase() throws {
+        let dir = try StoreHealthTests.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data("this is not sqlite, just text that someone saved over the file".utf8).write(to: URL(fileURLWithPath: dir + "/state.db"))
+        do {
+            _ = try SessionStore(path: dir + "/state.db")
+            Issue.record("opened a file that is not a database")
+        } catch {
+            #expect(error.description.contains(dir + "/state.db") && error.description.contains("talaria restore"), "\(error)")
+        }
+    }
+
+    @Test("each storage failure says what to do", arguments: [(5, "another program"), (517, "another program"), (13, "disk is full"),
+                                                               (8, "read-only"), (14, "not writable"), (11, "damaged"), (26, "damaged"), (10, "disk")])
+    func hints(_ code: Int32, _ words: String) {
+        #expect(StoreError(.sqlite, "x", sqliteCode: code).description.contains(words))
+    }
+}
