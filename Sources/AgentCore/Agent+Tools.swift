@@ -157,7 +157,7 @@ extension Agent {
             emitter.emit(.warning("loop guard: \(told)"))
         }
         let shown = dispatcher.shown(output.text)
-        let run = ToolRunRecord(callID: call.id, name: call.name, arguments: call.arguments,
+        let run = ToolRunRecord(callID: call.id, name: call.name, arguments: services.redactor.redact(call.arguments),
                                 status: output.status.rawValue, exitCode: output.exitCode, output: output.text,
                                 startedAt: Date(timeIntervalSinceNow: -Double(elapsedMs) / 1000), elapsedMs: elapsedMs)
         // Committed by flushResults() once the next request is on its way; shown as done after.

@@ -104,12 +104,12 @@ public actor Agent {
         }
         if let table = services.processes {
             // The process pane's updates, in order with the session's other events.
-            let (emitter, store, id) = (emitter, services.store, sessionID)
+            let (emitter, store, id, redactor) = (emitter, services.store, sessionID, services.redactor)
             Task {
-                // Everything a process printed goes to the store when it ends (the model saw a cap).
+                // Everything a process printed goes to the store when it ends (the model saw a cap), secrets redacted.
                 await table.recordEnds { p in
-                    try? store.recordToolRun(ToolRunRecord(callID: "process-\(p.id)-\(id)", name: "process", arguments: p.command,
-                                                           status: p.state.rawValue, exitCode: p.exitCode, output: p.output,
+                    try? store.recordToolRun(ToolRunRecord(callID: "process-\(p.id)-\(id)", name: "process", arguments: redactor.redact(p.command),
+                                                           status: p.state.rawValue, exitCode: p.exitCode, output: redactor.redact(p.output),
                                                            startedAt: p.startedAt, elapsedMs: p.elapsedMs), sessionID: id)
                 }
                 for await update in table.updates { emitter.emit(.process(update)) }
@@ -334,21 +334,24 @@ public actor Agent {
 
     /// Commits the answer, then says it is complete; false when it could not be saved (the turn ended).
     private func commitAnswer(_ response: AssistantResponse, itemID: String, turnID: String) -> Bool {
-        let assistant = ChatMessage.assistant(response.content, reasoning: response.reasoning.isEmpty ? nil : response.reasoning,
-                                              toolCalls: response.toolCalls)
+        // A secret the model repeats (an environment value, a key's shape) is kept and shown as
+        // a placeholder; the calls still run with what the model wrote.
+        let r = services.redactor
+        let assistant = ChatMessage.assistant(r.redact(response.content), reasoning: response.reasoning.isEmpty ? nil : r.redact(response.reasoning),
+                                              toolCalls: response.toolCalls.map { var c = $0; c.arguments = r.redact(c.arguments); return c })
         do { try conversation.commit(assistant, usage: response.usage) } catch {
             fail(turnID, "cannot save the answer: \(error)")
             return false
         }
-        emitter.emit(.messageCompleted(MessageCompleted(itemID: itemID, text: response.content, reasoning: assistant.reasoning,
-                                                        toolCalls: response.toolCalls)))
+        emitter.emit(.messageCompleted(MessageCompleted(itemID: itemID, text: assistant.content, reasoning: assistant.reasoning,
+                                                        toolCalls: assistant.toolCalls)))
         return true
     }
 
     private func completeTurn(_ turn: UserTurn, turnID: String, response: AssistantResponse, iterations: Int, usage: Usage, stop: (TurnStop, String)?) {
         if let stop { emitter.emit(.warning("stopped: \(stop.1); the answer above is the summary")) }
         if response.finishReason == .length { emitter.emit(.warning("the answer was cut off at the output token limit")) }
-        emitter.emit(.turnCompleted(TurnCompleted(turnID: turnID, finalText: response.content, iterations: iterations, usage: usage,
+        emitter.emit(.turnCompleted(TurnCompleted(turnID: turnID, finalText: services.redactor.redact(response.content), iterations: iterations, usage: usage,
                                                   stoppedBy: stop?.0)))
         notificationHook("the turn finished: \(response.content.prefix(120))")
         scheduleSkillReview(toolIterations: iterations - 1, userText: turn.text)

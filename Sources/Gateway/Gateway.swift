@@ -1,4 +1,5 @@
 import AgentProtocol
+import AgentTools
 import Config
 import Foundation
 import SessionHost
@@ -20,6 +21,8 @@ public actor Gateway {
     let workdir: String
     let approvalTimeout: Double
     let log: @Sendable (String) -> Void
+    /// Drafts streamed to a chat are redacted as the final answer is (a key the model repeats).
+    let redactor: SecretRedactor
     /// Each chat's handling, one message after another (`platform:chat`).
     private var queues: [String: Task<Void, Never>] = [:]
     /// Approvals waiting in a chat, by call id.
@@ -45,6 +48,7 @@ public actor Gateway {
         self.workdir = workdir
         approvalTimeout = Double(config.approvalTimeout)
         self.log = log
+        redactor = SecretRedactor(environment: host.builder.settings.environment)
     }
 
     /// Serves every platform until cancelled; returns once each has stopped (a refused token
@@ -290,7 +294,7 @@ public actor Gateway {
             }
         }
         defer { typing.cancel() }
-        var stream = StreamedReply(limit: p.maxLength - 96, streams: p.canEdit)
+        var stream = StreamedReply(limit: p.maxLength - 96, streams: p.canEdit, redactor: redactor)
         for await e in attachment.events where e.submissionID == submission {
             switch e.event {
             case .messageDelta(_, let t):
@@ -354,10 +358,12 @@ struct StreamedReply {
     var messageID: String?
     var shownAt: Date?
     let started = Date()
+    let redactor: SecretRedactor
 
-    init(limit: Int, streams: Bool) {
+    init(limit: Int, streams: Bool, redactor: SecretRedactor = SecretRedactor(environment: [:])) {
         self.limit = limit
         self.streams = streams
+        self.redactor = redactor
     }
 
     func shouldShow(now: Date) -> Bool {
@@ -368,8 +374,9 @@ struct StreamedReply {
 
     mutating func show(_ p: any ChatPlatform, chat: String) async {
         shownAt = Date()
-        if let messageID { try? await p.edit(messageID, in: chat, to: text + " …") } else {
-            messageID = try? await p.send(text + " …", to: chat, buttons: [])
+        let draft = redactor.redact(text) + " …"
+        if let messageID { try? await p.edit(messageID, in: chat, to: draft) } else {
+            messageID = try? await p.send(draft, to: chat, buttons: [])
         }
     }
 

@@ -14,9 +14,9 @@ final class ServeProcess: @unchecked Sendable {
     let transport = CurlTransport()
     var base: String { "http://127.0.0.1:\(port)" }
 
-    init(home: TalariaHome, args: [String]) async throws {
+    init(home: TalariaHome, args: [String], extraEnv: [String: String] = [:]) async throws {
         self.home = home
-        let (p, _, err) = try home.start(["serve", "--listen", "127.0.0.1:0"] + args)
+        let (p, _, err) = try home.start(["serve", "--listen", "127.0.0.1:0"] + args, extraEnv: extraEnv)
         process = p
         let line = await Self.readUntil(err.fileHandleForReading, "listening on http://127.0.0.1:")
         guard let range = line.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),

@@ -13,7 +13,9 @@ public final class FakeLLMServer: @unchecked Sendable {
 
     /// Async so that waiting for the server to come up never holds a thread of the cooperative
     /// pool (two on this machine): a blocked pool stalls every other running test.
-    public init(nCtx: Int = 0) async throws {
+    /// `environment`: variables the script may expand (`${NAME}` in args and final: a model that
+    /// "knows" something the user never typed).
+    public init(nCtx: Int = 0, environment: [String: String] = [:]) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fakellm-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let portFile = dir.appendingPathComponent("port").path
@@ -22,6 +24,7 @@ public final class FakeLLMServer: @unchecked Sendable {
         p.arguments = ["python3", Self.scriptPath, "--port", "0", "--port-file", portFile, "--n-ctx", String(nCtx)]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         try p.run()
         process = p
         // Generous: under the whole suite's load on two cores a Python start can take seconds,

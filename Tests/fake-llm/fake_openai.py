@@ -10,6 +10,7 @@ of the conversation, so one server serves every scenario and client retries are 
   cmd=WORD        command for rounds (default `true`; `%20` decodes to a space)
   tool=NAME       the rounds call this tool (must be offered) with args=JSON (no spaces, `%20` decodes to one; default {})
   echo=system     the final answer is the system prompt the server received (checks what reached the model)
+  echo=tool       the final answer repeats the last tool result the server received
   format=F        how calls are sent: native (default), hermes (<tool_call> text), fenced (```json), bare
   think=1         the answer starts with <think>…</think> split across chunks
   reasoning=1     the answer streams reasoning_content before content
@@ -25,10 +26,16 @@ of the conversation, so one server serves every scenario and client retries are 
 GET /v1/models lists one model; GET /props reports n_ctx (--n-ctx); GET /requests returns the
 JSON log of received chat bodies; POST /reset clears it and the fault counters.
 """
-import argparse, json, sys, threading, time, uuid
+import argparse, json, os, re, sys, threading, time, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
+
+
+def expand(text):
+    """${NAME} from this server's environment: what a model "knows" that the user never typed."""
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: os.environ.get(m.group(1), ""), text)
+
 COUNTS = {}
 REQUESTS = []
 ARGS = None
@@ -155,7 +162,7 @@ class Handler(BaseHTTPRequestHandler):
             tool = p.get("tool") or ("terminal" if "terminal" in tools else tools[0])
             for i in range(parallel):
                 c = cmd if parallel == 1 else f"echo call-{i}"
-                args = p.get("args", "{}").replace("%20", " ") if p.get("tool") else json.dumps({"command": c})
+                args = expand(p.get("args", "{}").replace("%20", " ")) if p.get("tool") else json.dumps({"command": c})
                 calls.append({"id": f"call_{uuid.uuid4().hex[:12]}", "name": tool, "arguments": args})
             if fault == "bad_json":
                 calls[0]["arguments"] = '{"command": "true"'
@@ -174,12 +181,16 @@ class Handler(BaseHTTPRequestHandler):
             # with a scripted proposal, else NONE.
             content = REVIEWS.get(p.get("review", ""), "NONE")
         else:
-            content = p.get("final", "Done. The answer is 42.").replace("_", " ")
+            content = expand(p.get("final", "Done. The answer is 42.").replace("_", " ").replace("${FAKE KNOWS}", "${FAKE_KNOWS}"))
             if p.get("long"):
                 n = int(p["long"])
                 lines = [f"Line {i} of the long answer, with some words to fill it up." for i in range(n)]
                 lines[n // 2:n // 2] = ["```python"] + [f"print('code line {i}')" for i in range(40)] + ["```"]
                 content = "\n".join(lines)
+            if p.get("echo") == "tool":
+                # Plays a model that repeats what its last tool printed (the path a leak would take).
+                tools_said = [m.get("content") or "" for m in body.get("messages", []) if m.get("role") == "tool"]
+                content = "The tool said: " + (tools_said[-1] if tools_said else "(nothing)")
             if p.get("echo") == "system":
                 msgs = body.get("messages", [])
                 content = msgs[0].get("content", "") if msgs and msgs[0].get("role") == "system" else "(no system prompt)"
