@@ -14,6 +14,13 @@ public enum UserHome {
         return passwordDatabase(getuid()) ?? "/"
     }
 
+    /// Talaria's own folder (config, approvals, hooks, secrets): `$TALARIA_HOME`, else `~/.talaria`
+    /// (as `TalariaPaths` decides it; the command policy guards it).
+    public static var talaria: String {
+        if let raw = getenv("TALARIA_HOME"), case let h = String(cString: raw), h.hasPrefix("/") { return h.count > 1 && h.hasSuffix("/") ? String(h.dropLast()) : h }
+        return path + "/.talaria"
+    }
+
     /// `~` and `~/…` against ``path``; `~name/…` against that user's entry; anything else as it is.
     public static func expand(_ p: String) -> String {
         guard p.hasPrefix("~") else { return p }

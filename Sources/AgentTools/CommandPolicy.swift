@@ -16,12 +16,16 @@ public struct CommandPolicy: Sendable {
     /// The directory the agent works in; nil judges every absolute or home path as outside.
     public var workspace: String?
     public var home: String
+    /// Talaria's own folder: writing there changes approvals, hooks or secrets, so it always
+    /// asks, even when the workspace holds it.
+    public var talariaHome: String
     /// Where relative paths resolve: the workspace, until a `cd` earlier on the line moves it.
     private var cwd: String?
 
-    public init(workspace: String?, home: String = UserHome.path) {
+    public init(workspace: String?, home: String = UserHome.path, talariaHome: String = UserHome.talaria) {
         self.workspace = workspace.map(Self.standardized)
         self.home = home
+        self.talariaHome = talariaHome
         cwd = self.workspace
     }
 
@@ -77,6 +81,14 @@ public struct CommandPolicy: Sendable {
             if let r = reason(args[c + 1], depth: depth + 1) { return r }
         }
         if program == "eval", let r = reason(args.joined(separator: " "), depth: depth + 1) { return r }
+        if program == "eval", line.nested.contains(where: { n in
+            ShellLine.parse(n).commands.contains { unwrap($0.words).first.map { Self.downloaders.contains(Self.basename($0)) } ?? false }
+        }) {
+            return "runs a downloaded script (eval)"
+        }
+        if !Self.readers.contains(program), let target = (args + args.compactMap { $0.hasPrefix("of=") ? String($0.dropFirst(3)) : nil }).first(where: isProtected) {
+            return "changes Talaria's own settings (\(target)): approvals, hooks and secrets are the user's to change"
+        }
         if let why = programReason(program, args, cmd: cmd, line: line, index: index) { return why }
         for arg in args where isCredentialFile(arg) { return "reads credential files (\(arg))" }
         return nil
@@ -155,6 +167,22 @@ public struct CommandPolicy: Sendable {
             }
         case "crontab" where flags.contains("r"):
             return "deletes the user's crontab (crontab -r)"
+        case "crontab" where !flags.contains("l"):
+            return "changes the user's scheduled jobs (crontab)"
+        case "at", "batch":
+            return "schedules a command to run later (\(program))"
+        case "systemctl" where args.contains { ["enable", "link", "edit", "set-property"].contains($0) }:
+            return "changes which services start (systemctl)"
+        case "mkdir", "touch":
+            if let f = operands.first(where: isOutside) { return "creates \(f), outside the workspace (\(program))" }
+        case "nc", "ncat", "netcat", "socat", "telnet":
+            return "opens a raw network connection (\(program))"
+        case "curl", "wget":
+            if let why = Self.sendsData(program, args) { return why }
+        case "python", "python3", "node", "perl", "ruby", "php":
+            if let code = Self.inlineCode(program, args), Self.sendsEnvironment(code) {
+                return "runs inline code that sends the environment over the network (\(program))"
+            }
         default:
             break
         }
@@ -201,6 +229,7 @@ public struct CommandPolicy: Sendable {
 
     private func redirectReason(_ r: ShellLine.Redirect) -> String? {
         guard r.isWrite else { return isCredentialFile(r.target) ? "reads credential files (\(r.target))" : nil }
+        if isProtected(r.target) { return "changes Talaria's own settings (\(r.target)): approvals, hooks and secrets are the user's to change" }
         if r.target.hasPrefix("/dev/") {
             return Self.harmlessDevices.contains(r.target) || r.target.hasPrefix("/dev/fd/") ? nil : "overwrites a device (\(r.target))"
         }
@@ -255,11 +284,32 @@ public struct CommandPolicy: Sendable {
     func isOutside(_ raw: String) -> Bool {
         guard !raw.isEmpty, !raw.hasPrefix("-") else { return false }
         if raw.hasPrefix("~"), !raw.hasPrefix("~/"), raw != "~" { return true } // ~user
-        guard let absolute = resolve(raw) else { return false }
-        if Self.harmlessDevices.contains(absolute) { return false }
-        for scratch in ["/tmp", "/var/tmp", "/dev/shm"] where absolute == scratch || absolute.hasPrefix(scratch + "/") { return false }
+        guard let named = resolve(raw) else { return false }
+        if Self.harmlessDevices.contains(named) { return false }
+        // Through links: `link/file` where `link` points out of the workspace is out.
+        let absolute = Self.realPath(named)
+        func under(_ dir: String) -> Bool { absolute == dir || absolute.hasPrefix(dir == "/" ? "/" : dir + "/") }
+        for scratch in ["/tmp", "/var/tmp", "/dev/shm"] where under(scratch) {
+            // Scratch space, unless it is the user's home or the workspace's own surroundings
+            // (a workspace in /tmp does not make its parent scratch).
+            let parent = workspace.map { ($0 as NSString).deletingLastPathComponent } ?? scratch
+            if !under(home), !under(talariaHome), parent == scratch || !under(parent) { return false }
+        }
         guard let workspace else { return true }
-        return !(absolute == workspace || absolute.hasPrefix(workspace == "/" ? "/" : workspace + "/"))
+        return !under(Self.realPath(workspace))
+    }
+
+    /// `path` with the links of its existing part followed (the rest, not there yet, as given).
+    static func realPath(_ path: String) -> String {
+        var existing = path, rest: [String] = []
+        while existing.count > 1, !FileManager.default.fileExists(atPath: existing) {
+            rest.insert((existing as NSString).lastPathComponent, at: 0)
+            existing = (existing as NSString).deletingLastPathComponent
+        }
+        guard let real = realpath(existing, nil) else { return path }
+        defer { free(real) }
+        let base = String(cString: real)
+        return rest.isEmpty ? base : (base == "/" ? "/" : base + "/") + rest.joined(separator: "/")
     }
 
     /// The absolute path `raw` names, or nil when it cannot be known (variables, no base).
@@ -275,13 +325,58 @@ public struct CommandPolicy: Sendable {
         return ((base as NSString).appendingPathComponent(path) as NSString).standardizingPath
     }
 
+    /// Whether `raw` is in Talaria's own folder (or names it through `$TALARIA_HOME`).
+    func isProtected(_ raw: String) -> Bool {
+        guard !raw.isEmpty, !raw.hasPrefix("-") else { return false }
+        // Named, or inside code given as an argument (`python3 -c "open('…/config.yaml','w')"`).
+        if raw.contains("$TALARIA_HOME") || raw.contains("${TALARIA_HOME}") || raw.contains(talariaHome + "/") { return true }
+        guard let named = resolve(raw) else { return false }
+        let absolute = Self.realPath(named)
+        return absolute == talariaHome || absolute.hasPrefix(talariaHome + "/") || named.hasPrefix(talariaHome + "/")
+    }
+
+    /// curl and wget sending something: a request body or upload, or a variable's value in the
+    /// address (`?k=$OPENAI_API_KEY`).
+    static func sendsData(_ program: String, _ args: [String]) -> String? {
+        let bodyFlags: Set<String> = program == "curl"
+            ? ["-d", "--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii", "-F", "--form", "--form-string", "-T", "--upload-file", "--json"]
+            : ["--post-data", "--post-file", "--body-data", "--body-file"]
+        for a in args {
+            let flag = a.hasPrefix("--") ? String(a.prefix { $0 != "=" }) : (a.hasPrefix("-") && a.count > 2 && program == "curl" ? String(a.prefix(2)) : a)
+            if bodyFlags.contains(flag) { return "sends data over the network (\(program) \(flag))" }
+        }
+        if let url = args.first(where: { ($0.contains("://") || $0.contains("?")) && $0.contains("$") }) {
+            return "sends a variable's value over the network (\(program) \(url.prefix(60)))"
+        }
+        return nil
+    }
+
+    /// The code of `python -c CODE`, `node -e CODE`, `perl -e CODE`…
+    static func inlineCode(_ program: String, _ args: [String]) -> String? {
+        let flag = ["python", "python3"].contains(program) ? "-c" : (program == "php" ? "-r" : "-e")
+        guard let i = args.firstIndex(of: flag), i + 1 < args.count else { return nil }
+        return args[i + 1]
+    }
+
+    /// Code that reads the environment and talks to the network.
+    static func sendsEnvironment(_ code: String) -> Bool {
+        let env = ["os.environ", "getenv", "process.env", "ENV[", "%ENV", "$ENV{"].contains { code.contains($0) }
+        let net = ["urlopen", "urllib", "requests.", "http.client", "socket", "fetch(", "http.request", "https.request", "Net::HTTP", "LWP::", "curl_exec", "file_get_contents(\"http"]
+            .contains { code.contains($0) }
+        return env && net
+    }
+
     func isCredentialFile(_ raw: String) -> Bool {
         let p = raw.lowercased()
         return p.contains(".ssh/id_") && !p.hasSuffix(".pub") || p.contains(".aws/credentials") || p.hasSuffix(".netrc")
             || p == "/etc/shadow" || p.hasSuffix("/etc/shadow") || p.contains(".git-credentials") || p.hasSuffix(".pgpass")
             || p.contains(".gnupg/private-keys") || p.contains(".docker/config.json") || p.contains(".kube/config")
+            || p.hasSuffix(".talaria/secrets.env") || p.hasSuffix("/secrets.env") && p.contains("talaria") || p.hasSuffix("serve.token")
     }
 
+    /// Programs that only read what they are given (reading Talaria's config is fine).
+    static let readers: Set<String> = ["cat", "less", "more", "head", "tail", "grep", "rg", "ls", "stat", "wc", "file", "diff", "cmp", "find", "du",
+                                       "realpath", "readlink", "test", "[", "echo", "printf", "jq", "yq", "sha256sum", "md5sum", "talaria", "git", "bat", "tree"]
     static let harmlessDevices: Set<String> = ["/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero", "/dev/random", "/dev/urandom"]
     static let downloaders: Set<String> = ["curl", "wget", "fetch", "aria2c"]
     static let interpreters: Set<String> = ["sh", "bash", "zsh", "dash", "ksh", "fish", "python", "python3", "perl", "ruby", "node", "php"]

@@ -135,7 +135,9 @@ extension ToolContext {
     /// directory; `/tmp` counts as inside), the same rule the terminal's commands follow.
     func writeApproval(_ raw: String?) -> String? {
         guard let raw, !raw.isEmpty else { return nil }
-        return CommandPolicy(workspace: cwd).isOutside(resolve(raw)) ? "writes \(raw), outside the workspace" : nil
+        let policy = CommandPolicy(workspace: cwd)
+        if policy.isProtected(resolve(raw)) { return "changes Talaria's own settings (\(raw)): approvals, hooks and secrets are the user's to change" }
+        return policy.isOutside(resolve(raw)) ? "writes \(raw), outside the workspace" : nil
     }
 
     /// Why reading `raw` needs the user's yes: it is a credential file (ssh keys, cloud credentials).
