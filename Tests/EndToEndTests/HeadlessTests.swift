@@ -94,9 +94,9 @@ struct HeadlessTests {
             #expect(help.stdout.contains(option), "\(option) missing from talaria --help")
         }
         #expect(help.stdout.contains("SUBCOMMANDS:") && help.stdout.contains("sessions"))
-        let unknown = try await home.run(["doctor"])
+        let unknown = try await home.run(["frobnicate"])
         #expect(unknown.status == 2)
-        #expect(unknown.stderr.hasPrefix("talaria: unknown command 'doctor'\nCommands: chat, tui, serve, attach, acp, sessions, checkpoints, skills, memory, import, mcp, config, local, gateway, cron, bench"), "\(unknown.stderr)")
+        #expect(unknown.stderr.hasPrefix("talaria: unknown command 'frobnicate'\nCommands: chat, tui, serve, attach, acp, sessions, checkpoints, skills, memory, import, mcp, config, local, gateway, cron, doctor, backup, restore, bench"), "\(unknown.stderr)")
         let option = try await home.run(["--frobnicate"])
         #expect(option.status == 2, "the documented exit code for bad usage, not the parser's 64")
         #expect(option.stderr.contains("Unknown option '--frobnicate'"))
