@@ -122,7 +122,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["AgentProtocol", "LLMClient", "Exec"],
                 path: "Tests/TestSupport", exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "AgentProtocolTests", dependencies: ["AgentProtocol"], swiftSettings: strict),
-        .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "AgentProtocol", "TestSupport"],
+        .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "AgentProtocol", "TestSupport", "CurlTransport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport", "AgentProtocol", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Config", "CurlTransport", "Store", "AgentProtocol", "TestSupport"], swiftSettings: strict),

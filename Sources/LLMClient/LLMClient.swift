@@ -104,6 +104,8 @@ extension ModelClient {
 public final class LLMClient: ModelClient {
     public let endpoint: Endpoint
     public let retry: RetryPolicy
+    /// Seconds a response may go silent before it counts as stalled (and is retried).
+    public let idleTimeout: Double
     private let transport: any HTTPStreamTransport
     private let sleep: @Sendable (Double) async throws -> Void
     /// Set once a server rejected `stream_options`; later requests leave it out.
@@ -113,9 +115,10 @@ public final class LLMClient: ModelClient {
     /// The last request's messages and their encoded bytes (``encodedMessages(_:)``).
     private let messageCache = Mutex<[(message: ChatMessage, bytes: [UInt8])]>([])
 
-    public init(endpoint: Endpoint, transport: any HTTPStreamTransport, retry: RetryPolicy = RetryPolicy(),
+    public init(endpoint: Endpoint, transport: any HTTPStreamTransport, retry: RetryPolicy = RetryPolicy(), idleTimeout: Double = 300,
                 sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) }) {
         self.endpoint = endpoint
+        self.idleTimeout = idleTimeout
         self.transport = transport
         self.retry = retry
         self.sleep = sleep
@@ -224,7 +227,7 @@ public final class LLMClient: ModelClient {
         var headers = ["content-type": "application/json", "accept": stream ? "text/event-stream" : "application/json"]
         if let key = endpoint.apiKey, !key.isEmpty { headers["authorization"] = "Bearer \(key)" }
         return HTTPRequest(url: endpoint.url("/chat/completions"), method: "POST", headers: headers,
-                           body: Data(body.encoded()), connectTimeout: 10, idleTimeout: 300)
+                           body: Data(body.encoded()), connectTimeout: 10, idleTimeout: idleTimeout)
     }
 
     nonisolated(nonsending) private func streamOnce(_ request: LLMRequest, sent: () -> Void, _ emit: (LLMStreamEvent) -> Void) async throws(LLMError) {

@@ -24,7 +24,10 @@ public enum LLMError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .http(let status, _, _): status == 408 || status == 409 || status == 429 || status >= 500
         case .streamInterrupted, .connection, .timedOut, .malformedStream, .emptyResponse: true
-        case .streamError(let m): m.localizedCaseInsensitiveContains("overloaded") || m.localizedCaseInsensitiveContains("rate limit")
+        // In-stream errors the server says are its own (`server_error`, overload, a timeout)
+        // pass like a 5xx; a context overflow or a bad request does not.
+        case .streamError(let m): !isContextOverflow && ["overloaded", "rate limit", "server_error", "internal", "timeout", "unavailable"]
+            .contains { m.localizedCaseInsensitiveContains($0) }
         case .invalidResponse, .cancelled: false
         }
     }

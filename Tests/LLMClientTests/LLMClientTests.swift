@@ -146,14 +146,21 @@ struct LLMClientTests {
         #expect(t.requests.count == 1)
     }
 
-    @Test("an error object inside a 200 stream fails the request with its message")
+    @Test("an error object inside a 200 stream fails the request with its message; the server's own error is retried, once shown text is not repeated")
     func errorInStream() async throws {
         let t = ScriptedTransport([.response(status: 200, headers: [:], pieces: [
-            SSE.content("a"), SSE.event(#"{"error":{"code":500,"message":"does not match the expected format","type":"server_error"}}"#),
+            SSE.content("a"), SSE.event(#"{"error":{"code":400,"message":"tool_choice is not supported","type":"invalid_request_error"}}"#),
         ])])
-        await #expect(throws: LLMError.streamError(message: "does not match the expected format (server_error)")) {
+        await #expect(throws: LLMError.streamError(message: "tool_choice is not supported (invalid_request_error)")) {
             _ = try await collect(LLMClient(endpoint: endpoint, transport: t), LLMRequest(messages: [.user("x")]))
         }
+        #expect(t.requests.count == 1)
+        let retried = ScriptedTransport([.response(status: 200, headers: [:], pieces: [
+            SSE.content("a"), SSE.event(#"{"error":{"code":500,"message":"does not match the expected format","type":"server_error"}}"#),
+        ]), SSE.answer("ab")])
+        let (_, r) = try await collect(LLMClient(endpoint: endpoint, transport: retried, retry: RetryPolicy(baseDelay: 0.01)), LLMRequest(messages: [.user("x")]))
+        #expect(r?.content == "ab")
+        #expect(retried.requests.count == 2)
     }
 
     @Test("a stream cut mid-answer is retried and the replayed prefix is not shown twice")

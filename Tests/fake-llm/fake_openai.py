@@ -18,6 +18,9 @@ of the conversation, so one server serves every scenario and client retries are 
   fault=KIND      429 | 500 | truncated | no_done | malformed | bad_json | stream_error | empty |
                   http400 | hang ; applied to the first faults=K requests of the conversation (default 1, -1 = all)
   retry_after=S   Retry-After seconds for 429 (default 1)
+  chaos=P         P % of requests fail at random (seeded by the message and attempt): 429, 500, a cut
+                  stream, a malformed chunk, a stream error, no [DONE], a reset, a stall of stall=S
+                  seconds (default 2), an empty answer; GET /chaos counts what was served
   final=TEXT      final answer (`_` means space; default "Done. The answer is 42.")
   long=N          the final answer is N numbered lines with a fenced code block in the middle
   usage_reject=1  answer 400 to requests that carry stream_options (tests the fallback)
@@ -26,10 +29,11 @@ of the conversation, so one server serves every scenario and client retries are 
 GET /v1/models lists one model; GET /props reports n_ctx (--n-ctx); GET /requests returns the
 JSON log of received chat bodies; POST /reset clears it and the fault counters.
 """
-import argparse, json, os, re, sys, threading, time, uuid
+import argparse, json, os, random, re, socket, sys, threading, time, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
+CHAOS = {}        # chaos faults served, by kind (GET /chaos)
 
 
 def expand(text):
@@ -109,6 +113,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/requests":
             with LOCK:
                 return self.send_json(200, REQUESTS)
+        if self.path == "/chaos":
+            with LOCK:
+                return self.send_json(200, CHAOS)
         self.send_json(404, {"error": {"message": "not found", "type": "not_found"}})
 
     def do_POST(self):
@@ -132,6 +139,27 @@ class Handler(BaseHTTPRequestHandler):
             attempt = COUNTS[key]
         faults = int(p.get("faults", "1"))
         fault = p.get("fault", "") if (faults < 0 or attempt <= faults) else ""
+        if p.get("chaos"):
+            # chaos=P: P % of requests fail, each in one of the ways servers fail; decided by the
+            # conversation and the attempt, so a run is the same every time.
+            rng = random.Random(f"{text}|{attempt}")
+            if rng.random() * 100 < float(p["chaos"]):
+                fault = rng.choice(["429", "500", "truncated", "malformed", "stream_error", "no_done", "reset", "stall", "empty"])
+                with LOCK:
+                    CHAOS[fault] = CHAOS.get(fault, 0) + 1
+        if fault == "reset":
+            # The connection drops before any answer.
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        if fault == "stall":
+            # Silent past the client's idle timeout, then gone.
+            time.sleep(float(p.get("stall", "2")))
+            self.close_connection = True
+            return
         if p.get("usage_reject") and "stream_options" in body:
             return self.send_json(400, {"error": {"code": 400, "message": "unknown field: stream_options", "type": "invalid_request_error"}})
         if fault == "429":
