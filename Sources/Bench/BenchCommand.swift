@@ -16,7 +16,7 @@ public struct BenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure start-up, agent loop, indexing, search, the TUI and skills; prints FIGURE lines.",
-        subcommands: [All.self, OneShot.self, Loop.self, Search.self, TUIBench.self, SkillsBench.self, MCPBench.self, ExecBench.self,
+        subcommands: [All.self, OneShot.self, Loop.self, CrashBench.self, Search.self, TUIBench.self, SkillsBench.self, MCPBench.self, ExecBench.self,
                       CacheBench.self, ServeBench.self, DelegateBench.self, CheckpointBench.self, GatewayBench.self]
     )
 
