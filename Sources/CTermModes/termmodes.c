@@ -52,7 +52,7 @@ static void install(const int *sigs, unsigned n, void (*handler)(int), int flags
 
 void tl_install_fatal_restore(void) {
     saved_tty_ok = tcgetattr(0, &saved_tty) == 0;
-    static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP};
+    static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGQUIT};
     install(sigs, sizeof sigs / sizeof sigs[0], fatal_handler, SA_RESETHAND);
 }
 
