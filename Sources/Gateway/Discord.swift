@@ -25,7 +25,6 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
     let logger: Logger
 
     struct State {
-        var buffered: [ChatUpdate] = []
         /// Channel id → the last message id taken, and whether it is in a server.
         var channels: [String: DiscordEvents.Channel] = [:]
         var botID: String?
@@ -33,12 +32,11 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
         var resumeURL: String?
         var seq: Int?
         var acked = true
-        var fatal: PlatformError?
-        var connection: Task<Void, Never>?
         var cursorLoaded = false
     }
 
     private let state = Mutex(State())
+    private let inbox = PushInbox()
 
     /// Messages, intents: GUILD_MESSAGES, DIRECT_MESSAGES, MESSAGE_CONTENT.
     static let intents = (1 << 9) | (1 << 12) | (1 << 15)
@@ -53,13 +51,7 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
         self.logger = logger
     }
 
-    deinit { state.withLock { $0.connection?.cancel() } }
-
-    public func close() async {
-        let connection = state.withLock { s in defer { s.connection = nil }; return s.connection }
-        connection?.cancel()
-        await connection?.value
-    }
+    public func close() async { await inbox.close() }
 
     // MARK: - REST
 
@@ -154,33 +146,15 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
                 s.cursorLoaded = true
             }
         }
-        ensureConnected()
-        let deadline = Date().addingTimeInterval(pollTimeout)
-        while true {
-            let (out, fatal) = state.withLock { s in
-                defer { s.buffered.removeAll() }
-                return (s.buffered, s.fatal)
+        inbox.start { [weak self] in await self?.connectionLoop() }
+        let out = try await inbox.take(timeout: pollTimeout)
+        let next = state.withLock { s in
+            for case .message(let id, let chat, _, _, _, _) in out where DiscordEvents.newer(id, than: s.channels[chat]?.after) {
+                s.channels[chat]?.after = id
             }
-            if let fatal { throw fatal }
-            if !out.isEmpty || Task.isCancelled || Date() >= deadline {
-                let next = state.withLock { s in
-                    for case .message(let id, let chat, _, _, _, _) in out where DiscordEvents.newer(id, than: s.channels[chat]?.after) {
-                        s.channels[chat]?.after = id
-                    }
-                    return DiscordEvents.cursor(s.channels)
-                }
-                return (out, next)
-            }
-            try? await Task.sleep(for: .milliseconds(20))
+            return DiscordEvents.cursor(s.channels)
         }
-    }
-
-
-    private func ensureConnected() {
-        state.withLock { s in
-            guard s.connection == nil else { return }
-            s.connection = Task { [weak self] in await self?.connectionLoop() }
-        }
+        return (out, next)
     }
 
     // MARK: - The Gateway
@@ -209,7 +183,7 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
                 }
                 backoff = 1
             } catch let e as PlatformError where e.kind == .unauthorized {
-                state.withLock { $0.fatal = e }
+                inbox.fail(e)
                 return
             } catch {
                 try? await Task.sleep(for: .seconds(backoff))
@@ -280,14 +254,15 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
                 s.botID = d["user"]?["id"]?.stringValue
             }
         case "MESSAGE_CREATE":
-            state.withLock { s in
+            let u = state.withLock { s -> ChatUpdate? in
                 let guild = d["guild_id"]?.stringValue != nil
-                guard let u = DiscordEvents.decodeMessage(d, botID: s.botID, inGuild: guild) else { return }
+                guard let u = DiscordEvents.decodeMessage(d, botID: s.botID, inGuild: guild) else { return nil }
                 if s.channels[u.chat] == nil { s.channels[u.chat] = DiscordEvents.Channel(after: "0", guild: guild) }
-                s.buffered.append(u)
+                return u
             }
+            if let u { inbox.push([u]) }
         case "INTERACTION_CREATE":
-            if let u = DiscordEvents.decodeInteraction(d) { state.withLock { $0.buffered.append(u) } }
+            if let u = DiscordEvents.decodeInteraction(d) { inbox.push([u]) }
         default: break
         }
     }
@@ -300,7 +275,7 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
             guard let list = try? await call("GET", "/channels/\(channel)/messages?after=\(c.after)&limit=100").arrayValue else { continue }
             let updates = list.compactMap { DiscordEvents.decodeMessage($0, botID: botID, inGuild: c.guild) }
                 .sorted { DiscordEvents.newer($1.id, than: $0.id) }
-            if !updates.isEmpty { state.withLock { $0.buffered += updates } }
+            inbox.push(updates)
         }
     }
 }

@@ -27,6 +27,8 @@ public actor Gateway {
     private var queues: [String: Task<Void, Never>] = [:]
     /// Approvals waiting in a chat, by call id.
     private var approvals: [String: PendingApproval] = [:]
+    /// What an approval answered before its question's send returned will say.
+    private var answeredEarly: [String: String] = [:]
     /// Sessions open for chats (`platform:chat`).
     private var sessions: [String: HostedSession] = [:]
 
@@ -216,7 +218,10 @@ public actor Gateway {
         case .always: "approved always"
         case .deny: "denied"
         }
-        try? await platforms[pending.platform]?.edit(pending.messageID, in: pending.chat, to: "`\(pending.command)` — \(said) by \(name)")
+        let note = "`\(pending.command)` — \(said) by \(name)"
+        if pending.messageID.isEmpty { answeredEarly[callID] = note } else {
+            try? await platforms[pending.platform]?.edit(pending.messageID, in: pending.chat, to: note)
+        }
         return true
     }
 
@@ -319,16 +324,21 @@ public actor Gateway {
         let buttons = [ChatButton("Once", data: "ap:\(request.callID):once"), ChatButton("This session", data: "ap:\(request.callID):session"),
                        ChatButton("Always", data: "ap:\(request.callID):always"), ChatButton("Deny", data: "ap:\(request.callID):deny")]
         let text = "Run `\(request.command)`?\n\(request.reason). Reply yes or no, or use a button (denied in \(Int(approvalTimeout)) s)."
-        guard let id = try? await p.send(text, to: chat, buttons: buttons) else {
-            _ = try? await session.submit(.approveTool(callID: request.callID, decision: .deny))
-            return
-        }
+        // Waiting before the question goes out: a press that comes back at once finds it.
         let seconds = approvalTimeout
         let timeout = Task { [weak self] in
             try? await Task.sleep(for: .seconds(seconds))
             if !Task.isCancelled { _ = await self?.decide(request.callID, .deny, by: "the timeout") }
         }
-        approvals[request.callID] = PendingApproval(platform: p.name, chat: chat, messageID: id, session: session, command: request.command, timeout: timeout)
+        approvals[request.callID] = PendingApproval(platform: p.name, chat: chat, messageID: "", session: session, command: request.command, timeout: timeout)
+        guard let id = try? await p.send(text, to: chat, buttons: buttons) else {
+            _ = await decide(request.callID, .deny, by: "a failed send")
+            return
+        }
+        if approvals[request.callID] != nil { approvals[request.callID]?.messageID = id } else {
+            // Answered before the send returned: the question now says how.
+            try? await p.edit(id, in: chat, to: answeredEarly.removeValue(forKey: request.callID) ?? "`\(request.command)` — answered")
+        }
     }
 
     /// Forgets a chat's open session (as /new does, without a message to the chat).

@@ -26,16 +26,14 @@ public final class SlackPlatform: ChatPlatform, @unchecked Sendable {
     let logger: Logger
 
     struct State {
-        var buffered: [ChatUpdate] = []
         /// Envelopes to acknowledge once their update is stored, by update id.
         var envelopes: [String: [String]] = [:]
         var outbound: WebSocketOutboundWriter?
         var botUserID: String?
-        var fatal: PlatformError?
-        var connection: Task<Void, Never>?
     }
 
     private let state = Mutex(State())
+    private let inbox = PushInbox()
 
     public init(appToken: String, botToken: String, baseURL: String = "https://slack.com/api", transport: any HTTPStreamTransport, pollTimeout: Double = 20) {
         self.appToken = appToken
@@ -48,13 +46,7 @@ public final class SlackPlatform: ChatPlatform, @unchecked Sendable {
         self.logger = logger
     }
 
-    deinit { state.withLock { $0.connection?.cancel() } }
-
-    public func close() async {
-        let connection = state.withLock { s in defer { s.connection = nil }; return s.connection }
-        connection?.cancel()
-        await connection?.value
-    }
+    public func close() async { await inbox.close() }
 
     // MARK: - Web API
 
@@ -179,19 +171,8 @@ public final class SlackPlatform: ChatPlatform, @unchecked Sendable {
     // MARK: - Socket Mode
 
     public func poll(after cursor: String?) async throws(PlatformError) -> (updates: [ChatUpdate], cursor: String?) {
-        state.withLock { s in
-            if s.connection == nil { s.connection = Task { [weak self] in await self?.connectionLoop() } }
-        }
-        let deadline = Date().addingTimeInterval(pollTimeout)
-        while true {
-            let (out, fatal) = state.withLock { s in
-                defer { s.buffered.removeAll() }
-                return (s.buffered, s.fatal)
-            }
-            if let fatal { throw fatal }
-            if !out.isEmpty || Task.isCancelled || Date() >= deadline { return (out, cursor) }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        inbox.start { [weak self] in await self?.connectionLoop() }
+        return (try await inbox.take(timeout: pollTimeout), cursor)
     }
 
     /// Stored: their envelopes are acknowledged now.
@@ -223,7 +204,7 @@ public final class SlackPlatform: ChatPlatform, @unchecked Sendable {
                 }
                 backoff = 1
             } catch let e as PlatformError where e.kind == .unauthorized {
-                state.withLock { $0.fatal = e }
+                inbox.fail(e)
                 return
             } catch {
                 try? await Task.sleep(for: .seconds(backoff))
@@ -249,10 +230,8 @@ public final class SlackPlatform: ChatPlatform, @unchecked Sendable {
                     try await ack(envelope, outbound) // nothing for us: acknowledged at once
                     continue
                 }
-                state.withLock { s in
-                    s.envelopes[u.id, default: []].append(envelope)
-                    s.buffered.append(u)
-                }
+                state.withLock { $0.envelopes[u.id, default: []].append(envelope) }
+                inbox.push([u])
             case "slash_commands":
                 if let envelope = json["envelope_id"]?.stringValue { try await ack(envelope, outbound) }
             default: break // hello

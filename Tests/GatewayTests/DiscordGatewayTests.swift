@@ -109,6 +109,11 @@ struct DiscordGatewayTests {
         let (h, d) = try await Self.harness(heartbeat: 300)
         try await d.message(channel: "100", user: Self.owner, text: "first final=One")
         _ = try await d.waitForTexts(to: "100", count: 1)
+        var beats = try await d.state()
+        for _ in 0..<50 where beats["heartbeats"]?.intValue ?? 0 < 1 {
+            try await Task.sleep(for: .milliseconds(100))
+            beats = try await d.state()
+        }
         try await d.drop()
         var state = try await d.state()
         for _ in 0..<100 where state["resumes"]?.intValue ?? 0 < 1 {
