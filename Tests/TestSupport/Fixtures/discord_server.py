@@ -18,7 +18,6 @@ A message sent while no bot is connected is kept in its channel's history only (
 does: the Gateway never replays it to a new session). Binds 127.0.0.1 only.
 """
 import argparse, base64, hashlib, json, threading, time, urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import fakekit
 
 TOKEN = None
@@ -59,21 +58,9 @@ def user_obj(d):
     return {"id": str(d["user"]), "username": d.get("username", "user"), "global_name": d.get("username", "user")}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
+class Handler(fakekit.JSONHandler):
     def reply(self, status, obj=None, headers=None):
-        data = b"" if obj is None else json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(status, obj, headers)
 
     def body(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -296,13 +283,7 @@ def main():
     a = ap.parse_args()
     TOKEN = a.token
     HEARTBEAT_MS[0] = a.heartbeat_ms
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    import os
-    with open(a.port_file + ".tmp", "w") as f:
-        f.write(str(server.server_address[1]))
-    os.rename(a.port_file + ".tmp", a.port_file)
-    server.serve_forever()
+    fakekit.serve(Handler, a.port_file)
 
 
 if __name__ == "__main__":

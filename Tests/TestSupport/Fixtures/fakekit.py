@@ -2,9 +2,38 @@
 Socket Mode: the upgrade handshake on an http.server request, text frames both ways, client
 frames masked, fragments joined, ping answered, close) and multipart/form-data uploads.
 Standard library only."""
-import base64, hashlib, struct, threading
+import base64, hashlib, json, os, struct, threading
 from email.parser import BytesParser
 from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class JSONHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 keep-alive, quiet, with a JSON answer (no body when `obj` is None)."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def send_json(self, status, obj, headers=None):
+        data = b"" if obj is None else json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def serve(handler, port_file):
+    """Serves on a free loopback port, written to `port_file` (atomically) once listening."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    with open(port_file + ".tmp", "w") as f:
+        f.write(str(server.server_address[1]))
+    os.rename(port_file + ".tmp", port_file)
+    server.serve_forever()
 
 
 def multipart(content_type, body):

@@ -9,7 +9,7 @@ arrived is returned once), send (recipient or groupId, message, editTimestamp; a
 
 Binds 127.0.0.1 only; writes its port to --port-file."""
 import argparse, base64, hashlib, json, os, threading, time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import fakekit
 
 ACCOUNT = None
 COND = threading.Condition()
@@ -24,19 +24,9 @@ def stamp():
     return STAMP[0]
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
+class Handler(fakekit.JSONHandler):
     def reply(self, obj, status=200):
-        data = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(status, obj)
 
     def do_GET(self):
         if self.path == "/_test/sent":
@@ -114,12 +104,7 @@ def main():
     ap.add_argument("--account", required=True)
     a = ap.parse_args()
     ACCOUNT = a.account
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    with open(a.port_file + ".tmp", "w") as f:
-        f.write(str(server.server_address[1]))
-    os.rename(a.port_file + ".tmp", a.port_file)
-    server.serve_forever()
+    fakekit.serve(Handler, a.port_file)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ connection until acknowledged with its envelope_id; `disconnect`), plus a contro
 Binds 127.0.0.1 only.
 """
 import argparse, base64, hashlib, json, threading, time, urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import fakekit
 
 APP_TOKEN = BOT_TOKEN = None
@@ -53,21 +52,9 @@ def enqueue(kind, payload):
     return eid
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
+class Handler(fakekit.JSONHandler):
     def reply(self, status, obj, headers=None):
-        data = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(status, obj, headers)
 
     def body(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -262,13 +249,7 @@ def main():
     ap.add_argument("--bot-token", required=True)
     a = ap.parse_args()
     APP_TOKEN, BOT_TOKEN = a.app_token, a.bot_token
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    import os
-    with open(a.port_file + ".tmp", "w") as f:
-        f.write(str(server.server_address[1]))
-    os.rename(a.port_file + ".tmp", a.port_file)
-    server.serve_forever()
+    fakekit.serve(Handler, a.port_file)
 
 
 if __name__ == "__main__":

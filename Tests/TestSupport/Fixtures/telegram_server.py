@@ -15,7 +15,6 @@ Updates stay queued until a getUpdates offset passes them, as Telegram keeps the
 dies before acknowledging gets them again. Binds 127.0.0.1 only; writes its port to --port-file.
 """
 import argparse, base64, hashlib, json, threading, time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import fakekit
 
 TOKEN = None
@@ -42,19 +41,9 @@ def chat_of(d):
     return chat
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
+class Handler(fakekit.JSONHandler):
     def reply(self, status, obj):
-        data = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(status, obj)
 
     def body(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -198,13 +187,7 @@ def main():
     ap.add_argument("--token", required=True)
     a = ap.parse_args()
     TOKEN = a.token
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    with open(a.port_file + ".tmp", "w") as f:
-        f.write(str(server.server_address[1]))
-    import os
-    os.rename(a.port_file + ".tmp", a.port_file)
-    server.serve_forever()
+    fakekit.serve(Handler, a.port_file)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ webhook: the control API builds a delivery in the real shape, signs it with the 
 Binds 127.0.0.1 only; writes its port to --port-file."""
 import argparse, base64, hashlib, hmac, json, os, threading, time, urllib.request, urllib.error
 import fakekit
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TOKEN = PHONE = None
 LOCK = threading.Lock()
@@ -19,19 +18,9 @@ COUNT = [0]
 MEDIA = {}        # media id -> (mime, bytes): what users sent and what the bot uploaded
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
+class Handler(fakekit.JSONHandler):
     def reply(self, obj, status=200):
-        data = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(status, obj)
 
     def do_GET(self):
         if self.path == "/_test/sent":
@@ -132,12 +121,7 @@ def main():
     ap.add_argument("--phone", required=True)
     a = ap.parse_args()
     TOKEN, PHONE = a.token, a.phone
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    with open(a.port_file + ".tmp", "w") as f:
-        f.write(str(server.server_address[1]))
-    os.rename(a.port_file + ".tmp", a.port_file)
-    server.serve_forever()
+    fakekit.serve(Handler, a.port_file)
 
 
 if __name__ == "__main__":
