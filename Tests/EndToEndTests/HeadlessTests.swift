@@ -143,7 +143,7 @@ struct HeadlessTests {
         }
     }
 
-    @Test("faults the server recovers from: correct answer once, exit 0", arguments: ["fault=429", "fault=truncated", "fault=no_done", "fault=malformed", "fault=empty", "fault=bad_json rounds=1", "usage_reject=1"])
+    @Test("faults the server recovers from: correct answer once, exit 0", arguments: ["fault=429", "fault=truncated", "fault=no_done", "fault=malformed", "fault=empty", "fault=stream_error", "fault=bad_json rounds=1", "usage_reject=1"])
     func recoverable(mode: String) async throws {
         let r = try await oneShot(TalariaHome(), "recover \(mode)")
         #expect(r.status == 0, "\(r.stderr)")
@@ -154,7 +154,7 @@ struct HeadlessTests {
         }
     }
 
-    @Test("faults that persist: non-zero exit, the server's message on stderr, nothing on stdout", arguments: ["fault=stream_error", "fault=http400"])
+    @Test("faults that persist: non-zero exit, the server's message on stderr, nothing on stdout", arguments: ["fault=stream_error faults=-1", "fault=http400"])
     func fatal(mode: String) async throws {
         let r = try await oneShot(TalariaHome(), "fatal \(mode)")
         #expect(r.status == 1)
