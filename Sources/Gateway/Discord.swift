@@ -1,7 +1,6 @@
 import AgentProtocol
 import Foundation
 import LLMClient
-import Logging
 import NIOWebSocket
 import Synchronization
 import WSClient
@@ -22,7 +21,6 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
     let baseURL: String
     let transport: any HTTPStreamTransport
     let pollTimeout: Double
-    let logger: Logger
 
     struct State {
         /// Channel id → the last message id taken, and whether it is in a server.
@@ -36,7 +34,7 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
     }
 
     private let state = Mutex(State())
-    private let inbox = PushInbox()
+    private let inbox = PushInbox(label: "talaria.discord")
 
     /// Messages, intents: GUILD_MESSAGES, DIRECT_MESSAGES, MESSAGE_CONTENT.
     static let intents = (1 << 9) | (1 << 12) | (1 << 15)
@@ -46,9 +44,6 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.transport = transport
         self.pollTimeout = pollTimeout
-        var logger = Logger(label: "talaria.discord")
-        logger.logLevel = .critical
-        self.logger = logger
     }
 
     public func close() async { await inbox.close() }
@@ -171,7 +166,7 @@ public final class DiscordPlatform: ChatPlatform, @unchecked Sendable {
                     }
                     url = u
                 }
-                let close = try await WebSocketClient.connect(url: url + (url.contains("?") ? "&" : "/?") + "v=10&encoding=json", logger: logger) {
+                let close = try await WebSocketClient.connect(url: url + (url.contains("?") ? "&" : "/?") + "v=10&encoding=json", logger: inbox.logger) {
                     [weak self] inbound, outbound, _ in
                     try await self?.session(inbound, outbound)
                 }

@@ -1,11 +1,20 @@
 import Foundation
+import Logging
 import Synchronization
 
 /// What a platform's socket delivered until the gateway's `poll` takes it, the task that keeps
 /// the socket, and the error that stopped it for good (a refused token). Discord and Slack
 /// share it; their sockets only `push`.
 final class PushInbox: Sendable {
+    /// For the WebSocket client: only what would stop it (its warnings would be the log's noise).
+    let logger: Logger
     private let state = Mutex<(buffered: [ChatUpdate], fatal: PlatformError?, connection: Task<Void, Never>?)>(([], nil, nil))
+
+    init(label: String) {
+        var logger = Logger(label: label)
+        logger.logLevel = .critical
+        self.logger = logger
+    }
 
     deinit { state.withLock { $0.connection?.cancel() } }
 

@@ -1,7 +1,6 @@
 import AgentProtocol
 import Foundation
 import LLMClient
-import Logging
 import Synchronization
 import WSClient
 
@@ -23,7 +22,6 @@ public final class SlackPlatform: ChatPlatform, @unchecked Sendable {
     let baseURL: String
     let transport: any HTTPStreamTransport
     let pollTimeout: Double
-    let logger: Logger
 
     struct State {
         /// Envelopes to acknowledge once their update is stored, by update id.
@@ -33,7 +31,7 @@ public final class SlackPlatform: ChatPlatform, @unchecked Sendable {
     }
 
     private let state = Mutex(State())
-    private let inbox = PushInbox()
+    private let inbox = PushInbox(label: "talaria.slack")
 
     public init(appToken: String, botToken: String, baseURL: String = "https://slack.com/api", transport: any HTTPStreamTransport, pollTimeout: Double = 20) {
         self.appToken = appToken
@@ -41,9 +39,6 @@ public final class SlackPlatform: ChatPlatform, @unchecked Sendable {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.transport = transport
         self.pollTimeout = pollTimeout
-        var logger = Logger(label: "talaria.slack")
-        logger.logLevel = .critical
-        self.logger = logger
     }
 
     public func close() async { await inbox.close() }
@@ -199,7 +194,7 @@ public final class SlackPlatform: ChatPlatform, @unchecked Sendable {
                 guard let url = try await call("apps.connections.open", [:], token: appToken)["url"]?.stringValue else {
                     throw PlatformError(.rejected, "Slack apps.connections.open gave no url")
                 }
-                try await WebSocketClient.connect(url: url, logger: logger) { [weak self] inbound, outbound, _ in
+                try await WebSocketClient.connect(url: url, logger: inbox.logger) { [weak self] inbound, outbound, _ in
                     try await self?.session(inbound, outbound)
                 }
                 backoff = 1

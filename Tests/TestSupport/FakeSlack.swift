@@ -76,22 +76,10 @@ public final class FakeSlack: @unchecked Sendable {
     }
 
     public func waitForTexts(to channel: String, thread: String? = nil, count: Int, seconds: Double = 30) async throws -> [String] {
-        let deadline = Date().addingTimeInterval(seconds)
-        var texts = try await self.texts(to: channel, thread: thread)
-        while texts.count < count || texts.contains(where: { $0.hasSuffix(" …") }), Date() < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-            texts = try await self.texts(to: channel, thread: thread)
-        }
-        return texts
+        try await pollUntil(seconds, { try await self.texts(to: channel, thread: thread) }) { settled($0, count: count) }
     }
 
     public func waitFor(_ seconds: Double = 20, _ condition: ([JSONValue]) -> Bool) async throws -> [JSONValue] {
-        let deadline = Date().addingTimeInterval(seconds)
-        var calls = try await sent()
-        while !condition(calls), Date() < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-            calls = try await sent()
-        }
-        return calls
+        try await pollUntil(seconds, sent, condition)
     }
 }

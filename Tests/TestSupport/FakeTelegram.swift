@@ -77,12 +77,6 @@ public final class FakeTelegram: @unchecked Sendable {
     /// Waits until `condition` holds of what was sent (or `seconds` pass); returns the calls.
     public func waitFor(_ seconds: Double = 20, _ condition: ([(method: String, body: JSONValue, limited: Bool)]) -> Bool) async throws
         -> [(method: String, body: JSONValue, limited: Bool)] {
-        let deadline = Date().addingTimeInterval(seconds)
-        var calls = try await sent()
-        while !condition(calls), Date() < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-            calls = try await sent()
-        }
-        return calls
+        try await pollUntil(seconds, sent, condition)
     }
 }

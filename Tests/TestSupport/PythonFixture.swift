@@ -21,3 +21,17 @@ func launchFixture(_ script: String, _ arguments: [String], label: String) async
     kill(p.processIdentifier, SIGKILL)
     throw NSError(domain: label, code: 1, userInfo: [NSLocalizedDescriptionKey: "\(script) did not start"])
 }
+
+/// Fetches until `done` holds of what came back (or `seconds` pass, every 50 ms); the last fetch.
+func pollUntil<T>(_ seconds: Double, _ fetch: () async throws -> T, _ done: (T) -> Bool) async throws -> T {
+    let deadline = Date().addingTimeInterval(seconds)
+    var value = try await fetch()
+    while !done(value), Date() < deadline {
+        try await Task.sleep(for: .milliseconds(50))
+        value = try await fetch()
+    }
+    return value
+}
+
+/// A chat that shows `count` messages, none a draft still streaming (" …").
+func settled(_ texts: [String], count: Int) -> Bool { texts.count >= count && !texts.contains { $0.hasSuffix(" …") } }

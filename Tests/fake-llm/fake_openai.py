@@ -36,6 +36,11 @@ LOCK = threading.Lock()
 CHAOS = {}        # chaos faults served, by kind (GET /chaos)
 
 
+def spaces(text):
+    """`_` means a space, except inside a ${NAME}."""
+    return re.sub(r"\$\{[^}]*\}|_", lambda m: " " if m.group(0) == "_" else m.group(0), text)
+
+
 def expand(text):
     """${NAME} from this server's environment: what a model "knows" that the user never typed."""
     return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: os.environ.get(m.group(1), ""), text)
@@ -209,7 +214,7 @@ class Handler(BaseHTTPRequestHandler):
             # with a scripted proposal, else NONE.
             content = REVIEWS.get(p.get("review", ""), "NONE")
         else:
-            content = expand(p.get("final", "Done. The answer is 42.").replace("_", " ").replace("${FAKE KNOWS}", "${FAKE_KNOWS}"))
+            content = expand(spaces(p.get("final", "Done. The answer is 42.")))
             if p.get("long"):
                 n = int(p["long"])
                 lines = [f"Line {i} of the long answer, with some words to fill it up." for i in range(n)]
