@@ -121,13 +121,21 @@ struct HookTests {
               PreToolUse:
                 - hooks:
                     - {type: command, command: "echo broken >&2; exit 1"}
-                    - {type: command, command: "sleep 60", timeout: 0.5}
+                    - {type: command, command: "echo $$ > hook.pid; exec sleep 600", timeout: 0.5}
             """)
         let h = try Harness([SSE.callTool("terminal", arguments: #"{"command":"echo still-ran"}"#, id: "f"), SSE.answer("ok")], hooks: hooks)
         let started = ContinuousClock.now
         let events = await h.turn("go")
-        // Generous (the suite's start on two cores has made this take 20 s); without the kill it is 60.
-        #expect(ContinuousClock.now - started < .seconds(45), "the hook past its timeout was not stopped")
+        // What proves the kill is the hook's process being gone; the bound only says the turn did not
+        // wait for it (the suite's start on a loaded two-core machine has made this take 45 s).
+        #expect(ContinuousClock.now - started < .seconds(300), "the turn waited for the hook past its timeout")
+        let pid = try #require(Int32((try? String(contentsOfFile: h.dir.file("hook.pid"), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+        var alive = true
+        for _ in 0..<100 where alive {
+            alive = kill(pid, 0) == 0
+            if alive { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(!alive, "the hook past its timeout was not stopped (pid \(pid))")
         #expect(Self.ended(events).map(\.output) == ["still-ran"])
         let reports = Self.reports(events)
         #expect(reports.count == 2 && reports.allSatisfy { $0.outcome == .failed })

@@ -11,7 +11,7 @@ struct NotificationEndToEndTests {
         try "notify: bell\nnotify_after: 1\n".write(toFile: home.home + "/config.yaml", atomically: true, encoding: .utf8)
         let script = """
             {"FIRST": [{"tool": "terminal", "args": {"command": "sleep 2; echo one"}}, {"final": "first done"}],
-             "SECOND": [{"tool": "terminal", "args": {"command": "sleep 2; echo two"}}, {"final": "second done"}]}
+             "SECOND": [{"tool": "terminal", "args": {"command": "sleep 4; echo two"}}, {"final": "second done"}]}
             """
         let fake = try await BenchFakeLLM(script: script)
         let t = Tmux(command: "cd \(home.work) && TALARIA_HOME=\(home.home) TALARIA_LOCAL_PORTS=9 \(TalariaHome.binary) --base-url \(fake.baseURL) --model fake-model --yes",
@@ -27,11 +27,11 @@ struct NotificationEndToEndTests {
         t.keys("Enter")
         t.keys("-l", "SECOND")
         t.keys("Enter")
-        #expect(await t.waitFor("● terminal sleep 2; echo two") != nil, "\(t.screen())")
+        #expect(await t.waitFor("● terminal sleep 4; echo two") != nil, "\(t.screen())")
         t.keys("-l", "\u{1B}[O") // what the terminal sends when its window loses focus
         #expect(await t.waitFor("second done") != nil, "\(t.screen())")
         var rung = false
-        for _ in 0..<30 where !rung {
+        for _ in 0..<100 where !rung {
             rung = t.flag("window_bell_flag") == "1"
             if !rung { try await Task.sleep(for: .milliseconds(100)) }
         }

@@ -56,9 +56,13 @@ struct SessionHostTests {
     /// Each word's session runs `echo out-<word>` then answers `done <word>`. The server plays
     /// the steps of the first word (in this order) found in any user message so far, so a
     /// second turn uses a word earlier in the list than the first's.
-    static var perWordScript: String {
+    ///
+    /// Each word's command sleeps 2 s between its stamps; with `barrier`, it instead waits (up to 2 min)
+    /// until every word's command has started.
+    static func perWordScript(barrier: Bool = false) -> String {
+        let wait = barrier ? "for i in $(seq 1200); do [ $(ls start-* | wc -l) -ge \(words.count) ] && break; sleep 0.1; done" : "sleep 2"
         let entries = words.map { w in
-            #""\#(w)": [{"tool": "terminal", "args": {"command": "date +%s%N > start-\#(w); sleep 2; date +%s%N > end-\#(w); echo out-\#(w)"}}, {"final": "done \#(w)"}]"#
+            #""\#(w)": [{"tool": "terminal", "args": {"command": "date +%s%N > start-\#(w); \#(wait); date +%s%N > end-\#(w); echo out-\#(w)"}}, {"final": "done \#(w)"}]"#
         }
         return "{" + entries.joined(separator: ", ") + "}"
     }
@@ -69,7 +73,7 @@ struct SessionHostTests {
         // on the shadow index before their first command) have tests of their own.
         var config = TalariaConfig()
         config.checkpoints.enabled = false
-        let f = try await HostFixture(script: Self.perWordScript, config: config)
+        let f = try await HostFixture(script: Self.perWordScript(barrier: true), config: config)
         var sessions: [(String, HostedSession, SessionAttachment)] = []
         for w in Self.words {
             let s = try await f.host.open(f.request())
@@ -92,7 +96,8 @@ struct SessionHostTests {
             #expect(toolOutputs(events) == ["out-\(w)"], "session \(w)")
             #expect(finals(events) == ["done \(w)"], "session \(w)")
         }
-        // The commands overlap: every one started before any ended (however loaded the machine).
+        // The commands overlap: each waits (up to 2 min) until all have started, so every one started
+        // before any ended however loaded the machine; run one after another, the first would end alone.
         func stamps(_ kind: String) -> [Int] {
             Self.words.compactMap { w in (try? String(contentsOfFile: f.dir.file("\(kind)-\(w)"), encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } }
         }
@@ -113,7 +118,7 @@ struct SessionHostTests {
 
     @Test("a front-end joining late gets the transcript so far, then the live events")
     func lateSubscriber() async throws {
-        let f = try await HostFixture(script: Self.perWordScript)
+        let f = try await HostFixture(script: Self.perWordScript())
         let s = try await f.host.open(f.request())
         let first = await s.attach(.driver)
         try await s.submit(.userTurn(UserTurn(text: "bravo")), from: first.id)
@@ -136,7 +141,7 @@ struct SessionHostTests {
 
     @Test("a fork starts from the original's messages and goes its own way; the original is untouched")
     func fork() async throws {
-        let f = try await HostFixture(script: Self.perWordScript)
+        let f = try await HostFixture(script: Self.perWordScript())
         let original = try await f.host.open(f.request())
         let a = await original.attach(.driver)
         try await original.submit(.userTurn(UserTurn(text: "bravo")), from: a.id)
