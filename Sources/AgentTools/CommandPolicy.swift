@@ -86,7 +86,8 @@ public struct CommandPolicy: Sendable {
         }) {
             return "runs a downloaded script (eval)"
         }
-        if !Self.readers.contains(program), let target = (args + args.compactMap { $0.hasPrefix("of=") ? String($0.dropFirst(3)) : nil }).first(where: isProtected) {
+        let reads = Self.readers.contains(program) && !(program == "find" && args.contains { Self.findActions.contains($0) })
+        if !reads, let target = (args + args.compactMap { $0.hasPrefix("of=") ? String($0.dropFirst(3)) : nil }).first(where: isProtected) {
             return "changes Talaria's own settings (\(target)): approvals, hooks and secrets are the user's to change"
         }
         if let why = programReason(program, args, cmd: cmd, line: line, index: index) { return why }
@@ -374,9 +375,14 @@ public struct CommandPolicy: Sendable {
             || p.hasSuffix(".talaria/secrets.env") || p.hasSuffix("/secrets.env") && p.contains("talaria") || p.hasSuffix("serve.token")
     }
 
-    /// Programs that only read what they are given (reading Talaria's config is fine).
+    /// Programs that only read what they are given (reading Talaria's config is fine), or whose
+    /// words are not paths: none of them writes to a file named by its arguments.
     static let readers: Set<String> = ["cat", "less", "more", "head", "tail", "grep", "rg", "ls", "stat", "wc", "file", "diff", "cmp", "find", "du",
-                                       "realpath", "readlink", "test", "[", "echo", "printf", "jq", "yq", "sha256sum", "md5sum", "talaria", "git", "bat", "tree"]
+                                       "realpath", "readlink", "test", "[", "echo", "printf", "jq", "yq", "sha256sum", "md5sum", "talaria", "git", "bat", "tree",
+                                       // and those whose words are not paths at all
+                                       "sleep", "true", "false", ":", "date", "seq", "expr", "uname", "whoami", "id", "nproc", "uptime", "hostname", "pwd"]
+    /// What makes `find` change files (it reads otherwise).
+    static let findActions: Set<String> = ["-delete", "-exec", "-execdir", "-ok", "-okdir", "-fprint", "-fprint0", "-fprintf", "-fls"]
     static let harmlessDevices: Set<String> = ["/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero", "/dev/random", "/dev/urandom"]
     static let downloaders: Set<String> = ["curl", "wget", "fetch", "aria2c"]
     static let interpreters: Set<String> = ["sh", "bash", "zsh", "dash", "ksh", "fish", "python", "python3", "perl", "ruby", "node", "php"]

@@ -1,19 +1,21 @@
 import AgentProtocol
 import ArgumentParser
 import CurlTransport
+import Exec
 import Foundation
 import LLMClient
 import ServeClient
 import Store
 
-/// `talaria bench crash`: kill -9 of `talaria -p` and `talaria serve` (this binary) at random
-/// moments of scripted turns that stream and run tools, and after each: the database's
-/// integrity, the search index against its table, every message the agent had shown as done
-/// still stored, no tool process of the killed agent left, and the next start working.
+/// `talaria bench crash`: kill -9 of `talaria -p`, `talaria serve` and the TUI (this binary) at
+/// random moments of scripted turns that run tools (`sleep`, so one is often running) and stream
+/// their answer, and after each: the database's integrity, the search index against its table,
+/// every message the agent had shown as done still stored, no process of the killed agent left
+/// (found by a variable only its environment carries), and the next start working.
 struct CrashBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "crash",
-                                                    abstract: "kill -9 of -p and serve at random moments: integrity, index, shown messages kept, no orphans, next start.")
-    @Option(help: "Kills in all (half -p, half serve).") var runs = 100
+                                                    abstract: "kill -9 of -p, serve and the TUI at random moments: integrity, index, shown messages kept, no orphans, next start.")
+    @Option(help: "Kills in all (a third each of -p, serve and the TUI).") var runs = 100
 
     func run() async throws {
         // A killed server's socket must fail a write, not end this process.
@@ -27,24 +29,45 @@ struct CrashBench: AsyncParsableCommand {
         var env = ProcessInfo.processInfo.environment
         env["TALARIA_HOME"] = home
         env["NO_COLOR"] = "1"
+        env["TALARIA_LOCAL_PORTS"] = "9"
+        // Every process a killed agent started inherits this; none may be left after the kill.
+        let lineage = "TALARIA_BENCH_CRASH=\(getpid())"
+        env["TALARIA_BENCH_CRASH"] = String(getpid())
+        // The TUI says a turn is done on the terminal (OSC 9) when it is not focused (every turn here takes over 1 s).
+        try "notify: osc9\nnotify_after: 1\n".write(toFile: home + "/config.yaml", atomically: true, encoding: .utf8)
         let model = ["--base-url", llm.baseURL, "--model", "fake-model"]
         let db = home + "/state.db"
         let marker = "crash-marker-\(getpid())"
 
-        var sound = 0, indexed = 0, kept = 0, shownTotal = 0, restarts = 0, orphans = 0, checked = 0
+        var sound = 0, indexed = 0, kept = 0, shownTotal = 0, restarts = 0, orphans = 0, checked = 0, killedInTool = 0
         var problems: [String] = []
         for i in 0..<runs {
-            let delay = Double.random(in: 0.05...1.0)
-            let prompt = "\(marker) \(i) rounds=2 stream=400 rate=800"
+            // A turn: a `sleep 0.2` and a `nohup sleep 3 | cat` tool call, then 400 tokens streamed in 0.5 s.
+            // A kill during the second leaves a process that a missing clean-up would show for seconds.
+            let delay = Double.random(in: 0.05...4.2)
+            let prompt = "\(marker) \(i) rounds=2 sleep=0.2 sleep2=3 stream=400 rate=800"
             var shown = 0
-            if i % 2 == 0 {
+            if i % 3 == 0 {
                 let out = Pipe()
                 let p = try Self.start(binary, ["-p", prompt, "--json"] + model, env: env, cwd: home, stdout: out)
                 try await Task.sleep(for: .seconds(delay))
+                if Self.processes(withEnvironment: lineage) > 1 { killedInTool += 1 }
                 kill(p.processIdentifier, SIGKILL)
                 p.waitUntilExit()
                 let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 shown = printed.components(separatedBy: "\"messageCompleted\"").count - 1
+            } else if i % 3 == 2 {
+                var tuiEnv = env
+                tuiEnv["TERM"] = "xterm-256color"
+                let p = try PTYProcess([binary, "tui"] + model, environment: tuiEnv, cwd: home, cols: 100, rows: 30)
+                guard var screen = p.read(until: "F1 help", limit: 20) else { problems.append("run \(i): the TUI did not start"); continue }
+                p.write("\u{1B}[O") // focus out: the TUI reports finished turns
+                p.write(prompt + "\r")
+                screen += p.read(quiet: delay, limit: delay)
+                if Self.processes(withEnvironment: lineage) > 1 { killedInTool += 1 }
+                kill(p.pid, SIGKILL)
+                screen += p.read(quiet: 0.2, limit: 2)
+                shown = String(decoding: screen, as: UTF8.self).components(separatedBy: "\u{1B}]9;Talaria finished").count - 1
             } else {
                 let err = Pipe()
                 let p = try Self.start(binary, ["serve", "--listen", "127.0.0.1:0"] + model, env: env, cwd: home, stderr: err)
@@ -56,6 +79,7 @@ struct CrashBench: AsyncParsableCommand {
                 let follower = Task { for try await e in client.events(s.id) { if case .messageCompleted = e.event { counter.add() } } }
                 _ = try await client.submit(.userTurn(UserTurn(text: prompt)), to: s.id)
                 try await Task.sleep(for: .seconds(delay))
+                if Self.processes(withEnvironment: lineage) > 1 { killedInTool += 1 }
                 kill(p.processIdentifier, SIGKILL)
                 p.waitUntilExit()
                 follower.cancel()
@@ -78,8 +102,13 @@ struct CrashBench: AsyncParsableCommand {
                 let answers = try hits.map { try store.messages(sessionID: $0.id).filter { $0.message.role == .assistant }.count } ?? 0
                 if answers >= shown { kept += 1 } else { problems.append("run \(i): \(shown) answers shown, \(answers) stored") }
             } catch { problems.append("run \(i): cannot reopen: \(error)") }
-            // No tool process of the killed agent is left.
-            if Self.processes(containing: marker) > 0 { orphans += 1 }
+            // No process of the killed agent is left (its guardian needs a moment to see it gone).
+            var left = Self.processes(withEnvironment: lineage)
+            for _ in 0..<50 where left > 0 {
+                try await Task.sleep(for: .milliseconds(20))
+                left = Self.processes(withEnvironment: lineage)
+            }
+            if left > 0 { orphans += 1; problems.append("run \(i): \(left) processes left") }
             // The next start works.
             if i % 5 == 4 {
                 let after = try Self.start(binary, ["-p", "after \(i)"] + model, env: env, cwd: home)
@@ -87,7 +116,8 @@ struct CrashBench: AsyncParsableCommand {
                 if after.terminationStatus == 0 { restarts += 1 } else { problems.append("run \(i): the next start exited \(after.terminationStatus)") }
             }
         }
-        print("FIGURE crash: \(checked) kill -9 (\(checked / 2 + checked % 2) of -p, \(checked / 2) of serve), at random moments of streaming turns with tools")
+        let (ofP, ofServe) = ((checked + 2) / 3, (checked + 1) / 3)
+        print("FIGURE crash: \(checked) kill -9 (\(ofP) of -p, \(ofServe) of serve, \(checked - ofP - ofServe) of the TUI), at random moments of turns with tools and a streamed answer; \(killedInTool) while a tool ran")
         print("FIGURE crash: integrity ok \(sound)/\(checked); index agrees \(indexed)/\(checked); shown answers stored \(kept)/\(checked) (\(shownTotal) shown); "
               + "runs leaving a process \(orphans); next start ok \(restarts)/\(checked / 5)")
         for p in problems.prefix(10) { print("  \(p)") }
@@ -107,12 +137,14 @@ struct CrashBench: AsyncParsableCommand {
         return p
     }
 
-    /// Processes whose command line holds `marker` (a tool the killed agent started would).
-    static func processes(containing marker: String) -> Int {
+    /// Processes (other than this one) whose environment holds `entry`: what an agent started
+    /// with it, and everything those started.
+    static func processes(withEnvironment entry: String) -> Int {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        let needle = Array(entry.utf8)
         return entries.filter { Int($0) != nil && Int32($0) != getpid() }.filter { pid in
-            guard let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-            return String(decoding: raw, as: UTF8.self).contains(marker)
+            guard let raw = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+            return raw.split(separator: 0).contains { Array($0) == needle }
         }.count
     }
 }

@@ -5,7 +5,8 @@ import Synchronization
 ///
 /// Answers `/v1/chat/completions` with SSE: while the conversation after the last user message
 /// has fewer assistant tool-call messages than `rounds=N` in the first user message, one
-/// `terminal {"command":"true"}` call; then a short text answer. One thread per connection.
+/// `terminal {"command":"true"}` call (`sleep N` with `sleep=N`, and from the second call on `nohup sleep M | cat` with `sleep2=M`); then a short text answer, or
+/// with `stream=N` a paced stream. One thread per connection.
 final class InstantLLMServer: @unchecked Sendable {
     let port: UInt16
     private let fd: Int32
@@ -69,7 +70,7 @@ final class InstantLLMServer: @unchecked Sendable {
             let body = Data(data[h..<(h + contentLength)])
             data.removeFirst(h + contentLength)
             let response: String
-            if head.hasPrefix("POST") && head.contains("/chat/completions"), let (tokens, rate) = streamRequest(body) {
+            if head.hasPrefix("POST") && head.contains("/chat/completions"), let (tokens, rate) = streamRequest(body), toolRoundsDone(body) {
                 streamSlowly(c, tokens: tokens, rate: rate)
                 return
             } else if head.hasPrefix("POST") && head.contains("/chat/completions") {
@@ -87,6 +88,13 @@ final class InstantLLMServer: @unchecked Sendable {
     private static func streamRequest(_ body: Data) -> (Int, Double)? {
         let scan = RequestScan(body)
         return scan.number("stream=").map { (Int($0), scan.number("rate=") ?? 2000) }
+    }
+
+    /// Whether a turn's `rounds=N` tool calls (if any) are all made, so its answer is due.
+    private static func toolRoundsDone(_ body: Data) -> Bool {
+        let scan = RequestScan(body)
+        let rounds = Int(scan.number("rounds=") ?? 0)
+        return rounds == 0 || !scan.has(#""tools":"#) || scan.resultsAfterLastUser >= rounds
     }
 
     /// Streams markdown-ish words at a fixed rate (paced against the clock, not by sleeps
@@ -132,7 +140,10 @@ final class InstantLLMServer: @unchecked Sendable {
             event(#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_d","type":"function","function":{"name":"delegate_task","arguments":"{\"tasks\": [\#(tasks)]}"}}]},"finish_reason":null}]}"#)
             event(#"{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#)
         } else if hasTools && done < rounds {
-            event(#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_\#(done)","type":"function","function":{"name":"terminal","arguments":"{\"command\":\"true\"}"}}]},"finish_reason":null}]}"#)
+            // The second sleep ignores the hangup a closing terminal sends (only an explicit kill ends it).
+            let second = done > 0 ? scan.number("sleep2=").map { "nohup sleep \(String(format: "%g", $0)) | cat" } : nil
+            let command = second ?? scan.number("sleep=").map { "sleep \(String(format: "%g", $0))" } ?? "true"
+            event(#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_\#(done)","type":"function","function":{"name":"terminal","arguments":"{\"command\":\"\#(command)\"}"}}]},"finish_reason":null}]}"#)
             event(#"{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#)
         } else {
             for piece in ["Hello", "! ", "Done", "."] { event(#"{"choices":[{"index":0,"delta":{"content":"\#(piece)"},"finish_reason":null}]}"#) }

@@ -1,6 +1,9 @@
 #define _GNU_SOURCE
 #include "cpty.h"
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -43,6 +46,60 @@ static pid_t spawn(const char *const argv[], const char *const envp[], const cha
     return pid;
 }
 
+/* The guardian: a small shell started with the first command, in a session of its own, that
+   reads "+ PGID" and "- PGID" lines from a socket only this process holds. When the socket
+   closes — this process ended, however (kill -9 too) — it kills every group still listed, so
+   no command outlives the agent that started it. Groups are listed at spawn and struck off
+   when tl_wait reaps them. */
+static const char guard_script[] =
+    "trap '' HUP INT TERM QUIT PIPE\n"
+    "g=' '\n"
+    "while read -r op p; do\n"
+    "  case $op in\n"
+    "    +) g=\"$g$p \" ;;\n"
+    "    -) case $g in *\" $p \"*) g=\"${g%% $p *} ${g#* $p }\" ;; esac ;;\n"
+    "  esac\n"
+    "done\n"
+    "for p in $g; do kill -HUP -$p; kill -KILL -$p; done 2>/dev/null\n";
+
+static int guard_fd = -1;
+static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
+static pid_t guard_pid = -1;
+
+static pid_t spawn(const char *const argv[], const char *const envp[], const char *cwd,
+                   posix_spawn_file_actions_t *fa);
+
+static void guard_start(void) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    const char *argv[] = {"/bin/sh", "-c", guard_script, "talaria-guard", NULL};
+    const char *envp[] = {"PATH=/usr/bin:/bin", NULL};
+    guard_pid = spawn(argv, envp, "/", &fa);
+    posix_spawn_file_actions_destroy(&fa);
+    close(sv[1]);
+    if (guard_pid < 0) { close(sv[0]); return; }
+    guard_fd = sv[0];
+}
+
+static void guard_note(char op, pid_t pgid) {
+    if (pgid <= 0) return;
+    if (op == '+') pthread_once(&guard_once, guard_start);
+    if (guard_fd < 0) return;
+    char line[32];
+    int n = snprintf(line, sizeof line, "%c %d\n", op, (int)pgid);
+    pthread_mutex_lock(&guard_lock);
+    (void)send(guard_fd, line, (size_t)n, MSG_NOSIGNAL);
+    pthread_mutex_unlock(&guard_lock);
+}
+
+pid_t tl_guardian_pid(void) { return guard_pid; }
+
 pid_t tl_pty_spawn(const char *const argv[], const char *const envp[], const char *cwd,
                    unsigned short rows, unsigned short cols, int *master_fd) {
     int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -62,6 +119,7 @@ pid_t tl_pty_spawn(const char *const argv[], const char *const envp[], const cha
     pid_t pid = spawn(argv, envp, cwd, &fa);
     posix_spawn_file_actions_destroy(&fa);
     if (pid < 0) { int e = errno; close(master); errno = e; return -1; }
+    guard_note('+', pid);
     fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
     *master_fd = master;
     return pid;
@@ -80,6 +138,7 @@ pid_t tl_pipe_spawn(const char *const argv[], const char *const envp[], const ch
     int e = errno;
     close(fds[1]);
     if (pid < 0) { close(fds[0]); errno = e; return -1; }
+    guard_note('+', pid);
     fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
     *out_fd = fds[0];
     return pid;
@@ -101,6 +160,7 @@ pid_t tl_stdio_spawn(const char *const argv[], const char *const envp[], const c
     int e = errno;
     close(in[0]); close(out[1]); close(err[1]);
     if (pid < 0) { close(in[1]); close(out[0]); close(err[0]); errno = e; return -1; }
+    guard_note('+', pid);
     *in_fd = in[1];
     *out_fd = out[0];
     *err_fd = err[0];
@@ -119,6 +179,7 @@ pid_t tl_wait(pid_t pid, int *status, int nohang) {
     pid_t r;
     do { r = waitpid(pid, &st, nohang ? WNOHANG : 0); } while (r < 0 && errno == EINTR);
     if (r > 0) {
+        guard_note('-', r);
         if (WIFEXITED(st)) *status = WEXITSTATUS(st);
         else if (WIFSIGNALED(st)) *status = 128 + WTERMSIG(st);
         else *status = -1;

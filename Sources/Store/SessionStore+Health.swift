@@ -42,7 +42,8 @@ extension SessionStore {
                 h.sessions = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM session") ?? 0
                 h.messages = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message") ?? 0
                 let last = try Int64.fetchOne(db, sql: "SELECT last_id FROM index_state WHERE name = 'message_fts'") ?? 0
-                h.shouldBeIndexed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message WHERE id <= ?", arguments: [last]) ?? 0
+                // Messages without text (a tool call alone) have nothing to index.
+                h.shouldBeIndexed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message WHERE id <= ? AND content <> ''", arguments: [last]) ?? 0
                 h.indexed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message_fts_docsize") ?? 0
                 h.pending = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message WHERE id > ?", arguments: [last]) ?? 0
                 return h

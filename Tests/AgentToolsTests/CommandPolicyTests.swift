@@ -112,6 +112,18 @@ struct CommandPolicyTests {
         #expect(line.nested == ["whoami", "date"])
     }
 
+    @Test("working in Talaria's own folder: commands whose words are not paths run; writing there asks")
+    func inTalariaHome() {
+        let p = CommandPolicy(workspace: "/home/u/.talaria", home: "/home/u", talariaHome: "/home/u/.talaria")
+        for command in ["sleep 0.3", "true", "date +%s", "seq 3", "uname -a", "ls skills", "cat config.yaml"] {
+            #expect(p.reason(command) == nil, "\(command) was flagged: \(p.reason(command) ?? "")")
+        }
+        #expect(p.reason("touch hooks.yaml")?.contains("Talaria's own settings") == true)
+        #expect(p.reason("echo x > config.yaml")?.contains("Talaria's own settings") == true)
+        #expect(p.reason("find hooks -delete")?.contains("Talaria's own settings") == true)
+        #expect(p.reason("find . -name '*.yaml' -exec rm {} +")?.contains("Talaria's own settings") == true)
+    }
+
     @Test("without a workspace, every absolute or home path is outside; relative paths are not")
     func noWorkspace() {
         let p = CommandPolicy(workspace: nil, home: "/home/u")

@@ -225,6 +225,38 @@ struct HeadlessTests {
         #expect(search.stdout.contains("user: crash test"), "\(search.stdout)")
     }
 
+    @Test("kill -9 while a command runs: the command (and what it started) goes with the agent")
+    func noOrphans() async throws {
+        let home = TalariaHome()
+        let mark = "orphan-check-\(UUID().uuidString)"
+        // A pipeline whose first part ignores the hangup that the terminal's closing sends: the shell and
+        // both children must all go.
+        let (p, _, _) = try home.start(["-p", "orphans rounds=1 cmd=nohup%20sleep%2060%20|%20cat", "--base-url", server.baseURL],
+                                       extraEnv: ["TALARIA_TEST_LINEAGE": mark])
+        func lineage() -> [Int32] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init).filter { pid in
+                pid != p.processIdentifier && (FileManager.default.contents(atPath: "/proc/\(pid)/environ").map {
+                    $0.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == "TALARIA_TEST_LINEAGE=\(mark)" }
+                } ?? false)
+            }
+        }
+        var running: [Int32] = []
+        for _ in 0..<200 where running.count < 2 {
+            try await Task.sleep(for: .milliseconds(50))
+            running = lineage()
+        }
+        #expect(running.count >= 2, "the command never started (\(running))")
+        kill(p.processIdentifier, SIGKILL)
+        await waitForExit(p)
+        var left = lineage()
+        for _ in 0..<100 where !left.isEmpty {
+            try await Task.sleep(for: .milliseconds(50))
+            left = lineage()
+        }
+        #expect(left.isEmpty, "processes outlived the killed agent: \(left)")
+        for pid in left { kill(pid, SIGKILL) }
+    }
+
     @Test("a bad config names file, line and key, and exits 2")
     func badConfig() async throws {
         let home = TalariaHome()

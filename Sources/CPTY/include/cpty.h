@@ -22,6 +22,12 @@ pid_t tl_pipe_spawn(const char *const argv[], const char *const envp[], const ch
 pid_t tl_stdio_spawn(const char *const argv[], const char *const envp[], const char *cwd,
                      int *in_fd, int *out_fd, int *err_fd);
 
+/// The three spawners above list each child's process group with a guardian process (started
+/// with the first child, in a session of its own) that kills every group still listed when this
+/// process ends, however it ends: no command outlives the agent that started it. tl_wait strikes a
+/// reaped child off. The guardian's pid, or -1 before the first child or if it could not start.
+pid_t tl_guardian_pid(void);
+
 /// Resizes the pseudo-terminal.
 int tl_pty_resize(int master_fd, unsigned short rows, unsigned short cols);
 
