@@ -17,7 +17,7 @@ public struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure start-up, agent loop, indexing, search, the TUI and skills; prints FIGURE lines.",
         subcommands: [All.self, OneShot.self, Loop.self, CrashBench.self, Search.self, TUIBench.self, SkillsBench.self, MCPBench.self, ExecBench.self,
-                      CacheBench.self, ServeBench.self, DelegateBench.self, CheckpointBench.self, GatewayBench.self]
+                      CacheBench.self, ServeBench.self, DelegateBench.self, CheckpointBench.self, GatewayBench.self, SoakBench.self]
     )
 
     struct All: AsyncParsableCommand {

@@ -4,9 +4,11 @@ import Synchronization
 /// A minimal, instant OpenAI-compatible server on 127.0.0.1 for `talaria bench`.
 ///
 /// Answers `/v1/chat/completions` with SSE: while the conversation after the last user message
-/// has fewer assistant tool-call messages than `rounds=N` in the first user message, one
-/// `terminal {"command":"true"}` call (`sleep N` with `sleep=N`, and from the second call on `nohup sleep M | cat` with `sleep2=M`); then a short text answer, or
-/// with `stream=N` a paced stream. One thread per connection.
+/// has fewer assistant tool-call messages than `rounds=N` in the first user message, one tool
+/// call, then a short text answer (with `stream=N rate=R`, N tokens paced at R a second). The call
+/// is `terminal {"command":"true"}`; `sleep N` with `sleep=N`; from the second call on
+/// `nohup sleep M | cat` with `sleep2=M`; with `use=a,b,c` the calls cycle through those tools.
+/// One thread per connection.
 final class InstantLLMServer: @unchecked Sendable {
     let port: UInt16
     private let fd: Int32
@@ -143,7 +145,15 @@ final class InstantLLMServer: @unchecked Sendable {
             // The second sleep ignores the hangup a closing terminal sends (only an explicit kill ends it).
             let second = done > 0 ? scan.number("sleep2=").map { "nohup sleep \(String(format: "%g", $0)) | cat" } : nil
             let command = second ?? scan.number("sleep=").map { "sleep \(String(format: "%g", $0))" } ?? "true"
-            event(#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_\#(done)","type":"function","function":{"name":"terminal","arguments":"{\"command\":\"\#(command)\"}"}}]},"finish_reason":null}]}"#)
+            // `use=a,b,c`: the calls cycle through these tools instead of the terminal alone.
+            let tools = scan.word("use=").map { $0.split(separator: ",").map(String.init) } ?? []
+            let name = tools.isEmpty ? "terminal" : tools[done % tools.count]
+            let arguments = switch name {
+            case "terminal": #"{\"command\":\"\#(command)\"}"#
+            case "session_search": #"{\"query\":\"soak\"}"#
+            default: "{}"
+            }
+            event(#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_\#(done)","type":"function","function":{"name":"\#(name)","arguments":"\#(arguments)"}}]},"finish_reason":null}]}"#)
             event(#"{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#)
         } else {
             for piece in ["Hello", "! ", "Done", "."] { event(#"{"choices":[{"index":0,"delta":{"content":"\#(piece)"},"finish_reason":null}]}"#) }
@@ -169,6 +179,15 @@ private struct RequestScan {
         guard let r = index(of: key, from: 0) else { return nil }
         let digits = bytes[(r + key.utf8.count)...].prefix { ($0 >= 48 && $0 <= 57) || $0 == 46 }
         return Double(String(decoding: digits, as: UTF8.self))
+    }
+
+    /// The word after the first `key` (letters, digits, `_`, `-` and `,`), if any.
+    func word(_ key: String) -> String? {
+        guard let r = index(of: key, from: 0) else { return nil }
+        let chars = bytes[(r + key.utf8.count)...].prefix { b in
+            (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 || b == 45 || b == 44
+        }
+        return chars.isEmpty ? nil : String(decoding: chars, as: UTF8.self)
     }
 
     /// Tool results after the last user message: the calls already made this turn.
