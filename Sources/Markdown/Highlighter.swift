@@ -139,7 +139,8 @@ public enum Highlighter {
                 emit(s[i..<j], styles.variable); i = j; continue
             }
             if c.isNumber || (c == "." && s.index(after: i) < s.endIndex && s[s.index(after: i)].isNumber) {
-                var j = i
+                // Past the first character whatever it is: `²` or `٣` is a number but no hex digit.
+                var j = s.index(after: i)
                 while j < s.endIndex, s[j].isHexDigit || s[j] == "." || s[j] == "_" || s[j] == "x" { j = s.index(after: j) }
                 emit(s[i..<j], styles.number); i = j; continue
             }

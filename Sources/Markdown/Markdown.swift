@@ -106,7 +106,18 @@ private struct Renderer {
         let gutter = Span("│ ", styles.codeGutter)
         let inner = max(1, width - 2)
         var out: [StyledLine] = []
-        if !language.isEmpty { out.append(StyledLine([Span("╭ " + language, styles.codeGutter)])) }
+        if !language.isEmpty {
+            // The fence's info string is the writer's (or a model's): cut to the width, by columns.
+            var label = "╭ "
+            var used = 2
+            for c in language {
+                let w = DisplayWidth.of(c)
+                if used + w > max(width, 2) { break }
+                label.append(c)
+                used += w
+            }
+            out.append(StyledLine([Span(label, styles.codeGutter)]))
+        }
         for line in Highlighter.highlight(code, language: language, styles: styles.code) {
             // Code keeps its spaces: hard-wrap by width only.
             var current = StyledLine()

@@ -81,6 +81,8 @@ public enum StrictYAML {
         /// A block node whose lines start at `indent`.
         mutating func block(indent: Int) throws(YAMLError) -> YAMLValue {
             skipBlank()
+            // Only blank lines were left (an item of nothing but tabs): an empty value.
+            guard i < lines.count else { return .string("") }
             let line = lines[i]
             let body = line.dropFirst(indent)
             if body == "-" || body.hasPrefix("- ") { return try sequence(indent: indent) }
@@ -96,6 +98,8 @@ public enum StrictYAML {
                 let body = lines[i].dropFirst(indent)
                 guard body == "-" || body.hasPrefix("- ") else { break }
                 let rest = body.dropFirst(1).drop { $0 == " " }
+                // As PyYAML: a tab cannot start a value.
+                if rest.hasPrefix("\t") { throw YAMLError(line: i + 1, message: "a tab cannot start a value") }
                 if rest.isEmpty || rest.hasPrefix("#") {
                     i += 1
                     skipBlank()

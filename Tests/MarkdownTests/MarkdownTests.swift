@@ -51,6 +51,19 @@ struct MarkdownTests {
         #expect(lines[3].spans.contains(Span("42", styles.number)))
     }
 
+    @Test("found by the fuzzer: a fence's long info string is cut to the width")
+    func longInfoString() {
+        let lines = Markdown.render("```sh/m" + String(repeating: "\u{FFFD}", count: 30) + "ake run    # install{\necho\n```", width: 36)
+        #expect(lines.first?.text.hasPrefix("╭ sh/m") == true)
+        for line in lines { #expect(line.width <= 36, "\(line.text)") }
+    }
+
+    @Test("found by the fuzzer: a number that is no hex digit (², ٣) is highlighted, not looped on forever")
+    func unicodeDigits() {
+        let lines = Highlighter.highlight("x = 2² + ٣\necho ½", language: "sh", styles: CodeStyles())
+        #expect(lines.map(\.text) == ["x = 2² + ٣", "echo ½"])
+    }
+
     @Test("tables fit the width with box borders; cells wrap when the table is too wide")
     func table() {
         let md = "| Name | Size |\n|---|--:|\n| a.txt | 10 |\n| 中文.md | 2000 |"

@@ -129,6 +129,14 @@ struct StrictYAMLTests {
         }
     }
 
+    @Test("found by the fuzzer: an item of only a tab is refused with its line, not read past the end")
+    func tabItem() throws {
+        for (text, line) in [("- \t", 1), ("\n\n- \t\n", 3), ("a:\n  - x\n  - \t", 3)] {
+            do { _ = try StrictYAML.parse(text); Issue.record("\(text.debugDescription) was read") } catch { #expect(error.line == line, "\(text.debugDescription)") }
+        }
+        #expect(throws: SkillError.self) { try SkillFile.parse("---\n\r- \t\n---\nbody", path: "SKILL.md") }
+    }
+
     @Test("Python's printed form for nested metadata values")
     func pythonRepr() {
         #expect(SkillProperties.pythonString(.map([("inner", .string("value"))])) == "{'inner': 'value'}")
