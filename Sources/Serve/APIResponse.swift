@@ -32,18 +32,8 @@ enum API {
         do { buffer = try await request.collectBody(upTo: maxBody) } catch {
             return .failure(APIFailure(.contentTooLarge, "request_too_large", "the body is over \(maxBody >> 20) MiB"))
         }
-        let data = Data(buffer.readableBytesView)
-        if data.isEmpty, let empty { return .success(empty) }
-        do { return .success(try JSONDecoder().decode(T.self, from: data)) } catch let DecodingError.keyNotFound(key, _) {
-            return .failure(APIFailure(.badRequest, "invalid_request", "the body lacks \"\(key.stringValue)\""))
-        } catch let DecodingError.typeMismatch(_, context) {
-            let at = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return .failure(APIFailure(.badRequest, "invalid_request", "\"\(at)\" has the wrong type: \(context.debugDescription)"))
-        } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
-            return .failure(APIFailure(.badRequest, "invalid_request", "the body is not JSON"))
-        } catch {
-            return .failure(APIFailure(.badRequest, "invalid_request", "the body does not fit: \(error)"))
-        }
+        return RequestBodies.decode(type, from: Data(buffer.readableBytesView), emptyIs: empty)
+            .mapError { APIFailure(.badRequest, "invalid_request", $0.message) }
     }
 }
 

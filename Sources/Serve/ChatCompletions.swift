@@ -22,32 +22,6 @@ struct ChatCompletions: Sendable {
 
     static let sessionHeader = HTTPField.Name("X-Talaria-Session")!
 
-    struct Body: Decodable {
-        var model: String?
-        var messages: [Message]
-        var stream: Bool?
-    }
-
-    struct Message: Decodable {
-        var role: String
-        var content: String
-
-        enum CodingKeys: String, CodingKey { case role, content }
-        struct Part: Decodable { var type: String; var text: String? }
-
-        init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            role = try c.decode(String.self, forKey: .role)
-            if let text = try? c.decodeIfPresent(String.self, forKey: .content) {
-                content = text
-            } else if let parts = try? c.decodeIfPresent([Part].self, forKey: .content) {
-                content = parts.compactMap { $0.type == "text" ? $0.text : nil }.joined(separator: "\n")
-            } else {
-                content = ""
-            }
-        }
-    }
-
     func register(on router: Router<BasicRequestContext>) {
         router.get("/v1/models") { _, _ in
             API.json(["object": AnyEncodable("list"),
@@ -57,8 +31,8 @@ struct ChatCompletions: Sendable {
     }
 
     func complete(_ request: Request) async -> Response {
-        let body: Body
-        switch await API.decode(Body.self, from: request) {
+        let body: ChatRequest
+        switch await API.decode(ChatRequest.self, from: request) {
         case .success(let b): body = b
         case .failure(let f): return f.response
         }
@@ -181,7 +155,7 @@ struct ChatCompletions: Sendable {
     }
 
     /// The earlier messages of a request without a session, for the model to read first.
-    static func withHistory(_ earlier: [Message], then text: String) -> String {
+    static func withHistory(_ earlier: [ChatRequest.Message], then text: String) -> String {
         let lines = earlier.filter { !$0.content.isEmpty }.map { "\($0.role): \($0.content)" }
         guard !lines.isEmpty else { return text }
         return "<conversation_so_far>\n" + lines.joined(separator: "\n\n") + "\n</conversation_so_far>\n\n" + text

@@ -35,32 +35,6 @@ struct SessionRoutes: Sendable {
         var lastSeq: Int?
     }
 
-    struct CreateBody: Decodable {
-        var cwd: String?
-        var model: String?
-        /// Continue this stored session (id or unique prefix).
-        var resume: String?
-    }
-
-    struct ForkBody: Decodable {
-        /// The last message the fork keeps (its id in `GET /sessions/{id}/messages`); all when absent.
-        var through: Int64?
-        var model: String?
-    }
-
-    struct PromptBody: Decodable {
-        var text: String
-    }
-
-    struct ApprovalBody: Decodable {
-        var decision: ApprovalDecision
-    }
-
-    struct AnswerBody: Decodable {
-        /// The user's words or the choice picked; null or absent: skipped.
-        var answer: String?
-    }
-
     struct Accepted: Encodable {
         var submission: Int
     }
