@@ -29,7 +29,8 @@ test: deps
 assets:
 	@bash scripts/embed-assets.sh
 
-# Fuzz the SSE and tool-call parsers (FUZZ_SECONDS, default 600).
+# Fuzz every parser of outside input, one libFuzzer target each (FUZZ_SECONDS each, default 600;
+# FUZZ_TARGETS picks some; scripts/fuzz.sh lists them).
 fuzz: deps
 	@bash scripts/fuzz.sh
 

@@ -114,3 +114,21 @@ public struct ToolSpec: Sendable, Hashable, Codable {
         self.parameters = parameters
     }
 }
+
+extension JSONWriter {
+    /// `[{"id":…,"type":"function","function":{"name":…,"arguments":…}}, …]`, the wire and storage form of tool calls.
+    public mutating func toolCalls(_ calls: [ToolCall]) {
+        raw("[")
+        for (i, c) in calls.enumerated() {
+            if i > 0 { raw(",") }
+            raw("{\"id\":")
+            string(c.id)
+            raw(",\"type\":\"function\",\"function\":{\"name\":")
+            string(c.name)
+            raw(",\"arguments\":")
+            string(c.arguments)
+            raw("}}")
+        }
+        raw("]")
+    }
+}

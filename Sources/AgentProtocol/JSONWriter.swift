@@ -65,20 +65,4 @@ public struct JSONWriter: Sendable {
         string(k)
         bytes.append(0x3A)
     }
-
-    /// `[{"id":…,"type":"function","function":{"name":…,"arguments":…}}, …]`, the wire and storage form of tool calls.
-    public mutating func toolCalls(_ calls: [ToolCall]) {
-        bytes.append(0x5B)
-        for (i, c) in calls.enumerated() {
-            if i > 0 { bytes.append(0x2C) }
-            raw("{\"id\":")
-            string(c.id)
-            raw(",\"type\":\"function\",\"function\":{\"name\":")
-            string(c.name)
-            raw(",\"arguments\":")
-            string(c.arguments)
-            raw("}}")
-        }
-        bytes.append(0x5D)
-    }
 }

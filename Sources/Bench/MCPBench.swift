@@ -45,7 +45,7 @@ struct MCPBench: AsyncParsableCommand {
             await last?.stop()
             last = hub
         }
-        guard let hub = last, let found = await hub.currentTools().first(where: { $0.name == MCPTool.qualifiedName(server: "bench", tool: tool) }) else {
+        guard let hub = last, let found = await hub.currentTools().first(where: { $0.name == MCPNames.qualified(server: "bench", tool: tool) }) else {
             printError("talaria: no tool \(tool) on the server")
             throw ExitStatus.usage
         }

@@ -61,7 +61,7 @@ struct MCPCallCommand: AsyncParsableCommand {
         }
         await hub.start()
         await hub.waitUntilSettled(seconds: 60)
-        let name = MCPTool.qualifiedName(server: server, tool: tool)
+        let name = MCPNames.qualified(server: server, tool: tool)
         guard let found = await hub.currentTools().first(where: { $0.name == name }) else {
             let status = await hub.statusList.first { $0.name == server }
             printError("talaria: " + (status.map { "\(server) has no tool \(tool) (\($0.summary()); tools: \($0.tools.joined(separator: ", ")))" }

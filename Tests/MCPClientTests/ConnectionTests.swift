@@ -11,10 +11,10 @@ import Testing
 struct BridgeTests {
     @Test("names are mcp__server__tool with anything outside [A-Za-z0-9_-] replaced")
     func names() {
-        #expect(MCPTool.qualifiedName(server: "git", tool: "git_status") == "mcp__git__git_status")
-        #expect(MCPTool.qualifiedName(server: "my-srv", tool: "files/read.v2") == "mcp__my-srv__files_read_v2")
-        let long1 = MCPTool.qualifiedName(server: "server", tool: String(repeating: "a", count: 70) + "1")
-        let long2 = MCPTool.qualifiedName(server: "server", tool: String(repeating: "a", count: 70) + "2")
+        #expect(MCPNames.qualified(server: "git", tool: "git_status") == "mcp__git__git_status")
+        #expect(MCPNames.qualified(server: "my-srv", tool: "files/read.v2") == "mcp__my-srv__files_read_v2")
+        let long1 = MCPNames.qualified(server: "server", tool: String(repeating: "a", count: 70) + "1")
+        let long2 = MCPNames.qualified(server: "server", tool: String(repeating: "a", count: 70) + "2")
         #expect(long1.count == 64 && long2.count == 64 && long1 != long2)
         #expect(long1.hasPrefix("mcp__server__aaaa"))
     }
@@ -45,8 +45,8 @@ struct BridgeTests {
 
     @Test("a schema without a type becomes an object schema; none at all becomes an empty one")
     func schemas() {
-        #expect(MCPTool.parameters(.object(["properties": .object([:])]))["type"] == "object")
-        #expect(MCPTool.parameters(.null) == ["type": "object", "properties": .object([:])])
+        #expect(JSONValue(mcpSchema: .object(["properties": .object([:])]))["type"] == "object")
+        #expect(JSONValue(mcpSchema: .null) == ["type": "object", "properties": .object([:])])
     }
 }
 

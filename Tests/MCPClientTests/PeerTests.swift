@@ -27,7 +27,7 @@ struct PeerTests {
         #expect(await eventually { await isReady(c) })
         #expect(await c.status.tools.sorted() == ["convert_time", "get_current_time"])
         let tool = try #require(await c.tools.first { $0.name == "get_current_time" })
-        let parameters = MCPTool.parameters(tool.inputSchema)
+        let parameters = JSONValue(mcpSchema: tool.inputSchema)
         #expect(parameters["properties"]?["timezone"] != nil)
         let out = await c.call(tool: "get_current_time", arguments: ["timezone": "Asia/Tokyo"], progress: { _ in })
         #expect(out.status == .succeeded)
