@@ -20,7 +20,8 @@ of the conversation, so one server serves every scenario and client retries are 
   retry_after=S   Retry-After seconds for 429 (default 1)
   chaos=P         P % of requests fail at random (seeded by the message and attempt): 429, 500, a cut
                   stream, a malformed chunk, a stream error, no [DONE], a reset, a stall of stall=S
-                  seconds (default 2), an empty answer; GET /chaos counts what was served
+                  seconds (default 2), an empty answer, and in a tool round arguments that are not JSON;
+                  GET /chaos counts what was served
   final=TEXT      final answer (`_` means space; default "Done. The answer is 42.")
   long=N          the final answer is N numbered lines with a fenced code block in the middle
   usage_reject=1  answer 400 to requests that carry stream_options (tests the fallback)
@@ -149,7 +150,11 @@ class Handler(BaseHTTPRequestHandler):
             # conversation and the attempt, so a run is the same every time.
             rng = random.Random(f"{text}|{attempt}")
             if rng.random() * 100 < float(p["chaos"]):
-                fault = rng.choice(["429", "500", "truncated", "malformed", "stream_error", "no_done", "reset", "stall", "empty"])
+                kinds = ["429", "500", "truncated", "malformed", "stream_error", "no_done", "reset", "stall", "empty"]
+                # A tool round can also come back with arguments that are not JSON.
+                if body.get("tools") and rounds_done(body) < int(p.get("rounds", "0")):
+                    kinds.append("bad_json")
+                fault = rng.choice(kinds)
                 with LOCK:
                     CHAOS[fault] = CHAOS.get(fault, 0) + 1
         if fault == "reset":
