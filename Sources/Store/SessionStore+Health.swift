@@ -91,6 +91,7 @@ extension SessionStore {
             try? FileManager.default.removeItem(atPath: temp)
             let w = StoreError.wrap(error)
             throw StoreError(.sqlite, "cannot back up to \(path): \(w.message)", sqliteCode: w.sqliteCode)
+                .on(folder: URL(fileURLWithPath: path).deletingLastPathComponent().path)
         }
     }
 

@@ -77,6 +77,8 @@ public struct ToolRunRecord: Sendable, Hashable {
 /// committed. Reads use the pool's readers and never wait for the writer.
 public final class SessionStore: Sendable {
     let writer: any DatabaseWriter
+    /// The database's folder (nil in memory): a failed write says how full its disk is.
+    let folder: String?
     /// When each session's `updated_at` was last written by ``appendMessage``: the agent's own
     /// messages move it at most every ``touchInterval`` seconds (two fewer pages per commit on
     /// the tool loop's path); a user's message always does.
@@ -99,10 +101,11 @@ public final class SessionStore: Sendable {
             let oldMask = umask(0o077)
             defer { umask(oldMask) }
             writer = try DatabasePool(path: path, configuration: Self.configuration())
+            folder = dir
             try Schema.migrator().migrate(writer)
         } catch {
             let w = StoreError.wrap(error)
-            throw StoreError(.cannotOpen, "cannot open \(path): \(w.message)", sqliteCode: w.sqliteCode)
+            throw StoreError(.cannotOpen, "cannot open \(path): \(w.message)", sqliteCode: w.sqliteCode).on(folder: dir)
         }
     }
 
@@ -110,6 +113,7 @@ public final class SessionStore: Sendable {
     public init(inMemory: Void = ()) throws(StoreError) {
         do {
             writer = try DatabaseQueue(configuration: Self.configuration())
+            folder = nil
             try Schema.migrator().migrate(writer)
         } catch { throw StoreError.wrap(error) }
     }
@@ -327,7 +331,7 @@ public final class SessionStore: Sendable {
     }
 
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do { return try writer.write(body) } catch { throw StoreError.wrap(error) }
+        do { return try writer.write(body) } catch { throw StoreError.wrap(error).on(folder: folder) }
     }
 
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {

@@ -78,4 +78,15 @@ import Testing
     func hints(_ code: Int32, _ words: String) {
         #expect(StoreError(.sqlite, "x", sqliteCode: code).description.contains(words))
     }
+
+    @Test("the disk's state turns an I/O error beside no free space into a full disk, and any failure on a read-only mount into what to do")
+    func diskHints() {
+        var e = StoreError(.sqlite, "x", sqliteCode: 10)
+        e.disk = .init(folder: "/h", freeBytes: 4096, readOnly: false)
+        #expect(e.description.contains("the disk holding /h is full (4 KB free)"))
+        e.disk?.freeBytes = 1 << 30
+        #expect(!e.description.contains("full"))
+        e.disk?.readOnly = true
+        #expect(e.description.contains("/h is on a read-only filesystem"))
+    }
 }
