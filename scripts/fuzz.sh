@@ -21,6 +21,9 @@ OUT=.build-fuzz
 SECONDS_EACH=${FUZZ_SECONDS:-600}
 TARGETS=${FUZZ_TARGETS:-parsers terminal shell memory html gateway skills config ui serve mcp}
 export SWIFT_BACKTRACE=enable=no # a crash is libFuzzer's to report, not a backtracer waiting for a key
+# What a global's one-time initializer allocates (a compiled NSRegularExpression in a `static let`)
+# lives until exit and is not a leak; LeakSanitizer reports it at the end of a run.
+export LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 # sources NAME FILE…: copies FILEs into the target's build folder, dropping the imports of the
 # modules that are compiled into it.
@@ -104,7 +107,7 @@ target_gateway() {
 }
 
 target_skills() {
-    sources skills Sources/Skills/*.swift Fuzz/skills/FuzzSkills.swift
+    sources skills Sources/AgentProtocol/LineEnds.swift Sources/Skills/*.swift Fuzz/skills/FuzzSkills.swift
     build skills
     run skills 4096
 }
@@ -159,4 +162,13 @@ target_mcp() {
     run mcp 4096
 }
 
-for t in $TARGETS; do "target_$t"; done
+# Every target runs even when one finds a crash; the run fails at the end, naming them.
+failed=()
+for t in $TARGETS; do
+    if ! ( "target_$t" ); then failed+=("$t"); fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "fuzz: crashes or build failures in: ${failed[*]} (inputs in ./crash-*)" >&2
+    exit 1
+fi
+echo "fuzz: ${TARGETS// /, }: no crashes"

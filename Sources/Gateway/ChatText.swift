@@ -1,3 +1,4 @@
+import AgentProtocol
 import Foundation
 
 /// Answers shaped for chat: split at a platform's length limit without breaking a code fence,
@@ -70,8 +71,7 @@ public enum ChatText {
 
     /// Lines, whatever the line ends (`\r\n` is one Character in Swift and would not split on `\n`).
     static func lines(_ text: String) -> [Substring] {
-        let normal = text.contains("\r") ? text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n") : text
-        return normal.split(separator: "\n", omittingEmptySubsequences: false)
+        text.withLFLineEnds.split(separator: "\n", omittingEmptySubsequences: false)
     }
 
     // MARK: - Plain text

@@ -1,3 +1,4 @@
+import AgentProtocol
 import Foundation
 
 /// A skill folder's `SKILL.md`, read the way the agentskills.io reference reads it.
@@ -41,10 +42,7 @@ public struct SkillFile: Sendable, Hashable {
 
     /// Splits `text` into front matter and body (CR and CRLF read as LF, as text mode does).
     public static func parse(_ text: String, path: String) throws(SkillError) -> SkillFile {
-        var content = text
-        if content.utf8.contains(13) {
-            content = content.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        }
+        let content = text.withLFLineEnds
         guard content.hasPrefix("---") else { throw SkillError("SKILL.md must start with YAML frontmatter (---)", line: 1) }
         // The reference splits at the first two `---` anywhere, not only on lines of their own.
         let afterOpen = content.index(content.startIndex, offsetBy: 3)
