@@ -49,9 +49,12 @@ run() {
     local name=$1 len=$2; shift 2
     mkdir -p "Fuzz/$name/corpus" "fuzz-corpus-$name"
     echo "== $name: $SECONDS_EACH s"
+    local status=0
     "$OUT/$name/fuzz-$name" -max_total_time="$SECONDS_EACH" -timeout=5 -max_len="$len" -print_final_stats=1 \
-        "fuzz-corpus-$name" "Fuzz/$name/corpus" "$@"
+        "fuzz-corpus-$name" "Fuzz/$name/corpus" "$@" || status=$?
+    # What it found is kept even when it crashed; the crash is still the target's result.
     "$OUT/$name/fuzz-$name" -merge=1 -timeout=5 -max_len="$len" "Fuzz/$name/corpus" "fuzz-corpus-$name" 2>&1 | tail -1
+    return $status
 }
 
 target_parsers() {
@@ -165,7 +168,13 @@ target_mcp() {
 # Every target runs even when one finds a crash; the run fails at the end, naming them.
 failed=()
 for t in $TARGETS; do
-    if ! ( "target_$t" ); then failed+=("$t"); fi
+    # Not under `if`: there bash ignores `set -e` inside the subshell, and a failed build or
+    # fuzzer would count only if it happened to be the target's last command.
+    set +e
+    ( set -e; "target_$t" )
+    status=$?
+    set -e
+    [ $status -eq 0 ] || failed+=("$t")
 done
 if [ ${#failed[@]} -gt 0 ]; then
     echo "fuzz: crashes or build failures in: ${failed[*]} (inputs in ./crash-*)" >&2

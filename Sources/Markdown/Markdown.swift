@@ -57,6 +57,10 @@ public enum Markdown {
 
 private struct Renderer {
     let styles: MarkdownStyles
+    /// The least a container leaves its text: one wide character. A quote, list or code gutter
+    /// that would leave less is not drawn (deeper levels share the last one), so a model's
+    /// hundred nested `>` stay inside the width.
+    static let minText = 2
 
     /// Blocks separated by blank lines (tight list items excepted).
     mutating func blocks(_ nodes: [OpaquePointer], width: Int, tight: Bool = false) -> [StyledLine] {
@@ -91,8 +95,8 @@ private struct Renderer {
             if html.hasSuffix("\n") { html.removeLast() }
             return Wrap.styled([Span(html, styles.quote)], width: width)
         case "block_quote":
-            let inner = blocks(Markdown.children(node), width: max(1, width - 2))
-            return inner.map { $0.prefixed(Span("▎ ", styles.quote)) }
+            guard width - 2 >= Self.minText else { return blocks(Markdown.children(node), width: width) }
+            return blocks(Markdown.children(node), width: width - 2).map { $0.prefixed(Span("▎ ", styles.quote)) }
         case "list":
             return list(node, width: width)
         case "table":
@@ -103,8 +107,9 @@ private struct Renderer {
     }
 
     mutating func codeBlock(_ code: String, language: String, width: Int) -> [StyledLine] {
-        let gutter = Span("│ ", styles.codeGutter)
-        let inner = max(1, width - 2)
+        let hasGutter = width - 2 >= Self.minText
+        let gutter = Span(hasGutter ? "│ " : "", styles.codeGutter)
+        let inner = hasGutter ? width - 2 : max(1, width)
         var out: [StyledLine] = []
         if !language.isEmpty {
             // The fence's info string is the writer's (or a model's): cut to the width, by columns.
@@ -148,8 +153,15 @@ private struct Renderer {
             if Markdown.type(item) == "tasklist" {
                 marker = cmark_gfm_extensions_get_tasklist_item_checked(item) ? "☑ " : "☐ "
             }
+            guard width - markerWidth >= Self.minText else {
+                // No room to indent: the marker on a line of its own, the item below it.
+                out.append(StyledLine(String(marker.prefix { $0 != " " }.prefix(width)), styles.marker))
+                out += blocks(Markdown.children(item), width: width, tight: tight)
+                number += 1
+                continue
+            }
             marker = marker.padding(toDisplayWidth: markerWidth)
-            let body = blocks(Markdown.children(item), width: max(1, width - markerWidth), tight: tight)
+            let body = blocks(Markdown.children(item), width: width - markerWidth, tight: tight)
             let indent = String(repeating: " ", count: markerWidth)
             for (j, line) in (body.isEmpty ? [StyledLine()] : body).enumerated() {
                 out.append(line.prefixed(Span(j == 0 ? marker : indent, j == 0 ? styles.marker : styles.text)))

@@ -58,6 +58,25 @@ struct MarkdownTests {
         for line in lines { #expect(line.width <= 36, "\(line.text)") }
     }
 
+    @Test("found by the fuzzer: containers nested deeper than the width has room for stay inside it",
+          arguments: [4, 8, 40, 120])
+    func deepNesting(width: Int) {
+        let deep = [
+            String(repeating: ">", count: 91) + "\"",
+            String(repeating: "> ", count: 70) + "漢字 and more words to wrap here",
+            (0..<70).map { String(repeating: "  ", count: $0) + "- item \($0) 漢" }.joined(separator: "\n"),
+            String(repeating: "> ", count: 70) + "\n```swift\nlet 漢字 = 1\n```",
+            String(repeating: "> ", count: 60) + "123456789. ordered\n",
+        ]
+        for md in deep {
+            let lines = Markdown.render(md, width: width)
+            #expect(!lines.isEmpty)
+            for line in lines { #expect(line.width <= width, "\(width): \(line.text)") }
+        }
+        // What still fits keeps its gutters.
+        #expect(text("> > quoted") == ["▎ ▎ quoted"])
+    }
+
     @Test("found by the fuzzer: a number that is no hex digit (², ٣) is highlighted, not looped on forever")
     func unicodeDigits() {
         let lines = Highlighter.highlight("x = 2² + ٣\necho ½", language: "sh", styles: CodeStyles())
