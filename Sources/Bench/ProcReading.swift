@@ -4,6 +4,10 @@ import Foundation
 struct ProcReading: Sendable {
     /// Resident memory in bytes (0 when the process is gone).
     var rss = 0
+    /// The part of ``rss`` that is the process's own (heap, stacks: `RssAnon`); the rest is
+    /// file-backed — the binary, its libraries and the database's memory-mapped pages, which
+    /// rise as a search reads the index and are clean pages the kernel reclaims at will.
+    var anonymous = 0
     var fds = 0
     var threads = 0
     /// CPU time of all its threads, in seconds.
@@ -13,7 +17,8 @@ struct ProcReading: Sendable {
         let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
         for line in status.split(separator: "\n") {
             let value = Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") ?? 0
-            if line.hasPrefix("VmRSS:") { rss = value * 1024 } else if line.hasPrefix("Threads:") { threads = value }
+            if line.hasPrefix("VmRSS:") { rss = value * 1024 } else if line.hasPrefix("RssAnon:") { anonymous = value * 1024 }
+            else if line.hasPrefix("Threads:") { threads = value }
         }
         fds = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []).count
         // Nanoseconds on the CPU per thread (schedstat), not clock ticks: an idle process's few

@@ -81,8 +81,9 @@ struct SoakBench: AsyncParsableCommand {
                 nextKill = ContinuousClock.now + .seconds(mcpKillSeconds)
             }
             if let last = serveReadings.last?.1, let t = tuiReadings.last?.1 {
-                print(String(format: "  %5.1f min: serve %.1f MB %d fds %d threads; tui %.1f MB %d fds %d threads; %@",
-                             at, Double(last.rss) / 1e6, last.fds, last.threads, Double(t.rss) / 1e6, t.fds, t.threads, counts.summary))
+                print(String(format: "  %5.1f min: serve %.1f MB (own %.1f) %d fds %d threads; tui %.1f MB (own %.1f) %d fds %d threads; %@",
+                             at, Double(last.rss) / 1e6, Double(last.anonymous) / 1e6, last.fds, last.threads,
+                             Double(t.rss) / 1e6, Double(t.anonymous) / 1e6, t.fds, t.threads, counts.summary))
             }
         }
         stop.set()
@@ -120,16 +121,22 @@ struct SoakBench: AsyncParsableCommand {
         if !left.isEmpty { throw ExitCode(1) }
     }
 
-    /// RSS after warm-up (the first tenth, at least one reading) against its first reading there;
-    /// descriptors and threads first to last; idle CPU.
+    /// Memory after warm-up (the first tenth, at least one reading) against its first reading
+    /// there — the process's own (anonymous) memory, where a leak shows, and the whole RSS,
+    /// whose file-backed rest moves with the database pages a search maps in; descriptors and
+    /// threads first to last; idle CPU.
     static func figure(_ name: String, _ readings: [(Double, ProcReading)], idle: (ProcReading, ProcReading)) -> String {
         let warm = Array(readings.dropFirst(max(1, readings.count / 10)))
         guard let base = warm.first?.1, let last = warm.last?.1 else { return "FIGURE soak \(name): too short to say" }
-        let rss = warm.map { Double($0.1.rss) }
-        let (lo, hi) = (rss.min() ?? 0, rss.max() ?? 0)
-        let spread = max(hi - Double(base.rss), Double(base.rss) - lo) / Double(max(1, base.rss)) * 100
-        return String(format: "FIGURE soak %@: RSS after warm-up %.1f MB at %.0f min, %.1f MB at the end (%.1f–%.1f MB, within ±%.1f %%); fds %d → %d (most %d); threads %d → %d (most %d); idle CPU %.2f ms in 10 s",
-                      name, Double(base.rss) / 1e6, warm.first!.0, Double(last.rss) / 1e6, lo / 1e6, hi / 1e6, spread,
+        func range(_ value: KeyPath<ProcReading, Int>) -> String {
+            let values = warm.map { Double($0.1[keyPath: value]) }
+            let (first, lo, hi) = (Double(base[keyPath: value]), values.min() ?? 0, values.max() ?? 0)
+            let spread = max(hi - first, first - lo) / max(1, first) * 100
+            return String(format: "%.1f MB at %.0f min, %.1f MB at the end (%.1f–%.1f MB, within ±%.1f %%)",
+                          first / 1e6, warm.first!.0, Double(last[keyPath: value]) / 1e6, lo / 1e6, hi / 1e6, spread)
+        }
+        return String(format: "FIGURE soak %@: own memory (anonymous RSS) after warm-up %@; whole RSS %@; fds %d → %d (most %d); threads %d → %d (most %d); idle CPU %.2f ms in 10 s",
+                      name, range(\.anonymous), range(\.rss),
                       base.fds, last.fds, warm.map(\.1.fds).max() ?? 0, base.threads, last.threads, warm.map(\.1.threads).max() ?? 0,
                       max(0, idle.1.cpuSeconds - idle.0.cpuSeconds) * 1000)
     }
