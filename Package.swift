@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
         // Discord's Gateway and Slack's Socket Mode are WebSockets (over TLS).
         .package(url: "https://github.com/hummingbird-project/swift-websocket", exact: "1.6.2"),
+        // Already in the graph (Hummingbird's): serve's event streams end on graceful shutdown.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // MARK: C shims
@@ -99,7 +101,8 @@ let package = Package(
         .target(name: "Serve",
                 dependencies: ["SessionHost", "AgentProtocol", "Config", "CurlTransport", "LLMClient", "MCPClient", "Store",
                                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
-                               .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log")],
+                               .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                 swiftSettings: strict),
         // A client of serve's API (attach, the serve benchmark).
         .target(name: "ServeClient", dependencies: ["AgentProtocol", "LLMClient"], swiftSettings: strict),

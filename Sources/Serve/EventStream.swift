@@ -2,6 +2,7 @@ import AgentProtocol
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ServiceLifecycle
 import SessionHost
 import Synchronization
 
@@ -59,10 +60,17 @@ struct EventStream: Sendable {
                 pump.cancel()
                 ticker.cancel()
             }
-            do {
-                for await line in lines { try await writer.write(line) }
-                try await writer.finish(nil)
-            } catch {}
+            // The server's graceful shutdown (SIGTERM, SIGINT) waits for every response to end;
+            // this one would not end on its own, so shutdown ends it: the client sees the stream
+            // close and reconnects with Last-Event-ID, missing nothing.
+            await withGracefulShutdownHandler {
+                do {
+                    for await line in lines { try await writer.write(line) }
+                    try await writer.finish(nil)
+                } catch {}
+            } onGracefulShutdown: {
+                sink.finish()
+            }
             await session.detach(attachment.id)
         })
     }

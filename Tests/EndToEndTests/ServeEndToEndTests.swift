@@ -275,6 +275,31 @@ struct ServeEndToEndTests {
         #expect(seen.contains { if case .toolCallEnded = $0.event { true } else { false } })
     }
 
+    @Test("SIGTERM while clients hold event streams: the streams end, serve exits at once, the session is stored")
+    func sigtermWithStreams() async throws {
+        let home = TalariaHome()
+        let fake = try await BenchFakeLLM(script: #"[{"final": "answered before the stop"}]"#)
+        let server = try await ServeProcess(home: home, args: ["--base-url", fake.baseURL, "--model", "fake-model"])
+        let id = try await server.newSession()
+        let events = server.events(id)
+        let idle = server.events(try await server.newSession()) // a second client that only listens
+        #expect(try await server.call("POST", "/sessions/\(id)/prompt", json: #"{"text": "before the stop"}"#).status == 202)
+        var iterator = events.makeAsyncIterator()
+        while let e = try await iterator.next() { if case .turnCompleted = e.event { break } }
+        let stopped = ContinuousClock.now
+        kill(server.process.processIdentifier, SIGTERM)
+        // Shutdown ends the streams rather than waiting for them (it used to wait forever).
+        while server.process.isRunning, ContinuousClock.now - stopped < .seconds(10) { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!server.process.isRunning, "serve still running 10 s after SIGTERM")
+        if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) }
+        await waitForExit(server.process)
+        while try await iterator.next() != nil {}
+        for try await _ in idle {}
+        #expect(server.process.terminationStatus == 0)
+        let shown = try await home.run(["sessions", "show", id])
+        #expect(shown.stdout.contains("answered before the stop"), "\(shown.stdout) \(shown.stderr)")
+    }
+
     @Test("a server killed with SIGKILL loses no committed message")
     func killNine() async throws {
         let home = TalariaHome()
