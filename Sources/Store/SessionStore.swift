@@ -77,8 +77,8 @@ public struct ToolRunRecord: Sendable, Hashable {
 /// committed. Reads use the pool's readers and never wait for the writer.
 public final class SessionStore: Sendable {
     let writer: any DatabaseWriter
-    /// The database's folder (nil in memory): a failed write says how full its disk is.
-    let folder: String?
+    /// The database file (nil in memory): a failed write names it and says how full its disk is.
+    let file: String?
     /// When each session's `updated_at` was last written by ``appendMessage``: the agent's own
     /// messages move it at most every ``touchInterval`` seconds (two fewer pages per commit on
     /// the tool loop's path); a user's message always does.
@@ -101,7 +101,7 @@ public final class SessionStore: Sendable {
             let oldMask = umask(0o077)
             defer { umask(oldMask) }
             writer = try DatabasePool(path: path, configuration: Self.configuration())
-            folder = dir
+            file = path
             try Schema.migrator().migrate(writer)
         } catch {
             let w = StoreError.wrap(error)
@@ -113,7 +113,7 @@ public final class SessionStore: Sendable {
     public init(inMemory: Void = ()) throws(StoreError) {
         do {
             writer = try DatabaseQueue(configuration: Self.configuration())
-            folder = nil
+            file = nil
             try Schema.migrator().migrate(writer)
         } catch { throw StoreError.wrap(error) }
     }
@@ -331,7 +331,7 @@ public final class SessionStore: Sendable {
     }
 
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do { return try writer.write(body) } catch { throw StoreError.wrap(error).on(folder: folder) }
+        do { return try writer.write(body) } catch { throw StoreError.wrap(error).on(file: file) }
     }
 
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {

@@ -15,6 +15,8 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// when the failure was the disk's (SQLite reports a full disk as an I/O error when it
     /// cannot grow the WAL's index, and a read-only mount as a file it cannot open).
     public var disk: Disk?
+    /// The database file, when the store knows it (a lock is some program's hold on this file).
+    public var file: String?
 
     public struct Disk: Sendable, Hashable {
         public var folder: String
@@ -43,6 +45,14 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         return StoreError(.sqlite, "\(error)")
     }
 
+    /// This error naming the database `file`, and with the state of its folder's disk when the
+    /// failure could be the disk's.
+    func on(file: String?) -> StoreError {
+        var named = self
+        named.file = file
+        return named.on(folder: file.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path })
+    }
+
     /// This error with the state of `folder`'s disk, when the failure could be the disk's.
     func on(folder: String?) -> StoreError {
         guard let folder, let code = sqliteCode, [8, 10, 13, 14].contains(code & 0xFF) else { return self }
@@ -68,7 +78,7 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             return "the disk holding \(disk.folder) is full (\(disk.freeBytes / 1024) KB free); free some space and try again (nothing half-written was kept)"
         }
         return switch primary {
-        case 5, 6: "another program is using the database (another talaria writing, a backup?); wait for it or close it"
+        case 5, 6: "another program is using the database\(file.map { " \($0)" } ?? "") (another talaria writing, a backup?); wait for it or close it"
         case 13: "the disk is full; free some space (nothing half-written was kept)"
         case 8: "the database or its folder is read-only; check its permissions (talaria doctor)"
         case 14: "the folder is missing or not writable; check TALARIA_HOME and its permissions (talaria doctor)"

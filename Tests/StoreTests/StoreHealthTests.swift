@@ -79,6 +79,23 @@ import Testing
         #expect(StoreError(.sqlite, "x", sqliteCode: code).description.contains(words))
     }
 
+    @Test("a write that finds the database locked names the file another program holds")
+    func lockNamesTheFile() throws {
+        let dir = try StoreHealthTests.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try SessionStore(path: dir + "/state.db")
+        // A second connection holds the write lock while the store tries to write (after its busy wait).
+        try DatabaseQueue(path: dir + "/state.db").inTransaction(.exclusive) { _ in
+            do {
+                _ = try store.createSession(model: "m", baseURL: "http://127.0.0.1:9", cwd: dir, source: "test")
+                Issue.record("wrote through another connection's exclusive lock")
+            } catch {
+                #expect("\(error)".contains("another program is using the database \(dir)/state.db"), "\(error)")
+            }
+            return .rollback
+        }
+    }
+
     @Test("the disk's state turns an I/O error beside no free space into a full disk, and any failure on a read-only mount into what to do")
     func diskHints() {
         var e = StoreError(.sqlite, "x", sqliteCode: 10)
