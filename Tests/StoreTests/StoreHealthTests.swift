@@ -80,20 +80,27 @@ import Testing
     }
 
     @Test("a write that finds the database locked names the file another program holds")
-    func lockNamesTheFile() throws {
+    func lockNamesTheFile() async throws {
         let dir = try StoreHealthTests.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try SessionStore(path: dir + "/state.db")
-        // A second connection holds the write lock while the store tries to write (after its busy wait).
-        try DatabaseQueue(path: dir + "/state.db").inTransaction(.exclusive) { _ in
-            do {
-                _ = try store.createSession(model: "m", baseURL: "http://127.0.0.1:9", cwd: dir, source: "test")
-                Issue.record("wrote through another connection's exclusive lock")
-            } catch {
-                #expect("\(error)".contains("another program is using the database \(dir)/state.db"), "\(error)")
-            }
-            return .rollback
+        // A second connection holds the write lock while the store tries to write; the store's
+        // busy wait (5 s) blocks, so it runs on a thread of its own, not on the test pool's.
+        let message: String = try await withCheckedThrowingContinuation { c in
+            Thread {
+                c.resume(with: Result {
+                    var message = ""
+                    try DatabaseQueue(path: dir + "/state.db").inTransaction(.exclusive) { _ in
+                        do {
+                            _ = try store.createSession(model: "m", baseURL: "http://127.0.0.1:9", cwd: dir, source: "test")
+                        } catch { message = "\(error)" }
+                        return .rollback
+                    }
+                    return message
+                })
+            }.start()
         }
+        #expect(message.contains("another program is using the database \(dir)/state.db"), "\(message)")
     }
 
     @Test("the disk's state turns an I/O error beside no free space into a full disk, and any failure on a read-only mount into what to do")
