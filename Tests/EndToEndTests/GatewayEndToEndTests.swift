@@ -40,7 +40,7 @@ struct GatewayEndToEndTests {
         try await telegram.message(chat: 222, user: 111, text: "story slow=400 long=30")
         _ = try await telegram.waitFor(30) { calls in calls.contains { $0.method == "sendChatAction" && $0.body["chat_id"]?.stringValue == "222" } }
         kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+        await waitForExit(p)
         let answeredBefore = try await texts(222).count
         // While it is down.
         try await telegram.message(chat: 111, user: 111, text: "second while down")
@@ -60,7 +60,7 @@ struct GatewayEndToEndTests {
         #expect(try await texts(222).count == answeredBefore + 1, "the cut-off message is not answered again")
         // SIGTERM: a clean stop.
         kill(p.processIdentifier, SIGTERM)
-        p.waitUntilExit()
+        await waitForExit(p)
         #expect(p.terminationStatus == 0)
         // The chat's one session holds all three messages.
         let sessions = try await home.run(["sessions", "list", "--json"])
@@ -105,7 +105,7 @@ struct GatewayEndToEndTests {
         var (d, s) = try await settle(1)
         #expect(d == ["One"] && s == ["One"], "\(d) \(s)")
         kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+        await waitForExit(p)
         try await discord.message(channel: "7", user: "42", text: "second while down")
         try await slack.message(channel: "D7", user: "U42", text: "second while down")
 
@@ -115,7 +115,7 @@ struct GatewayEndToEndTests {
         #expect(try await discord.texts(to: "7").count == 2, "\(d)")
         #expect(try await slack.texts(to: "D7").count == 2, "\(s)")
         kill(p.processIdentifier, SIGTERM)
-        p.waitUntilExit()
+        await waitForExit(p)
         #expect(p.terminationStatus == 0)
     }
 }

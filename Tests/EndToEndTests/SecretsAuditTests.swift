@@ -50,7 +50,7 @@ struct SecretsAuditTests {
         #expect(answerText.contains("[redacted"), "\(answerText)")
         #expect(Self.leaks(answerText).isEmpty, "\(answerText)")
         serve.process.terminate()
-        serve.process.waitUntilExit()
+        await waitForExit(serve.process)
 
         // Through a chat.
         let transport = CurlTransport()
@@ -80,7 +80,7 @@ struct SecretsAuditTests {
         }
         let drafts = try await telegram.sent().filter { $0.body["chat_id"]?.stringValue == "222" }.compactMap { $0.body["text"]?.stringValue }
         kill(gateway.processIdentifier, SIGTERM)
-        gateway.waitUntilExit()
+        await waitForExit(gateway)
         #expect(said.last?.contains("[redacted") == true, "\(said)")
         #expect(Self.leaks(drafts.joined(separator: "\n")).isEmpty, "\(drafts)")
         #expect(texts.first?.contains("[redacted") == true, "\(texts)")

@@ -79,13 +79,6 @@ final class TalariaHome: @unchecked Sendable {
     }
 }
 
-/// Waits for a process without blocking the cooperative pool.
-func waitForExit(_ p: Process) async {
-    await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-        Thread { p.waitUntilExit(); c.resume() }.start()
-    }
-}
-
 /// Runs a program with posix_spawn and waitpid and returns its stdout.
 ///
 /// Foundation's Process sometimes never noticed a short-lived child's exit when waited for

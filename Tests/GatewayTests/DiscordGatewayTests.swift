@@ -161,7 +161,8 @@ struct DiscordGatewayTests {
         let calls = try await d.waitFor { $0.contains { $0["body"]?["_file"] != nil } }
         let upload = try #require(calls.first { $0["body"]?["_file"] != nil })
         #expect(upload["body"]?["_file"]?["name"]?.stringValue == "report.txt")
-        #expect(upload["body"]?["_file"]?["sha256"]?.stringValue == sha256(Data("report body".utf8)))
+        let expectedSHA = await sha256(Data("report body".utf8))
+        #expect(upload["body"]?["_file"]?["sha256"]?.stringValue == expectedSHA)
         #expect(upload["body"]?["attachments"]?.arrayValue?.first?["filename"]?.stringValue == "report.txt")
         let folder = h.settings.paths.home + "/gateway/files/discord"
         let saved = try FileManager.default.contentsOfDirectory(atPath: folder)

@@ -224,7 +224,8 @@ struct GatewayTests {
         let calls = try await f.telegram.waitFor { $0.contains { $0.method == "sendPhoto" } }
         let shown = try await f.telegram.texts(to: 111)
         let photo = try #require(calls.first { $0.method == "sendPhoto" }, "\(shown)")
-        #expect(photo.body["_file"]?["sha256"]?.stringValue == sha256(FakeFile.png))
+        let expectedSHA = await sha256(FakeFile.png)
+        #expect(photo.body["_file"]?["sha256"]?.stringValue == expectedSHA)
         #expect(photo.body["_file"]?["name"]?.stringValue == "chart.png")
         #expect(photo.body["caption"]?.stringValue == "Your chart")
         let folder = f.settings.paths.home + "/gateway/files/telegram"
@@ -245,16 +246,7 @@ struct GatewayTests {
     }
 }
 
-func sha256(_ data: Data) -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-    let input = Pipe(), output = Pipe()
-    p.standardInput = input
-    p.standardOutput = output
-    try? p.run()
-    input.fileHandleForWriting.write(data)
-    try? input.fileHandleForWriting.close()
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
+func sha256(_ data: Data) async -> String {
+    let out = await runToEnd("/usr/bin/sha256sum", [], input: data)
     return String(decoding: out, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
 }

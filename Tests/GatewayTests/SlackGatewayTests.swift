@@ -160,7 +160,8 @@ struct SlackGatewayTests {
                                      file: FakeFile(name: "data.csv", mime: "text/csv", data: Data("x,y\n1,2\n".utf8)))
         let calls = try await s.waitFor { $0.contains { $0["method"]?.stringValue == "files.completeUploadExternal" } }
         let done = try #require(calls.first { $0["method"]?.stringValue == "files.completeUploadExternal" })
-        #expect(done["uploaded"]?.arrayValue?.first?["sha256"]?.stringValue == sha256(FakeFile.png))
+        let expectedSHA = await sha256(FakeFile.png)
+        #expect(done["uploaded"]?.arrayValue?.first?["sha256"]?.stringValue == expectedSHA)
         #expect(done["body"]?["channel_id"]?.stringValue == "C2" && done["body"]?["thread_ts"]?.stringValue == ts)
         #expect(done["body"]?["initial_comment"]?.stringValue == "The plot")
         let ticket = try #require(calls.first { $0["method"]?.stringValue == "files.getUploadURLExternal" })

@@ -106,7 +106,8 @@ struct WhatsAppGatewayTests {
         let sent = try await f.whatsapp.waitSent(to: Self.owner, count: 2)
         let image = try #require(sent.first { $0["type"]?.stringValue == "image" }, "\(sent)")
         let uploads = try await f.whatsapp.uploads()
-        #expect(uploads.count == 1 && uploads.first?.name == "out.png" && uploads.first?.sha256 == sha256(FakeFile.png))
+        let expectedSHA = await sha256(FakeFile.png)
+        #expect(uploads.count == 1 && uploads.first?.name == "out.png" && uploads.first?.sha256 == expectedSHA)
         #expect(image["image"]?["id"]?.stringValue == uploads.first?.id)
         let folder = f.host.builder.settings.paths.home + "/gateway/files/whatsapp"
         let saved = try FileManager.default.contentsOfDirectory(atPath: folder)

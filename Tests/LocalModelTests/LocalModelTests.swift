@@ -62,18 +62,8 @@ final class Reports: Sendable {
 struct ModelDownloadTests {
     let content = weights(300_000)
 
-    func sha(_ text: String) -> String {
-        let dir = TempDir("sha")
-        dir.write("f", text)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["sha256sum", dir.file("f")]
-        let out = Pipe()
-        p.standardOutput = out
-        try? p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(String(decoding: data, as: UTF8.self).prefix(64))
+    func sha(_ text: String) async -> String {
+        String(String(decoding: await runToEnd("/usr/bin/sha256sum", [], input: Data(text.utf8)), as: UTF8.self).prefix(64))
     }
 
     @Test("a dropped connection resumes where it stopped (Range), progress is reported, and the checksum is checked")
@@ -82,7 +72,7 @@ struct ModelDownloadTests {
         let out = TempDir("dl")
         let reports = Reports()
         try await ModelDownloader(transport: CurlTransport()).download(URL(string: hf.base + "/files/model.gguf")!, to: out.file("m.gguf"),
-                                                                      size: Int64(content.utf8.count), sha256: sha(content)) { done, _ in reports.add(done) }
+                                                                      size: Int64(content.utf8.count), sha256: await sha(content)) { done, _ in reports.add(done) }
         #expect(try String(contentsOfFile: out.file("m.gguf"), encoding: .utf8) == content)
         #expect(!FileManager.default.fileExists(atPath: out.file("m.gguf.part")))
         let ranges = try await hf.ranges()
@@ -98,7 +88,7 @@ struct ModelDownloadTests {
         let out = TempDir("dl")
         out.write("m.gguf.part", String(content.prefix(123_456)))
         try await ModelDownloader(transport: CurlTransport()).download(URL(string: hf.base + "/files/model.gguf")!, to: out.file("m.gguf"),
-                                                                      size: Int64(content.utf8.count), sha256: sha(content))
+                                                                      size: Int64(content.utf8.count), sha256: await sha(content))
         #expect(try String(contentsOfFile: out.file("m.gguf"), encoding: .utf8) == content)
         #expect(try await hf.ranges() == ["bytes=123456-"])
     }
@@ -109,7 +99,7 @@ struct ModelDownloadTests {
         let out = TempDir("dl")
         out.write("m.gguf.part", String(content.prefix(5_000)))
         try await ModelDownloader(transport: CurlTransport()).download(URL(string: hf.base + "/files/model.gguf")!, to: out.file("m.gguf"),
-                                                                      size: Int64(content.utf8.count), sha256: sha(content))
+                                                                      size: Int64(content.utf8.count), sha256: await sha(content))
         #expect(try String(contentsOfFile: out.file("m.gguf"), encoding: .utf8) == content)
     }
 
@@ -119,7 +109,7 @@ struct ModelDownloadTests {
         let out = TempDir("dl")
         await #expect(throws: InstallError.self) {
             try await ModelDownloader(transport: CurlTransport()).download(URL(string: hf.base + "/files/model.gguf")!, to: out.file("m.gguf"),
-                                                                          size: Int64(content.utf8.count), sha256: sha(content))
+                                                                          size: Int64(content.utf8.count), sha256: await sha(content))
         }
         #expect(!FileManager.default.fileExists(atPath: out.file("m.gguf")))
         #expect(!FileManager.default.fileExists(atPath: out.file("m.gguf.part")))

@@ -130,11 +130,7 @@ struct DelegationTests {
         let f = try await HostFixture(script: script)
         f.dir.write("README.md", "hello\n")
         for args in [["init", "-q"], ["-c", "user.email=t@t", "-c", "user.name=t", "add", "."], ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "first"]] {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-            p.arguments = ["-C", f.dir.path] + args
-            try p.run()
-            p.waitUntilExit()
+            _ = await runToEnd("/usr/bin/git", ["-C", f.dir.path] + args)
         }
         let s = try await f.host.open(f.request())
         let a = await s.attach(.driver)
