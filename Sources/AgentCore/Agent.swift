@@ -327,7 +327,7 @@ public actor Agent {
             let s = stop ?? (.loopGuard, "the model kept calling \(loopGuard.lastRepeat ?? "a tool") after its result was known")
             stop = s
             response.content = turnLog.plainAnswer(stoppedBecause: s.1)
-            emitter.emit(.messageDelta(itemID: itemID, text: response.content))
+            emitter.emit(.messageDelta(itemID: itemID, text: services.redactor.redact(response.content)))
         }
         return stop
     }
@@ -378,6 +378,9 @@ public actor Agent {
     private func streamResponse(_ request: LLMRequest, itemID: String) async throws -> AssistantResponse {
         var partial = ""
         var completed: AssistantResponse?
+        // What is shown is redacted as it streams (a key the model repeats never appears,
+        // not even its first half); what is held back goes out before the answer completes.
+        var shownText = StreamingRedactor(services.redactor), shownReasoning = StreamingRedactor(services.redactor)
         do {
             // Events come on this actor, straight from the transport; the staged tool results are
             // committed while the request is on its way.
@@ -385,21 +388,26 @@ public actor Agent {
                 switch event {
                 case .textDelta(let t):
                     partial += t
-                    emitter.emit(.messageDelta(itemID: itemID, text: t))
+                    let shown = shownText.feed(t)
+                    if !shown.isEmpty { emitter.emit(.messageDelta(itemID: itemID, text: shown)) }
                 case .reasoningDelta(let t):
-                    emitter.emit(.reasoningDelta(itemID: itemID, text: t))
+                    let shown = shownReasoning.feed(t)
+                    if !shown.isEmpty { emitter.emit(.reasoningDelta(itemID: itemID, text: shown)) }
                 case .toolCallStarted:
                     break
                 case .retrying(let r):
                     emitter.emit(.retrying(r))
                 case .completed(let response):
+                    let (reasoning, text) = (shownReasoning.finish(), shownText.finish())
+                    if !reasoning.isEmpty { emitter.emit(.reasoningDelta(itemID: itemID, text: reasoning)) }
+                    if !text.isEmpty { emitter.emit(.messageDelta(itemID: itemID, text: text)) }
                     completed = response
                 }
             }
         } catch {
             if Task.isCancelled || (error as? LLMError) == .cancelled {
                 // Keep what the user saw: the partial answer is part of the conversation.
-                if !partial.isEmpty { try? conversation.commit(.assistant(partial + "\n[interrupted]")) }
+                if !partial.isEmpty { try? conversation.commit(.assistant(services.redactor.redact(partial) + "\n[interrupted]")) }
                 throw LLMError.cancelled
             }
             throw error

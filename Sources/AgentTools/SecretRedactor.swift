@@ -19,6 +19,9 @@ public struct SecretRedactor: Sendable {
         }.sorted { $0.value.count > $1.value.count } // longer first: one value may contain another
     }
 
+    /// The environment's secret values, longest first.
+    var secretValues: [String] { values.map(\.value) }
+
     static let patterns: [NSRegularExpression] = [
         #"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|$)"#,
         #"\bsk-(ant-|proj-|or-)?[A-Za-z0-9_-]{20,}"#,

@@ -39,7 +39,9 @@ struct SecretsAuditTests {
         let args = #"{"action":"add","content":"deploy%20token%20is%20${FAKE_KNOWS}"}"#
         let remember = try await home.run(["-p", "note rounds=1 tool=memory args=\(args) final=They_are_${FAKE_KNOWS}"] + model, extraEnv: env)
         #expect(remember.status == 0, "\(remember.stderr)")
-        // (-p prints the answer as it streams, to the user's own terminal; what is kept is redacted.)
+        // What -p prints as the answer streams is redacted too, not only what is kept.
+        #expect(remember.stdout.contains("[redacted"), "\(remember.stdout)")
+        #expect(Self.leaks(remember.stdout).isEmpty, "\(remember.stdout)")
 
         // Through the serve API.
         let serve = try await ServeProcess(home: home, args: model, extraEnv: env)
@@ -49,6 +51,17 @@ struct SecretsAuditTests {
         #expect(answer.status == 200, "\(answerText)")
         #expect(answerText.contains("[redacted"), "\(answerText)")
         #expect(Self.leaks(answerText).isEmpty, "\(answerText)")
+        // Streamed: the model says both keys, a few characters at a time; no event holds either, or its start.
+        let streamed = try await serve.call("POST", "/v1/chat/completions",
+                                            json: #"{"model":"fake","stream":true,"messages":[{"role":"user","content":"say slow=5 final=Known_${FAKE_KNOWS}"}]}"#)
+        let sse = String(decoding: streamed.body, as: UTF8.self)
+        let content = sse.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("data: {"), let json = JSONValue.parse(String(line.dropFirst(6))) else { return nil }
+            return json["choices"]?.arrayValue?.first?["delta"]?["content"]?.stringValue
+        }.joined()
+        #expect(streamed.status == 200, "\(sse)")
+        // Joined, the pieces are the redacted answer once: nothing of a key, nothing sent twice.
+        #expect(content == "Known [redacted $MY_SERVICE_TOKEN] and [redacted]", "\(sse)")
         serve.process.terminate()
         await waitForExit(serve.process)
 
