@@ -60,7 +60,9 @@ struct LifeTests {
                                                                          environment: [:], cwd: nil)),
                            sleeper: sleeper, log: log)
         await c.start()
-        #expect(await eventually { await c.status.state == .failed })
+        let finished = await eventually { await c.status.state == .failed }
+        let states = log.all.map { "\($0.state)" }
+        #expect(finished, "\(states)")
         #expect(sleeper.recorded == [1, 2, 4, 8, 16])
         let status = await c.status
         #expect(status.lastError?.contains("exited with status 3") == true)
