@@ -13,7 +13,7 @@ private let peer = ProcessInfo.processInfo.environment["LLM_BASE_URL"]
 private let underCI = ProcessInfo.processInfo.environment["CI"] == "true"
 
 /// The summariser of context compression against the real llama.cpp peer (`make test` starts it).
-@Suite("Compression against the real llama.cpp peer", .llmPeer, .timeLimit(.minutes(10)), .enabled(if: peer != nil || underCI, "LLM peer not running: make test starts it"))
+@Suite("Compression against the real llama.cpp peer", .llmPeer, .timeLimit(.minutes(peerQueueLimitMinutes)), .enabled(if: peer != nil || underCI, "LLM peer not running: make test starts it"))
 struct RealSummaryTests {
     @Test("/compress: the real model's summary (or the extract, when it is no shorter) stands in for a long middle; the first and latest messages stay; the next turn still answers")
     func realSummary() async throws {

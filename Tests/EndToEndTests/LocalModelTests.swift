@@ -10,7 +10,7 @@ let peerServer = peersDir + "/bin/llama-server"
 let peerModel = peersDir + "/models/qwen2.5-coder-0.5b-instruct.gguf"
 let hasPeerFiles = FileManager.default.isExecutableFile(atPath: peerServer) && FileManager.default.fileExists(atPath: peerModel)
 
-@Suite("talaria local", .serialized, .llmPeer, .timeLimit(.minutes(10)), .enabled(if: hasPeerFiles || isCI, "llama-server and the model are not installed: make test installs them"))
+@Suite("talaria local", .serialized, .llmPeer, .timeLimit(.minutes(peerQueueLimitMinutes)), .enabled(if: hasPeerFiles || isCI, "llama-server and the model are not installed: make test installs them"))
 struct LocalModelTests {
     @Test("up starts a server that -p finds without configuration; status and down manage it")
     func lifecycle() async throws {

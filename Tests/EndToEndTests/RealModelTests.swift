@@ -9,7 +9,7 @@ import Testing
 let llmBaseURL = ProcessInfo.processInfo.environment["LLM_BASE_URL"]
 let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
 
-@Suite("talaria -p against the real llama.cpp peer", .serialized, .llmPeer, .timeLimit(.minutes(10)), .enabled(if: llmBaseURL != nil || isCI, "LLM peer not running: make test starts it"))
+@Suite("talaria -p against the real llama.cpp peer", .serialized, .llmPeer, .timeLimit(.minutes(peerQueueLimitMinutes)), .enabled(if: llmBaseURL != nil || isCI, "LLM peer not running: make test starts it"))
 struct RealModelTests {
     @Test("a real model answers, runs tools within the iteration limit, and the session is searchable")
     func listAndCount() async throws {

@@ -519,7 +519,7 @@ struct TUITests {
     }
 }
 
-@Suite("talaria tui against the real llama.cpp peer", .serialized, .llmPeer, .timeLimit(.minutes(10)), .enabled(if: llmBaseURL != nil || isCI, "LLM peer not running: make test starts it"))
+@Suite("talaria tui against the real llama.cpp peer", .serialized, .llmPeer, .timeLimit(.minutes(peerQueueLimitMinutes)), .enabled(if: llmBaseURL != nil || isCI, "LLM peer not running: make test starts it"))
 struct TUIRealModelTests {
     @Test("a real model's answer streams into the TUI and the turn ends within the iteration limit")
     func realModel() async throws {
@@ -530,8 +530,10 @@ struct TUIRealModelTests {
         #expect(await t.waitFor("Ask anything") != nil)
         t.keys("In one short sentence, what is Swift?", "Enter")
         #expect(await t.waitFor("working") != nil)
-        // Done when the status line stops saying "working" and the editor hint is back.
-        let deadline = Date().addingTimeInterval(180)
+        // Done when the status line stops saying "working" and the editor hint is back. The
+        // prompt alone is ~4,000 tokens: 47 s at the peer's 86 tokens/s on an idle machine, over
+        // 3 minutes while the rest of the suite runs beside it (CI saw "working 3m0s · ↑0 ↓0").
+        let deadline = Date().addingTimeInterval(420)
         var screen = t.screen()
         while Date() < deadline, screen.contains("working") || !screen.contains("Ask anything") {
             try await Task.sleep(for: .milliseconds(250))

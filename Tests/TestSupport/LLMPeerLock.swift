@@ -7,6 +7,11 @@ import Testing
 /// at their barriers when the machine is oversubscribed) — a turn that takes 20 s alone took
 /// over 3 minutes in CI. Tests marked `.llmPeer` queue here instead, so each measures its own
 /// turn against an idle server; the rest of the suite still runs beside them.
+///
+/// A suite's `.timeLimit` counts the wait in this queue too (Swift Testing starts the clock
+/// before it applies scoping traits), and the queue is every real-model test in a row — over
+/// 14 minutes on CI's two busy cores — so those suites take `peerQueueLimitMinutes`, not the
+/// 10 minutes an ordinary slow test gets.
 public struct LLMPeerTrait: TestTrait, SuiteTrait, TestScoping {
     public var isRecursive: Bool { true }
 
@@ -23,6 +28,9 @@ public struct LLMPeerTrait: TestTrait, SuiteTrait, TestScoping {
         await LLMPeerQueue.shared.release()
     }
 }
+
+/// The time limit of a suite marked `.llmPeer`: its own run plus its wait behind the others.
+public let peerQueueLimitMinutes = 30
 
 extension Trait where Self == LLMPeerTrait {
     /// Runs the test alone against the llama.cpp peer (see `LLMPeerTrait`).
